@@ -1,0 +1,275 @@
+"""`config.toml` → one validated, immutable `Settings` object, read once at start-up.
+
+Every problem is reported with the key's path (`models[2].interval: ...`) so an
+operator can fix the file without reading code. The only environment reads in
+aistatus are here, in `api_key_for`, to resolve a secret named in the config.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Self
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from monitor.durations import parse_duration
+
+MIN_INTERVAL_S = 10.0
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; the message names each bad key."""
+
+
+Seconds = Annotated[float, BeforeValidator(parse_duration)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProviderKind(StrEnum):
+    ANTHROPIC = "anthropic"
+    OPENAI = "openai"
+    OPENAI_COMPATIBLE = "openai_compatible"
+    GEMINI = "gemini"
+
+
+class SiteSettings(_Section):
+    title: str = "aistatus"
+    description: str = "Independent, per-model health of AI model APIs"
+    public_url: str = "http://127.0.0.1:8080"
+
+
+class StorageSettings(_Section):
+    url: str = "sqlite:///aistatus.db"
+    raw_retention_days: int = Field(default=7, ge=1)
+    rollup_retention_days: int = Field(default=730, ge=1)
+    buffer_max: int = Field(default=100_000, ge=100)
+    batch_size: int = Field(default=500, ge=1)
+
+
+class ProbeSettings(_Section):
+    region: str = Field(default="local", pattern=r"^[a-z0-9][a-z0-9-]*$")
+    interval: Seconds = 60.0
+    connect_timeout: Seconds = 10.0
+    first_token_timeout: Seconds = 30.0
+    stall_timeout: Seconds = 20.0
+    total_timeout: Seconds = 45.0
+    max_output_tokens: int = Field(default=256, ge=16, le=8192)
+    concurrency: int = Field(default=64, ge=1, le=10_000)
+
+    @field_validator("interval")
+    @classmethod
+    def _interval_floor(cls, value: float) -> float:
+        return _check_interval(value)
+
+
+class WebSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+
+
+class SimulatorSettings(_Section):
+    """The built-in simulated provider that `aistatus run` serves for the demo group."""
+
+    enabled: bool = False
+    scenario: str = "demo"        # a file path, or the name of a bundled scenario
+    host: str = "127.0.0.1"
+    port: int = Field(default=8787, ge=1, le=65535)
+    speed: float = Field(default=1.0, gt=0)
+
+
+class ProviderSettings(_Section):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    kind: ProviderKind
+    base_url: str
+    api_key_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    headers: dict[str, str] = Field(default_factory=dict)
+    simulated: bool = False
+    display_name: str | None = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("base_url must start with http:// or https://")
+        return value.rstrip("/")
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.id
+
+
+class ModelSettings(_Section):
+    provider: str
+    model: str = Field(min_length=1)
+    display_name: str | None = None
+    group: str | None = None
+    interval: Seconds | None = None
+    enabled: bool = True
+    price_input_per_mtok: float = Field(default=0.0, ge=0)
+    price_output_per_mtok: float = Field(default=0.0, ge=0)
+
+    @field_validator("interval")
+    @classmethod
+    def _interval_floor(cls, value: float | None) -> float | None:
+        return None if value is None else _check_interval(value)
+
+    @property
+    def id(self) -> str:
+        return f"{self.provider}/{self.model}"
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.model
+
+
+class Settings(_Section):
+    site: SiteSettings = SiteSettings()
+    storage: StorageSettings = StorageSettings()
+    probe: ProbeSettings = ProbeSettings()
+    web: WebSettings = WebSettings()
+    simulator: SimulatorSettings = SimulatorSettings()
+    providers: tuple[ProviderSettings, ...] = ()
+    models: tuple[ModelSettings, ...] = ()
+    # Where relative paths in the file (SQLite database, scenario) are resolved from.
+    base_dir: str = "."
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Self:
+        problems: list[str] = []
+        if self.probe.total_timeout >= self.probe.interval:
+            problems.append(
+                f"probe.total_timeout: {self.probe.total_timeout:g}s must be shorter than "
+                f"probe.interval ({self.probe.interval:g}s), or probes of one model would overlap"
+            )
+        provider_ids = [p.id for p in self.providers]
+        for index, pid in enumerate(provider_ids):
+            if pid in provider_ids[:index]:
+                problems.append(f"providers[{index}].id: duplicate provider id {pid!r}")
+        seen: set[str] = set()
+        for index, model in enumerate(self.models):
+            if model.provider not in provider_ids:
+                problems.append(
+                    f"models[{index}].provider: unknown provider {model.provider!r} "
+                    f"(known: {', '.join(provider_ids) or 'none'})"
+                )
+            if model.id in seen:
+                problems.append(f"models[{index}].model: duplicate model id {model.id!r}")
+            seen.add(model.id)
+            if model.interval is not None and self.probe.total_timeout >= model.interval:
+                problems.append(
+                    f"models[{index}].interval: {model.interval:g}s is not longer than "
+                    f"probe.total_timeout ({self.probe.total_timeout:g}s)"
+                )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def provider(self, provider_id: str) -> ProviderSettings:
+        for provider in self.providers:
+            if provider.id == provider_id:
+                return provider
+        raise KeyError(provider_id)
+
+    def model(self, model_id: str) -> ModelSettings:
+        for model in self.models:
+            if model.id == model_id:
+                return model
+        raise KeyError(model_id)
+
+    def interval_for(self, model: ModelSettings) -> float:
+        return model.interval or self.probe.interval
+
+    def storage_url(self) -> str:
+        """The SQLAlchemy URL, with a relative SQLite path anchored at the config's folder."""
+        url = self.storage.url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix:
+            path = url[len(prefix):]
+            if path != ":memory:":
+                return prefix + str((Path(self.base_dir) / path).resolve())
+        return url
+
+
+def _check_interval(value: float) -> float:
+    if value < MIN_INTERVAL_S:
+        raise ValueError(f"interval must be at least {MIN_INTERVAL_S:g}s, got {value:g}s")
+    return value
+
+
+def api_key_for(provider: ProviderSettings, environ: Mapping[str, str] | None = None) -> str | None:
+    """The provider's secret from the environment variable the config names, or None."""
+    if provider.api_key_env is None:
+        return None
+    value = (os.environ if environ is None else environ).get(provider.api_key_env, "")
+    return value or None
+
+
+def missing_key(provider: ProviderSettings, environ: Mapping[str, str] | None = None) -> str | None:
+    """The variable an operator must set before this provider can be probed, if any."""
+    if provider.api_key_env and api_key_for(provider, environ) is None:
+        return provider.api_key_env
+    return None
+
+
+def load_settings(path: str | Path) -> Settings:
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    return settings_from_dict(raw, base_dir=path.resolve().parent, source=str(path))
+
+
+def settings_from_dict(
+    raw: Mapping[str, Any], base_dir: str | Path = ".", source: str = "config"
+) -> Settings:
+    if "base_dir" in raw:
+        raise ConfigError(f"{source}: base_dir: unknown key")
+    try:
+        return Settings.model_validate({**raw, "base_dir": str(base_dir)})
+    except ValidationError as error:
+        raise ConfigError(_describe(error, source)) from None
+
+
+def _describe(error: ValidationError, source: str) -> str:
+    problems: list[str] = []
+    for item in error.errors(include_url=False, include_input=False):
+        path = _key_path(item["loc"])
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif item["type"] == "missing":
+            message = "required key is missing"
+        if path:
+            problems.append(f"{path}: {message}")
+        else:
+            # Cross-field checks already name their keys, one problem per "; ".
+            problems.extend(message.split("; "))
+    return "\n".join([f"{source}: {len(problems)} problem(s):", *(f"  {p}" for p in problems)])
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
