@@ -1,0 +1,146 @@
+"""`aistatus` — the one entry point. It parses, loads settings and calls
+functions; the logic lives in the modules it calls."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from monitor.config import ConfigError, Settings, load_settings
+
+EXIT_CONFIG = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="aistatus", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", default="config.toml", help="config file (default: %(default)s)")
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("check-config", help="validate the config, list models, keys and cost")
+    probe = commands.add_parser("probe", help="probe every model once now")
+    probe.add_argument("--model", help="only this model id (provider/model)")
+    probe.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    worker = commands.add_parser("worker", help="run the prober only (scheduler + writer)")
+    worker.add_argument("--region", help="this prober's vantage point (overrides probe.region)")
+    commands.add_parser("web", help="serve the site only")
+    run = commands.add_parser("run", help="prober and site in one process (single machine)")
+    run.add_argument("--region", help="this prober's vantage point (overrides probe.region)")
+
+    simulate = commands.add_parser("simulate", help="serve the simulated provider on loopback")
+    simulate.add_argument("--scenario", required=True, help="scenario file or bundled name")
+    simulate.add_argument("--port", type=int, default=8787)
+    simulate.add_argument("--speed", type=float, default=1.0, help="scenario clock speed-up")
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
+    db_commands.add_parser("upgrade", help="create or migrate the schema (Alembic)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        if args.command == "simulate":
+            return _simulate(args)
+        settings = load_settings(args.config)
+        return COMMANDS[args.command](settings, args)
+    except ConfigError as error:
+        print(f"aistatus: bad config: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # one clear line, not a traceback; --log-level DEBUG shows it
+        logging.getLogger("aistatus").debug("command failed", exc_info=True)
+        print(f"aistatus: {args.command}: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+
+
+def _check_config(settings: Settings, args: argparse.Namespace) -> int:
+    from monitor.report import config_summary
+
+    print(config_summary(settings))
+    return 0
+
+
+def _probe(settings: Settings, args: argparse.Namespace) -> int:
+    from monitor.report import results_json, results_table
+    from monitor.roles import simulated_provider
+    from monitor.scheduler import probe_round, probe_targets
+
+    models = probe_targets(settings)
+    if args.model:
+        models = [m for m in models if m.id == args.model]
+        if not models:
+            print(f"aistatus: probe: no probe-able model {args.model!r} "
+                  "(unknown, disabled or its key is not set)", file=sys.stderr)
+            return EXIT_CONFIG
+    with simulated_provider(settings):
+        results = asyncio.run(probe_round(settings, models, region=settings.probe.region))
+    print(results_json(results) if args.json else results_table(results))
+    return 0
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    from monitor.roles import open_store, sync_targets, wait_for_signal, worker
+
+    store = open_store(settings)
+    sync_targets(settings, store)
+    with worker(settings, store, region=args.region):
+        wait_for_signal()
+    return 0
+
+
+def _web(settings: Settings, args: argparse.Namespace) -> int:
+    from monitor.roles import open_store, serve_web, sync_targets
+
+    store = open_store(settings)
+    sync_targets(settings, store)
+    serve_web(settings, store)
+    return 0
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    from monitor.roles import open_store, serve_web, sync_targets, worker
+
+    store = open_store(settings)
+    sync_targets(settings, store)
+    with worker(settings, store, region=args.region):
+        serve_web(settings, store)
+    return 0
+
+
+def _db(settings: Settings, args: argparse.Namespace) -> int:
+    from monitor.roles import open_store
+
+    store = open_store(settings)
+    store.upgrade()
+    print(f"database at revision {store.current_revision()}")
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from monitor.simulator.server import run_simulator_forever
+
+    run_simulator_forever(args.scenario, host="127.0.0.1", port=args.port, speed=args.speed)
+    return 0
+
+
+COMMANDS = {
+    "check-config": _check_config,
+    "probe": _probe,
+    "worker": _worker,
+    "web": _web,
+    "run": _run,
+    "db": _db,
+}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

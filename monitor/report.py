@@ -1,0 +1,80 @@
+"""Text the CLI prints: the config summary with cost estimates, and probe results."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+
+from monitor.clock import utc_iso
+from monitor.config import Settings, missing_key
+from monitor.results import ProbeResult
+
+# What one probe costs, in tokens: the question plus the API's framing, and a
+# short answer. Reasoning models may think up to max_output_tokens, so the
+# estimate shows both the typical and the worst case.
+PROMPT_TOKENS = 30
+TYPICAL_OUTPUT_TOKENS = 8
+
+
+def config_summary(settings: Settings, environ: Mapping[str, str] | None = None) -> str:
+    lines = [f"config OK: {len(settings.providers)} providers, {len(settings.models)} models"]
+    lines.append(
+        f"{'model':<42} {'every':>6} {'probes/day':>10} {'tokens/day in/out':>20} "
+        f"{'$/day typical..max':>20}  status"
+    )
+    for model in settings.models:
+        provider = settings.provider(model.provider)
+        interval = settings.interval_for(model)
+        per_day = 86400 / interval
+        tokens_in = per_day * PROMPT_TOKENS
+        out_typical = per_day * TYPICAL_OUTPUT_TOKENS
+        out_max = per_day * settings.probe.max_output_tokens
+        cost = lambda out: (  # noqa: E731 - two uses, one formula
+            tokens_in * model.price_input_per_mtok + out * model.price_output_per_mtok
+        ) / 1e6
+        key = missing_key(provider, environ)
+        if not model.enabled:
+            state = "disabled"
+        elif key:
+            state = f"not configured: set {key}"
+        else:
+            state = "simulated" if provider.simulated else "will be probed"
+        lines.append(
+            f"{model.id:<42} {interval:>5g}s {per_day:>10.0f} "
+            f"{tokens_in:>9.0f}/{out_typical:<10.0f} "
+            f"{cost(out_typical):>9.2f}..{cost(out_max):<9.2f}  {state}"
+        )
+    missing = sorted({k for p in settings.providers if (k := missing_key(p, environ))})
+    if missing:
+        lines.append("missing keys (those providers are listed but not probed): " + ", ".join(missing))
+    return "\n".join(lines)
+
+
+def results_json(results: Sequence[ProbeResult]) -> str:
+    def plain(result: ProbeResult) -> dict[str, object]:
+        data = asdict(result)
+        data["started_at"] = utc_iso(result.started_at)
+        return data
+
+    return json.dumps([plain(r) for r in results], indent=2, default=str)
+
+
+def results_table(results: Sequence[ProbeResult]) -> str:
+    header = (
+        f"{'model':<40} {'class':<15} {'outcome':<13} {'http':>4} {'ttft ms':>8} "
+        f"{'total ms':>9} {'answer':<7} error"
+    )
+    lines = [header]
+    for r in results:
+        answer = {True: "correct", False: "wrong", None: "-"}[r.answer_correct]
+        error = " ".join(x for x in (r.error_type, r.timeout and f"timeout:{r.timeout}") if x)
+        lines.append(
+            f"{r.target:<40} {r.failure_class:<15} {r.outcome:<13} {r.http_status or '-':>4} "
+            f"{_ms(r.ttft_ms):>8} {_ms(r.total_ms):>9} {answer:<7} {error}"
+        )
+    return "\n".join(lines)
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"

@@ -1,0 +1,92 @@
+"""The three roles a process can play, and how each is wired from settings.
+
+- worker: the simulated provider (if the config enables the demo), the prober,
+  and the one writer that batches results into the store;
+- web: the site, read-only through the store;
+- run: both in one process, for a single machine.
+Exactly one scheduler runs per worker process; the web role never starts one,
+however many WSGI threads or processes serve it.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+
+from monitor.clock import Clock, SystemClock
+from monitor.config import Settings, missing_key
+from monitor.scenario import load_scenario
+from monitor.scheduler import Prober
+from monitor.simulator.server import start_simulator
+from monitor.store import Store
+from monitor.store.writer import ResultWriter
+
+log = logging.getLogger(__name__)
+
+
+def open_store(settings: Settings) -> Store:
+    return Store(settings.storage_url())
+
+
+def sync_targets(settings: Settings, store: Store, environ: Mapping[str, str] | None = None) -> None:
+    missing = {
+        p.id: f"set {key}" for p in settings.providers if (key := missing_key(p, environ))
+    }
+    store.sync_targets(settings, missing)
+
+
+@contextmanager
+def simulated_provider(settings: Settings) -> Iterator[None]:
+    """Serve the demo's simulated provider if the config enables it."""
+    sim = settings.simulator
+    if not sim.enabled:
+        yield
+        return
+    scenario = load_scenario(sim.scenario, base_dir=settings.base_dir)
+    handle = start_simulator(scenario, host=sim.host, port=sim.port, speed=sim.speed)
+    log.info("simulated provider serving scenario %r at %s", scenario.name, handle.base_url)
+    try:
+        yield
+    finally:
+        handle.stop()
+
+
+@contextmanager
+def worker(
+    settings: Settings, store: Store, *, region: str | None = None, clock: Clock | None = None
+) -> Iterator[Prober]:
+    clock = clock or SystemClock()
+    with ExitStack() as stack:
+        stack.enter_context(simulated_provider(settings))
+        writer = ResultWriter(
+            store,
+            batch_size=settings.storage.batch_size,
+            buffer_max=settings.storage.buffer_max,
+            clock=clock,
+        )
+        writer.start()
+        stack.callback(writer.stop)
+        prober = Prober(settings, writer.submit, region=region, clock=clock)
+        prober.start()
+        stack.callback(prober.stop)
+        yield prober
+
+
+def serve_web(settings: Settings, store: Store) -> None:
+    import waitress
+
+    from web import create_app
+
+    app = create_app(settings, store)
+    log.info("site at http://%s:%d/", settings.web.host, settings.web.port)
+    waitress.serve(app, host=settings.web.host, port=settings.web.port, threads=8, _quiet=True)
+
+
+def wait_for_signal() -> None:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
