@@ -32,9 +32,7 @@ def open_store(settings: Settings) -> Store:
 
 
 def sync_targets(settings: Settings, store: Store, environ: Mapping[str, str] | None = None) -> None:
-    missing = {
-        p.id: f"set {key}" for p in settings.providers if (key := missing_key(p, environ))
-    }
+    missing = {p.id: key for p in settings.providers if (key := missing_key(p, environ))}
     store.sync_targets(settings, missing)
 
 

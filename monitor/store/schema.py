@@ -1,0 +1,133 @@
+"""The tables, as typed SQLAlchemy models. Alembic migrations create them; nothing else does.
+
+Only `monitor.store` imports this module: the rest of aistatus sees plain objects
+(`ProbeResult`, `Target`, `ProviderInfo`), never rows.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Named constraints let later migrations drop or alter them by name on both dialects.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC; always gives back a timezone-aware UTC datetime.
+
+    SQLite has no time zones, so the value is written as naive UTC and tagged on
+    the way out; PostgreSQL's timestamptz is converted from the session's zone.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: aistatus stores timezone-aware UTC times only")
+        value = value.astimezone(UTC)
+        return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ProviderRow(Base):
+    __tablename__ = "providers"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)  # order in the config file
+    display_name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(32))
+    simulated: Mapped[bool] = mapped_column(Boolean)
+    # "set ANTHROPIC_API_KEY": names the variable, never holds its value.
+    not_configured_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class TargetRow(Base):
+    __tablename__ = "targets"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)  # "provider/model"
+    position: Mapped[int] = mapped_column(Integer)
+    provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id"), index=True)
+    model: Mapped[str] = mapped_column(Text)
+    display_name: Mapped[str] = mapped_column(Text)
+    group: Mapped[str | None] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    simulated: Mapped[bool] = mapped_column(Boolean)
+    interval_s: Mapped[float] = mapped_column(Float)
+    price_input_per_mtok: Mapped[float] = mapped_column(Float)
+    price_output_per_mtok: Mapped[float] = mapped_column(Float)
+
+
+class ProbeResultRow(Base):
+    """One column per `ProbeResult` field, same names.
+
+    No foreign key to `targets`: results outlive a model's removal from the
+    config, and a result must never be refused because the config changed.
+    """
+
+    __tablename__ = "probe_results"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # writes are idempotent on it
+    target: Mapped[str] = mapped_column(String(255))
+    region: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(32))
+    failure_class: Mapped[str] = mapped_column(String(32))
+    check: Mapped[str] = mapped_column(String(64))
+    connect_ms: Mapped[float | None] = mapped_column(Float)
+    ttfb_ms: Mapped[float | None] = mapped_column(Float)
+    ttft_ms: Mapped[float | None] = mapped_column(Float)
+    total_ms: Mapped[float | None] = mapped_column(Float)
+    output_tokens: Mapped[int | None] = mapped_column(Integer)
+    tokens_per_s: Mapped[float | None] = mapped_column(Float)
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    error_type: Mapped[str | None] = mapped_column(Text)
+    request_id: Mapped[str | None] = mapped_column(Text)
+    retry_after_s: Mapped[float | None] = mapped_column(Float)
+    ratelimit: Mapped[dict[str, Any]] = mapped_column(JSON)
+    timeout: Mapped[str | None] = mapped_column(String(32))
+    answer_correct: Mapped[bool | None] = mapped_column(Boolean)
+    error_excerpt: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_probe_results_target_started_at", "target", "started_at"),
+        Index("ix_probe_results_started_at", "started_at"),
+    )
+
+
+PROVIDERS = ProviderRow.__table__
+TARGETS = TargetRow.__table__
+PROBE_RESULTS = ProbeResultRow.__table__
