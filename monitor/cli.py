@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from monitor.config import ConfigError, Settings, load_settings
+from monitor.scenario import ScenarioError
 
 EXIT_CONFIG = 2
 
@@ -53,6 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COMMANDS[args.command](settings, args)
     except ConfigError as error:
         print(f"aistatus: bad config: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except ScenarioError as error:
+        print(f"aistatus: bad scenario: {error}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130

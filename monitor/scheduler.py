@@ -62,6 +62,14 @@ def check_for_round(round_no: int, suite: tuple[str, ...], suite_every: int) -> 
     return suite[(round_no // suite_every) % len(suite)]
 
 
+@dataclass(frozen=True)
+class ScheduledJob:
+    target: str
+    next_run_at: datetime | None
+    misfire_grace_s: float | None
+    max_instances: int
+
+
 @dataclass
 class ProberStats:
     started: int = 0
@@ -169,6 +177,16 @@ class Prober:
             log.warning("probe of %s skipped: the previous run has not finished", event.job_id)
         elif event.exception is not None:
             log.error("probe job %s failed: %s", event.job_id, event.exception)
+
+    def jobs(self) -> list[ScheduledJob]:
+        """What is scheduled: for `/metrics`, the CLI and tests."""
+        scheduler = self._scheduler
+        if scheduler is None:
+            return []
+        return [
+            ScheduledJob(job.id, job.next_run_time, job.misfire_grace_time, job.max_instances)
+            for job in scheduler.get_jobs()
+        ]
 
     # -- one probe --------------------------------------------------------
     async def _probe_job(self, model: ModelSettings) -> None:

@@ -1,0 +1,106 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from monitor.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def write_config(tmp_path: Path, base_url: str = "http://127.0.0.1:1", extra: str = "") -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(f"""
+[storage]
+url = "sqlite:///status.db"
+[probe]
+region = "us-east"
+interval = "10s"
+connect_timeout = "1s"
+first_token_timeout = "2s"
+stall_timeout = "2s"
+total_timeout = "5s"
+[[providers]]
+id = "anthropic"
+kind = "anthropic"
+base_url = "{base_url}/anthropic"
+[[providers]]
+id = "openai"
+kind = "openai"
+base_url = "{base_url}/openai/v1"
+api_key_env = "AISTATUS_TEST_OPENAI_KEY"
+[[models]]
+provider = "anthropic"
+model = "claude-test"
+[[models]]
+provider = "openai"
+model = "gpt-test"
+{extra}
+""")
+    return path
+
+
+def test_a_bad_config_exits_2_with_the_key_path_and_no_traceback(tmp_path, capsys):
+    path = write_config(tmp_path, extra="[web]\nport = 99999\n")
+    assert main(["--config", str(path), "check-config"]) == 2
+    err = capsys.readouterr().err
+    assert "web.port:" in err
+    assert "Traceback" not in err
+
+
+def test_check_config_lists_models_cost_and_missing_keys(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("AISTATUS_TEST_OPENAI_KEY", raising=False)
+    assert main(["--config", str(write_config(tmp_path)), "check-config"]) == 0
+    out = capsys.readouterr().out
+    assert "anthropic/claude-test" in out and "8640" in out    # probes a day at 10 s
+    assert "not configured: set AISTATUS_TEST_OPENAI_KEY" in out
+
+
+def test_the_shipped_config_lists_real_providers_as_not_configured(capsys, monkeypatch):
+    for name in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["--config", str(REPO / "config.toml"), "check-config"]) == 0
+    out = capsys.readouterr().out
+    assert "not configured: set ANTHROPIC_API_KEY" in out
+    assert "sim-anthropic/claude-demo-opus" in out and "simulated" in out
+
+
+def test_probe_json_reports_one_result_per_model(tmp_path, capsys, simulator, scenario_dict, monkeypatch):
+    monkeypatch.setenv("AISTATUS_TEST_OPENAI_KEY", "sk-test-cli-canary-0001")
+    raw = scenario_dict(faults=[{"models": ["openai/*"], "kind": "http_error", "status": 500}])
+    sim = simulator(raw)
+    path = write_config(tmp_path, sim.base_url)
+    assert main(["--config", str(path), "probe", "--json"]) == 0
+    captured = capsys.readouterr()
+    results = {r["target"]: r for r in json.loads(captured.out)}
+    assert results["anthropic/claude-test"]["failure_class"] == "ok"
+    assert results["anthropic/claude-test"]["answer_correct"] is True
+    assert results["openai/gpt-test"]["http_status"] == 500
+    assert results["openai/gpt-test"]["failure_class"] == "infrastructure"
+    assert "sk-test-cli-canary-0001" not in captured.out + captured.err
+
+
+def test_probe_of_an_unknown_model_is_a_clear_error(tmp_path, capsys):
+    assert main(["--config", str(write_config(tmp_path)), "probe", "--model", "x/y"]) == 2
+    assert "no probe-able model 'x/y'" in capsys.readouterr().err
+
+
+def test_db_upgrade_creates_the_schema_through_alembic(tmp_path, capsys):
+    assert main(["--config", str(write_config(tmp_path)), "db", "upgrade"]) == 0
+    assert "database at revision" in capsys.readouterr().out
+    assert (tmp_path / "status.db").exists()
+
+
+def test_a_bad_scenario_exits_2_naming_the_key(tmp_path, capsys):
+    path = tmp_path / "s.toml"
+    path.write_text('name = "x"\nstart = "2026-06-07T00:00:00Z"\nduration = "1h"\n'
+                    '[[faults]]\nkind = "boom"\nmodels = ["*"]\n')
+    assert main(["simulate", "--scenario", str(path), "--port", "0"]) == 2
+    assert "faults[0].kind" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["probe", "--help"]])
+def test_help_exits_cleanly(argv):
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    assert caught.value.code == 0
