@@ -36,11 +36,22 @@ TOTAL_MS = 300
 
 
 def scenario_toml(n: int) -> str:
-    lines = ['name = "bench"', 'start = "2026-06-07T00:00:00Z"', 'duration = "30d"',
-             'interval = "60s"', "seed = 1"]
+    lines = [
+        'name = "bench"',
+        'start = "2026-06-07T00:00:00Z"',
+        'duration = "30d"',
+        'interval = "60s"',
+        "seed = 1",
+    ]
     for i in range(n):
-        lines += ["[[models]]", f'id = "bench/m{i:04d}"', f"ttft_ms = {TTFT_MS}",
-                  f"latency_ms = {TOTAL_MS}", "jitter = 0", "error_rate = 0"]
+        lines += [
+            "[[models]]",
+            f'id = "bench/m{i:04d}"',
+            f"ttft_ms = {TTFT_MS}",
+            f"latency_ms = {TOTAL_MS}",
+            "jitter = 0",
+            "error_rate = 0",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -72,9 +83,18 @@ def run(n: int, rounds: int, interval: float) -> dict[str, float]:
         path = Path(tmp) / "bench.toml"
         path.write_text(scenario_toml(n))
         sim = subprocess.Popen(
-            [sys.executable, "-m", "monitor.cli", "simulate", "--scenario", str(path),
-             "--port", str(port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "monitor.cli",
+                "simulate",
+                "--scenario",
+                str(path),
+                "--port",
+                str(port),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             wait_for_port(port)
@@ -85,12 +105,19 @@ def run(n: int, rounds: int, interval: float) -> dict[str, float]:
 
 
 def measure(n: int, rounds: int, interval: float, port: int) -> dict[str, float]:
-    settings = settings_from_dict({
-        "probe": {"interval": interval, "total_timeout": 20, "concurrency": 256},
-        "providers": [{"id": "bench", "kind": "openai_compatible",
-                       "base_url": f"http://127.0.0.1:{port}/bench/v1"}],
-        "models": [{"provider": "bench", "model": f"m{i:04d}"} for i in range(n)],
-    })
+    settings = settings_from_dict(
+        {
+            "probe": {"interval": interval, "total_timeout": 20, "concurrency": 256},
+            "providers": [
+                {
+                    "id": "bench",
+                    "kind": "openai_compatible",
+                    "base_url": f"http://127.0.0.1:{port}/bench/v1",
+                }
+            ],
+            "models": [{"provider": "bench", "model": f"m{i:04d}"} for i in range(n)],
+        }
+    )
     results: list[ProbeResult] = []
     done = threading.Event()
     expected = n * rounds
@@ -132,16 +159,22 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--interval", type=float, default=60.0)
     args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} cores; injected latency ttft {TTFT_MS} ms, total {TOTAL_MS} ms; "
-          f"interval {args.interval:g} s; {args.rounds} rounds")
-    print(f"{'models':>6} {'probes':>7} {'failed':>6} {'on time':>8} {'late p99':>9} "
-          f"{'lat err p50':>11} {'lat err p99':>11} {'cpu s/1k':>8} {'core':>6} {'peak MB':>8}")
+    print(
+        f"machine: {os.cpu_count()} cores; injected latency ttft {TTFT_MS} ms, "
+        f"total {TOTAL_MS} ms; interval {args.interval:g} s; {args.rounds} rounds"
+    )
+    print(
+        f"{'models':>6} {'probes':>7} {'failed':>6} {'on time':>8} {'late p99':>9} "
+        f"{'lat err p50':>11} {'lat err p99':>11} {'cpu s/1k':>8} {'core':>6} {'peak MB':>8}"
+    )
     for n in args.models:
         r = run(n, args.rounds, args.interval)
-        print(f"{r['models']:>6.0f} {r['probes']:>7.0f} {r['failed']:>6.0f} "
-              f"{r['on_time_share']:>8.2%} {r['lateness_p99_ms']:>7.1f}ms "
-              f"{r['latency_error_p50_ms']:>9.2f}ms {r['latency_error_p99_ms']:>9.2f}ms "
-              f"{r['cpu_s_per_1000']:>8.2f} {r['core_share']:>6.1%} {r['peak_rss_mb']:>8.0f}")
+        print(
+            f"{r['models']:>6.0f} {r['probes']:>7.0f} {r['failed']:>6.0f} "
+            f"{r['on_time_share']:>8.2%} {r['lateness_p99_ms']:>7.1f}ms "
+            f"{r['latency_error_p50_ms']:>9.2f}ms {r['latency_error_p99_ms']:>9.2f}ms "
+            f"{r['cpu_s_per_1000']:>8.2f} {r['core_share']:>6.1%} {r['peak_rss_mb']:>8.0f}"
+        )
 
 
 if __name__ == "__main__":

@@ -17,8 +17,12 @@ EXIT_CONFIG = 2
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aistatus", description=__doc__.splitlines()[0])
-    parser.add_argument("--config", default="config.toml", help="config file (default: %(default)s)")
-    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument(
+        "--config", default="config.toml", help="config file (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     commands.add_parser("check-config", help="validate the config, list models, keys and cost")
@@ -45,7 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
-        level=args.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=args.log_level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
         if args.command == "simulate":
@@ -82,8 +88,11 @@ def _probe(settings: Settings, args: argparse.Namespace) -> int:
     if args.model:
         models = [m for m in models if m.id == args.model]
         if not models:
-            print(f"aistatus: probe: no probe-able model {args.model!r} "
-                  "(unknown, disabled or its key is not set)", file=sys.stderr)
+            print(
+                f"aistatus: probe: no probe-able model {args.model!r} "
+                "(unknown, disabled or its key is not set)",
+                file=sys.stderr,
+            )
             return EXIT_CONFIG
     with simulated_provider(settings):
         results = asyncio.run(probe_round(settings, models, region=settings.probe.region))

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 
 from monitor.clock import utc_iso
-from monitor.config import Settings, missing_key
+from monitor.config import ModelSettings, Settings, missing_key
 from monitor.results import ProbeResult
 
 # What one probe costs, in tokens: the question plus the API's framing, and a
@@ -30,9 +30,8 @@ def config_summary(settings: Settings, environ: Mapping[str, str] | None = None)
         tokens_in = per_day * PROMPT_TOKENS
         out_typical = per_day * TYPICAL_OUTPUT_TOKENS
         out_max = per_day * settings.probe.max_output_tokens
-        cost = lambda out: (  # noqa: E731 - two uses, one formula
-            tokens_in * model.price_input_per_mtok + out * model.price_output_per_mtok
-        ) / 1e6
+        typical = _daily_cost(model, tokens_in, out_typical)
+        worst = _daily_cost(model, tokens_in, out_max)
         key = missing_key(provider, environ)
         if not model.enabled:
             state = "disabled"
@@ -43,12 +42,18 @@ def config_summary(settings: Settings, environ: Mapping[str, str] | None = None)
         lines.append(
             f"{model.id:<42} {interval:>5g}s {per_day:>10.0f} "
             f"{tokens_in:>9.0f}/{out_typical:<10.0f} "
-            f"{cost(out_typical):>9.2f}..{cost(out_max):<9.2f}  {state}"
+            f"{typical:>9.2f}..{worst:<9.2f}  {state}"
         )
     missing = sorted({k for p in settings.providers if (k := missing_key(p, environ))})
     if missing:
-        lines.append("missing keys (those providers are listed but not probed): " + ", ".join(missing))
+        lines.append(
+            "missing keys (those providers are listed but not probed): " + ", ".join(missing)
+        )
     return "\n".join(lines)
+
+
+def _daily_cost(model: ModelSettings, tokens_in: float, tokens_out: float) -> float:
+    return (tokens_in * model.price_input_per_mtok + tokens_out * model.price_output_per_mtok) / 1e6
 
 
 def results_json(results: Sequence[ProbeResult]) -> str:

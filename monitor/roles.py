@@ -31,7 +31,9 @@ def open_store(settings: Settings) -> Store:
     return Store(settings.storage_url())
 
 
-def sync_targets(settings: Settings, store: Store, environ: Mapping[str, str] | None = None) -> None:
+def sync_targets(
+    settings: Settings, store: Store, environ: Mapping[str, str] | None = None
+) -> None:
     missing = {p.id: key for p in settings.providers if (key := missing_key(p, environ))}
     store.sync_targets(settings, missing)
 

@@ -40,7 +40,9 @@ log = logging.getLogger(__name__)
 ResultSink = Callable[[ProbeResult], None]
 
 
-def probe_targets(settings: Settings, environ: Mapping[str, str] | None = None) -> list[ModelSettings]:
+def probe_targets(
+    settings: Settings, environ: Mapping[str, str] | None = None
+) -> list[ModelSettings]:
     """Models this process can probe: enabled, and their provider's key (if any) is set."""
     return [
         model
@@ -74,7 +76,7 @@ class ScheduledJob:
 class ProberStats:
     started: int = 0
     finished: int = 0
-    skipped: int = 0                      # runs not started because the previous one still ran
+    skipped: int = 0  # runs not started because the previous one still ran
     lateness_s: list[float] = field(default_factory=list)  # start minus scheduled slot
 
     def record_lateness(self, seconds: float, keep: int = 100_000) -> None:
@@ -241,8 +243,14 @@ async def probe_round(
             provider = settings.provider(model.provider)
             async with limit:
                 return await run_probe(
-                    client, provider, model, settings.probe, region=region,
-                    api_key=api_key_for(provider, environ), clock=clock, rng=rng,
+                    client,
+                    provider,
+                    model,
+                    settings.probe,
+                    region=region,
+                    api_key=api_key_for(provider, environ),
+                    clock=clock,
+                    rng=rng,
                 )
 
         return list(await asyncio.gather(*(one(model) for model in models)))

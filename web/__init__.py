@@ -1,0 +1,40 @@
+"""The public site: `create_app(settings, store)` registers views and filters
+and returns the app. It never starts the prober: probing is its own role."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, render_template
+
+import templates as templates_package
+from monitor.clock import Clock, SystemClock
+from monitor.config import Settings
+from monitor.store import Store
+from web import security
+from web.filters import register_filters
+from web.views import pages
+
+TEMPLATES = Path(templates_package.__file__).parent
+
+
+def create_app(settings: Settings, store: Store, *, clock: Clock | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(TEMPLATES),
+        static_folder=str(TEMPLATES / "static"),
+    )
+    app.config.update(
+        AISTATUS_SETTINGS=settings,
+        AISTATUS_STORE=store,
+        AISTATUS_CLOCK=clock or SystemClock(),
+        # Errors render our own page; never a traceback or config.
+        PROPAGATE_EXCEPTIONS=False,
+    )
+    register_filters(app)
+    security.install(app)
+    app.register_blueprint(pages)
+    app.context_processor(lambda: {"site": settings.site})
+    app.register_error_handler(404, lambda e: (render_template("404.html"), 404))
+    app.register_error_handler(500, lambda e: (render_template("500.html"), 500))
+    return app

@@ -52,7 +52,7 @@ def test_check_config_lists_models_cost_and_missing_keys(tmp_path, capsys, monke
     monkeypatch.delenv("AISTATUS_TEST_OPENAI_KEY", raising=False)
     assert main(["--config", str(write_config(tmp_path)), "check-config"]) == 0
     out = capsys.readouterr().out
-    assert "anthropic/claude-test" in out and "8640" in out    # probes a day at 10 s
+    assert "anthropic/claude-test" in out and "8640" in out  # probes a day at 10 s
     assert "not configured: set AISTATUS_TEST_OPENAI_KEY" in out
 
 
@@ -65,7 +65,9 @@ def test_the_shipped_config_lists_real_providers_as_not_configured(capsys, monke
     assert "sim-anthropic/claude-demo-opus" in out and "simulated" in out
 
 
-def test_probe_json_reports_one_result_per_model(tmp_path, capsys, simulator, scenario_dict, monkeypatch):
+def test_probe_json_reports_one_result_per_model(
+    tmp_path, capsys, simulator, scenario_dict, monkeypatch
+):
     monkeypatch.setenv("AISTATUS_TEST_OPENAI_KEY", "sk-test-cli-canary-0001")
     raw = scenario_dict(faults=[{"models": ["openai/*"], "kind": "http_error", "status": 500}])
     sim = simulator(raw)
@@ -93,8 +95,10 @@ def test_db_upgrade_creates_the_schema_through_alembic(tmp_path, capsys):
 
 def test_a_bad_scenario_exits_2_naming_the_key(tmp_path, capsys):
     path = tmp_path / "s.toml"
-    path.write_text('name = "x"\nstart = "2026-06-07T00:00:00Z"\nduration = "1h"\n'
-                    '[[faults]]\nkind = "boom"\nmodels = ["*"]\n')
+    path.write_text(
+        'name = "x"\nstart = "2026-06-07T00:00:00Z"\nduration = "1h"\n'
+        '[[faults]]\nkind = "boom"\nmodels = ["*"]\n'
+    )
     assert main(["simulate", "--scenario", str(path), "--port", "0"]) == 2
     assert "faults[0].kind" in capsys.readouterr().err
 

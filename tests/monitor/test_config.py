@@ -12,8 +12,12 @@ from monitor.config import (
 
 REPO = Path(__file__).resolve().parents[2]
 
-PROVIDER = {"id": "anthropic", "kind": "anthropic", "base_url": "https://api.anthropic.com",
-            "api_key_env": "ANTHROPIC_API_KEY"}
+PROVIDER = {
+    "id": "anthropic",
+    "kind": "anthropic",
+    "base_url": "https://api.anthropic.com",
+    "api_key_env": "ANTHROPIC_API_KEY",
+}
 MODEL = {"provider": "anthropic", "model": "claude-opus-4-7"}
 
 
@@ -25,7 +29,10 @@ def test_the_shipped_example_config_is_valid():
     settings = load_settings(REPO / "config.toml")
     assert settings.simulator.enabled
     assert any(p.simulated for p in settings.providers)
-    assert {m.id for m in settings.models} >= {"anthropic/claude-opus-4-7", "sim-anthropic/claude-demo-opus"}
+    assert {m.id for m in settings.models} >= {
+        "anthropic/claude-opus-4-7",
+        "sim-anthropic/claude-demo-opus",
+    }
 
 
 @pytest.mark.parametrize(
@@ -34,23 +41,48 @@ def test_the_shipped_example_config_is_valid():
         (config(probe={"interval": "5s"}), "probe.interval: interval must be at least 10s"),
         (config(probe={"intervall": "60s"}), "probe.intervall: unknown key"),
         (config(colour="blue"), "colour: unknown key"),
-        (config(probe={"max_output_tokens": "lots"}), "probe.max_output_tokens: Input should be a valid integer"),
+        (
+            config(probe={"max_output_tokens": "lots"}),
+            "probe.max_output_tokens: Input should be a valid integer",
+        ),
         (config(probe={"interval": "soon"}), "probe.interval: expected a duration like '60s'"),
-        ({"providers": [{**PROVIDER, "base_url": "api.anthropic.com"}]},
-         "providers[0].base_url: base_url must start with http:// or https://"),
-        ({"providers": [{"id": "x", "kind": "openai"}]}, "providers[0].base_url: required key is missing"),
-        ({"providers": [{**PROVIDER, "kind": "bedrock"}]}, "providers[0].kind: Input should be 'anthropic'"),
-        ({"providers": [PROVIDER], "models": [MODEL, MODEL]},
-         "models[1].model: duplicate model id 'anthropic/claude-opus-4-7'"),
+        (
+            {"providers": [{**PROVIDER, "base_url": "api.anthropic.com"}]},
+            "providers[0].base_url: base_url must start with http:// or https://",
+        ),
+        (
+            {"providers": [{"id": "x", "kind": "openai"}]},
+            "providers[0].base_url: required key is missing",
+        ),
+        (
+            {"providers": [{**PROVIDER, "kind": "bedrock"}]},
+            "providers[0].kind: Input should be 'anthropic'",
+        ),
+        (
+            {"providers": [PROVIDER], "models": [MODEL, MODEL]},
+            "models[1].model: duplicate model id 'anthropic/claude-opus-4-7'",
+        ),
         ({"providers": [PROVIDER, PROVIDER]}, "providers[1].id: duplicate provider id 'anthropic'"),
-        ({"providers": [PROVIDER], "models": [{**MODEL, "provider": "antropic"}]},
-         "models[0].provider: unknown provider 'antropic'"),
-        ({"providers": [PROVIDER], "models": [{**MODEL, "interval": 3}]},
-         "models[0].interval: interval must be at least 10s, got 3s"),
-        ({"providers": [PROVIDER], "models": [{**MODEL, "interval": "30s"}]},
-         "models[0].interval: 30s is not longer than probe.total_timeout (45s)"),
-        (config(probe={"total_timeout": "60s"}), "probe.total_timeout: 60s must be shorter than probe.interval"),
-        ({"providers": [{**PROVIDER, "api_key_env": "sk-ant-not-a-name"}]}, "providers[0].api_key_env:"),
+        (
+            {"providers": [PROVIDER], "models": [{**MODEL, "provider": "antropic"}]},
+            "models[0].provider: unknown provider 'antropic'",
+        ),
+        (
+            {"providers": [PROVIDER], "models": [{**MODEL, "interval": 3}]},
+            "models[0].interval: interval must be at least 10s, got 3s",
+        ),
+        (
+            {"providers": [PROVIDER], "models": [{**MODEL, "interval": "30s"}]},
+            "models[0].interval: 30s is not longer than probe.total_timeout (45s)",
+        ),
+        (
+            config(probe={"total_timeout": "60s"}),
+            "probe.total_timeout: 60s must be shorter than probe.interval",
+        ),
+        (
+            {"providers": [{**PROVIDER, "api_key_env": "sk-ant-not-a-name"}]},
+            "providers[0].api_key_env:",
+        ),
     ],
 )
 def test_a_bad_config_names_the_key_and_the_problem(raw, expected):
