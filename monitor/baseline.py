@@ -1,0 +1,103 @@
+"""A model's own normal: its trailing counts and latencies, minus its bad periods.
+
+The status engine judges a window of probes against this baseline, not against a
+fixed threshold: a model whose normal is 2 % errors and one whose normal is 0.1 %
+are both judged fairly. Until a model has history, a prior stands in: rates are
+`(bad + prior_rate * prior_weight) / (total + prior_weight)`, so the first few
+hundred probes are judged as if the model were fairly noisy (conservative).
+
+Minutes join the baseline one by one but leave it an hour at a time (blocks), so
+the baseline costs one addition per model per minute and keeps no minute data.
+Latencies are kept in a sparse log histogram (bins 5 % wide): the median is
+cheap to read and exact enough for "twice the usual median".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from operator import add, sub
+
+BINS_PER_E = 20  # exp(1/20) ~ 1.051: bins 5 % wide
+
+
+@dataclass(slots=True)
+class Block:
+    counts: list[int]
+    latency_bins: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Baseline:
+    width: int
+    block_minutes: int = 60
+    counts: list[int] = field(default_factory=list)
+    latency_bins: dict[int, int] = field(default_factory=dict)
+    latency_count: int = 0
+    blocks: dict[int, Block] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.counts:
+            self.counts = [0] * self.width
+
+    def add(self, minute: int, counts: list[int], slots: list[int], sign: int = 1) -> None:
+        """Add (sign 1) or take back (sign -1) one minute's counts and latency bins."""
+        key = minute // self.block_minutes
+        block = self.blocks.get(key)
+        if block is None:
+            block = self.blocks[key] = Block([0] * self.width)
+        op = add if sign > 0 else sub
+        block.counts = list(map(op, block.counts, counts))
+        self.counts = list(map(op, self.counts, counts))
+        for bins in (block.latency_bins, self.latency_bins):
+            for slot in slots:
+                bins[slot] = bins.get(slot, 0) + sign
+        self.latency_count += sign * len(slots)
+
+    def expire(self, before_minute: int) -> None:
+        """Drop every whole block that ends before `before_minute`."""
+        last_key = before_minute // self.block_minutes - 1
+        if not self.blocks or min(self.blocks) > last_key:
+            return
+        for key in [k for k in self.blocks if k <= last_key]:
+            block = self.blocks.pop(key)
+            self.counts = list(map(sub, self.counts, block.counts))
+            for slot, count in block.latency_bins.items():
+                self.latency_bins[slot] -= count
+                self.latency_count -= count
+
+    def rate(self, bad: int, total: int, prior_rate: float, prior_weight: float) -> float:
+        return (self.counts[bad] + prior_rate * prior_weight) / (
+            self.counts[total] + prior_weight
+        )
+
+    def observed(self, bad: int, total: int, at_least: int) -> float | None:
+        """The plain share, without prior, once `at_least` probes back it (for wording)."""
+        total_count = self.counts[total]
+        return self.counts[bad] / total_count if total_count >= at_least else None
+
+    def latency_quantile(self, q: float) -> float | None:
+        if self.latency_count <= 0:
+            return None
+        rank = q * self.latency_count
+        seen = 0
+        for slot in sorted(self.latency_bins):
+            seen += self.latency_bins[slot]
+            if seen >= rank and seen > 0:
+                return slot_value(slot)
+        return None
+
+    def share_above(self, ms: float) -> float:
+        if self.latency_count <= 0:
+            return 0.0
+        limit = latency_slot(ms)
+        above = sum(count for slot, count in self.latency_bins.items() if slot > limit)
+        return above / self.latency_count
+
+
+def latency_slot(ms: float) -> int:
+    return math.floor(math.log(max(ms, 0.1)) * BINS_PER_E)
+
+
+def slot_value(slot: int) -> float:
+    return math.exp((slot + 0.5) / BINS_PER_E)
