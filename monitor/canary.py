@@ -44,7 +44,7 @@ def arithmetic(rng: random.Random) -> Question:
 
 
 def parity(rng: random.Random) -> Question:
-    """A yes/no item whose right answer is 'yes' half the time, so a model stuck on one word fails."""
+    """Yes or no, right answer "yes" half the time: a model stuck on one word fails."""
     n = rng.randint(1000, 9999)
     return Question(
         "parity",

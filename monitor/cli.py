@@ -40,6 +40,15 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--port", type=int, default=8787)
     simulate.add_argument("--speed", type=float, default=1.0, help="scenario clock speed-up")
 
+    replay = commands.add_parser(
+        "replay", help="run the engines on a scenario's simulated behaviour, on a virtual clock"
+    )
+    replay.add_argument("scenario", metavar="FILE", help="scenario file or bundled name")
+    replay.add_argument(
+        "--config", dest="replay_config", help="thresholds and timeouts (default: built-in)"
+    )
+    replay.add_argument("--json", action="store_true", help="print the replay JSON document")
+
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
     db_commands.add_parser("upgrade", help="create or migrate the schema (Alembic)")
@@ -59,7 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "simulate":
             return _simulate(args)
-        settings = load_settings(args.config)
+        if args.command == "replay":
+            return _replay(args)
+        settings = load_settings(args.config or "config.toml")
         return COMMANDS[args.command](settings, args)
     except ConfigError as error:
         print(f"aistatus: bad config: {error}", file=sys.stderr)
@@ -69,6 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `aistatus replay ... | head`: the reader left; not an error
+        sys.stderr.close()
+        return 0
     except Exception as error:  # one clear line, not a traceback; --log-level DEBUG shows it
         logging.getLogger("aistatus").debug("command failed", exc_info=True)
         print(f"aistatus: {args.command}: {type(error).__name__}: {error}", file=sys.stderr)
@@ -145,6 +159,20 @@ def _simulate(args: argparse.Namespace) -> int:
     from monitor.simulator.server import run_simulator_forever
 
     run_simulator_forever(args.scenario, host="127.0.0.1", port=args.port, speed=args.speed)
+    return 0
+
+
+def _replay(args: argparse.Namespace) -> int:
+    import json
+
+    from monitor.replay import replay, replay_document
+    from monitor.report import replay_summary
+    from monitor.scenario import load_scenario
+
+    config = args.replay_config or args.config
+    settings = load_settings(config) if config else Settings()
+    document = replay_document(replay(load_scenario(args.scenario), settings))
+    print(json.dumps(document, indent=2) if args.json else replay_summary(document))
     return 0
 
 

@@ -1,4 +1,6 @@
-"""Durations as people write them in config and scenario files: "90s", "5m", "24h", "7d", or plain seconds."""
+"""Durations as people write them in config and scenario files.
+
+"90s", "5m", "24h", "7d", or a plain number of seconds."""
 
 from __future__ import annotations
 

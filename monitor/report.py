@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
+from typing import Any
 
 from monitor.clock import utc_iso
 from monitor.config import ModelSettings, Settings, missing_key
@@ -83,3 +84,22 @@ def results_table(results: Sequence[ProbeResult]) -> str:
 
 def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}"
+
+
+def replay_summary(document: Mapping[str, Any]) -> str:
+    lines = [
+        f"scenario {document['scenario']}: {document['start']} .. {document['end']}, "
+        f"{document['probes']} probes, {len(document['incidents'])} incident(s)"
+    ]
+    for incident in document["incidents"]:
+        visibility = "public" if incident["public"] else "operator-only"
+        lines.append(
+            f"  #{incident['id']} {incident['title']} [{incident['cause']}, "
+            f"{incident['impact']}, {visibility}] started {incident['started_at']}, "
+            f"detected {incident['detected_at']}, resolved {incident['resolved_at'] or 'open'}"
+        )
+    for model, changes in document["statuses"].items():
+        if len(changes) > 1:
+            steps = ", ".join(f"{c['from']} {c['status']}" for c in changes[1:])
+            lines.append(f"  {model}: {steps}")
+    return "\n".join(lines)

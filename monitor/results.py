@@ -61,7 +61,7 @@ class ProbeResult:
     output_tokens: int | None = None
     tokens_per_s: float | None = None
     http_status: int | None = None
-    error_type: str | None = None        # provider's own word: "overloaded_error", "insufficient_quota"
+    error_type: str | None = None        # provider's word: "overloaded_error", "insufficient_quota"
     request_id: str | None = None
     retry_after_s: float | None = None
     ratelimit: dict[str, str] = field(default_factory=dict)

@@ -92,8 +92,12 @@ def _observe(
         return _timed_out(TimeoutKind.TOTAL, settings.total_timeout, ttft_ms, base)
     if plan.kind is FaultKind.STREAM_ERROR:
         return ProbeResult(
-            outcome=Outcome.STREAM_ERROR, http_status=200, error_type=plan.error_type,
-            ttft_ms=ttft_ms, total_ms=plan.total_s * 1000, **base,  # type: ignore[arg-type]
+            outcome=Outcome.STREAM_ERROR,
+            http_status=200,
+            error_type=plan.error_type,
+            ttft_ms=ttft_ms,
+            total_ms=plan.total_s * 1000,
+            **base,  # type: ignore[arg-type]
         )
     verdict = canary.score(question, plan.text)
     generating = max(plan.total_s - plan.ttft_s, 1e-3)
@@ -110,8 +114,9 @@ def _observe(
 
 
 def _http_error(plan: Plan, kind: ProviderKind, base: dict[str, object]) -> ProbeResult:
-    call = Call(model=str(base["target"]).split("/", 1)[1], stream=True,
-                request_id="0" * 32, created=0)
+    call = Call(
+        model=str(base["target"]).split("/", 1)[1], stream=True, request_id="0" * 32, created=0
+    )
     reply = _WIRE[protocol_for(str(base["target"]).split("/", 1)[0])].render(plan, call)
     headers = {name.lower(): value for name, value in reply.headers}
     info = adapter_for(kind).parse_error(reply.status, headers, reply.body or b"")
@@ -119,21 +124,32 @@ def _http_error(plan: Plan, kind: ProviderKind, base: dict[str, object]) -> Prob
         outcome=Outcome.HTTP_ERROR,
         http_status=reply.status,
         error_type=info.error_type,
-        retry_after_s=retry_after_seconds(headers, base["started_at"]) or info.retry_after_s,  # type: ignore[arg-type]
+        retry_after_s=_retry_after(headers, base, info.retry_after_s),
         total_ms=plan.ttft_s * 1000,
         **base,  # type: ignore[arg-type]
     )
+
+
+def _retry_after(
+    headers: Mapping[str, str], base: dict[str, object], from_body: float | None
+) -> float | None:
+    # The probe's order: the headers first, then the body's own delay (Gemini RetryInfo).
+    started_at = base["started_at"]
+    assert isinstance(started_at, datetime)
+    return retry_after_seconds(headers, started_at) or from_body
 
 
 def _timed_out(
     which: TimeoutKind, after_s: float, ttft_ms: float | None, base: dict[str, object]
 ) -> ProbeResult:
     return ProbeResult(
-        outcome=Outcome.TIMEOUT, timeout=which, ttft_ms=ttft_ms, total_ms=after_s * 1000,
+        outcome=Outcome.TIMEOUT,
+        timeout=which,
+        ttft_ms=ttft_ms,
+        total_ms=after_s * 1000,
         **base,  # type: ignore[arg-type]
     )
 
 
 def _fields(result: ProbeResult) -> dict[str, object]:
     return {name: getattr(result, name) for name in ProbeResult.__slots__}  # type: ignore[attr-defined]
-
