@@ -15,6 +15,8 @@ pool recovers after the server restarts.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -24,6 +26,7 @@ from sqlalchemy.pool import StaticPool
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 PG_CONNECT_TIMEOUT_S = 5
 _WRITE_OPTION = "aistatus_write"
+_WAL_RETRY_S = 0.01
 
 
 def create_store_engine(url: str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Engine:
@@ -67,9 +70,8 @@ def _sqlite_engine(url: URL, busy_timeout_ms: int) -> Engine:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
         cursor = dbapi_connection.cursor()
-        # busy_timeout first: switching to WAL needs a lock another process may hold.
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _use_wal(cursor, busy_timeout_ms)
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA synchronous = NORMAL")  # durable enough with WAL, much faster
         cursor.close()
@@ -80,3 +82,23 @@ def _sqlite_engine(url: URL, busy_timeout_ms: int) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
     return engine
+
+
+def _use_wal(cursor: Any, busy_timeout_ms: int) -> None:
+    """Switch the database file to WAL, once: every later connection inherits it.
+
+    The switch needs an exclusive lock, and SQLite refuses it at once
+    ("database is locked") rather than waiting out the busy timeout, which
+    happens when several processes open a new database together. So wait here,
+    the way the busy timeout would: until another connection has switched it,
+    or this one can.
+    """
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    while cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")  # in-memory databases stay "memory"
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(_WAL_RETRY_S)

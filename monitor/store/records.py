@@ -40,6 +40,20 @@ class Target:
     price_output_per_mtok: float
 
 
+@dataclass(frozen=True, slots=True)
+class RetentionReport:
+    """How many rows one `Store.apply_retention` deleted."""
+
+    results: int
+    minute_rollups: int
+    hour_rollups: int
+    day_rollups: int
+
+    @property
+    def deleted(self) -> int:
+        return self.results + self.minute_rollups + self.hour_rollups + self.day_rollups
+
+
 def result_to_row(result: ProbeResult) -> dict[str, Any]:
     row = {name: _plain(getattr(result, name)) for name in _RESULT_FIELDS}
     row["ratelimit"] = dict(result.ratelimit)

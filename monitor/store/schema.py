@@ -1,7 +1,7 @@
 """The tables, as typed SQLAlchemy models. Alembic migrations create them; nothing else does.
 
 Only `monitor.store` imports this module: the rest of aistatus sees plain objects
-(`ProbeResult`, `Target`, `ProviderInfo`), never rows.
+(`ProbeResult`, `Target`, `ProviderInfo`, `Rollup`), never rows.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Dialect,
@@ -128,6 +129,38 @@ class ProbeResultRow(Base):
     )
 
 
+class RollupRow(Base):
+    """One `monitor.rollups.Rollup`: same column names as `Rollup.to_row()`.
+
+    The primary key is the rollup key, ordered for the common read (one target,
+    one resolution, a range of buckets, every region); the second index serves
+    reads across all targets and retention.
+    """
+
+    __tablename__ = "rollups"
+
+    target: Mapped[str] = mapped_column(String(255), primary_key=True)
+    resolution: Mapped[str] = mapped_column(String(16), primary_key=True)
+    bucket_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    region: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ok: Mapped[int] = mapped_column(Integer)
+    infrastructure: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[int] = mapped_column(Integer)
+    configuration: Mapped[int] = mapped_column(Integer)
+    vantage: Mapped[int] = mapped_column(Integer)
+    quality: Mapped[int] = mapped_column(Integer)
+    ambiguous: Mapped[int] = mapped_column(Integer)
+    probes: Mapped[int] = mapped_column(Integer)
+    answers_checked: Mapped[int] = mapped_column(Integer)
+    answers_correct: Mapped[int] = mapped_column(Integer)
+    output_tokens: Mapped[int] = mapped_column(BigInteger)  # years of a chatty model's tokens
+    ttft_hist: Mapped[str] = mapped_column(Text)  # LatencyHistogram.encode()
+    total_hist: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_rollups_resolution_bucket_start", "resolution", "bucket_start"),)
+
+
 PROVIDERS = ProviderRow.__table__
 TARGETS = TargetRow.__table__
 PROBE_RESULTS = ProbeResultRow.__table__
+ROLLUPS = RollupRow.__table__

@@ -1,36 +1,47 @@
 """`Store`: everything aistatus keeps, behind methods named for what callers want.
 
-One class for SQLite and PostgreSQL; the few dialect differences (the upsert
-statement, the migration lock) are decided here and nowhere else. Methods take
-and return plain objects; no ORM row leaves this package.
+One class for SQLite and PostgreSQL; the few dialect differences (the migration
+lock here, bulk statements in `dialects`) are decided inside this package and
+nowhere else. Raw rows are written by `result_rows`, rollup rows kept by
+`rollup_tables`. Methods take and return plain objects; no ORM row leaves
+this package.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Select, Table, delete, func, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.config import Settings
 from monitor.results import ProbeResult
-from monitor.store.engine import DEFAULT_BUSY_TIMEOUT_MS, create_store_engine, for_writing
+from monitor.rollups import Resolution, Rollup, bucket_start, retention_cutoff
+from monitor.store import rollup_tables
+from monitor.store.dialects import insert_for
+from monitor.store.engine import (
+    DEFAULT_BUSY_TIMEOUT_MS,
+    create_store_engine,
+    for_writing,
+)
 from monitor.store.migrate import revision_of, upgrade_to_head
 from monitor.store.records import (
     ProviderInfo,
+    RetentionReport,
     Target,
     provider_to_row,
-    result_to_row,
     row_to_provider,
     row_to_result,
     row_to_target,
     target_to_row,
 )
+from monitor.store.result_rows import insert_new_results
+from monitor.store.rollup_tables import add_rollups, rollups_of
 from monitor.store.schema import PROBE_RESULTS, PROVIDERS, TARGETS
 
+_END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
 _MIGRATION_LOCK_KEY = 0x61697374  # "aist": any constant shared by every aistatus process
 
 
@@ -92,22 +103,29 @@ class Store:
         return [row_to_target(row) for row in self._rows(query)]
 
     def record_results(self, results: Sequence[ProbeResult]) -> int:
-        """Insert results whose id is not stored yet; returns how many were new.
+        """Insert results whose id is not stored yet, and add exactly those to the
+        minute, hour and day rollups in the same transaction; returns how many were new.
 
         Safe to repeat: a batch retried after a commit whose acknowledgement was
-        lost inserts nothing twice.
+        lost inserts nothing twice and counts nothing twice.
         """
         if not results:
             return 0
-        statement = _insert_for(self.dialect)(PROBE_RESULTS).on_conflict_do_nothing(
-            index_elements=["id"]
-        )
-        # One statement run for many rows: compiled once, unlike a multi-row VALUES.
-        # SQLAlchemy only keeps an INSERT's rowcount when asked to.
-        statement = statement.execution_options(preserve_rowcount=True)
         with self._writes.begin() as connection:
-            outcome = connection.execute(statement, [result_to_row(r) for r in results])
-            return outcome.rowcount
+            new = insert_new_results(connection, results)
+            add_rollups(connection, rollups_of(new))
+            return len(new)
+
+    def record_rollups(self, rollups: Sequence[Rollup]) -> None:
+        """Add rollups to the stored ones with the same keys (creating missing rows).
+
+        Each rollup is stored at its own resolution only: to seed history without
+        raw results, pass the day (and hour) rollups themselves.
+        """
+        if not rollups:
+            return
+        with self._writes.begin() as connection:
+            add_rollups(connection, rollups)
 
     def results_between(
         self,
@@ -148,6 +166,56 @@ class Store:
         )
         return [row_to_result(row) for row in self._rows(query)]
 
+    def rollups_between(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        resolution: Resolution,
+        target: str | None = None,
+        region: str | None = None,
+    ) -> list[Rollup]:
+        """Rollups of `resolution` whose bucket starts in [start, end), sorted by key
+        (target, region, bucket_start). Regions come separately: see `combine_regions`."""
+        query = rollup_tables.query_between(start, end, resolution, target, region)
+        return [Rollup.from_row(row) for row in self._rows(query)]
+
+    def daily_rollups(self, since: datetime, *, target: str | None = None) -> list[Rollup]:
+        """Day rollups from the UTC day holding `since` on, every region, sorted by key:
+        the 90-day uptime bars."""
+        start = bucket_start(since, Resolution.DAY)
+        return self.rollups_between(start, _END_OF_TIME, resolution=Resolution.DAY, target=target)
+
+    def latest_rollup_time(self, resolution: Resolution = Resolution.MINUTE) -> datetime | None:
+        """Start of the newest stored `resolution` bucket (of any target); None when empty."""
+        with self._engine.connect() as connection:
+            return connection.execute(rollup_tables.query_latest_start(resolution)).scalar()
+
+    def apply_retention(
+        self,
+        now: datetime,
+        raw_days: float,
+        rollup_days: float,
+        *,
+        minute_rollup_days: float | None = None,
+    ) -> RetentionReport:
+        """Delete raw results that started more than `raw_days` before `now`, and rollups
+        whose bucket ended before the bucket holding `now - days` began: hour and day
+        rollups after `rollup_days`, minute rollups after `minute_rollup_days`.
+
+        Minute rollups default to the raw results' retention: at one probe a
+        minute they are as many rows as the results, and nothing reads minutes
+        further back than the raw results reach. Each table is trimmed in its own
+        transaction, so the write lock is never held for the whole clean-up.
+        """
+        minute_days = raw_days if minute_rollup_days is None else minute_rollup_days
+        return RetentionReport(
+            results=self.delete_results_before(retention_cutoff(now, raw_days)),
+            minute_rollups=self._trim_rollups(now, minute_days, Resolution.MINUTE),
+            hour_rollups=self._trim_rollups(now, rollup_days, Resolution.HOUR),
+            day_rollups=self._trim_rollups(now, rollup_days, Resolution.DAY),
+        )
+
     def delete_results_before(self, when: datetime) -> int:
         """Raw-result retention: delete results that started before `when`; returns how many."""
         with self._writes.begin() as connection:
@@ -155,6 +223,11 @@ class Store:
                 delete(PROBE_RESULTS).where(PROBE_RESULTS.c.started_at < when)
             )
             return deleted.rowcount
+
+    def _trim_rollups(self, now: datetime, days: float, resolution: Resolution) -> int:
+        cutoff = retention_cutoff(now, days, resolution)
+        with self._writes.begin() as connection:
+            return rollup_tables.delete_before(connection, resolution, cutoff)
 
     def ping(self) -> bool:
         """Whether the database answers right now."""
@@ -174,15 +247,10 @@ class Store:
             return list(connection.execute(query).mappings())
 
 
-def _insert_for(dialect: str) -> Any:
-    """The dialect's INSERT, which has ON CONFLICT; same API on SQLite and PostgreSQL."""
-    return sqlite.insert if dialect == "sqlite" else postgresql.insert
-
-
 def _upsert(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    statement = _insert_for(connection.dialect.name)(table).values(rows)
+    statement = insert_for(connection.dialect.name)(table).values(rows)
     changes = {c.name: statement.excluded[c.name] for c in table.c if not c.primary_key}
     connection.execute(statement.on_conflict_do_update(index_elements=["id"], set_=changes))
 

@@ -14,7 +14,7 @@ def test_a_new_database_has_no_revision_until_upgraded(database_url):
     try:
         assert store.current_revision() is None
         store.upgrade()
-        assert store.current_revision() == head_revision() == "0001"
+        assert store.current_revision() == head_revision() == "0002"
     finally:
         store.dispose()
 
@@ -26,7 +26,7 @@ def test_upgrade_creates_the_tables_and_running_it_again_changes_nothing(store, 
         tables = set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
-    assert {"providers", "targets", "probe_results", "alembic_version"} <= tables
+    assert {"providers", "targets", "probe_results", "rollups", "alembic_version"} <= tables
     assert store.current_revision() == head_revision()
 
 
