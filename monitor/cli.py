@@ -18,7 +18,7 @@ EXIT_CONFIG = 2
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aistatus", description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--config", default="config.toml", help="config file (default: %(default)s)"
+        "--config", help="config file (default: config.toml; replay: built-in thresholds)"
     )
     parser.add_argument(
         "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -39,6 +39,13 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--scenario", required=True, help="scenario file or bundled name")
     simulate.add_argument("--port", type=int, default=8787)
     simulate.add_argument("--speed", type=float, default=1.0, help="scenario clock speed-up")
+
+    incidents = commands.add_parser("incidents", help="list incidents from the database")
+    incidents.add_argument("--json", action="store_true", help="print JSON instead of text")
+    incidents.add_argument(
+        "--public-only", action="store_true", help="hide operator-only incidents"
+    )
+    incidents.add_argument("--limit", type=int, default=50)
 
     replay = commands.add_parser(
         "replay", help="run the engines on a scenario's simulated behaviour, on a virtual clock"
@@ -162,6 +169,20 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _incidents(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    from monitor.replay import incident_document
+    from monitor.report import incidents_text
+    from monitor.roles import open_store
+
+    store = open_store(settings)
+    found = store.incidents(include_private=not args.public_only, limit=args.limit)
+    documents = [incident_document(i) for i in found]
+    print(json.dumps(documents, indent=2) if args.json else incidents_text(documents))
+    return 0
+
+
 def _replay(args: argparse.Namespace) -> int:
     import json
 
@@ -183,6 +204,7 @@ COMMANDS = {
     "web": _web,
     "run": _run,
     "db": _db,
+    "incidents": _incidents,
 }
 
 

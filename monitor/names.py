@@ -5,6 +5,22 @@ from __future__ import annotations
 import re
 
 _UPPER = {"gpt", "llm", "ai", "oss", "vl"}
+# Provider names people know, for scenarios replayed without a config that names them.
+PROVIDER_NAMES = {
+    "anthropic": "Anthropic",
+    "openai": "OpenAI",
+    "gemini": "Google Gemini",
+    "google": "Google",
+    "mistral": "Mistral",
+    "together": "Together AI",
+    "openrouter": "OpenRouter",
+    "groq": "Groq",
+    "deepseek": "DeepSeek",
+}
+
+
+def provider_name_for(provider: str) -> str:
+    return PROVIDER_NAMES.get(provider, provider)
 
 
 def display_name_for(model: str) -> str:

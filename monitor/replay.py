@@ -21,7 +21,7 @@ from monitor.clock import utc_iso
 from monitor.config import Settings
 from monitor.engine import StatusEngine, TargetInfo
 from monitor.incidents import Incident
-from monitor.names import display_name_for
+from monitor.names import display_name_for, provider_name_for
 from monitor.results import ProbeResult
 from monitor.scenario import Scenario
 from monitor.scheduler import phase_offset
@@ -95,7 +95,7 @@ def _targets(scenario: Scenario, settings: Settings) -> list[TargetInfo]:
             id=model.id,
             provider=model.provider,
             display_name=configured.get(model.id) or display_name_for(model.model),
-            provider_name=providers.get(model.provider),
+            provider_name=providers.get(model.provider) or provider_name_for(model.provider),
         )
         for model in scenario.models
     ]
@@ -109,7 +109,7 @@ def replay_document(outcome: ReplayOutcome) -> dict[str, Any]:
         "start": utc_iso(scenario.start),
         "end": utc_iso(scenario.end),
         "probes": outcome.probes,
-        "incidents": [_incident(i) for i in outcome.incidents],
+        "incidents": [incident_document(i) for i in outcome.incidents],
         "statuses": _changes(outcome.history, SubjectKind.MODEL, models),
         "providers": _changes(
             outcome.history, SubjectKind.PROVIDER, {m.provider for m in scenario.models}
@@ -117,7 +117,8 @@ def replay_document(outcome: ReplayOutcome) -> dict[str, Any]:
     }
 
 
-def _incident(incident: Incident) -> dict[str, Any]:
+def incident_document(incident: Incident) -> dict[str, Any]:
+    """One incident as the replay JSON (and `aistatus incidents --json`) shows it."""
     return {
         "id": incident.id,
         "public": incident.public,

@@ -86,18 +86,27 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}"
 
 
-def replay_summary(document: Mapping[str, Any]) -> str:
-    lines = [
-        f"scenario {document['scenario']}: {document['start']} .. {document['end']}, "
-        f"{document['probes']} probes, {len(document['incidents'])} incident(s)"
-    ]
-    for incident in document["incidents"]:
+def incidents_text(incidents: Sequence[Mapping[str, Any]]) -> str:
+    if not incidents:
+        return "no incidents"
+    lines = []
+    for incident in incidents:
         visibility = "public" if incident["public"] else "operator-only"
         lines.append(
             f"  #{incident['id']} {incident['title']} [{incident['cause']}, "
             f"{incident['impact']}, {visibility}] started {incident['started_at']}, "
             f"detected {incident['detected_at']}, resolved {incident['resolved_at'] or 'open'}"
         )
+    return "\n".join(lines)
+
+
+def replay_summary(document: Mapping[str, Any]) -> str:
+    lines = [
+        f"scenario {document['scenario']}: {document['start']} .. {document['end']}, "
+        f"{document['probes']} probes, {len(document['incidents'])} incident(s)"
+    ]
+    if document["incidents"]:
+        lines.append(incidents_text(document["incidents"]))
     for model, changes in document["statuses"].items():
         if len(changes) > 1:
             steps = ", ".join(f"{c['from']} {c['status']}" for c in changes[1:])

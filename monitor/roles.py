@@ -16,10 +16,13 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 
+from apscheduler.triggers.cron import CronTrigger
+
 from monitor.clock import Clock, SystemClock
 from monitor.config import Settings, missing_key
+from monitor.evaluator import Evaluator
 from monitor.scenario import load_scenario
-from monitor.scheduler import Prober
+from monitor.scheduler import Chore, Prober
 from monitor.simulator.server import start_simulator
 from monitor.store import Store
 from monitor.store.writer import ResultWriter
@@ -69,10 +72,31 @@ def worker(
         )
         writer.start()
         stack.callback(writer.stop)
-        prober = Prober(settings, writer.submit, region=region, clock=clock)
+        prober = Prober(
+            settings,
+            writer.submit,
+            region=region,
+            clock=clock,
+            chores=worker_chores(settings, store, clock, region or settings.probe.region),
+        )
         prober.start()
         stack.callback(prober.stop)
         yield prober
+
+
+def worker_chores(settings: Settings, store: Store, clock: Clock, region: str) -> list[Chore]:
+    evaluator = Evaluator(settings, store, clock, region)
+
+    def retention() -> object:
+        return store.apply_retention(
+            clock.now(), settings.storage.raw_retention_days, settings.storage.rollup_retention_days
+        )
+
+    return [
+        # A few seconds past the minute, so the minute's probes have landed.
+        Chore("status engine", evaluator.tick, CronTrigger(second=5, timezone="UTC")),
+        Chore("retention", retention, CronTrigger(minute=17, timezone="UTC")),
+    ]
 
 
 def serve_web(settings: Settings, store: Store) -> None:

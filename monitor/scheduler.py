@@ -22,12 +22,13 @@ import logging
 import random
 import threading
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MAX_INSTANCES, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.clock import Clock, SystemClock
@@ -65,6 +66,15 @@ def check_for_round(round_no: int, suite: tuple[str, ...], suite_every: int) -> 
 
 
 @dataclass(frozen=True)
+class Chore:
+    """Periodic work the worker does besides probing (status engine, retention)."""
+
+    name: str
+    run: Callable[[], object]
+    trigger: BaseTrigger
+
+
+@dataclass(frozen=True)
 class ScheduledJob:
     target: str
     next_run_at: datetime | None
@@ -96,6 +106,7 @@ class Prober:
         environ: Mapping[str, str] | None = None,
         suite: tuple[str, ...] = ("parity", "format", "script"),
         suite_every: int = 10,
+        chores: Sequence[Chore] = (),
     ) -> None:
         self.settings = settings
         self.region = region or settings.probe.region
@@ -104,6 +115,7 @@ class Prober:
         self.environ = environ
         self.suite = suite
         self.suite_every = suite_every
+        self.chores = tuple(chores)
         self.stats = ProberStats()
         self._rng = random.Random()
         self._rounds: dict[str, int] = {}
@@ -160,6 +172,14 @@ class Prober:
                 name=f"probe {model.id} from {self.region}",
                 next_run_time=first,
             )
+        for chore in self.chores:
+            scheduler.add_job(
+                self._run_chore,
+                chore.trigger,
+                args=[chore],
+                id=f"chore:{chore.name}",
+                name=chore.name,
+            )
         scheduler.start()
         self._scheduler = scheduler
         log.info("prober started: %d models from region %s", len(targets), self.region)
@@ -188,7 +208,15 @@ class Prober:
         return [
             ScheduledJob(job.id, job.next_run_time, job.misfire_grace_time, job.max_instances)
             for job in scheduler.get_jobs()
+            if not job.id.startswith("chore:")
         ]
+
+    async def _run_chore(self, chore: Chore) -> None:
+        # Chores touch the database: run them off the loop so probes never wait on it.
+        try:
+            await asyncio.to_thread(chore.run)
+        except Exception as error:
+            log.error("%s failed: %s: %s", chore.name, type(error).__name__, error)
 
     # -- one probe --------------------------------------------------------
     async def _probe_job(self, model: ModelSettings) -> None:
