@@ -34,6 +34,7 @@ from sqlalchemy import (
     cast,
     func,
     select,
+    text,
     update,
 )
 from sqlalchemy import column as column_
@@ -47,6 +48,14 @@ Row = Mapping[str, Any]
 def insert_for(dialect: str) -> Any:
     """The dialect's INSERT, which has ON CONFLICT; same API on SQLite and PostgreSQL."""
     return sqlite.insert if dialect == "sqlite" else postgresql.insert
+
+
+def hold_advisory_lock(connection: Connection, key: int) -> None:
+    """Hold the lock `key` until the transaction ends, waiting for it: one writer at a
+    time for work that reads before it writes. PostgreSQL only: a SQLite write
+    transaction already excludes every other writer from BEGIN IMMEDIATE on."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def value_in(column: Column[Any], values: Sequence[Any], dialect: str) -> ColumnElement[bool]:

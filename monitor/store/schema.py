@@ -1,7 +1,7 @@
 """The tables, as typed SQLAlchemy models. Alembic migrations create them; nothing else does.
 
 Only `monitor.store` imports this module: the rest of aistatus sees plain objects
-(`ProbeResult`, `Target`, `ProviderInfo`, `Rollup`), never rows.
+(`ProbeResult`, `Target`, `ProviderInfo`, `Rollup`, `StatusChange`, `Incident`), never rows.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -160,7 +161,119 @@ class RollupRow(Base):
     __table_args__ = (Index("ix_rollups_resolution_bucket_start", "resolution", "bucket_start"),)
 
 
+class StatusChangeRow(Base):
+    """One `monitor.status.StatusChange`: a model or provider entered `status` at `at`."""
+
+    __tablename__ = "status_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject: Mapped[str] = mapped_column(String(255))  # a target id or a provider id
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text)
+
+    # The unique key also serves "the latest change of a subject".
+    __table_args__ = (
+        UniqueConstraint("subject", "at"),
+        Index("ix_status_changes_at", "at"),
+    )
+
+
+class IncidentRow(Base):
+    """One `monitor.incidents.Incident`; its id is the public one, the engine's is ignored.
+
+    `key_started_at` is `started_at` as first stored: with provider and cause, the
+    natural key that finds the row again. `started_at` itself may move earlier
+    (a model joins whose episode began first). `changed_at` is the time of the last
+    engine event applied: older events are stale and change nothing. The
+    `*_override` columns hold an operator's words and are never written by the engine.
+    """
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(100))
+    cause: Mapped[str] = mapped_column(String(32))
+    key_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    public: Mapped[bool] = mapped_column(Boolean)
+    impact: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    models: Mapped[list[str]] = mapped_column(JSON)
+    active_models: Mapped[list[str]] = mapped_column(JSON)
+    regions: Mapped[list[str]] = mapped_column(JSON)
+    signals: Mapped[list[str]] = mapped_column(JSON)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    monitoring_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    title: Mapped[str] = mapped_column(Text)
+    title_override: Mapped[str | None] = mapped_column(Text)
+    worst: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("provider", "cause", "key_started_at"),
+        Index("ix_incidents_started_at", "started_at"),
+    )
+
+
+class IncidentUpdateRow(Base):
+    """One `monitor.incidents.Update`; `position` orders an incident's updates from 0."""
+
+    __tablename__ = "incident_updates"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    body_hash: Mapped[str] = mapped_column(String(64))  # sha256: bodies are too long to index
+    body_override: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("incident_id", "at", "status", "body_hash"),
+        Index("ix_incident_updates_at", "at"),
+    )
+
+
+class IncidentTargetRow(Base):
+    """Which models an incident concerns, for "incidents of this model" reads."""
+
+    __tablename__ = "incident_targets"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    target: Mapped[str] = mapped_column(String(255), primary_key=True)
+
+    __table_args__ = (Index("ix_incident_targets_target", "target"),)
+
+
+class LeaseRow(Base):
+    """Who may run a singleton job (the status engine) until when."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(255))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DataVersionRow(Base):
+    """One row whose counter every write transaction bumps: the web's ETag."""
+
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
 PROVIDERS = ProviderRow.__table__
 TARGETS = TargetRow.__table__
 PROBE_RESULTS = ProbeResultRow.__table__
 ROLLUPS = RollupRow.__table__
+STATUS_CHANGES = StatusChangeRow.__table__
+INCIDENTS = IncidentRow.__table__
+INCIDENT_UPDATES = IncidentUpdateRow.__table__
+INCIDENT_TARGETS = IncidentTargetRow.__table__
+LEASES = LeaseRow.__table__
+DATA_VERSION = DataVersionRow.__table__

@@ -1,48 +1,73 @@
 """`Store`: everything aistatus keeps, behind methods named for what callers want.
 
-One class for SQLite and PostgreSQL; the few dialect differences (the migration
-lock here, bulk statements in `dialects`) are decided inside this package and
-nowhere else. Raw rows are written by `result_rows`, rollup rows kept by
-`rollup_tables`. Methods take and return plain objects; no ORM row leaves
-this package.
+One class for SQLite and PostgreSQL; the few dialect differences (locks and bulk
+statements, in `dialects`) are decided inside this package and nowhere else.
+Raw rows are written by `result_rows`, rollup rows kept by `rollup_tables`,
+status changes by `status_tables`, incidents by `incident_tables` (read back by
+`incident_queries`), leases by `leases`. Methods take and return plain objects;
+no ORM row leaves this package.
+
+Every write transaction goes through `_writing`, which bumps the data version
+last: readers (the web's ETags) see it move whenever anything they show changed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Select, Table, delete, func, select, text
+from sqlalchemy import Connection, Select, delete, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.config import Settings
+from monitor.incidents import Incident, Update
 from monitor.results import ProbeResult
 from monitor.rollups import Resolution, Rollup, bucket_start, retention_cutoff
-from monitor.store import rollup_tables
-from monitor.store.dialects import insert_for
+from monitor.status import StatusChange
+from monitor.store import incident_queries, rollup_tables
+from monitor.store.config_tables import sync_config
+from monitor.store.data_version import bump_data_version, read_data_version
+from monitor.store.dialects import hold_advisory_lock
 from monitor.store.engine import (
     DEFAULT_BUSY_TIMEOUT_MS,
     create_store_engine,
     for_writing,
 )
+from monitor.store.incident_queries import Visible
+from monitor.store.incident_tables import (
+    record_incident_events,
+    set_body_override,
+    set_title_override,
+)
+from monitor.store.leases import take_lease
 from monitor.store.migrate import revision_of, upgrade_to_head
 from monitor.store.records import (
     ProviderInfo,
     RetentionReport,
     Target,
-    provider_to_row,
     row_to_provider,
     row_to_result,
     row_to_target,
-    target_to_row,
 )
 from monitor.store.result_rows import insert_new_results
 from monitor.store.rollup_tables import add_rollups, rollups_of
 from monitor.store.schema import PROBE_RESULTS, PROVIDERS, TARGETS
+from monitor.store.status_tables import (
+    read_current_statuses,
+    read_status_changes,
+    record_status_changes,
+)
+
+if TYPE_CHECKING:  # the engine is pure code the web need not load with the store
+    from monitor.engine import EngineChanges
 
 _END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
-_MIGRATION_LOCK_KEY = 0x61697374  # "aist": any constant shared by every aistatus process
+# Any constants shared by every aistatus process: "aist", "aise".
+_MIGRATION_LOCK_KEY = 0x61697374
+_ENGINE_WRITES_LOCK_KEY = 0x61697365
+_LARGEST_ID = 2**31 - 1  # an Integer column's range on PostgreSQL
 
 
 class Store:
@@ -59,11 +84,8 @@ class Store:
     def upgrade(self) -> None:
         """Bring the schema to the newest migration; the only way tables are created."""
         with self._writes.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                # Web and worker processes may start together: one migrates, the others wait.
-                connection.execute(
-                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
-                )
+            # Web and worker processes may start together: one migrates, the others wait.
+            hold_advisory_lock(connection, _MIGRATION_LOCK_KEY)
             upgrade_to_head(connection)
 
     def current_revision(self) -> str | None:
@@ -76,21 +98,8 @@ class Store:
         `missing_keys` maps a provider id to the variable an operator must set
         (`monitor.config.missing_key`). Only that name is stored, never a value.
         """
-        _check_missing_keys(settings, missing_keys)
-        providers = [
-            provider_to_row(provider, position, missing_keys.get(provider.id))
-            for position, provider in enumerate(settings.providers)
-        ]
-        targets = [
-            target_to_row(settings, model, position)
-            for position, model in enumerate(settings.models)
-        ]
-        with self._writes.begin() as connection:
-            _upsert(connection, PROVIDERS, providers)
-            _upsert(connection, TARGETS, targets)
-            # Targets first: they point at their provider.
-            _keep_only(connection, TARGETS, [row["id"] for row in targets])
-            _keep_only(connection, PROVIDERS, [row["id"] for row in providers])
+        with self._writing() as connection:
+            sync_config(connection, settings, missing_keys)
 
     def providers(self) -> list[ProviderInfo]:
         """In config order."""
@@ -111,7 +120,7 @@ class Store:
         """
         if not results:
             return 0
-        with self._writes.begin() as connection:
+        with self._writing() as connection:
             new = insert_new_results(connection, results)
             add_rollups(connection, rollups_of(new))
             return len(new)
@@ -124,7 +133,7 @@ class Store:
         """
         if not rollups:
             return
-        with self._writes.begin() as connection:
+        with self._writing() as connection:
             add_rollups(connection, rollups)
 
     def results_between(
@@ -218,7 +227,7 @@ class Store:
 
     def delete_results_before(self, when: datetime) -> int:
         """Raw-result retention: delete results that started before `when`; returns how many."""
-        with self._writes.begin() as connection:
+        with self._writing() as connection:
             deleted = connection.execute(
                 delete(PROBE_RESULTS).where(PROBE_RESULTS.c.started_at < when)
             )
@@ -226,8 +235,110 @@ class Store:
 
     def _trim_rollups(self, now: datetime, days: float, resolution: Resolution) -> int:
         cutoff = retention_cutoff(now, days, resolution)
-        with self._writes.begin() as connection:
+        with self._writing() as connection:
             return rollup_tables.delete_before(connection, resolution, cutoff)
+
+    def record_engine_changes(self, changes: EngineChanges) -> int:
+        """Store the status changes and incident events of one evaluation, in one
+        transaction; returns rows written. Idempotent and guarded: repeating changes,
+        or replaying older ones (a rebuild, a second engine), writes nothing and never
+        moves a status or an incident backwards (see `status_tables`, `incident_tables`)."""
+        with self._writing() as connection:
+            # Both guards read before they write: one engine's changes at a time.
+            hold_advisory_lock(connection, _ENGINE_WRITES_LOCK_KEY)
+            statuses = record_status_changes(connection, changes.status_changes)
+            return statuses + record_incident_events(connection, changes.incident_events)
+
+    def current_statuses(self) -> dict[str, StatusChange]:
+        """The latest status change of every model and provider, by subject id."""
+        with self._engine.connect() as connection:
+            return read_current_statuses(connection)
+
+    def status_changes(
+        self,
+        *,
+        subject: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[StatusChange]:
+        """Status changes with `since <= at < until`, oldest first."""
+        with self._engine.connect() as connection:
+            return read_status_changes(connection, subject, since, until)
+
+    def incidents(
+        self,
+        *,
+        include_private: bool = False,
+        target: str | None = None,
+        provider: str | None = None,
+        since: datetime | None = None,
+        open_only: bool = False,
+        limit: int | None = None,
+    ) -> list[Incident]:
+        """Newest first (by started_at), with stored ids, overrides and every update;
+        `since` keeps the incidents still open or resolved at or after it."""
+        visible = Visible(include_private, target, provider)
+        with self._engine.connect() as connection:
+            return incident_queries.read_incidents(
+                connection, visible, since=since, open_only=open_only, limit=limit
+            )
+
+    def incident(self, incident_id: str, *, include_private: bool = False) -> Incident | None:
+        """The incident with this public id; None if unknown (or private, unless asked)."""
+        number = _incident_number(incident_id)
+        if number is None:
+            return None
+        with self._engine.connect() as connection:
+            return incident_queries.read_incident(connection, number, Visible(include_private))
+
+    def recent_updates(
+        self,
+        *,
+        limit: int = 50,
+        target: str | None = None,
+        provider: str | None = None,
+        include_private: bool = False,
+    ) -> list[tuple[Incident, Update]]:
+        """The newest incident updates first, each with its incident: the feeds."""
+        visible = Visible(include_private, target, provider)
+        with self._engine.connect() as connection:
+            return incident_queries.read_recent_updates(connection, visible, limit)
+
+    def override_incident(
+        self,
+        incident_id: str,
+        *,
+        title: str | None = None,
+        update_position: int | None = None,
+        body: str | None = None,
+    ) -> None:
+        """An operator's words, shown instead of the engine's and never written over by
+        it: the incident's title, and/or the body of its update at `update_position`
+        (the update's index in `Incident.updates`). An empty string clears an override.
+        Raises KeyError for an unknown incident or update."""
+        if (body is None) != (update_position is None):
+            raise ValueError("override_incident: give update_position and body together")
+        number = _incident_number(incident_id) or 0  # ids start at 1: 0 finds nothing
+        with self._writing() as connection:
+            if title is not None and not set_title_override(connection, number, title or None):
+                raise KeyError(f"no incident {incident_id!r}")
+            if update_position is not None and not set_body_override(
+                connection, number, update_position, body or None
+            ):
+                raise KeyError(f"incident {incident_id!r} has no update {update_position}")
+
+    def acquire_lease(self, name: str, holder: str, now: datetime, ttl_s: float) -> bool:
+        """Whether `holder` holds the lease `name` (renewed, or just taken because it was
+        free or expired) until `now + ttl_s`. Not a data change: the version stays."""
+        with self._writes.begin() as connection:
+            return take_lease(connection, name, holder, now, ttl_s)
+
+    def data_version(self) -> str:
+        """A value that changes with every write transaction (results, rollups, statuses,
+        incidents, overrides, the config, retention), never with reads or leases: one
+        cheap query, for ETags."""
+        with self._engine.connect() as connection:
+            return read_data_version(connection)
 
     def ping(self) -> bool:
         """Whether the database answers right now."""
@@ -242,32 +353,21 @@ class Store:
         """Close pooled connections (at shutdown, or before the database file goes away)."""
         self._engine.dispose()
 
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """A write transaction that bumps the data version when its work succeeded."""
+        with self._writes.begin() as connection:
+            yield connection
+            bump_data_version(connection)
+
     def _rows(self, query: Select[Any]) -> list[Mapping[str, Any]]:
         with self._engine.connect() as connection:
             return list(connection.execute(query).mappings())
 
 
-def _upsert(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    statement = insert_for(connection.dialect.name)(table).values(rows)
-    changes = {c.name: statement.excluded[c.name] for c in table.c if not c.primary_key}
-    connection.execute(statement.on_conflict_do_update(index_elements=["id"], set_=changes))
-
-
-def _keep_only(connection: Connection, table: Table, ids: list[str]) -> None:
-    connection.execute(delete(table).where(table.c.id.not_in(ids)))
-
-
-def _check_missing_keys(settings: Settings, missing_keys: Mapping[str, str]) -> None:
-    # A caller that passed key values by mistake must fail here, not store a secret.
-    # The message names the provider only, never the value it was given.
-    for provider_id, variable in missing_keys.items():
-        try:
-            expected = settings.provider(provider_id).api_key_env
-        except KeyError:
-            raise ValueError(f"missing_keys: unknown provider {provider_id!r}") from None
-        if variable != expected:
-            raise ValueError(
-                f"missing_keys[{provider_id!r}] must be the provider's api_key_env name"
-            )
+def _incident_number(incident_id: str) -> int | None:
+    """The row id behind a public incident id ("12"); None for anything else."""
+    if not (incident_id.isascii() and incident_id.isdigit()):
+        return None
+    number = int(incident_id)
+    return number if number <= _LARGEST_ID else None
