@@ -18,12 +18,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from monitor.simulator.behaviour import Plan
-from monitor.simulator.protocols import WireProtocol, status_for
+from monitor.simulator.protocols import WireProtocol
 from monitor.simulator.wire import (
     Call,
     Reply,
     StreamEvents,
+    error_instead,
     json_bytes,
+    last_message_text,
     sse,
     stream_reply,
     text_pieces,
@@ -46,31 +48,13 @@ _MESSAGES = {
 }
 
 
-def prompt_of(body: Mapping[str, Any]) -> str:
-    """The text of the last user message: a string, or the text blocks of a list."""
-    messages = body.get("messages")
-    if not isinstance(messages, list) or not messages or not isinstance(messages[-1], Mapping):
-        return ""
-    content = messages[-1].get("content")
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(
-            b.get("text", "") for b in content if isinstance(b, Mapping) and b.get("type") == "text"
-        )
-    return ""
+prompt_of = last_message_text
 
 
 def render(plan: Plan, call: Call) -> Reply:
-    if plan.is_http_error:
-        return error_reply(
-            plan.status, plan.error_type or "api_error", call,
-            retry_after=plan.retry_after, due_s=plan.ttft_s,
-        )
-    if plan.error_type and not call.stream:
-        # A stream_error fault seen without streaming: the same failure as a plain error.
-        status = status_for(WireProtocol.ANTHROPIC, plan.error_type)
-        return error_reply(status, plan.error_type, call, due_s=plan.ttft_s)
+    error = error_instead(plan, call, WireProtocol.ANTHROPIC, "api_error", error_reply)
+    if error is not None:
+        return error
     if call.stream:
         return stream_reply(plan, _headers(call, 200, stream=True), _events(plan, call))
     body = {**_message(plan, call), "stop_reason": plan.stop_reason}
@@ -79,8 +63,13 @@ def render(plan: Plan, call: Call) -> Reply:
 
 
 def error_reply(
-    status: int, error_type: str, call: Call, message: str | None = None, *,
-    retry_after: float | None = None, due_s: float = 0.0,
+    status: int,
+    error_type: str,
+    call: Call,
+    message: str | None = None,
+    *,
+    retry_after: float | None = None,
+    due_s: float = 0.0,
 ) -> Reply:
     body = {
         "type": "error",
@@ -112,15 +101,18 @@ def _events(plan: Plan, call: Call) -> StreamEvents:
         for piece in text_pieces(plan.text)
     ]
     closing = [_event("content_block_stop", {"index": 0})] if plan.text else []
-    closing.append(_event("message_delta", {
-        "delta": {"stop_reason": plan.stop_reason, "stop_sequence": None},
-        "usage": {"output_tokens": plan.output_tokens},
-    }))
+    closing.append(
+        _event(
+            "message_delta",
+            {
+                "delta": {"stop_reason": plan.stop_reason, "stop_sequence": None},
+                "usage": {"output_tokens": plan.output_tokens},
+            },
+        )
+    )
     closing.append(_event("message_stop", {}))
     error = {"error": {"type": plan.error_type, "message": _message_for(plan.error_type or "")}}
-    return StreamEvents(
-        b"".join(opening), deltas, b"".join(closing), _event("error", error)
-    )
+    return StreamEvents(b"".join(opening), deltas, b"".join(closing), _event("error", error))
 
 
 def _event(name: str, fields: Mapping[str, Any]) -> bytes:
@@ -159,7 +151,7 @@ def _headers(
     if stream:
         headers.append(("cache-control", "no-cache"))
     if retry_after is not None:
-        headers.append(("retry-after", str(math.ceil(retry_after))))   # whole seconds, per RFC
+        headers.append(("retry-after", str(math.ceil(retry_after))))  # whole seconds, per RFC
     return tuple(headers)
 
 

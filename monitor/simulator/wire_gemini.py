@@ -32,6 +32,7 @@ from monitor.simulator.wire import (
     Call,
     Reply,
     StreamEvents,
+    error_instead,
     json_bytes,
     sse,
     stream_reply,
@@ -73,14 +74,9 @@ def prompt_of(body: Mapping[str, Any]) -> str:
 
 
 def render(plan: Plan, call: Call) -> Reply:
-    if plan.is_http_error:
-        return error_reply(
-            plan.status, plan.error_type or "INTERNAL", call,
-            retry_after=plan.retry_after, due_s=plan.ttft_s,
-        )
-    if plan.error_type and not call.stream:
-        status = status_for(WireProtocol.GEMINI, plan.error_type)
-        return error_reply(status, plan.error_type, call, due_s=plan.ttft_s)
+    error = error_instead(plan, call, WireProtocol.GEMINI, "INTERNAL", error_reply)
+    if error is not None:
+        return error
     if call.stream:
         return stream_reply(plan, _headers(plan, stream=True), _events(plan, call))
     body = json_bytes(_response(call, plan, plan.text, plan.stop_reason))
@@ -90,8 +86,13 @@ def render(plan: Plan, call: Call) -> Reply:
 
 
 def error_reply(
-    status: int, error_type: str, call: Call, message: str | None = None, *,
-    retry_after: float | None = None, due_s: float = 0.0,
+    status: int,
+    error_type: str,
+    call: Call,
+    message: str | None = None,
+    *,
+    retry_after: float | None = None,
+    due_s: float = 0.0,
 ) -> Reply:
     body = {"error": _error(status, error_type, message, retry_after)}
     if call.json_array:
@@ -121,18 +122,27 @@ def _error(
         word = error_type
     else:
         word = usual_error_type(WireProtocol.GEMINI, status)
-        details.append({
-            "@type": _TYPE + "ErrorInfo",
-            "reason": error_type,
-            "domain": "googleapis.com",
-            "metadata": {"service": "generativelanguage.googleapis.com"},
-        })
+        details.append(
+            {
+                "@type": _TYPE + "ErrorInfo",
+                "reason": error_type,
+                "domain": "googleapis.com",
+                "metadata": {"service": "generativelanguage.googleapis.com"},
+            }
+        )
     text = message or _MESSAGES.get(error_type) or _MESSAGES.get(word, word)
     if word == "RESOURCE_EXHAUSTED":
-        details.append({"@type": _TYPE + "Help", "links": [{
-            "description": "Learn more about Gemini API quotas",
-            "url": "https://ai.google.dev/gemini-api/docs/rate-limits",
-        }]})
+        details.append(
+            {
+                "@type": _TYPE + "Help",
+                "links": [
+                    {
+                        "description": "Learn more about Gemini API quotas",
+                        "url": "https://ai.google.dev/gemini-api/docs/rate-limits",
+                    }
+                ],
+            }
+        )
     if retry_after is not None:
         details.append({"@type": _TYPE + "RetryInfo", "retryDelay": f"{retry_after:g}s"})
     error: dict[str, Any] = {"code": status, "message": text, "status": word}

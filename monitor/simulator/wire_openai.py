@@ -19,12 +19,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from monitor.simulator.behaviour import Plan
-from monitor.simulator.protocols import WireProtocol, status_for
+from monitor.simulator.protocols import WireProtocol
 from monitor.simulator.wire import (
     Call,
     Reply,
     StreamEvents,
+    error_instead,
     json_bytes,
+    last_message_text,
     sse,
     stream_reply,
     text_pieces,
@@ -37,52 +39,47 @@ _REQUESTS_LIMIT = 10000
 _ERRORS: dict[str, tuple[str, str | None, str]] = {
     "invalid_request_error": ("invalid_request_error", None, "Invalid request."),
     "invalid_api_key": (
-        "invalid_request_error", "invalid_api_key",
+        "invalid_request_error",
+        "invalid_api_key",
         "Incorrect API key provided. You can find your API key at "
         "https://platform.openai.com/account/api-keys.",
     ),
     "model_not_found": (
-        "invalid_request_error", "model_not_found",
+        "invalid_request_error",
+        "model_not_found",
         "The model does not exist or you do not have access to it.",
     ),
     "unsupported_country_region_territory": (
-        "request_forbidden", "unsupported_country_region_territory",
+        "request_forbidden",
+        "unsupported_country_region_territory",
         "Country, region, or territory not supported",
     ),
     "rate_limit_exceeded": (
-        "requests", "rate_limit_exceeded",
+        "requests",
+        "rate_limit_exceeded",
         f"Rate limit reached on requests per min (RPM): Limit {_REQUESTS_LIMIT}, "
         f"Used {_REQUESTS_LIMIT}, Requested 1. Please try again in 6ms.",
     ),
     "insufficient_quota": (
-        "insufficient_quota", "insufficient_quota",
+        "insufficient_quota",
+        "insufficient_quota",
         "You exceeded your current quota, please check your plan and billing details.",
     ),
     "server_error": (
-        "server_error", None,
+        "server_error",
+        None,
         "The server had an error while processing your request. Sorry about that!",
     ),
     "server_is_overloaded": (
-        "service_unavailable_error", "server_is_overloaded",
+        "service_unavailable_error",
+        "server_is_overloaded",
         "The server is overloaded. Please try again later.",
     ),
     "timeout": ("server_error", "timeout", "Request timed out."),
 }
 
 
-def prompt_of(body: Mapping[str, Any]) -> str:
-    """The text of the last message: a string, or the text parts of a list."""
-    messages = body.get("messages")
-    if not isinstance(messages, list) or not messages or not isinstance(messages[-1], Mapping):
-        return ""
-    content = messages[-1].get("content")
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(
-            p.get("text", "") for p in content if isinstance(p, Mapping) and p.get("type") == "text"
-        )
-    return ""
+prompt_of = last_message_text
 
 
 def wants_usage(body: Mapping[str, Any]) -> bool:
@@ -91,14 +88,9 @@ def wants_usage(body: Mapping[str, Any]) -> bool:
 
 
 def render(plan: Plan, call: Call) -> Reply:
-    if plan.is_http_error:
-        return error_reply(
-            plan.status, plan.error_type or "server_error", call,
-            retry_after=plan.retry_after, due_s=plan.ttft_s,
-        )
-    if plan.error_type and not call.stream:
-        status = status_for(WireProtocol.OPENAI, plan.error_type)
-        return error_reply(status, plan.error_type, call, due_s=plan.ttft_s)
+    error = error_instead(plan, call, WireProtocol.OPENAI, "server_error", error_reply)
+    if error is not None:
+        return error
     if call.stream:
         return stream_reply(plan, _headers(call, 200, plan, stream=True), _events(plan, call))
     body = {
@@ -106,12 +98,14 @@ def render(plan: Plan, call: Call) -> Reply:
         "object": "chat.completion",
         "created": call.created,
         "model": call.model,
-        "choices": [{
-            "index": 0,
-            "message": {"role": "assistant", "content": plan.text, "refusal": None},
-            "logprobs": None,
-            "finish_reason": plan.stop_reason,
-        }],
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": plan.text, "refusal": None},
+                "logprobs": None,
+                "finish_reason": plan.stop_reason,
+            }
+        ],
         "usage": _usage(call, plan.output_tokens),
         "system_fingerprint": None,
     }
@@ -119,8 +113,13 @@ def render(plan: Plan, call: Call) -> Reply:
 
 
 def error_reply(
-    status: int, error_type: str, call: Call, message: str | None = None, *,
-    retry_after: float | None = None, due_s: float = 0.0,
+    status: int,
+    error_type: str,
+    call: Call,
+    message: str | None = None,
+    *,
+    retry_after: float | None = None,
+    due_s: float = 0.0,
 ) -> Reply:
     body = {"error": _error(status, error_type, message)}
     headers = _headers(call, status, retry_after=retry_after)
@@ -188,7 +187,11 @@ def _usage(call: Call, output_tokens: int) -> dict[str, int]:
 
 
 def _headers(
-    call: Call, status: int, plan: Plan | None = None, *, stream: bool = False,
+    call: Call,
+    status: int,
+    plan: Plan | None = None,
+    *,
+    stream: bool = False,
     retry_after: float | None = None,
 ) -> tuple[tuple[str, str], ...]:
     remaining = 0 if status == 429 else _REQUESTS_LIMIT - 1
@@ -202,7 +205,7 @@ def _headers(
     if plan is not None:
         headers.append(("openai-processing-ms", str(round(plan.ttft_s * 1000))))
     if retry_after is not None:
-        headers.append(("retry-after", str(math.ceil(retry_after))))   # whole seconds, per RFC
+        headers.append(("retry-after", str(math.ceil(retry_after))))  # whole seconds, per RFC
         headers.append(("retry-after-ms", str(round(retry_after * 1000))))
     return tuple(headers)
 
