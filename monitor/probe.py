@@ -82,6 +82,9 @@ def make_client(settings: ProbeSettings) -> httpx.AsyncClient:
     per-probe CPU budget. `trust_env=False`: no proxy, netrc or certificate
     settings are picked up from the environment behind our back.
     """
+    # httpcore's DEBUG trace writes response headers verbatim: a proxy that echoes our
+    # key back would put it in the log the day an operator turns DEBUG on.
+    logging.getLogger("httpcore").setLevel(max(logging.INFO, logging.getLogger().level))
     limits = httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=0)
     transport = httpx.AsyncHTTPTransport(
         verify=_tls_context(), http1=True, http2=False, limits=limits, retries=0,

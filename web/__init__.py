@@ -1,5 +1,6 @@
-"""The public site: `create_app(settings, store)` registers views and filters
-and returns the app. It never starts the prober: probing is its own role."""
+"""The public site: `create_app(settings, store)` registers views, filters and the
+response cache, and returns the app. It never starts the prober: probing is its
+own role."""
 
 from __future__ import annotations
 
@@ -11,14 +12,25 @@ import templates as templates_package
 from monitor.clock import Clock, SystemClock
 from monitor.config import Settings
 from monitor.store import Store
-from web import security
+from web import caching, security
 from web.filters import register_filters
+from web.rollup_cache import ROLLUP_CACHES, RollupCaches
 from web.views import pages
+from web.views_api import api
+from web.views_badges import badges
+from web.views_feeds import feeds
+from web.views_metrics import metrics
 
 TEMPLATES = Path(templates_package.__file__).parent
 
 
-def create_app(settings: Settings, store: Store, *, clock: Clock | None = None) -> Flask:
+def create_app(
+    settings: Settings,
+    store: Store,
+    *,
+    clock: Clock | None = None,
+    cache: caching.ResponseCache | None = None,
+) -> Flask:
     app = Flask(
         __name__,
         template_folder=str(TEMPLATES),
@@ -33,7 +45,10 @@ def create_app(settings: Settings, store: Store, *, clock: Clock | None = None) 
     )
     register_filters(app)
     security.install(app)
-    app.register_blueprint(pages)
+    caching.install(app, cache)
+    app.extensions[ROLLUP_CACHES] = RollupCaches()
+    for blueprint in (pages, feeds, api, badges, metrics):
+        app.register_blueprint(blueprint)
     app.context_processor(lambda: {"site": settings.site})
     app.register_error_handler(404, lambda e: (render_template("404.html"), 404))
     app.register_error_handler(500, lambda e: (render_template("500.html"), 500))

@@ -5,7 +5,7 @@ Every filter that returns markup escapes what it was given first, so a
 hostile model name or incident text stays text.
 
 Times are always written in UTC. The `<time>` element carries the machine
-time; base.html's nonce'd script puts the visitor's local time in its title
+time; static/local-time.js puts the visitor's local time in its title
 (hover), and without JavaScript the title says UTC again.
 """
 

@@ -1,94 +1,149 @@
-"""Builds the pages' view models from the store. The only place in `web/`
-that reads data; templates only format what these functions return."""
+"""`SiteData`: one request's reads from the store, each made at most once.
+
+Every query a page, feed or API document needs goes through here, so a page's
+cost is a fixed handful of queries whatever the number of models (no query per
+model or per day), and every part of one response reads the same data.
+Builders in `queries_*.py` and `snapshot_queries.py` turn these reads into
+view models and snapshots; views only pick a builder.
+
+What is read, and why it stays cheap (never raw results older than minutes):
+
+    targets, providers, current statuses     one small query each
+    recent rollups (minute, last hour)       latency now, answers now, regions now
+    day totals (90 days, all models)         uptime bars, answer baselines
+    one model's hour or day rollups          the model page's charts and regions
+    status changes, incidents (90 days)      day statuses, incident links
+
+Rollups of every model come through the app's `RollupCaches` (web/rollup_cache.py):
+finished buckets stay in memory, so a request reads only the newest few.
+"""
 
 from __future__ import annotations
 
-import statistics
-from collections import defaultdict
-from collections.abc import Sequence
-from datetime import timedelta
+from collections.abc import Callable, Hashable
+from datetime import datetime, timedelta
+from typing import TypeVar
 
-from monitor.clock import Clock
 from monitor.config import Settings
-from monitor.results import ProbeResult
-from monitor.store import Store
-from web.viewmodels import Banner, ModelRow, OverviewPage, ProviderGroup
+from monitor.incidents import Incident, Update
+from monitor.rollups import Resolution, Rollup, bucket_start
+from monitor.status import StatusChange
+from monitor.store import ProviderInfo, Store, Target
+from web.rollup_cache import RollupCaches
 
-# How far back "current" latency and answers look on the overview.
-RECENT = timedelta(minutes=15)
-_SEVERITY = ["operational", "degraded_performance", "partial_outage", "major_outage"]
+# The 90-day bars: today and the 89 UTC days before it.
+HISTORY_DAYS = 90
+# "Now" on every page: the last hour of minute rollups (latency, answers, regions).
+RECENT_WINDOW = timedelta(hours=1)
+
+T = TypeVar("T")
 
 
-class SiteReader:
-    def __init__(self, settings: Settings, store: Store, clock: Clock) -> None:
+class SiteData:
+    def __init__(
+        self, settings: Settings, store: Store, now: datetime,
+        caches: RollupCaches | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
-        self.clock = clock
+        self.now = now
+        # Without the app's caches (a script, a test), every read goes to the store.
+        self.caches = caches or RollupCaches()
+        self._memo: dict[Hashable, object] = {}
 
-    def overview(self) -> OverviewPage:
-        now = self.clock.now()
-        recent = self.store.results_between(now - RECENT, now + timedelta(seconds=1))
-        by_target: dict[str, list[ProbeResult]] = defaultdict(list)
-        for result in recent:
-            by_target[result.target].append(result)
-        targets = self.store.targets()
-        groups = []
-        for provider in self.store.providers():
-            rows = tuple(
-                _model_row(t.id, t.display_name, t.simulated, by_target.get(t.id, []))
-                for t in targets
-                if t.provider == provider.id and t.enabled
-            )
-            missing = provider.not_configured_reason
-            groups.append(
-                ProviderGroup(
-                    name=provider.display_name,
-                    status=_worst(r.status for r in rows) if not missing else "not_configured",
-                    models=rows,
-                    simulated=provider.simulated,
-                    missing_key=missing.removeprefix("set ") if missing else None,
-                )
-            )
-        probed = [r for g in groups if not g.missing_key for r in g.models if r.status != "no_data"]
-        affected = [r for r in probed if r.status not in ("operational", "no_data")]
-        banner = Banner(
-            status=_worst(r.status for r in probed),
-            model_count=len(probed),
-            affected_count=len(affected),
-        )
-        return OverviewPage(generated_at=now, banner=banner, groups=tuple(groups))
+    def _once(self, key: Hashable, read: Callable[[], T]) -> T:
+        if key not in self._memo:
+            self._memo[key] = read()
+        return self._memo[key]  # type: ignore[return-value]
 
+    # -- configuration and current state -------------------------------------------------
 
-def _model_row(target: str, name: str, simulated: bool, results: Sequence[ProbeResult]) -> ModelRow:
-    ok = [r for r in results if r.ok]
-    answered = [r for r in results if r.answer_correct is not None]
-    correct = sum(1 for r in answered if r.answer_correct)
-    return ModelRow(
-        id=target,
-        name=name,
-        url=f"/model/{target}",
-        status=_provisional_status(results),
-        ttft_ms=_median([r.ttft_ms for r in ok]),
-        total_ms=_median([r.total_ms for r in ok]),
-        answers_ok=(correct == len(answered)) if answered else None,
-        answers_pass_percent=100 * correct / len(answered) if answered else None,
-        uptime_percent=None,
-        simulated=simulated,
-    )
+    def providers(self) -> list[ProviderInfo]:
+        return self._once("providers", self.store.providers)
 
+    def targets(self) -> list[Target]:
+        """Enabled targets, in config order: the models the site shows."""
+        return self._once("targets", lambda: [t for t in self.store.targets() if t.enabled])
 
-def _provisional_status(results: Sequence[ProbeResult]) -> str:
-    if not results:
-        return "no_data"
-    share = sum(1 for r in results if not r.ok) / len(results)
-    return "operational" if share < 0.1 else "partial_outage" if share < 0.5 else "major_outage"
+    def target(self, target_id: str) -> Target | None:
+        return next((t for t in self.targets() if t.id == target_id), None)
 
+    def provider(self, provider_id: str) -> ProviderInfo | None:
+        return next((p for p in self.providers() if p.id == provider_id), None)
 
-def _median(values: Sequence[float | None]) -> float | None:
-    present = [v for v in values if v is not None]
-    return statistics.median(present) if present else None
+    def statuses(self) -> dict[str, StatusChange]:
+        return self._once("statuses", self.store.current_statuses)
 
+    # -- rollups ---------------------------------------------------------------------------
 
-def _worst(statuses: object) -> str:
-    known = [s for s in statuses if s in _SEVERITY]  # type: ignore[attr-defined]
-    return max(known, key=_SEVERITY.index) if known else "no_data"
+    @property
+    def history_start(self) -> datetime:
+        """Start of the oldest day of the 90-day bars."""
+        return bucket_start(self.now, Resolution.DAY) - timedelta(days=HISTORY_DAYS - 1)
+
+    @property
+    def recent_start(self) -> datetime:
+        return bucket_start(self.now - RECENT_WINDOW, Resolution.MINUTE)
+
+    def recent_rollups(self) -> list[Rollup]:
+        """Every model's minute rollups of the last hour, per region (the current minute
+        included)."""
+        start = self.recent_start
+        return self._once("recent", lambda: [
+            r for r in self.caches.recent(self.store, self.now, self._fresh_minutes())
+            if r.bucket_start >= start])
+
+    def day_totals(self) -> list[Rollup]:
+        """Every model's day rollups of the 90-day window, summed over regions, counts
+        only (no latency histograms)."""
+        start = self.history_start
+        return self._once("days", lambda: [
+            r for r in self.caches.day_totals(self.store, self.now, self._fresh_minutes())
+            if r.bucket_start >= start])
+
+    def _fresh_minutes(self) -> list[Rollup]:
+        return self._once("fresh", lambda: self.caches.fresh_minutes(self.store, self.now))
+
+    def day_rollups(self, target: str) -> list[Rollup]:
+        """One model's day rollups of the 90-day window, per region."""
+        return self.rollups(self.history_start, self._until, Resolution.DAY, target)
+
+    def rollups(
+        self, start: datetime, end: datetime, resolution: Resolution, target: str | None = None
+    ) -> list[Rollup]:
+        key = ("rollups", start, end, resolution, target)
+        return self._once(key, lambda: self.store.rollups_between(
+            start, end, resolution=resolution, target=target))
+
+    @property
+    def _until(self) -> datetime:
+        # Past the current bucket of any resolution: the newest partial bucket counts.
+        return bucket_start(self.now, Resolution.DAY) + timedelta(days=1)
+
+    # -- engine output -----------------------------------------------------------------------
+
+    def status_changes(self, subject: str | None = None) -> list[StatusChange]:
+        """Status changes of the 90-day window, oldest first."""
+        key = ("changes", subject)
+        return self._once(key, lambda: self.store.status_changes(
+            subject=subject, since=self.history_start))
+
+    def incidents(
+        self, *, target: str | None = None, since: datetime | None = None,
+        open_only: bool = False, limit: int | None = None, include_private: bool = False,
+    ) -> list[Incident]:
+        """Newest first; public only unless asked (metrics count operator-only ones)."""
+        key = ("incidents", target, since, open_only, limit, include_private)
+        return self._once(key, lambda: self.store.incidents(
+            target=target, since=since, open_only=open_only, limit=limit,
+            include_private=include_private))
+
+    def incident(self, incident_id: str) -> Incident | None:
+        return self._once(("incident", incident_id), lambda: self.store.incident(incident_id))
+
+    def recent_updates(
+        self, *, limit: int, target: str | None = None, provider: str | None = None
+    ) -> list[tuple[Incident, Update]]:
+        key = ("updates", limit, target, provider)
+        return self._once(key, lambda: self.store.recent_updates(
+            limit=limit, target=target, provider=provider))

@@ -1,21 +1,71 @@
-"""Page views: read through `web.queries`, render a view model. No logic here."""
+"""Page views: pick a builder, render its view model. No logic here.
+
+Each view reads through one `SiteData` (web/queries.py) and is served through
+the response cache (web/caching.py). Unknown models and incidents get the 404
+page, never a traceback.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+import re
 
-from web import queries
+from flask import Blueprint, current_app, render_template, request
+
+from web.caching import PAGE, cached
+from web.queries import SiteData
+from web.queries_incidents import incident_page, incidents_page
+from web.queries_model import model_page
+from web.queries_overview import overview
+from web.rollup_cache import ROLLUP_CACHES
+from web.viewmodels import ErrorPage
 
 pages = Blueprint("pages", __name__)
 
+Rendered = str | tuple[str, int]
+# Page numbers and incident ids are ASCII digits; anything else is simply not found.
+_NUMBER = re.compile(r"[0-9]{1,12}")
 
-def _reader() -> queries.SiteReader:
+
+def site_data() -> SiteData:
     config = current_app.config
-    return queries.SiteReader(
-        config["AISTATUS_SETTINGS"], config["AISTATUS_STORE"], config["AISTATUS_CLOCK"]
+    return SiteData(
+        config["AISTATUS_SETTINGS"], config["AISTATUS_STORE"], config["AISTATUS_CLOCK"].now(),
+        current_app.extensions[ROLLUP_CACHES],
     )
 
 
+def not_found(title: str, message: str) -> tuple[str, int]:
+    return render_template("404.html", page=ErrorPage(404, title, message)), 404
+
+
 @pages.get("/")
-def overview() -> str:
-    return render_template("index.html", page=_reader().overview())
+@cached(PAGE)
+def overview_page() -> Rendered:
+    return render_template("index.html", page=overview(site_data()))
+
+
+@pages.get("/models/<provider>/<path:model>")
+@cached(PAGE)
+def model(provider: str, model: str) -> Rendered:
+    page = model_page(site_data(), f"{provider}/{model}", request.args.get("range"))
+    if page is None:
+        return not_found("No such model", f"Nothing is monitored as {provider}/{model}.")
+    return render_template("model.html", page=page)
+
+
+@pages.get("/incidents")
+@cached(PAGE)
+def incidents() -> Rendered:
+    number = request.args.get("page", "1")
+    if not _NUMBER.fullmatch(number) or int(number) < 1:
+        return not_found("No such page", "Incident history pages are numbered from 1.")
+    return render_template("incidents.html", page=incidents_page(site_data(), int(number)))
+
+
+@pages.get("/incidents/<incident_id>")
+@cached(PAGE)
+def incident(incident_id: str) -> Rendered:
+    page = incident_page(site_data(), incident_id) if _NUMBER.fullmatch(incident_id) else None
+    if page is None:
+        return not_found("No such incident", "There is no public incident with this number.")
+    return render_template("incident.html", page=page)

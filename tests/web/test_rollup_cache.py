@@ -1,0 +1,82 @@
+"""The rollup caches must always tell what the store would: same sums, fresher reads."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from monitor.rollups import Resolution, Rollup
+from monitor.store import Store
+from tests.monitor.synthetic import OVERLOADED, ok
+from tests.web.seed import NOW, OPUS, REGIONS, SONNET
+from web.rollup_cache import RollupCaches, day_counts
+
+FAR = datetime(9999, 1, 1, tzinfo=NOW.tzinfo)
+
+
+def stored_days(store: Store) -> list[Rollup]:
+    return day_counts(store.rollups_between(NOW - timedelta(days=91), FAR,
+                                            resolution=Resolution.DAY))
+
+
+def totals(caches: RollupCaches, store: Store, now: datetime) -> list[Rollup]:
+    return sorted(caches.day_totals(store, now, caches.fresh_minutes(store, now)),
+                  key=lambda r: r.key)
+
+
+def write_round(store: Store, at: datetime, make: object = ok) -> None:
+    store.record_results([make(t, r, at) for t in (OPUS, SONNET) for r in REGIONS])  # type: ignore[operator]
+
+
+def test_day_totals_equal_the_stored_day_rollups_summed_over_regions(store):
+    assert totals(RollupCaches(), store, NOW) == stored_days(store)
+
+
+@pytest.mark.parametrize("minutes", [1, 3, 61, 24 * 60])
+def test_day_totals_follow_new_results_as_time_goes_on(store, minutes):
+    caches = RollupCaches()
+    totals(caches, store, NOW)  # fill the caches first
+    now = NOW
+    for step in range(0, minutes, max(1, minutes // 10)):
+        now = NOW + timedelta(minutes=step)
+        write_round(store, now - timedelta(seconds=5), OVERLOADED if step % 2 else ok)
+        assert totals(caches, store, now) == stored_days(store)
+
+
+def test_recent_rollups_are_the_stored_minutes_of_the_last_hour(store):
+    caches = RollupCaches()
+    write_round(store, NOW - timedelta(seconds=3))
+    recent = caches.recent(store, NOW, caches.fresh_minutes(store, NOW))
+    stored = store.rollups_between(NOW - timedelta(minutes=65), FAR,
+                                   resolution=Resolution.MINUTE)
+    assert sorted(recent, key=lambda r: r.key) == stored
+
+
+def test_a_request_reads_only_the_unsettled_minutes(store, counting_store):
+    caches = RollupCaches()
+    totals(caches, counting_store, NOW)  # type: ignore[arg-type]
+    counting_store.calls.clear()
+    totals(caches, counting_store, NOW + timedelta(seconds=20))  # type: ignore[arg-type]
+    assert counting_store.calls == {"rollups_between": 1}
+
+
+def test_a_late_result_for_a_settled_minute_shows_after_the_refresh(store):
+    caches = RollupCaches()
+    totals(caches, store, NOW)
+    write_round(store, NOW - timedelta(minutes=30))  # long settled when it lands
+    assert totals(caches, store, NOW + timedelta(seconds=30)) != stored_days(store)
+    later = NOW + timedelta(minutes=11)  # past the minute cache's refresh
+    assert totals(caches, store, later) == stored_days(store)
+
+
+def test_a_request_a_moment_behind_another_neither_rereads_nor_counts_twice(
+    store, counting_store
+):
+    caches = RollupCaches()
+    ahead = NOW.replace(second=0) + timedelta(minutes=1, seconds=1)
+    totals(caches, counting_store, ahead)  # type: ignore[arg-type]
+    counting_store.calls.clear()
+    behind = ahead - timedelta(seconds=2)  # the other side of a minute boundary
+    assert totals(caches, counting_store, behind) == stored_days(store)  # type: ignore[arg-type]
+    assert counting_store.calls == {"rollups_between": 1}
