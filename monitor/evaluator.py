@@ -17,11 +17,13 @@ import logging
 import os
 import socket
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from monitor.clock import Clock
 from monitor.config import Settings
-from monitor.engine import StatusEngine, TargetInfo, rebuild
+from monitor.engine import EngineChanges, StatusEngine, TargetInfo, rebuild
+from monitor.incidents import EventKind, IncidentEvent, IncidentState, Update
 from monitor.results import ProbeResult
 from monitor.store import Store
 
@@ -30,6 +32,10 @@ log = logging.getLogger(__name__)
 REBUILD_SPAN = timedelta(hours=25)  # a full baseline day, plus the hour the windows look back
 LOOKBACK = timedelta(minutes=5)  # results land late: probes take time, the writer batches
 LEASE = "status-engine"
+UNOBSERVED = (
+    "Resolved: after a restart of the monitor, the probes of the last 25 hours no longer "
+    "show this problem."
+)
 LEASE_TTL_S = 180.0
 
 
@@ -75,6 +81,7 @@ class Evaluator:
         engine, changes = rebuild(self.settings.status, self.targets(), regions, history, until=now)
         self.engine, self._regions = engine, tuple(regions)
         stored = sum(self.store.record_engine_changes(c) for c in changes)
+        stored += self._close_unobserved(engine, now)
         log.info(
             "status engine rebuilt from %d results in %d region(s); %d change(s) stored",
             len(history),
@@ -82,6 +89,25 @@ class Evaluator:
             stored,
         )
         return stored
+
+    def _close_unobserved(self, engine: StatusEngine, now: datetime) -> int:
+        """Resolve stored incidents the rebuilt engine no longer sees. Without this, an
+        incident that ended while no worker ran for longer than REBUILD_SPAN stays open
+        for ever: no engine remembers it to resolve it."""
+        still_open = {(i.provider, i.cause) for i in engine.open_incidents()}
+        events = [
+            IncidentEvent(
+                kind=EventKind.RESOLVED,
+                incident=replace(
+                    incident, state=IncidentState.RESOLVED, resolved_at=now, active_models=()
+                ),
+                update=Update(now, IncidentState.RESOLVED, UNOBSERVED),
+                previous_state=incident.state,
+            )
+            for incident in self.store.incidents(include_private=True, open_only=True)
+            if (incident.provider, incident.cause) not in still_open
+        ]
+        return self.store.record_engine_changes(EngineChanges((), tuple(events))) if events else 0
 
     def _regions_with(self, results: Sequence[ProbeResult]) -> tuple[str, ...]:
         """The vantage points the quorum counts: every region heard from lately, and ours."""

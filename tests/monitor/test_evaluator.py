@@ -87,3 +87,18 @@ def test_only_the_lease_holder_evaluates(store):
     clock.advance(timedelta(minutes=10).total_seconds())   # the first worker died
     second.tick()
     assert second.engine is not None
+
+
+def test_an_incident_that_ended_while_no_worker_ran_is_resolved_on_restart(store):
+    clock = FakeClock(START)
+    evaluator = Evaluator(SETTINGS, store, clock, "us-east")
+    run_worker(evaluator, store, clock, 120)
+    run_worker(evaluator, store, clock, 30, opus_fails=lambda minute: minute >= 120)
+    assert store.incidents(open_only=True)
+    clock.advance(timedelta(hours=30).total_seconds())      # the worker was down 30 hours
+    restarted = Evaluator(SETTINGS, store, clock, "us-east")
+    run_worker(restarted, store, clock, 5)
+    assert store.incidents(open_only=True) == []
+    (incident,) = store.incidents()
+    assert incident.state == "resolved"
+    assert "after a restart" in incident.updates[-1].text
