@@ -108,3 +108,36 @@ def test_help_exits_cleanly(argv):
     with pytest.raises(SystemExit) as caught:
         main(argv)
     assert caught.value.code == 0
+
+
+def test_incidents_lists_what_the_worker_stored(tmp_path, capsys):
+    from monitor.clock import FakeClock
+    from monitor.config import load_settings
+    from monitor.evaluator import Evaluator
+    from monitor.roles import open_store, sync_targets
+    from tests.monitor.synthetic import START, http, ok
+
+    path = write_config(tmp_path)
+    assert main(["--config", str(path), "db", "upgrade"]) == 0
+    settings = load_settings(path)
+    store = open_store(settings)
+    sync_targets(settings, store, environ={})
+    clock = FakeClock(START)
+    evaluator = Evaluator(settings, store, clock, "us-east")
+    for minute in range(150):
+        bad = minute >= 120
+        store.record_results([
+            (http(401) if bad else ok)("anthropic/claude-test", region, clock.now())
+            for region in ("us-east", "eu-west")
+        ])
+        clock.advance(60)
+        evaluator.tick()
+    store.dispose()
+    capsys.readouterr()
+
+    assert main(["--config", str(path), "incidents", "--json"]) == 0
+    (incident,) = json.loads(capsys.readouterr().out)
+    assert incident["cause"] == "configuration" and incident["public"] is False
+    assert incident["models"] == ["anthropic/claude-test"]
+    assert main(["--config", str(path), "incidents", "--public-only"]) == 0
+    assert capsys.readouterr().out.strip() == "no incidents"
