@@ -67,9 +67,7 @@ class Baseline:
                 self.latency_count -= count
 
     def rate(self, bad: int, total: int, prior_rate: float, prior_weight: float) -> float:
-        return (self.counts[bad] + prior_rate * prior_weight) / (
-            self.counts[total] + prior_weight
-        )
+        return (self.counts[bad] + prior_rate * prior_weight) / (self.counts[total] + prior_weight)
 
     def observed(self, bad: int, total: int, at_least: int) -> float | None:
         """The plain share, without prior, once `at_least` probes back it (for wording)."""

@@ -22,13 +22,13 @@ from enum import StrEnum
 class Verdict(StrEnum):
     CORRECT = "correct"
     WRONG = "wrong"
-    GARBLED = "garbled"   # characters of a script the question never asked for
+    GARBLED = "garbled"  # characters of a script the question never asked for
     EMPTY = "empty"
 
 
 @dataclass(frozen=True, slots=True)
 class Question:
-    check: str      # which item of the suite: "arithmetic", "parity", "format", "script"
+    check: str  # which item of the suite: "arithmetic", "parity", "format", "script"
     prompt: str
     expected: str
 
@@ -38,9 +38,7 @@ _WORDS = ("apple", "river", "candle", "mountain", "silver", "garden", "window", 
 
 def arithmetic(rng: random.Random) -> Question:
     a, b = rng.randint(100, 999), rng.randint(100, 999)
-    return Question(
-        "arithmetic", f"What is {a} + {b}? Reply with the number only.", str(a + b)
-    )
+    return Question("arithmetic", f"What is {a} + {b}? Reply with the number only.", str(a + b))
 
 
 def parity(rng: random.Random) -> Question:

@@ -55,14 +55,16 @@ _BY_OUTCOME = {
 }
 
 # OpenAI's billing failures: type insufficient_quota, or one of these codes.
-_OPENAI_QUOTA = frozenset({
-    "insufficient_quota",
-    "credit_balance_exhausted",
-    "organization_spend_limit_exceeded",
-    "project_spend_limit_exceeded",
-    "organization_usage_limit_exceeded",
-    "billing_hard_limit_reached",
-})
+_OPENAI_QUOTA = frozenset(
+    {
+        "insufficient_quota",
+        "credit_balance_exhausted",
+        "organization_spend_limit_exceeded",
+        "project_spend_limit_exceeded",
+        "organization_usage_limit_exceeded",
+        "billing_hard_limit_reached",
+    }
+)
 # OpenAI 429 words that mean "too fast", which passes on its own.
 _OPENAI_RATE = frozenset({"rate_limit_exceeded", "slow_down", "requests", "tokens"})
 _OPENAI_KINDS = (ProviderKind.OPENAI, ProviderKind.OPENAI_COMPATIBLE)

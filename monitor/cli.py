@@ -69,8 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # Their INFO lines (one per job run, one per Alembic plugin) drown ours.
-    for noisy in ("apscheduler", "alembic.runtime.plugins"):
+    # Their INFO lines (one per job run, per request, per Alembic plugin) drown ours.
+    for noisy in ("apscheduler", "httpx", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     try:
         if args.command == "simulate":

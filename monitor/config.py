@@ -86,7 +86,7 @@ class SimulatorSettings(_Section):
     """The built-in simulated provider that `aistatus run` serves for the demo group."""
 
     enabled: bool = False
-    scenario: str = "demo"        # a file path, or the name of a bundled scenario
+    scenario: str = "demo"  # a file path, or the name of a bundled scenario
     host: str = "127.0.0.1"
     port: int = Field(default=8787, ge=1, le=65535)
     speed: float = Field(default=1.0, gt=0)
@@ -106,23 +106,23 @@ class StatusSettings(_Section):
     """Thresholds of the status engine: windows of probes judged against the model's own
     trailing baseline. monitor/status.py explains each default."""
 
-    windows: tuple[Seconds, ...] = (300.0, 900.0, 3600.0)   # entry windows, pooled regions
+    windows: tuple[Seconds, ...] = (300.0, 900.0, 3600.0)  # entry windows, pooled regions
     false_alarm_rate: float = Field(default=1e-6, gt=0, lt=0.1)  # per window test
-    min_failures: int = Field(default=3, ge=1)               # fewer never change a status
-    min_effect: float = Field(default=0.05, gt=0, lt=1)      # share above baseline to matter
+    min_failures: int = Field(default=3, ge=1)  # fewer never change a status
+    min_effect: float = Field(default=0.05, gt=0, lt=1)  # share above baseline to matter
     baseline_window: Seconds = Field(default=86400.0, ge=3600)
     prior_failure_rate: float = Field(default=0.02, gt=0, lt=1)  # until there is history
-    prior_weight: float = Field(default=20.0, ge=1)          # the prior counts as 20 probes
+    prior_weight: float = Field(default=20.0, ge=1)  # the prior counts as 20 probes
     partial_outage_share: float = Field(default=0.20, gt=0, lt=1)
     major_outage_share: float = Field(default=0.80, gt=0, le=1)
-    level_window: Seconds = 900.0                            # level from the last 15 minutes
-    level_confidence_z: float = Field(default=1.64, gt=0)    # one-sided 95 % bounds
-    recovery_window: Seconds = 600.0                         # shortest clean stretch to leave
+    level_window: Seconds = 900.0  # level from the last 15 minutes
+    level_confidence_z: float = Field(default=1.64, gt=0)  # one-sided 95 % bounds
+    recovery_window: Seconds = 600.0  # shortest clean stretch to leave
     recovery_min_probes: int = Field(default=20, ge=1)
     recovery_alpha: float = Field(default=0.001, gt=0, lt=0.5)
-    region_odds: float = Field(default=10.0, ge=1)           # evidence needed to blame a side
-    vantage_confirm: Seconds = 300.0                         # a confined pattern must hold
-    slow_factor: float = Field(default=2.0, gt=1)            # slow: beyond 2x the usual median
+    region_odds: float = Field(default=10.0, ge=1)  # evidence needed to blame a side
+    vantage_confirm: Seconds = 300.0  # a confined pattern must hold
+    slow_factor: float = Field(default=2.0, gt=1)  # slow: beyond 2x the usual median
     latency_min_effect: float = Field(default=0.30, gt=0, lt=1)
     latency_min_history: int = Field(default=50, ge=1)
     prior_slow_rate: float = Field(default=0.05, gt=0, lt=1)
@@ -256,7 +256,7 @@ class Settings(_Section):
         url = self.storage.url
         prefix = "sqlite:///"
         if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix:
-            path = url[len(prefix):]
+            path = url[len(prefix) :]
             if path != ":memory:":
                 return prefix + str((Path(self.base_dir) / path).resolve())
         return url

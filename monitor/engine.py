@@ -42,10 +42,10 @@ from monitor.wording import Story, body, title
 
 @dataclass(frozen=True, slots=True)
 class TargetInfo:
-    id: str                              # "provider/model"
+    id: str  # "provider/model"
     provider: str
     display_name: str
-    provider_name: str | None = None     # "Anthropic"; the provider id when absent
+    provider_name: str | None = None  # "Anthropic"; the provider id when absent
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,13 +183,16 @@ class StatusEngine:
         """The facts wording needs about `incident` at `now`."""
         info = self.targets[incident.models[0]]
         siblings = self._siblings[incident.provider]
-        evidence = [
-            self._health[m].evidence(incident.started_at, now) for m in incident.models
-        ] if with_evidence else []
+        evidence = (
+            [self._health[m].evidence(incident.started_at, now) for m in incident.models]
+            if with_evidence
+            else []
+        )
         checked = sum(e.answers.checked for e in evidence)
         baseline = (
             sum(e.answers.baseline_wrong * e.answers.checked for e in evidence) / checked
-            if checked else (evidence[0].answers.baseline_wrong if evidence else 0.0)
+            if checked
+            else (evidence[0].answers.baseline_wrong if evidence else 0.0)
         )
         answers = AnswerEvidence(checked, sum(e.answers.wrong for e in evidence), baseline)
         others = [t for t in siblings if t not in incident.models]

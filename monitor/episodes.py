@@ -41,7 +41,7 @@ from monitor.tally import (
 _PROVIDER_SIDE = frozenset(
     {FailureClass.INFRASTRUCTURE, FailureClass.CAPACITY, FailureClass.AMBIGUOUS}
 )
-_GAP_MINUTES = 3          # failures this close together belong to one episode's start
+_GAP_MINUTES = 3  # failures this close together belong to one episode's start
 
 
 class Signal(StrEnum):
@@ -56,9 +56,9 @@ class Signal(StrEnum):
 class Episode:
     signal: Signal
     cause: Cause
-    started_at: datetime             # the first bad probe
+    started_at: datetime  # the first bad probe
     detected_at: datetime
-    level: ComponentStatus           # its effect on the public status
+    level: ComponentStatus  # its effect on the public status
     regions: tuple[str, ...]
     note: str | None = None
 
@@ -81,15 +81,15 @@ class Evidence:
 
     target: str
     all_probes: int
-    probes: int                      # probes that speak to availability
+    probes: int  # probes that speak to availability
     failed: int
     problems: tuple[ProbeResult, ...]
     answers: AnswerEvidence
     median_ms: float | None
     usual_median_ms: float | None
-    usual_failure_share: float | None   # the baseline's plain share, once it has history
+    usual_failure_share: float | None  # the baseline's plain share, once it has history
     usual_wrong_share: float | None
-    regions: tuple[str, ...]         # regions that probed the model
+    regions: tuple[str, ...]  # regions that probed the model
 
 
 def minute_of(when: datetime) -> int:
@@ -105,8 +105,9 @@ def signal_tests(s: StatusSettings) -> dict[Signal, SignalTest]:
     return {
         Signal.AVAILABILITY: SignalTest(FAIL, N, prior, weight, s.min_effect, 1),
         Signal.LATENCY: SignalTest(SLOW, LAT, s.prior_slow_rate, weight, s.latency_min_effect, 1),
-        Signal.QUALITY: SignalTest(WRONG, ANS, s.prior_wrong_rate, weight, s.quality_min_effect,
-                                   s.quality_min_sample),
+        Signal.QUALITY: SignalTest(
+            WRONG, ANS, s.prior_wrong_rate, weight, s.quality_min_effect, s.quality_min_sample
+        ),
         Signal.CONFIGURATION: SignalTest(CFG, ALL, prior, weight, s.min_effect, 1),
         Signal.VANTAGE: SignalTest(VAN, ALL, prior, weight, s.min_effect, 1),
     }

@@ -52,13 +52,17 @@ class Evaluator:
         self.holder = f"{socket.gethostname()}:{os.getpid()}"
         self.engine: StatusEngine | None = None
         self._regions: tuple[str, ...] = ()
+        self._judged: frozenset[str] = frozenset()
 
-    def targets(self) -> list[TargetInfo]:
+    def targets(self, seen: frozenset[str]) -> list[TargetInfo]:
+        """The models to judge: only those with results. A model never probed (disabled,
+        its key unset, or not yet due) has no status: "operational" would be a claim
+        without evidence."""
         providers = {p.id: p.display_name for p in self.store.providers()}
         return [
             TargetInfo(t.id, t.provider, t.display_name, providers.get(t.provider))
             for t in self.store.targets()
-            if t.enabled
+            if t.id in seen
         ]
 
     def tick(self) -> int:
@@ -69,7 +73,8 @@ class Evaluator:
             return 0
         recent = self.store.results_between(now - LOOKBACK, now)
         regions = self._regions_with(recent)
-        if self.engine is None or regions != self._regions:
+        judged = self._judged | {r.target for r in recent}
+        if self.engine is None or regions != self._regions or judged != self._judged:
             return self._rebuild(now, regions)
         self.engine.ingest(recent)
         changes = self.engine.evaluate(now)
@@ -78,8 +83,11 @@ class Evaluator:
     def _rebuild(self, now: datetime, regions: Sequence[str]) -> int:
         history = self.store.results_between(now - REBUILD_SPAN, now)
         regions = self._regions_with(history) if history else tuple(regions)
-        engine, changes = rebuild(self.settings.status, self.targets(), regions, history, until=now)
-        self.engine, self._regions = engine, tuple(regions)
+        judged = frozenset(r.target for r in history)
+        engine, changes = rebuild(
+            self.settings.status, self.targets(judged), regions, history, until=now
+        )
+        self.engine, self._regions, self._judged = engine, tuple(regions), judged
         stored = sum(self.store.record_engine_changes(c) for c in changes)
         stored += self._close_unobserved(engine, now)
         log.info(

@@ -58,9 +58,9 @@ from monitor.tally import (
     TallyBook,
 )
 
-_LATENCY_REFRESH = 10     # minutes between re-reads of the usual median latency
-_USUAL_AT_LEAST = 100     # probes of history before wording quotes a "usual" failure rate
-_REGIONS_REFRESH = 5      # minutes between re-reads of the regions an episode is seen from
+_LATENCY_REFRESH = 10  # minutes between re-reads of the usual median latency
+_USUAL_AT_LEAST = 100  # probes of history before wording quotes a "usual" failure rate
+_REGIONS_REFRESH = 5  # minutes between re-reads of the regions an episode is seen from
 _DEGRADED = ComponentStatus.DEGRADED_PERFORMANCE
 _OPERATIONAL = ComponentStatus.OPERATIONAL
 
@@ -148,12 +148,18 @@ class TargetHealth:
             return
         verdict = self._judge_availability(now, minute)
         if self.book.slow_ms is not None:
-            self._judge_simple(Signal.LATENCY, now, minute, Cause.INFRASTRUCTURE, _DEGRADED,
-                               self._slow_hits)
-        self._judge_simple(Signal.QUALITY, now, minute, Cause.QUALITY, _OPERATIONAL,
-                           WRONG_ANSWERS)
-        self._judge_simple(Signal.CONFIGURATION, now, minute, Cause.CONFIGURATION, _OPERATIONAL,
-                           CONFIGURATION_FAILURES)
+            self._judge_simple(
+                Signal.LATENCY, now, minute, Cause.INFRASTRUCTURE, _DEGRADED, self._slow_hits
+            )
+        self._judge_simple(Signal.QUALITY, now, minute, Cause.QUALITY, _OPERATIONAL, WRONG_ANSWERS)
+        self._judge_simple(
+            Signal.CONFIGURATION,
+            now,
+            minute,
+            Cause.CONFIGURATION,
+            _OPERATIONAL,
+            CONFIGURATION_FAILURES,
+        )
         self._judge_vantage(now, minute, verdict)
         self._taint(minute)
 
@@ -208,8 +214,13 @@ class TargetHealth:
         return None
 
     def _judge_simple(
-        self, signal: Signal, now: datetime, minute: int, cause: Cause,
-        level: ComponentStatus, hits: Hits,
+        self,
+        signal: Signal,
+        now: datetime,
+        minute: int,
+        cause: Cause,
+        level: ComponentStatus,
+        hits: Hits,
     ) -> None:
         p0 = self.baseline_share(signal)
         if signal in self.episodes:
@@ -242,7 +253,7 @@ class TargetHealth:
                     self.clean_from[signal] = max(clean_from, self.clean_from.get(signal, 0))
             return
         if not regions:
-            if verdict is None:    # undecided keeps a pending vantage verdict waiting
+            if verdict is None:  # undecided keeps a pending vantage verdict waiting
                 self.vantage_pending = None
             return
         if fired is None:
@@ -264,7 +275,7 @@ class TargetHealth:
         test = self.tests[signal]
         floor = self.settings.min_failures
         if self.book.window(self.windows[-1])[test.bad] < floor:
-            return None   # the windows are nested: none of them can fire
+            return None  # the windows are nested: none of them can fire
         clean_from = self.clean_from.get(signal)
         now = self.book.now_minute or 0
         for minutes in self.windows:
@@ -307,9 +318,12 @@ class TargetHealth:
                 return None
             # What the episode failed at, at its lowest plausible. Its start is found at a
             # burst of failures, so a short episode is read with the probes before it too.
-            since = min(start, self.book.stretch(first - 1, 1, 2 * need,
-                                                 lambda tally: tally.counts[test.total],
-                                                 self.windows[-1]))
+            since = min(
+                start,
+                self.book.stretch(
+                    first - 1, 1, 2 * need, lambda tally: tally.counts[test.total], self.windows[-1]
+                ),
+            )
             before = self.book.sum(since, first - 1)
             failing, _ = wilson_bounds(before[test.bad], before[test.total], s.level_confidence_z)
             failing = max(failing, p0 + test.effect)
@@ -319,8 +333,13 @@ class TargetHealth:
 
     def _vantage_recovered(self, minute: int, episode: Episode) -> int | None:
         s = self.settings
-        first = self.book.stretch(minute, self.recovery_minutes, s.recovery_min_probes,
-                                  lambda tally: tally.counts[ALL], 4 * self.recovery_minutes)
+        first = self.book.stretch(
+            minute,
+            self.recovery_minutes,
+            s.recovery_min_probes,
+            lambda tally: tally.counts[ALL],
+            4 * self.recovery_minutes,
+        )
         sums = self.book.sum(first, minute)
         p_van = self.baseline_share(Signal.VANTAGE)
         if not looks_normal(sums[VAN], sums[ALL], 1, p_van, s.min_effect, s.recovery_alpha):
@@ -329,8 +348,7 @@ class TargetHealth:
         probes = sum(regions[r][R_N] for r in episode.regions if r in regions)
         failed = sum(regions[r][R_FAIL] for r in episode.regions if r in regions)
         p_fail = self.baseline_share(Signal.AVAILABILITY)
-        if probes and not looks_normal(failed, probes, 1, p_fail, s.min_effect,
-                                        s.recovery_alpha):
+        if probes and not looks_normal(failed, probes, 1, p_fail, s.min_effect, s.recovery_alpha):
             return None
         return first
 
@@ -339,7 +357,7 @@ class TargetHealth:
         that: quick to say it got worse, slow to say it got better."""
         s = self.settings
         z = s.level_confidence_z
-        need = s.recovery_min_probes   # a burst of a few probes must not set the level
+        need = s.recovery_min_probes  # a burst of a few probes must not set the level
         lower, _ = wilson_bounds(*self._span(minute, started, self.level_minutes, need), z)
         _, upper = wilson_bounds(*self._span(minute, started, 2 * self.level_minutes, need), z)
         return next_level(current, lower, upper, s.partial_outage_share, s.major_outage_share)

@@ -186,7 +186,7 @@ class LatencyHistogram:
         if not text.startswith(_VERSION):
             raise ValueError(f"not a version-1 latency histogram: {text[:20]!r}")
         histogram = cls()
-        body = text[len(_VERSION):]
+        body = text[len(_VERSION) :]
         previous = -1
         for pair in body.split(",") if body else ():
             slot, n = _parse_pair(pair)

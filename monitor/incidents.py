@@ -67,7 +67,7 @@ class Problem:
 
     target: str
     provider: str
-    signal: str                          # availability, latency, quality, configuration, vantage
+    signal: str  # availability, latency, quality, configuration, vantage
     cause: Cause
     level: ComponentStatus
     started_at: datetime
@@ -79,7 +79,7 @@ class Update:
     at: datetime
     status: IncidentState
     body: str
-    body_override: str | None = None     # an operator's words, shown instead of `body`
+    body_override: str | None = None  # an operator's words, shown instead of `body`
 
     @property
     def text(self) -> str:
@@ -94,18 +94,18 @@ class Incident:
     public: bool
     impact: Impact
     state: IncidentState
-    models: tuple[str, ...]              # every model that was part of it, sorted
-    active_models: tuple[str, ...]       # the models still bad now
+    models: tuple[str, ...]  # every model that was part of it, sorted
+    active_models: tuple[str, ...]  # the models still bad now
     regions: tuple[str, ...]
-    signals: tuple[str, ...]             # which signals went bad: availability, latency, ...
-    started_at: datetime                 # first bad probe of the episode
-    detected_at: datetime                # when the engine opened it
+    signals: tuple[str, ...]  # which signals went bad: availability, latency, ...
+    started_at: datetime  # first bad probe of the episode
+    detected_at: datetime  # when the engine opened it
     resolved_at: datetime | None
     title: str
     updates: tuple[Update, ...]
     worst: ComponentStatus = ComponentStatus.OPERATIONAL
     monitoring_since: datetime | None = None
-    title_override: str | None = None    # an operator's title, shown instead of `title`
+    title_override: str | None = None  # an operator's title, shown instead of `title`
 
     @property
     def display_title(self) -> str:
@@ -125,8 +125,8 @@ class EventKind(StrEnum):
 @dataclass(frozen=True, slots=True)
 class IncidentEvent:
     kind: EventKind
-    incident: Incident                   # the record after the change
-    update: Update                       # the update the change added
+    incident: Incident  # the record after the change
+    update: Update  # the update the change added
     previous_state: IncidentState | None  # None when opened: the state a store expects
 
 
@@ -199,13 +199,22 @@ class IncidentBook:
         targets = tuple(sorted({p.target for p in problems}))
         worst = max((p.level for p in problems), key=lambda s: s.severity)
         draft = Incident(
-            id=str(self._next_id), provider=provider, cause=cause, public=cause.public,
-            impact=impact_of(cause, worst), state=IncidentState.INVESTIGATING,
-            models=targets, active_models=targets,
+            id=str(self._next_id),
+            provider=provider,
+            cause=cause,
+            public=cause.public,
+            impact=impact_of(cause, worst),
+            state=IncidentState.INVESTIGATING,
+            models=targets,
+            active_models=targets,
             regions=tuple(sorted({r for p in problems for r in p.regions})),
             signals=tuple(sorted({p.signal for p in problems})),
-            started_at=min(p.started_at for p in problems), detected_at=now,
-            resolved_at=None, title="", updates=(), worst=worst,
+            started_at=min(p.started_at for p in problems),
+            detected_at=now,
+            resolved_at=None,
+            title="",
+            updates=(),
+            worst=worst,
         )
         self._next_id += 1
         draft = replace(draft, title=self.narrator.title(draft))
@@ -233,7 +242,9 @@ class IncidentBook:
             impact=impact_of(incident.cause, worst),
         )
         if (grown.models, grown.signals, grown.worst) != (
-            incident.models, incident.signals, incident.worst
+            incident.models,
+            incident.signals,
+            incident.worst,
         ):
             grown = replace(grown, title=self.narrator.title(grown))
         if incident.state is IncidentState.MONITORING:
@@ -241,8 +252,9 @@ class IncidentBook:
             if incident.cause is Cause.UNKNOWN:
                 back = IncidentState.INVESTIGATING
             grown = replace(grown, monitoring_since=None)
-            return [self._write(grown, IncidentState.MONITORING, back, Change.RELAPSED,
-                                active, now)]
+            return [
+                self._write(grown, IncidentState.MONITORING, back, Change.RELAPSED, active, now)
+            ]
         change, changed = None, ()
         if joined:
             change, changed = Change.JOINED, joined
@@ -267,32 +279,56 @@ class IncidentBook:
             return None
         if now - incident.detected_at < wait:
             return None
-        return self._write(incident, IncidentState.INVESTIGATING, IncidentState.IDENTIFIED,
-                           Change.IDENTIFIED, incident.active_models, now)
+        return self._write(
+            incident,
+            IncidentState.INVESTIGATING,
+            IncidentState.IDENTIFIED,
+            Change.IDENTIFIED,
+            incident.active_models,
+            now,
+        )
 
     def _quiet(self, incident: Incident, now: datetime) -> list[IncidentEvent]:
         if incident.state in _OPEN:
             calm = replace(incident, active_models=(), monitoring_since=now)
-            return [self._write(calm, incident.state, IncidentState.MONITORING,
-                                Change.MONITORING, incident.active_models, now)]
+            return [
+                self._write(
+                    calm,
+                    incident.state,
+                    IncidentState.MONITORING,
+                    Change.MONITORING,
+                    incident.active_models,
+                    now,
+                )
+            ]
         if incident.state is not IncidentState.MONITORING or incident.monitoring_since is None:
             raise TransitionError(f"incident {incident.id}: cannot resolve from {incident.state}")
         if now - incident.monitoring_since < timedelta(seconds=self.settings.resolve_after):
             return []
         done = replace(incident, resolved_at=now)
         del self._open[(incident.provider, incident.cause)]
-        return [self._write(done, IncidentState.MONITORING, IncidentState.RESOLVED,
-                            Change.RESOLVED, (), now)]
+        return [
+            self._write(
+                done, IncidentState.MONITORING, IncidentState.RESOLVED, Change.RESOLVED, (), now
+            )
+        ]
 
     def _write(
-        self, incident: Incident, expected: IncidentState | None, state: IncidentState,
-        change: Change, models: Sequence[str], now: datetime,
+        self,
+        incident: Incident,
+        expected: IncidentState | None,
+        state: IncidentState,
+        change: Change,
+        models: Sequence[str],
+        now: datetime,
     ) -> IncidentEvent:
         """Compare-and-set: the stored record must still be in `expected` (None: new)."""
         stored = self.records.get(incident.id)
         if (stored.state if stored is not None else None) is not expected:
-            raise TransitionError(f"incident {incident.id}: expected {expected}, found "
-                                  f"{stored.state if stored else None}")
+            raise TransitionError(
+                f"incident {incident.id}: expected {expected}, found "
+                f"{stored.state if stored else None}"
+            )
         moved = replace(incident, state=state)
         update = Update(now, state, self.narrator.body(moved, change, tuple(models), now))
         moved = replace(moved, updates=(*moved.updates, update))

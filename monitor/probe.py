@@ -56,8 +56,8 @@ from monitor.scrub import REDACTED, excerpt
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "aistatus-probe/0.1"
-MAX_ERROR_BODY = 64 * 1024      # an error page beyond this says nothing more
-MAX_ANSWER_CHARS = 16 * 1024    # our answers are a few characters; a flood is cut here
+MAX_ERROR_BODY = 64 * 1024  # an error page beyond this says nothing more
+MAX_ANSWER_CHARS = 16 * 1024  # our answers are a few characters; a flood is cut here
 # After the provider says it has finished, how long we wait for the body to close; a
 # server that lingers does not turn a finished answer into a timeout.
 END_GRACE_S = 1.0
@@ -87,7 +87,11 @@ def make_client(settings: ProbeSettings) -> httpx.AsyncClient:
     logging.getLogger("httpcore").setLevel(max(logging.INFO, logging.getLogger().level))
     limits = httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=0)
     transport = httpx.AsyncHTTPTransport(
-        verify=_tls_context(), http1=True, http2=False, limits=limits, retries=0,
+        verify=_tls_context(),
+        http1=True,
+        http2=False,
+        limits=limits,
+        retries=0,
         trust_env=False,
     )
     return httpx.AsyncClient(
@@ -119,8 +123,7 @@ async def run_probe(
 ) -> ProbeResult:
     """Ask `model` one canary question and describe what happened; never raises."""
     question = canary.make_question(rng, check)
-    probe = _Probe(provider, model, settings, question, region=region, api_key=api_key,
-                   clock=clock)
+    probe = _Probe(provider, model, settings, question, region=region, api_key=api_key, clock=clock)
     await probe.run(client)
     return probe.result()
 
@@ -184,12 +187,19 @@ class _Probe:
 
     def _request(self, client: httpx.AsyncClient) -> httpx.Request:
         spec = self.adapter.build_request(
-            self.provider, self.model, self.question.prompt,
-            self.settings.max_output_tokens, self.api_key,
+            self.provider,
+            self.model,
+            self.question.prompt,
+            self.settings.max_output_tokens,
+            self.api_key,
         )
         return client.build_request(
-            spec.method, spec.url, headers=spec.headers, json=spec.json,
-            timeout=_httpx_timeout(self.settings), extensions={"trace": self._trace},
+            spec.method,
+            spec.url,
+            headers=spec.headers,
+            json=spec.json,
+            timeout=_httpx_timeout(self.settings),
+            extensions={"trace": self._trace},
         )
 
     async def _trace(self, name: str, info: dict[str, Any]) -> None:
@@ -307,8 +317,9 @@ class _Probe:
         # gets the frames and the scrubbed message, never the raw one: it may hold the key.
         self._fail(Outcome.RESET, f"{type(error).__name__}: {error}")
         frames = "".join(traceback.format_tb(error.__traceback__))
-        logger.error("probe of %s failed unexpectedly: %s\n%s", self.model.id,
-                     self.error_excerpt, frames)
+        logger.error(
+            "probe of %s failed unexpectedly: %s\n%s", self.model.id, self.error_excerpt, frames
+        )
 
     def _fail(self, outcome: Outcome, detail: bytes | str) -> None:
         self.outcome = outcome
@@ -329,8 +340,9 @@ class _Probe:
             candidates.append((now + END_GRACE_S, None))
         else:
             if self.first_text_at is None:
-                candidates.append((self._loop_t0 + settings.first_token_timeout,
-                                   TimeoutKind.FIRST_TOKEN))
+                candidates.append(
+                    (self._loop_t0 + settings.first_token_timeout, TimeoutKind.FIRST_TOKEN)
+                )
             if self.headers_at is not None:
                 candidates.append((now + settings.stall_timeout, TimeoutKind.STALL))
         for deadline, name in candidates:

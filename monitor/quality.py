@@ -36,7 +36,7 @@ class QualityVerdict(StrEnum):
 class AnswerEvidence:
     checked: int
     wrong: int
-    baseline_wrong: float        # the model's usual wrong share (prior included)
+    baseline_wrong: float  # the model's usual wrong share (prior included)
 
     @property
     def correct(self) -> int:

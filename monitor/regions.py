@@ -34,14 +34,14 @@ HALF_NOTE = "seen from exactly half of the vantage points: our network is possib
 class Blame(StrEnum):
     PROVIDER = "provider"
     VANTAGE = "vantage"
-    UNDECIDED = "undecided"      # neither explanation is `odds` times better yet: wait
+    UNDECIDED = "undecided"  # neither explanation is `odds` times better yet: wait
 
 
 @dataclass(frozen=True, slots=True)
 class RegionVerdict:
     blame: Blame
-    failing: tuple[str, ...]      # regions whose probes show the failures
-    voting: tuple[str, ...]       # regions that probed the model in the window
+    failing: tuple[str, ...]  # regions whose probes show the failures
+    voting: tuple[str, ...]  # regions that probed the model in the window
     note: str | None = None
 
     @property
@@ -63,7 +63,7 @@ def attribute(
     pooled = sum(f for _, f in voting.values()) / sum(n for n, _ in voting.values())
     provider = sum(_log_likelihood(f, n, pooled) for n, f in voting.values())
     best, best_size = -math.inf, 0
-    for size in range(1, (len(voting) + 1) // 2):   # fewer than half of the voters
+    for size in range(1, (len(voting) + 1) // 2):  # fewer than half of the voters
         fit = _confined(ranked[:size], ranked[size:], voting, p0)
         if fit > best:
             best, best_size = fit, size

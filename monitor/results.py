@@ -26,17 +26,17 @@ class FailureClass(StrEnum):
 class Outcome(StrEnum):
     """What happened on the wire, before any judgement about whose fault it is."""
 
-    OK = "ok"                       # HTTP 200, stream finished, answer correct
-    HTTP_ERROR = "http_error"       # non-2xx status with (usually) an error body
-    STREAM_ERROR = "stream_error"   # HTTP 200, then an error event mid-stream
-    TIMEOUT = "timeout"             # one of the probe's timeouts tripped (see `timeout`)
-    RESET = "reset"                 # connection closed or refused before/while answering
-    DNS = "dns"                     # host name did not resolve
-    TLS = "tls"                     # certificate verification failed
-    PROTOCOL = "protocol"           # garbage: not the provider's wire format
-    WRONG_ANSWER = "wrong_answer"   # HTTP 200, fluent but wrong
-    GARBLED = "garbled"             # HTTP 200, answer mixed with another script
-    EMPTY = "empty"                 # HTTP 200, no text (max_tokens / length)
+    OK = "ok"  # HTTP 200, stream finished, answer correct
+    HTTP_ERROR = "http_error"  # non-2xx status with (usually) an error body
+    STREAM_ERROR = "stream_error"  # HTTP 200, then an error event mid-stream
+    TIMEOUT = "timeout"  # one of the probe's timeouts tripped (see `timeout`)
+    RESET = "reset"  # connection closed or refused before/while answering
+    DNS = "dns"  # host name did not resolve
+    TLS = "tls"  # certificate verification failed
+    PROTOCOL = "protocol"  # garbage: not the provider's wire format
+    WRONG_ANSWER = "wrong_answer"  # HTTP 200, fluent but wrong
+    GARBLED = "garbled"  # HTTP 200, answer mixed with another script
+    EMPTY = "empty"  # HTTP 200, no text (max_tokens / length)
 
 
 class TimeoutKind(StrEnum):
@@ -48,26 +48,26 @@ class TimeoutKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ProbeResult:
-    target: str                          # "provider/model"
+    target: str  # "provider/model"
     region: str
-    started_at: datetime                 # timezone-aware UTC
+    started_at: datetime  # timezone-aware UTC
     outcome: Outcome
     failure_class: FailureClass = FailureClass.OK
-    check: str = "arithmetic"            # which canary item was asked
+    check: str = "arithmetic"  # which canary item was asked
     connect_ms: float | None = None
-    ttfb_ms: float | None = None         # first response byte (headers)
-    ttft_ms: float | None = None         # first text token
+    ttfb_ms: float | None = None  # first response byte (headers)
+    ttft_ms: float | None = None  # first text token
     total_ms: float | None = None
     output_tokens: int | None = None
     tokens_per_s: float | None = None
     http_status: int | None = None
-    error_type: str | None = None        # provider's word: "overloaded_error", "insufficient_quota"
+    error_type: str | None = None  # provider's word: "overloaded_error", "insufficient_quota"
     request_id: str | None = None
     retry_after_s: float | None = None
     ratelimit: dict[str, str] = field(default_factory=dict)
     timeout: TimeoutKind | None = None
-    answer_correct: bool | None = None   # None when no answer came back
-    error_excerpt: str | None = None     # scrubbed, <= 1 KB
+    answer_correct: bool | None = None  # None when no answer came back
+    error_excerpt: str | None = None  # scrubbed, <= 1 KB
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property

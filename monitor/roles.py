@@ -94,7 +94,7 @@ def worker_chores(settings: Settings, store: Store, clock: Clock, region: str) -
 
     return [
         # A few seconds past the minute, so the minute's probes have landed.
-        Chore("status engine", evaluator.tick, CronTrigger(second=5, timezone="UTC")),
+        Chore("status engine", evaluator.tick, CronTrigger(second=5, timezone="UTC"), True),
         Chore("retention", retention, CronTrigger(minute=17, timezone="UTC")),
     ]
 

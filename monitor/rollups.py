@@ -64,6 +64,19 @@ _STEPS = {
 }
 
 
+_RESOLUTIONS = {resolution.value: resolution for resolution in Resolution}
+
+
+def _is_utc_boundary(when: datetime, resolution: Resolution) -> bool:
+    if when.tzinfo is not UTC or when.microsecond or when.second:
+        return False
+    if resolution is Resolution.MINUTE:
+        return True
+    if resolution is Resolution.HOUR:
+        return not when.minute
+    return resolution is Resolution.DAY and not when.minute and not when.hour
+
+
 def bucket_start(when: datetime, resolution: Resolution) -> datetime:
     """Start (UTC) of the bucket holding `when`; a day bucket is a UTC day."""
     if when.tzinfo is None:
@@ -99,13 +112,15 @@ class Rollup:
     vantage: int = 0
     quality: int = 0
     ambiguous: int = 0
-    answers_checked: int = 0    # probes with a scored answer
+    answers_checked: int = 0  # probes with a scored answer
     answers_correct: int = 0
-    output_tokens: int = 0      # summed over probes that reported them
+    output_tokens: int = 0  # summed over probes that reported them
     ttft_hist: LatencyHistogram = field(default_factory=LatencyHistogram)
     total_hist: LatencyHistogram = field(default_factory=LatencyHistogram)
 
     def __post_init__(self) -> None:
+        if _is_utc_boundary(self.bucket_start, self.resolution):
+            return  # the common case (every row read back), without the arithmetic below
         start = bucket_start(self.bucket_start, self.resolution)
         if start != self.bucket_start:
             raise ValueError(
@@ -157,12 +172,43 @@ class Rollup:
         return cls(
             target=row["target"],
             region=row["region"],
-            resolution=Resolution(row["resolution"]),
+            resolution=_RESOLUTIONS[row["resolution"]],
             bucket_start=start,
             **{name: int(row[name]) for name in _COUNT_FIELDS},
-            ttft_hist=LatencyHistogram.decode(row["ttft_hist"]),
-            total_hist=LatencyHistogram.decode(row["total_hist"]),
+            ttft_hist=_StoredHistogram(row["ttft_hist"]),
+            total_hist=_StoredHistogram(row["total_hist"]),
         )
+
+
+class _StoredHistogram(LatencyHistogram):
+    """A histogram as read from a row, decoded on first use.
+
+    Most readers of many rows want only the counts (the overview's 90-day bars sum
+    27,000 day rollups), and decoding every histogram was most of such a read. So
+    the text is kept, and the first access to the histogram's own slots (which stay
+    unset until then) decodes it; a malformed text raises there, not in `from_row`.
+    Encoding an untouched one gives its text back unchanged.
+    """
+
+    __slots__ = ("_text",)
+
+    def __init__(self, text: str) -> None:  # no super().__init__(): its slots stay unset
+        self._text: str | None = text
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only for attributes not set yet: before decoding, the base class's slots.
+        text = self._text
+        if text is None:
+            raise AttributeError(name)
+        decoded = LatencyHistogram.decode(text)
+        for slot in LatencyHistogram.__slots__:
+            object.__setattr__(self, slot, getattr(decoded, slot))
+        self._text = None
+        return getattr(self, name)
+
+    def encode(self) -> str:
+        text = self._text
+        return super().encode() if text is None else text
 
 
 _KEY_FIELDS = RollupKey._fields

@@ -76,7 +76,7 @@ _TOP_KEYS = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class ModelBehaviour:
-    id: str                # "provider/model"
+    id: str  # "provider/model"
     provider: str
     model: str
     ttft_ms: float = DEFAULT_TTFT_MS
@@ -87,10 +87,10 @@ class ModelBehaviour:
 
 @dataclass(frozen=True, slots=True)
 class Fault:
-    models: tuple[str, ...]      # model ids, "provider/*" or "*"
-    regions: tuple[str, ...]     # region names or "*"
-    from_s: float                # offset from the scenario's start
-    until_s: float | None        # None: to the end
+    models: tuple[str, ...]  # model ids, "provider/*" or "*"
+    regions: tuple[str, ...]  # region names or "*"
+    from_s: float  # offset from the scenario's start
+    until_s: float | None  # None: to the end
     rate: float
     kind: FaultKind
     status: int | None = None
@@ -147,9 +147,7 @@ class Scenario:
         # Newest first, so the first match is the one that wins; computed once because
         # replay asks millions of times.
         newest_first = tuple(reversed(self.faults))
-        return {
-            m.id: tuple(f for f in newest_first if f.covers_model(m.id)) for m in self.models
-        }
+        return {m.id: tuple(f for f in newest_first if f.covers_model(m.id)) for m in self.models}
 
 
 def load_scenario(path_or_name: str | Path, base_dir: str | Path | None = None) -> Scenario:
@@ -313,7 +311,12 @@ class _Reader:
         if kind is FaultKind.HTTP_ERROR and "status" not in table:
             self.problems.append(f"{path}.status: required for kind 'http_error'")
         fault = Fault(
-            models=models, regions=regions, from_s=from_s, until_s=until_s, rate=rate, kind=kind,
+            models=models,
+            regions=regions,
+            from_s=from_s,
+            until_s=until_s,
+            rate=rate,
+            kind=kind,
             status=status,
             error_type=keys.get("error_type", _word),
             retry_after=keys.get("retry_after", parse_duration),

@@ -72,6 +72,7 @@ class Chore:
     name: str
     run: Callable[[], object]
     trigger: BaseTrigger
+    at_start: bool = False  # also run once as the worker starts
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,8 @@ class Prober:
                 args=[chore],
                 id=f"chore:{chore.name}",
                 name=chore.name,
+                # An omitted next_run_time is computed from the trigger; None would pause.
+                **({"next_run_time": now} if chore.at_start else {}),
             )
         scheduler.start()
         self._scheduler = scheduler

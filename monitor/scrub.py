@@ -19,10 +19,10 @@ _SCAN_CHARS = 4 * MAX_BYTES
 _ELLIPSIS = "…"
 
 _KEY_PATTERNS = re.compile(
-    r"sk-ant-[A-Za-z0-9_\-]{8,}"           # Anthropic
-    r"|sk-[A-Za-z0-9_\-]{16,}"              # OpenAI (sk-proj-..., sk-svcacct-...)
-    r"|AIza[0-9A-Za-z_\-]{20,}"             # Google API keys
-    r"|ya29\.[0-9A-Za-z_\-.]{16,}"          # Google OAuth access tokens
+    r"sk-ant-[A-Za-z0-9_\-]{8,}"  # Anthropic
+    r"|sk-[A-Za-z0-9_\-]{16,}"  # OpenAI (sk-proj-..., sk-svcacct-...)
+    r"|AIza[0-9A-Za-z_\-]{20,}"  # Google API keys
+    r"|ya29\.[0-9A-Za-z_\-.]{16,}"  # Google OAuth access tokens
     r"|(?<=Bearer )[A-Za-z0-9._~+/=\-]{8,}",  # any bearer token
     re.IGNORECASE,
 )

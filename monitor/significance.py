@@ -80,9 +80,7 @@ def critical_count(n: int, p0: float, alpha: float, support: float | None = None
     return _critical_uncertain(n, _round_up(p0), _round_down(support), alpha)
 
 
-def is_surprising(
-    k: int, n: int, p0: float, alpha: float, support: float | None = None
-) -> bool:
+def is_surprising(k: int, n: int, p0: float, alpha: float, support: float | None = None) -> bool:
     return n > 0 and k >= critical_count(n, p0, alpha, support)
 
 

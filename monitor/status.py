@@ -78,9 +78,7 @@ def worst(statuses: Iterable[ComponentStatus]) -> ComponentStatus:
     return max(statuses, key=lambda status: status.severity, default=ComponentStatus.OPERATIONAL)
 
 
-def level_for_share(
-    share: float, partial: float, major: float
-) -> ComponentStatus:
+def level_for_share(share: float, partial: float, major: float) -> ComponentStatus:
     """The status a failing share earns on its own (at least degraded: it was significant)."""
     if share >= major:
         return ComponentStatus.MAJOR_OUTAGE
@@ -106,12 +104,12 @@ def next_level(
 class Cause(StrEnum):
     """Why a model is failing, from the evidence. Configuration and vantage are ours."""
 
-    INFRASTRUCTURE = "infrastructure"   # 5xx, overloaded, timeouts, mid-stream errors, slowness
-    CAPACITY = "capacity"               # 429 with a time to come back
-    QUALITY = "quality"                 # answers wrong more often than usual
-    CONFIGURATION = "configuration"     # our key, quota or model name
-    VANTAGE = "vantage"                 # our network at some vantage points
-    UNKNOWN = "unknown"                 # only timeouts/resets, from a single vantage point
+    INFRASTRUCTURE = "infrastructure"  # 5xx, overloaded, timeouts, mid-stream errors, slowness
+    CAPACITY = "capacity"  # 429 with a time to come back
+    QUALITY = "quality"  # answers wrong more often than usual
+    CONFIGURATION = "configuration"  # our key, quota or model name
+    VANTAGE = "vantage"  # our network at some vantage points
+    UNKNOWN = "unknown"  # only timeouts/resets, from a single vantage point
 
     @property
     def public(self) -> bool:
@@ -125,7 +123,7 @@ class SubjectKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class StatusChange:
-    subject: str              # a target id ("anthropic/claude-opus-4-7") or a provider id
+    subject: str  # a target id ("anthropic/claude-opus-4-7") or a provider id
     kind: SubjectKind
     status: ComponentStatus
     at: datetime
@@ -135,7 +133,7 @@ class StatusChange:
 @dataclass(frozen=True, slots=True)
 class ProviderStatus:
     status: ComponentStatus
-    affected: int             # models not operational (maintenance is not "affected")
+    affected: int  # models not operational (maintenance is not "affected")
     total: int
 
     @property

@@ -56,7 +56,7 @@ _REGION_FIELDS: dict[FailureClass, tuple[int, ...]] = {
 }
 _ANSWERED = (FailureClass.OK, FailureClass.QUALITY)
 
-Hits = Callable[["Tally"], list[tuple[float, str]]]   # (unix s, region) of matching probes
+Hits = Callable[["Tally"], list[tuple[float, str]]]  # (unix s, region) of matching probes
 
 
 @dataclass(slots=True)
@@ -90,7 +90,9 @@ def _combine(cls: FailureClass, answer: bool | None, slow: bool | None) -> tuple
 # Every combination precomputed: ingest is the hot path (one call per probe result).
 _COMBINED = {
     (cls, answer, slow): _combine(cls, answer, slow)
-    for cls in FailureClass for answer in (True, False, None) for slow in (True, False, None)
+    for cls in FailureClass
+    for answer in (True, False, None)
+    for slow in (True, False, None)
 }
 
 
@@ -101,14 +103,14 @@ class TallyBook:
         self.tallies: dict[int, Tally] = {}
         self.baseline = Baseline(WIDTH)
         self.slow_ms: float | None = None
-        self.fold_after = fold_after      # minutes before a tally may join the baseline
+        self.fold_after = fold_after  # minutes before a tally may join the baseline
         self.baseline_minutes = baseline_minutes
         # Tallies stay a baseline window: an incident's wording reads them as evidence.
         self.keep = max(baseline_minutes, 2 * longest + fold_after)
         self.now_minute: int | None = None
         self._cumulative: dict[int, tuple[int, ...] | list[int]] = {}
-        self._origin: int | None = None            # the first minute the running totals cover
-        self._windows: dict[int, list[int]] = {}   # window sums at now_minute, by length
+        self._origin: int | None = None  # the first minute the running totals cover
+        self._windows: dict[int, list[int]] = {}  # window sums at now_minute, by length
         self._fold_cursor: int | None = None
         self._expire_cursor: int | None = None
         self._seen: set[str] = set()
@@ -250,7 +252,7 @@ class TallyBook:
         """The running total through `minute`, or None once it has been forgotten."""
         value = self._cumulative.get(minute)
         if value is None and self._origin is not None and minute < self._origin:
-            return ZERO   # before the first minute ever counted
+            return ZERO  # before the first minute ever counted
         return value
 
     def _accumulate(self, first: int, last: int) -> None:

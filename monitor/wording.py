@@ -68,12 +68,12 @@ class Story:
     """The facts about one incident at one moment; the engine gathers them."""
 
     incident: Incident
-    names: Mapping[str, str]             # target id -> display name
+    names: Mapping[str, str]  # target id -> display name
     provider_name: str
-    provider_models: int                 # how many models the provider has
-    others_operational: bool             # the provider's other models are all operational
-    evidence: Sequence[Evidence]         # one per model in the incident, since started_at
-    answers: AnswerEvidence              # pooled over the incident's models
+    provider_models: int  # how many models the provider has
+    others_operational: bool  # the provider's other models are all operational
+    evidence: Sequence[Evidence]  # one per model in the incident, since started_at
+    answers: AnswerEvidence  # pooled over the incident's models
     answer_verdict: QualityVerdict
     notes: tuple[str, ...] = ()
 
@@ -118,18 +118,17 @@ def body(story: Story, change: Change, models: Sequence[str], now: datetime) -> 
     names = _join([story.names.get(m, m) for m in models])
     since = _clock(incident.started_at, now)
     lead = {
-        Change.OPENED: f"We are investigating {_problem(incident)} on {_who(story)} "
-                       f"since {since}.",
+        Change.OPENED: f"We are investigating {_problem(incident)} on {_who(story)} since {since}.",
         Change.IDENTIFIED: f"Identified: {_cause_sentence(story)}",
         Change.JOINED: f"Now also affecting {names}.",
         Change.LEFT: f"{names} {'is' if len(models) == 1 else 'are'} back to normal; "
-                     f"still affecting {_join(_names(story, incident.active_models))}.",
+        f"still affecting {_join(_names(story, incident.active_models))}.",
         Change.WORSE: f"The problem has grown: impact is now {incident.impact.value}.",
         Change.MONITORING: f"{names or _who(story)} back to normal at {_clock(now, now)}; "
-                           "we are monitoring.",
+        "we are monitoring.",
         Change.RELAPSED: f"The problem returned on {names}.",
         Change.RESOLVED: f"Resolved. From {since} to {_clock(now, now)} "
-                         f"({_duration(now - incident.started_at)}):",
+        f"({_duration(now - incident.started_at)}):",
     }[change]
     return " ".join([lead, *_facts(story), *story.notes])
 
@@ -142,17 +141,22 @@ def _facts(story: Story) -> list[str]:
     if incident.cause is Cause.QUALITY:
         facts = [_wrong_answers(story), _requests_fine(story)]
     elif incident.cause is Cause.CONFIGURATION:
-        facts = [_failures(story), _kinds(story),
-                 "This is our configuration (API key, quota or model name), not the provider; "
-                 "it is not shown publicly."]
+        facts = [
+            _failures(story),
+            _kinds(story),
+            "This is our configuration (API key, quota or model name), not the provider; "
+            "it is not shown publicly.",
+        ]
     elif incident.cause is Cause.VANTAGE:
         facts = [_failures(story), _kinds(story), _vantage(story)]
     elif "availability" not in incident.signals:
         facts = [_latency(story), _requests_fine(story), _answers(story)]
     else:
         facts = [_failures(story), _kinds(story), _latency(story), _answers(story)]
-    if incident.public and story.others_operational and (
-        story.provider_models > len(incident.models)
+    if (
+        incident.public
+        and story.others_operational
+        and (story.provider_models > len(incident.models))
     ):
         facts.append(f"Other {story.provider_name} models are operational.")
     return [fact for fact in facts if fact]
@@ -207,8 +211,10 @@ def _latency(story: Story) -> str:
     usual_median = sorted(usual)[len(usual) // 2]
     ratio = median / usual_median
     if ratio >= 1.5:
-        return (f"Median response time {_seconds(median)}, {ratio:.1f} times the usual "
-                f"{_seconds(usual_median)}.")
+        return (
+            f"Median response time {_seconds(median)}, {ratio:.1f} times the usual "
+            f"{_seconds(usual_median)}."
+        )
     return f"Median response time {_seconds(median)} (usual {_seconds(usual_median)})."
 
 
@@ -217,25 +223,37 @@ def _answers(story: Story) -> str:
     baseline = f"baseline {_percent(1 - _usual_wrong(story), precise=True)}"
     if story.answer_verdict is QualityVerdict.CORRECT:
         kind = "an availability" if "availability" in story.incident.signals else "a performance"
-        return (f"Answers remained correct ({answers.correct} of {answers.checked} checked, "
-                f"{baseline}): this is {kind} problem, not a change in model quality.")
+        return (
+            f"Answers remained correct ({answers.correct} of {answers.checked} checked, "
+            f"{baseline}): this is {kind} problem, not a change in model quality."
+        )
     if story.answer_verdict is QualityVerdict.DEGRADED:
-        return (f"Answers were also wrong more often than usual ({answers.wrong} of "
-                f"{answers.checked} checked, {baseline}).")
+        return (
+            f"Answers were also wrong more often than usual ({answers.wrong} of "
+            f"{answers.checked} checked, {baseline})."
+        )
     if not answers.checked:
         return "No answers came back, so answer quality cannot be judged yet."
-    return (f"Answer quality is not yet known ({answers.correct} of {answers.checked} "
-            "answers checked were correct; too few to tell).")
+    return (
+        f"Answer quality is not yet known ({answers.correct} of {answers.checked} "
+        "answers checked were correct; too few to tell)."
+    )
 
 
 def _wrong_answers(story: Story) -> str:
     answers = story.answers
-    labels = Counter(failure_label(r) for e in story.evidence for r in e.problems
-                     if r.failure_class is FailureClass.QUALITY or r.answer_correct is False)
+    labels = Counter(
+        failure_label(r)
+        for e in story.evidence
+        for r in e.problems
+        if r.failure_class is FailureClass.QUALITY or r.answer_correct is False
+    )
     kinds = ", ".join(f"{count} {label}" for label, count in labels.most_common(4))
     share = _percent(answers.wrong / answers.checked) if answers.checked else "0 %"
-    return (f"{answers.wrong} of {answers.checked} answers were wrong ({share}; usually "
-            f"{_percent(_usual_wrong(story))})" + (f": {kinds}." if kinds else "."))
+    return (
+        f"{answers.wrong} of {answers.checked} answers were wrong ({share}; usually "
+        f"{_percent(_usual_wrong(story))})" + (f": {kinds}." if kinds else ".")
+    )
 
 
 def _usual_wrong(story: Story) -> float:
@@ -259,8 +277,10 @@ def _vantage(story: Story) -> str:
     seen = {r for e in story.evidence for r in e.regions}
     fine = _join(sorted(seen - set(story.incident.regions)))
     others = f"; from {fine} the provider answers normally" if fine else ""
-    return (f"Only probes from {_join(story.incident.regions)} fail{others}. This is our "
-            "network, not the provider; it is not shown publicly.")
+    return (
+        f"Only probes from {_join(story.incident.regions)} fail{others}. This is our "
+        "network, not the provider; it is not shown publicly."
+    )
 
 
 # -- small words --------------------------------------------------------------------------
@@ -292,8 +312,9 @@ def _problem(incident: Incident) -> str:
 
 def _cause_sentence(story: Story) -> str:
     incident = story.incident
-    where = (f"seen from all {len(incident.regions)} vantage points"
-             if len(incident.regions) > 1 else "")
+    where = (
+        f"seen from all {len(incident.regions)} vantage points" if len(incident.regions) > 1 else ""
+    )
     doing = "failing requests" if "availability" in incident.signals else "answering slowly"
     where = f", {where}" if where else ""
     return {
@@ -347,4 +368,3 @@ def _reason(status: int | None, error_type: str | None) -> str:
         return HTTPStatus(status or 0).phrase.lower()
     except ValueError:
         return ""
-

@@ -189,7 +189,7 @@ def first_header(headers: Mapping[str, str], names: Iterable[str]) -> str | None
     for name in names:
         value = lowered.get(name)
         if value:
-            return value[:_MAX_HEADER_VALUE * 2]
+            return value[: _MAX_HEADER_VALUE * 2]
     return None
 
 

@@ -130,6 +130,4 @@ class StreamParser:
 
 
 OPENAI = Adapter(build_openai_request, parse_error, StreamParser, REQUEST_ID_HEADERS)
-OPENAI_COMPATIBLE = Adapter(
-    build_compatible_request, parse_error, StreamParser, REQUEST_ID_HEADERS
-)
+OPENAI_COMPATIBLE = Adapter(build_compatible_request, parse_error, StreamParser, REQUEST_ID_HEADERS)

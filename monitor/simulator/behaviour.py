@@ -29,7 +29,7 @@ from monitor.simulator.protocols import (
 
 # An answer to a prompt we did not write (an SDK smoke test, a curl by hand).
 GENERIC_ANSWER = "Hello! This is a simulated model answering."
-_FOREIGN = "жЯщд你好答案"   # Cyrillic and CJK letters: never in our ASCII questions or answers
+_FOREIGN = "жЯщд你好答案"  # Cyrillic and CJK letters: never in our ASCII questions or answers
 _STOP = {
     WireProtocol.ANTHROPIC: ("end_turn", "max_tokens"),
     WireProtocol.OPENAI: ("stop", "length"),
@@ -44,14 +44,14 @@ class UnknownModel(KeyError):
 @dataclass(frozen=True, slots=True)
 class Plan:
     protocol: WireProtocol
-    kind: FaultKind | None        # None: a healthy answer
-    ttft_s: float                 # first text token; for an error, when the error response goes out
-    total_s: float                # last byte; never before ttft_s
+    kind: FaultKind | None  # None: a healthy answer
+    ttft_s: float  # first text token; for an error, when the error response goes out
+    total_s: float  # last byte; never before ttft_s
     status: int = 200
     error_type: str | None = None
     retry_after: float | None = None
     text: str = ""
-    stop_reason: str = ""         # the protocol's word: end_turn, stop, STOP, max_tokens, ...
+    stop_reason: str = ""  # the protocol's word: end_turn, stop, STOP, max_tokens, ...
     output_tokens: int = 0
 
     @property
@@ -66,7 +66,11 @@ def request_rng(seed: int, model_id: str, region: str, at: datetime) -> random.R
 
 
 def plan_request(
-    scenario: Scenario, model_id: str, region: str, at: datetime, prompt: str,
+    scenario: Scenario,
+    model_id: str,
+    region: str,
+    at: datetime,
+    prompt: str,
     rng: random.Random,
 ) -> Plan:
     """What the simulated provider does for one request to `model_id` from `region` at `at`."""
@@ -100,7 +104,11 @@ def _spread(jitter: float, rng: random.Random) -> float:
 
 
 def _faulty(
-    protocol: WireProtocol, fault: Fault, ttft_s: float, total_s: float, prompt: str,
+    protocol: WireProtocol,
+    fault: Fault,
+    ttft_s: float,
+    total_s: float,
+    prompt: str,
     rng: random.Random,
 ) -> Plan:
     kind = fault.kind
@@ -121,17 +129,27 @@ def _faulty(
     if kind is FaultKind.STREAM_ERROR:
         error_type = fault.error_type or stream_error_type(protocol)
         return replace(plan, error_type=error_type)
-    return plan   # timeout, stall, reset, dns, tls: the server decides how the wire misbehaves
+    return plan  # timeout, stall, reset, dns, tls: the server decides how the wire misbehaves
 
 
 def _answer(
-    protocol: WireProtocol, kind: FaultKind | None, ttft_s: float, total_s: float, text: str,
-    *, truncated: bool = False,
+    protocol: WireProtocol,
+    kind: FaultKind | None,
+    ttft_s: float,
+    total_s: float,
+    text: str,
+    *,
+    truncated: bool = False,
 ) -> Plan:
     stop, cut = _STOP[protocol]
     return Plan(
-        protocol=protocol, kind=kind, ttft_s=ttft_s, total_s=max(total_s, ttft_s), text=text,
-        stop_reason=cut if truncated else stop, output_tokens=_tokens(text),
+        protocol=protocol,
+        kind=kind,
+        ttft_s=ttft_s,
+        total_s=max(total_s, ttft_s),
+        text=text,
+        stop_reason=cut if truncated else stop,
+        output_tokens=_tokens(text),
     )
 
 
@@ -139,8 +157,13 @@ def _http_error(
     protocol: WireProtocol, status: int, error_type: str, retry_after: float | None, at_s: float
 ) -> Plan:
     return Plan(
-        protocol=protocol, kind=FaultKind.HTTP_ERROR, ttft_s=at_s, total_s=at_s, status=status,
-        error_type=error_type, retry_after=retry_after,
+        protocol=protocol,
+        kind=FaultKind.HTTP_ERROR,
+        ttft_s=at_s,
+        total_s=at_s,
+        status=status,
+        error_type=error_type,
+        retry_after=retry_after,
     )
 
 

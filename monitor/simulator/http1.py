@@ -32,7 +32,7 @@ class Request:
     path: str
     query: dict[str, str]
     version: str
-    headers: dict[str, str] = field(default_factory=dict)   # names in lower case
+    headers: dict[str, str] = field(default_factory=dict)  # names in lower case
     body: bytes = b""
 
     @property
@@ -118,8 +118,12 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
 
 
 def response_head(
-    status: int, headers: tuple[tuple[str, str], ...], *, date: datetime,
-    length: int | None = None, keep_alive: bool = True,
+    status: int,
+    headers: tuple[tuple[str, str], ...],
+    *,
+    date: datetime,
+    length: int | None = None,
+    keep_alive: bool = True,
 ) -> bytes:
     """Status line and headers; a body of `length` bytes, or chunked when length is None."""
     reason = _reason(status)
@@ -139,7 +143,7 @@ def chunk(data: bytes) -> bytes:
 
 def _reason(status: int) -> str:
     if status == 529:
-        return "Site Overloaded"   # not in the IANA registry; what Anthropic's edge sends
+        return "Site Overloaded"  # not in the IANA registry; what Anthropic's edge sends
     try:
         return HTTPStatus(status).phrase
     except ValueError:

@@ -42,9 +42,9 @@ class Endpoint:
     region: str
     provider: str
     protocol: WireProtocol
-    known: bool                   # the path is one of the protocol's APIs
-    model: str | None = None      # named by the path (Gemini); else by the body
-    stream: bool | None = None    # decided by the path (Gemini); else by the body
+    known: bool  # the path is one of the protocol's APIs
+    model: str | None = None  # named by the path (Gemini); else by the body
+    stream: bool | None = None  # decided by the path (Gemini); else by the body
     json_array: bool = False
 
     @property
@@ -56,7 +56,7 @@ def route(path: str, query: Mapping[str, str], default_region: str) -> Endpoint 
     """The endpoint a path names, or None if it does not even name a provider."""
     segments = path.split("/")
     region = default_region
-    if len(segments) > 1 and segments[1] == "r":   # so no provider may be called "r"
+    if len(segments) > 1 and segments[1] == "r":  # so no provider may be called "r"
         if len(segments) < 3 or not segments[2]:
             return None
         region, segments = segments[2], ["", *segments[3:]]
@@ -79,6 +79,11 @@ def _gemini(region: str, provider: str, rest: str, query: Mapping[str, str]) -> 
     streaming = match["method"] == wire_gemini.STREAM_METHOD
     sse = streaming and query.get("alt") == "sse"
     return Endpoint(
-        region, provider, WireProtocol.GEMINI, known=True, model=match["model"],
-        stream=sse, json_array=streaming and not sse,
+        region,
+        provider,
+        WireProtocol.GEMINI,
+        known=True,
+        model=match["model"],
+        stream=sse,
+        json_array=streaming and not sse,
     )

@@ -51,7 +51,7 @@ from monitor.simulator.wire import Call, Reply, tokens_in
 
 log = logging.getLogger(__name__)
 
-HOLD_CAP_S = 600.0          # a held connection is dropped after this long even if the client stays
+HOLD_CAP_S = 600.0  # a held connection is dropped after this long even if the client stays
 _PROMPT_OVERHEAD_TOKENS = 8  # role markers and formatting the real APIs count as input
 _CLOSE_KINDS = frozenset({FaultKind.DNS, FaultKind.TLS})
 
@@ -78,9 +78,9 @@ class _Simulator:
             while await self._one_request(reader, writer):
                 pass
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
-            pass   # the client went away; nothing to answer
+            pass  # the client went away; nothing to answer
         except asyncio.CancelledError:
-            pass   # the server is stopping
+            pass  # the server is stopping
         except Exception:
             log.exception("simulated provider: unexpected error; closing the connection")
         finally:
@@ -142,8 +142,10 @@ def _read_call(
     """What the request asks for and its prompt, or the provider's reply to a bad request."""
     wire = endpoint.wire
     call = Call(
-        model=endpoint.model or "", stream=bool(endpoint.stream),
-        request_id=uuid.uuid4().hex, created=int(at.timestamp()),
+        model=endpoint.model or "",
+        stream=bool(endpoint.stream),
+        request_id=uuid.uuid4().hex,
+        created=int(at.timestamp()),
         json_array=endpoint.json_array,
     )
     if not endpoint.known or request.method != "POST":
@@ -160,7 +162,9 @@ def _read_call(
         return wire.invalid_request(call, "model: Field required")
     prompt = wire.prompt_of(body)
     call = replace(
-        call, model=model, stream=_streams(endpoint, body),
+        call,
+        model=model,
+        stream=_streams(endpoint, body),
         prompt_tokens=tokens_in(prompt) + _PROMPT_OVERHEAD_TOKENS,
         include_usage=wire_openai.wants_usage(body),
     )
@@ -187,7 +191,7 @@ async def _send(
     await writer.drain()
     for chunk in reply.chunks:
         await _sleep_until(arrived + chunk.due_s)
-        if chunk.data:   # an empty chunk would end the body
+        if chunk.data:  # an empty chunk would end the body
             writer.write(http1.chunk(chunk.data))
             await writer.drain()
     if not reply.hold:
@@ -240,7 +244,7 @@ class SimulatorHandle:
         self.port = port
         self.base_url = f"http://{host}:{port}"
         self.scenario = thread.simulator.scenario
-        self.clock = thread.simulator.clock   # move a FakeClock to move the scenario's time
+        self.clock = thread.simulator.clock  # move a FakeClock to move the scenario's time
         self._thread = thread
 
     def virtual_now(self) -> datetime:
@@ -254,7 +258,9 @@ class SimulatorHandle:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         self.stop()
@@ -274,7 +280,7 @@ class _ServerThread(threading.Thread):
     def run(self) -> None:
         try:
             asyncio.run(self._main())
-        except BaseException as error:   # reported to the starting thread, not lost
+        except BaseException as error:  # reported to the starting thread, not lost
             self.error = error
             self.ready.set()
 
@@ -295,13 +301,16 @@ class _ServerThread(threading.Thread):
 
     def stop(self) -> None:
         if self._loop is not None and self._stopping is not None and self.is_alive():
-            with contextlib.suppress(RuntimeError):   # the loop already finished
+            with contextlib.suppress(RuntimeError):  # the loop already finished
                 self._loop.call_soon_threadsafe(self._stopping.set)
         self.join(timeout=10)
 
 
 def start_simulator(
-    scenario: Scenario, host: str = "127.0.0.1", port: int = 0, speed: float = 1.0,
+    scenario: Scenario,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    speed: float = 1.0,
     clock: Clock | None = None,
 ) -> SimulatorHandle:
     """Serve `scenario` on host:port (0: any free port) from a background thread."""
@@ -317,7 +326,10 @@ def start_simulator(
 
 
 def run_simulator_forever(
-    scenario_path: str | Path, host: str = "127.0.0.1", port: int = 8787, speed: float = 1.0,
+    scenario_path: str | Path,
+    host: str = "127.0.0.1",
+    port: int = 8787,
+    speed: float = 1.0,
     base_dir: str | Path | None = None,
 ) -> None:
     """`aistatus simulate`: serve a scenario (file path or bundled name) until Ctrl-C."""
@@ -326,7 +338,8 @@ def run_simulator_forever(
         print(
             f"aistatus simulate: scenario {scenario.name!r} at {handle.base_url} "
             f"(speed {speed:g}x); Ctrl-C to stop",
-            file=sys.stderr, flush=True,
+            file=sys.stderr,
+            flush=True,
         )
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
@@ -338,5 +351,6 @@ def _warn_vantage_faults(scenario: Scenario) -> None:
         log.warning(
             "scenario %r has %s faults: they happen on the prober's side of the network, so "
             "the simulated provider only closes the connection; replay reproduces them",
-            scenario.name, " and ".join(kinds),
+            scenario.name,
+            " and ".join(kinds),
         )

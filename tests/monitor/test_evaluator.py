@@ -102,3 +102,15 @@ def test_an_incident_that_ended_while_no_worker_ran_is_resolved_on_restart(store
     (incident,) = store.incidents()
     assert incident.state == "resolved"
     assert "after a restart" in incident.updates[-1].text
+
+
+def test_a_model_never_probed_gets_no_status(store):
+    clock = FakeClock(START)
+    evaluator = Evaluator(SETTINGS, store, clock, "us-east")
+    for _ in range(3):
+        store.record_results([ok(OPUS, region, clock.now()) for region in REGIONS])
+        clock.advance(60)
+        evaluator.tick()
+    statuses = store.current_statuses()
+    assert statuses[OPUS].status == "operational"
+    assert SONNET not in statuses            # "operational" would be a claim without evidence
