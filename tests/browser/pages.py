@@ -1,0 +1,18 @@
+"""The pages every look-and-feel check visits, by name."""
+
+from __future__ import annotations
+
+from tests.browser.conftest import OPUS, Seeded
+from web.public_paths import incident_page, model_page
+
+PAGES = ("overview", "model", "incident", "incidents")
+MODES = ("light", "dark")
+
+
+def path_of(name: str, seeded: Seeded) -> str:
+    return {
+        "overview": "/",
+        "model": model_page(OPUS),
+        "incident": incident_page(seeded.active.id),
+        "incidents": "/incidents",
+    }[name]
