@@ -188,6 +188,10 @@ class _StoredHistogram(LatencyHistogram):
     the text is kept, and the first access to the histogram's own slots (which stay
     unset until then) decodes it; a malformed text raises there, not in `from_row`.
     Encoding an untouched one gives its text back unchanged.
+
+    Texts of a few probes (a minute's) repeat all the time, and the overview decodes
+    the newest minutes of every model on every request: their decodings are kept
+    (`_SHORT_TEXT` characters at most, `_KEPT_TEXTS` of them) and copied.
     """
 
     __slots__ = ("_text",)
@@ -200,7 +204,7 @@ class _StoredHistogram(LatencyHistogram):
         text = self._text
         if text is None:
             raise AttributeError(name)
-        decoded = LatencyHistogram.decode(text)
+        decoded = _decoded(text)
         for slot in LatencyHistogram.__slots__:
             object.__setattr__(self, slot, getattr(decoded, slot))
         self._text = None
@@ -209,6 +213,23 @@ class _StoredHistogram(LatencyHistogram):
     def encode(self) -> str:
         text = self._text
         return super().encode() if text is None else text
+
+
+_SHORT_TEXT = 64
+_KEPT_TEXTS = 4096
+_kept_texts: dict[str, LatencyHistogram] = {}
+
+
+def _decoded(text: str) -> LatencyHistogram:
+    """A histogram of its own (a copy, when its text was decoded before)."""
+    if len(text) > _SHORT_TEXT:
+        return LatencyHistogram.decode(text)
+    kept = _kept_texts.get(text)
+    if kept is None:
+        if len(_kept_texts) >= _KEPT_TEXTS:
+            _kept_texts.clear()
+        kept = _kept_texts[text] = LatencyHistogram.decode(text)
+    return kept.copy()
 
 
 _KEY_FIELDS = RollupKey._fields

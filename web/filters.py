@@ -20,7 +20,7 @@ from typing import Any
 from flask import Flask
 from markupsafe import Markup, escape
 
-from web import charts, formatting
+from web import charts, formatting, uptime_markup
 from web.formatting import MISSING
 
 
@@ -94,6 +94,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "latency_chart": charts.latency_chart,
     "failure_chart": charts.failure_chart,
     "failure_legend": charts.failure_legend,
+    "uptime_days": uptime_markup.uptime_days,
 }
 
 

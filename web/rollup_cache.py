@@ -31,16 +31,21 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from operator import add, attrgetter
 
 from monitor.results import FailureClass
 from monitor.rollups import ALL_REGIONS, Resolution, Rollup, bucket_start
 from monitor.store import Store
+from web.query_parts import KeptTotals
+from web.uptime import UptimeBars
 
 ROLLUP_CACHES = "aistatus_rollups"    # the app.extensions key
 SETTLE = timedelta(minutes=2)
 _FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 _COUNTS = (*(f.value for f in FailureClass), "answers_checked", "answers_correct",
            "output_tokens")
+_counts_of = attrgetter(*_COUNTS)
+_where = attrgetter("target", "region", "bucket_start")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,14 +97,14 @@ class SettledRollups:
 
 def day_counts(rollups: Iterable[Rollup], resolution: Resolution = Resolution.DAY) -> list[Rollup]:
     """Rollups summed over regions into "*" buckets of `resolution`, counts only."""
-    sums: dict[tuple[str, datetime], list[int]] = {}
+    sums: dict[tuple[str, datetime], tuple[int, ...]] = {}
     for rollup in rollups:
-        key = (rollup.target, bucket_start(rollup.bucket_start, resolution))
-        counts = sums.get(key)
-        if counts is None:
-            counts = sums[key] = [0] * len(_COUNTS)
-        for index, name in enumerate(_COUNTS):
-            counts[index] += getattr(rollup, name)
+        start = rollup.bucket_start
+        if rollup.resolution is not resolution:
+            start = bucket_start(start, resolution)
+        key, counts = (rollup.target, start), _counts_of(rollup)
+        held = sums.get(key)
+        sums[key] = counts if held is None else tuple(map(add, held, counts))
     return [
         Rollup(target, ALL_REGIONS, resolution, start, **dict(zip(_COUNTS, counts, strict=True)))
         for (target, start), counts in sorted(sums.items())
@@ -107,16 +112,19 @@ def day_counts(rollups: Iterable[Rollup], resolution: Resolution = Resolution.DA
 
 
 class RollupCaches:
-    """The caches one app shares between its requests."""
+    """The caches one app shares between its requests: settled rollups, and what the
+    overview builds from them (the uptime bars' days, the latency window's sums)."""
 
     def __init__(self) -> None:
+        self.bars = UptimeBars()
+        self.recent_totals = KeptTotals()   # each model's, over the overview's latency window
         self.minutes = SettledRollups(Resolution.MINUTE, timedelta(minutes=65),
                                       timedelta(minutes=10))
         self.hours = SettledRollups(Resolution.HOUR, timedelta(hours=26), timedelta(hours=1),
                                     combine=True)
         self.days = SettledRollups(Resolution.DAY, timedelta(days=91), timedelta(hours=1),
                                    combine=True)
-        self._totals: tuple[tuple[object, ...], list[Rollup]] | None = None
+        self._totals: tuple[tuple[object, ...], _Indexed] | None = None
         self._lock = threading.Lock()
 
     def fresh_minutes(self, store: Store, now: datetime) -> list[Rollup]:
@@ -131,9 +139,9 @@ class RollupCaches:
     def day_totals(self, store: Store, now: datetime, fresh: Sequence[Rollup]) -> list[Rollup]:
         """Every model's day rollups of the last 91 days, regions summed, counts only."""
         settled = self._settled_totals(store, now, self.minutes.settled(store, now))
-        return _merged(settled, day_counts(fresh))
+        return settled.plus(day_counts(fresh)).rollups
 
-    def _settled_totals(self, store: Store, now: datetime, minutes: _Held) -> list[Rollup]:
+    def _settled_totals(self, store: Store, now: datetime, minutes: _Held) -> _Indexed:
         days, hours = self.days.settled(store, now), self.hours.settled(store, now)
         key = (days.until, days.read_at, hours.until, hours.read_at, minutes.until,
                minutes.read_at, minutes.start)
@@ -141,14 +149,37 @@ class RollupCaches:
             if self._totals is None or self._totals[0] != key:
                 today = [h for h in hours.rollups if h.bucket_start >= days.until]
                 hour = [m for m in minutes.rollups if m.bucket_start >= hours.until]
-                self._totals = (key, _merged(list(days.rollups), day_counts([*today, *hour])))
+                settled = _Indexed(list(days.rollups)).plus(day_counts([*today, *hour]))
+                self._totals = (key, settled)
             return self._totals[1]
 
 
-def _merged(settled: Sequence[Rollup], newer: Sequence[Rollup]) -> list[Rollup]:
-    """`settled` with `newer` added into the rows of the same key (appended if new)."""
-    if not newer:
-        return list(settled)
-    extra = {r.key: r for r in newer}
-    merged = [r + extra.pop(r.key) if r.key in extra else r for r in settled]
-    return merged + list(extra.values())
+class _Indexed:
+    """Rollups of one resolution with the position of each key: adding a few newer ones
+    to 9,000 settled ones (every request does) touches only the keys they share."""
+
+    def __init__(
+        self, rollups: list[Rollup], at: dict[tuple[str, str, datetime], int] | None = None
+    ) -> None:
+        self.rollups = rollups
+        self.at = at if at is not None else {_where(r): n for n, r in enumerate(rollups)}
+
+    def plus(self, newer: Sequence[Rollup]) -> _Indexed:
+        """These rollups with `newer` added into the rows of the same key (appended if new)."""
+        merged, at = list(self.rollups), self.at
+        for rollup in newer:
+            where = _where(rollup)
+            n = at.get(where)
+            if n is None:
+                at = at if at is not self.at else dict(at)  # ours is shared: copy to add
+                at[where] = len(merged)
+                merged.append(rollup)
+            else:
+                merged[n] = _summed(merged[n], rollup)
+        return _Indexed(merged, at)
+
+
+def _summed(one: Rollup, other: Rollup) -> Rollup:
+    """Two rollups of one key added, counts only (`+` would merge histograms too)."""
+    counts = map(add, _counts_of(one), _counts_of(other))
+    return Rollup(*one.key, **dict(zip(_COUNTS, counts, strict=True)))

@@ -10,7 +10,8 @@ import pytest
 from monitor.rollups import Resolution, Rollup
 from monitor.status import ComponentStatus, StatusChange, SubjectKind
 from tests.web.snapshot_factories import incident
-from web.uptime import day_statuses, uptime_bar
+from web.uptime import UptimeBars, day_statuses, uptime_bar
+from web.viewmodels import UptimeDay
 
 OK, DEGRADED, MAJOR = (ComponentStatus.OPERATIONAL, ComponentStatus.DEGRADED_PERFORMANCE,
                        ComponentStatus.MAJOR_OUTAGE)
@@ -70,3 +71,77 @@ def test_an_incident_is_linked_from_every_day_it_lasted():
                         datetime(2026, 6, 3, 12, tzinfo=UTC) + timedelta(hours=1))
     assert [[link.url for link in d.incidents] for d in bar] == [
         ["/incidents/7"], ["/incidents/7"], []]
+
+
+# --- UptimeBars: each model's days before today kept between requests ---------------------
+
+TODAY = datetime(2026, 6, 4, 15, tzinfo=UTC)
+
+
+def four_days() -> list[Rollup]:
+    return [day_rollup(1), day_rollup(2, ok=1400, infrastructure=40), day_rollup(3),
+            day_rollup(4, ok=600)]
+
+
+def with_late_result(days: list[Rollup]) -> list[Rollup]:
+    return [*days[:1], replace(days[1], infrastructure=41), *days[2:]]
+
+
+def with_today_moved_on(days: list[Rollup]) -> list[Rollup]:
+    return [*days[:3], replace(days[3], ok=700, capacity=3)]
+
+
+BASE = {"days": four_days(), "changes": [change(2, 9, MAJOR), change(2, 10, OK)],
+        "incidents": [incident("7", start=datetime(2026, 6, 2, 9, tzinfo=UTC))]}
+# What a later request may bring; a kept bar must show it as a fresh one would.
+LATER = {
+    "today's rollup moved on": {"days": with_today_moved_on(four_days())},
+    "a late result for yesterday": {"days": with_late_result(four_days())},
+    "a status change today": {"changes": [*BASE["changes"], change(4, 12, DEGRADED)]},
+    "the incident was renamed": {"incidents": [replace(BASE["incidents"][0], title="Renamed")]},
+    "the incident was resolved": {"incidents": [replace(
+        BASE["incidents"][0], resolved_at=datetime(2026, 6, 3, 1, tzinfo=UTC))]},
+}
+
+
+def bar_of(bars: UptimeBars | None, **given: object) -> tuple[tuple[UptimeDay, ...], float | None]:
+    args = {**BASE, **given}
+    if bars is None:
+        return uptime_bar(args["days"], args["changes"], None, args["incidents"], FIRST, 4,
+                          TODAY)
+    return bars.bar(MODEL, args["days"], args["changes"], None, args["incidents"], FIRST, 4,
+                    TODAY)
+
+
+@pytest.mark.parametrize("later", LATER.values(), ids=LATER.keys())
+def test_a_kept_bar_shows_exactly_what_a_fresh_one_would(later):
+    bars = UptimeBars()
+    bar_of(bars)
+    assert bar_of(bars, **later) == bar_of(None, **later)
+
+
+def test_when_only_today_moved_on_the_days_before_are_the_same_objects():
+    bars = UptimeBars()
+    first, _ = bar_of(bars)
+    again, _ = bar_of(bars, days=with_today_moved_on(four_days()))
+    # The same objects: the page's markup for them is kept too (web/uptime_markup.py).
+    assert all(a is b for a, b in zip(first[:3], again[:3], strict=True))
+    assert again[3] != first[3]
+
+
+def test_kept_bars_belong_to_their_model():
+    bars = UptimeBars()
+    opus, _ = bars.bar(MODEL, four_days(), [], change(1, 0, OK), [], FIRST, 4, TODAY)
+    sonnet, _ = bars.bar("anthropic/sonnet", [], [], None, [], FIRST, 4, TODAY)
+    assert [d.status for d in opus] == ["operational"] * 4
+    assert [d.status for d in sonnet] == ["no_data"] * 4
+
+
+def test_a_new_day_moves_the_whole_bar_on():
+    bars = UptimeBars()
+    bars.bar(MODEL, four_days(), [], change(1, 0, OK), [], FIRST, 4, TODAY)
+    tomorrow = TODAY + timedelta(days=1)
+    moved, _ = bars.bar(MODEL, four_days(), [], change(1, 0, OK), [], FIRST + timedelta(days=1),
+                        4, tomorrow)
+    assert [d.day.day for d in moved] == [2, 3, 4, 5]
+    assert moved[-1].status == "no_data"
