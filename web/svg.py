@@ -51,7 +51,7 @@ class Frame:
     y_max: float
     width: float = 440
     height: float = 220
-    left: float = 56
+    left: float = 72      # room for "1.5 s" tick labels beside the rotated axis title
     right: float = 12
     top: float = 14
     bottom: float = 42

@@ -1,7 +1,9 @@
 """The real site, served by waitress over loopback, visited by headless Chromium.
 
 One seeded SQLite store, one server and one browser serve every test here
-(session scope: launching Chromium and seeding cost seconds). The seed, as a
+(launching Chromium and seeding cost seconds). Package scope, not session:
+Playwright's sync API keeps an event loop running in the main thread, which
+would break every later `asyncio.run()` in other packages. The seed, as a
 visitor would see it at NOW (08:00 UTC):
 
   Anthropic            Claude Opus 4.7 failing since 07:20 (an active incident),
@@ -150,7 +152,7 @@ class Tab:
             context.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     store = Store(f"sqlite:///{tmp_path_factory.mktemp('site') / 'aistatus.db'}")
     seed_store(store, SETTINGS, PLAN, {"ANTHROPIC_API_KEY": ANTHROPIC_KEY})
@@ -161,7 +163,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     store.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def base_url(seeded: Seeded) -> Iterator[str]:
     """The site, served by waitress (the production server) from a thread."""
     app = create_app(SETTINGS, seeded.store, clock=FakeClock(NOW))
@@ -174,13 +176,13 @@ def base_url(seeded: Seeded) -> Iterator[str]:
     thread.join(timeout=5)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright_driver() -> Iterator[Playwright]:
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright_driver: Playwright) -> Iterator[Browser]:
     if not CHROMIUM.exists():
         # Never downloaded: the tests use the distribution's Chromium (Debian: `chromium`).
@@ -203,7 +205,7 @@ def visit(browser: Browser, base_url: str) -> Iterator[Callable[..., Visit]]:
     tab.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def look(browser: Browser, base_url: str) -> Iterator[Callable[..., Visit]]:
     """`look(path, dark=False, width=1280)`: the page loaded once and screenshot, shared by
     every test that only reads it (loading and screenshots are most of the run's time)."""
