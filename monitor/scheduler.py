@@ -224,8 +224,14 @@ class Prober:
     # -- one probe --------------------------------------------------------
     async def _probe_job(self, model: ModelSettings) -> None:
         self._record_lateness(model)
-        async with self._limit:
-            result = await self.probe(model)
+        try:
+            async with self._limit:
+                result = await self.probe(model)
+        except asyncio.CancelledError:
+            # Only `stop()` cancels probes; APScheduler would log each one as a failed job
+            # with a traceback. A probe cut short by shutdown has no result to keep.
+            log.debug("probe of %s cancelled by shutdown", model.id)
+            return
         self.stats.finished += 1
         self.sink(result)
 
