@@ -57,7 +57,7 @@ def main() -> None:
     with app.app_context():
         for name, (template, build) in PAGES.items():
             page = build()
-            context = {"site": site, "csp_nonce": "preview"}
+            context = {"site": site}
             if page is not None:
                 context["page"] = page
             html = render_template(template, **context)

@@ -19,7 +19,6 @@ from web.viewmodels import Banner, IncidentUpdateView, Link, ProviderGroup, Regi
 TEMPLATES = Path(templates.__file__).parent
 SITE = {"title": "aistatus", "description": "Independent health of AI model APIs",
         "public_url": "https://status.example.org"}
-NONCE = "n0nce-for-test"
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +31,7 @@ def app() -> Flask:
 @pytest.fixture
 def render(app: Flask):
     def render(template: str, page: object | None = None) -> Page:
-        context = {"site": SITE, "csp_nonce": NONCE}
+        context = {"site": SITE}
         if page is not None:
             context["page"] = page
         with app.test_request_context("/"):
@@ -58,7 +57,7 @@ def sample(app: Flask) -> dict[str, Page]:
     with app.test_request_context("/"):
         for template, build in ALL_PAGES:
             page = build()
-            context = {"site": SITE, "csp_nonce": NONCE} | ({"page": page} if page else {})
+            context = {"site": SITE} | ({"page": page} if page else {})
             pages[template] = parse(render_template(template, **context))
     return pages
 
