@@ -6,7 +6,8 @@ written directly before that, and the real status engine's output for the last
 3 hours (an active and a resolved incident). Serves it with waitress in a
 subprocess, as `aistatus web` does, and prints a Markdown table:
 
-  - uncached: p50/p95 response time of one client on loopback, each request
+  - uncached: p50/p95 response time of one client on loopback, to the last byte
+    of the body as sent (the client's own gzip decoding not counted), each request
     missing the response cache (web/caching.py keys on the query string, so
     every request carries a fresh `?bench=N`); the view runs its queries and
     renders every time;
@@ -179,7 +180,8 @@ def serve(args: argparse.Namespace) -> None:
 
     # Under deliberate overload waitress warns of its queue depth on every request.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    app = create_app(settings_for(args.models), Store(args.url), clock=FakeClock(NOW))
+    app = create_app(settings_for(args.models), Store(args.url), clock=FakeClock(NOW),
+                     settle_heap=True)
     waitress.serve(app, host="127.0.0.1", port=args.port, threads=args.threads, _quiet=True)
 
 
@@ -246,10 +248,13 @@ def uncached(base: str, path: str, samples: int) -> tuple[float, float, int]:
     with httpx.Client(base_url=base, headers={"Accept-Encoding": "gzip"}, timeout=120) as client:
         for n in range(samples + WARMUP):
             started = time.perf_counter()
-            response = client.get(f"{path}{joiner}bench={time.time_ns()}-{n}")
-            elapsed = (time.perf_counter() - started) * 1000
-            response.raise_for_status()
-            size = response.num_bytes_downloaded
+            # Timed to the last byte as sent; inflating the body is the client's work.
+            with client.stream("GET", f"{path}{joiner}bench={time.time_ns()}-{n}") as response:
+                for _ in response.iter_raw():
+                    pass
+                elapsed = (time.perf_counter() - started) * 1000
+                response.raise_for_status()
+                size = response.num_bytes_downloaded
             if n >= WARMUP:  # the first ones warm the connection, templates, SQLite's pages
                 times.append(elapsed)
             if len(times) >= MIN_SAMPLES and time.monotonic() > deadline:

@@ -53,6 +53,7 @@ class Evaluator:
         self.engine: StatusEngine | None = None
         self._regions: tuple[str, ...] = ()
         self._judged: frozenset[str] = frozenset()
+        self.rebuilds = 0
 
     def targets(self, seen: frozenset[str]) -> list[TargetInfo]:
         """The models to judge: only those with results. A model never probed (disabled,
@@ -88,6 +89,7 @@ class Evaluator:
             self.settings.status, self.targets(judged), regions, history, until=now
         )
         self.engine, self._regions, self._judged = engine, tuple(regions), judged
+        self.rebuilds += 1
         stored = sum(self.store.record_engine_changes(c) for c in changes)
         stored += self._close_unobserved(engine, now)
         log.info(

@@ -18,6 +18,7 @@ from contextlib import ExitStack, contextmanager
 
 from apscheduler.triggers.cron import CronTrigger
 
+from monitor import heap
 from monitor.clock import Clock, SystemClock
 from monitor.config import Settings, missing_key
 from monitor.evaluator import Evaluator
@@ -81,11 +82,19 @@ def worker(
         )
         prober.start()
         stack.callback(prober.stop)
+        heap.settle()  # what start-up made lives as long as the process: out of the GC's way
         yield prober
 
 
 def worker_chores(settings: Settings, store: Store, clock: Clock, region: str) -> list[Chore]:
     evaluator = Evaluator(settings, store, clock, region)
+
+    def evaluate() -> int:
+        rebuilds = evaluator.rebuilds
+        stored = evaluator.tick()
+        if evaluator.rebuilds != rebuilds:
+            heap.settle()  # the rebuilt engine lives until the next rebuild (monitor/heap.py)
+        return stored
 
     def retention() -> object:
         return store.apply_retention(
@@ -94,7 +103,7 @@ def worker_chores(settings: Settings, store: Store, clock: Clock, region: str) -
 
     return [
         # A few seconds past the minute, so the minute's probes have landed.
-        Chore("status engine", evaluator.tick, CronTrigger(second=5, timezone="UTC"), True),
+        Chore("status engine", evaluate, CronTrigger(second=5, timezone="UTC"), True),
         Chore("retention", retention, CronTrigger(minute=17, timezone="UTC")),
     ]
 
@@ -104,7 +113,7 @@ def serve_web(settings: Settings, store: Store) -> None:
 
     from web import create_app
 
-    app = create_app(settings, store)
+    app = create_app(settings, store, settle_heap=True)
     log.info("site at http://%s:%d/", settings.web.host, settings.web.port)
     waitress.serve(app, host=settings.web.host, port=settings.web.port, threads=8, _quiet=True)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask, render_template
 
 import templates as templates_package
+from monitor import heap
 from monitor.clock import Clock, SystemClock
 from monitor.config import Settings
 from monitor.store import Store
@@ -30,7 +31,11 @@ def create_app(
     *,
     clock: Clock | None = None,
     cache: caching.ResponseCache | None = None,
+    settle_heap: bool = False,
 ) -> Flask:
+    """The site. `settle_heap` (the served site's setting, not the tests'): after a request
+    that refilled the rollup caches, freeze what they hold out of the cycle collector's
+    reach (monitor/heap.py), or full collections pause requests for ~80 ms."""
     app = Flask(
         __name__,
         template_folder=str(TEMPLATES),
@@ -46,7 +51,13 @@ def create_app(
     register_filters(app)
     security.install(app)
     caching.install(app, cache)
-    app.extensions[ROLLUP_CACHES] = RollupCaches()
+    rollup_caches = app.extensions[ROLLUP_CACHES] = RollupCaches()
+    if settle_heap:
+        @app.teardown_request
+        def _settle(_: BaseException | None) -> None:
+            if rollup_caches.refilled():
+                heap.settle()
+
     for blueprint in (pages, feeds, api, badges, metrics):
         app.register_blueprint(blueprint)
     app.context_processor(lambda: {"site": settings.site})

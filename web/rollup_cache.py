@@ -68,6 +68,7 @@ class SettledRollups:
         self.combine = combine
         self._held: _Held | None = None
         self._lock = threading.Lock()
+        self.full_reads = 0
 
     def settled(self, store: Store, now: datetime) -> _Held:
         start = bucket_start(now - self.horizon, self.resolution)
@@ -78,6 +79,7 @@ class SettledRollups:
             # fresh read starts where the held buckets end, so nothing counts twice.
             if held is None or now - held.read_at >= self.refresh:
                 held = _Held(start, until, now, self._between(store, start, until))
+                self.full_reads += 1
             elif until > held.until or start > held.start:
                 kept = tuple(r for r in held.rollups if r.bucket_start >= start)
                 held = _Held(start, until, held.read_at,
@@ -126,6 +128,15 @@ class RollupCaches:
                                    combine=True)
         self._totals: tuple[tuple[object, ...], _Indexed] | None = None
         self._lock = threading.Lock()
+        self._full_reads_seen = 0
+
+    def refilled(self) -> bool:
+        """Whether a cache was read in full since the last call: the moment to settle the
+        heap (monitor/heap.py), as what it holds now will live until the next refill."""
+        reads = self.minutes.full_reads + self.hours.full_reads + self.days.full_reads
+        with self._lock:
+            seen, self._full_reads_seen = self._full_reads_seen, reads
+        return reads != seen
 
     def fresh_minutes(self, store: Store, now: datetime) -> list[Rollup]:
         """The minute rollups not settled yet: the one read every request makes."""

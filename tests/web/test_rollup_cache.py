@@ -6,10 +6,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from monitor import heap
 from monitor.rollups import Resolution, Rollup
 from monitor.store import Store
 from tests.monitor.synthetic import OVERLOADED, ok
-from tests.web.seed import NOW, OPUS, REGIONS, SONNET
+from tests.web.seed import NOW, OPUS, REGIONS, SETTINGS, SONNET
+from web import create_app
 from web.rollup_cache import RollupCaches, day_counts
 
 FAR = datetime(9999, 1, 1, tzinfo=NOW.tzinfo)
@@ -80,3 +82,29 @@ def test_a_request_a_moment_behind_another_neither_rereads_nor_counts_twice(
     behind = ahead - timedelta(seconds=2)  # the other side of a minute boundary
     assert totals(caches, counting_store, behind) == stored_days(store)  # type: ignore[arg-type]
     assert counting_store.calls == {"rollups_between": 1}
+
+
+def test_refilled_says_when_a_cache_was_read_in_full_since_it_was_last_asked(store):
+    # The served site settles the heap after such a request (monitor/heap.py); after every
+    # other request it must not, or each would pay for a full collection.
+    caches = RollupCaches()
+    assert not caches.refilled()
+    totals(caches, store, NOW)
+    assert caches.refilled()
+    assert not caches.refilled()
+    totals(caches, store, NOW + timedelta(minutes=1))  # grows by a minute: no full read
+    assert not caches.refilled()
+    totals(caches, store, NOW + timedelta(minutes=11))  # the minutes' refresh
+    assert caches.refilled()
+
+
+def test_the_served_site_settles_the_heap_after_the_request_that_filled_its_caches(
+    store, clock, monkeypatch
+):
+    settled: list[str] = []
+    monkeypatch.setattr(heap, "settle", lambda: settled.append(clock.now().isoformat()))
+    client = create_app(SETTINGS, store, clock=clock, settle_heap=True).test_client()
+    assert client.get("/?first").status_code == 200
+    clock.advance(20)
+    assert client.get("/?second").status_code == 200
+    assert settled == [NOW.isoformat()]

@@ -1,0 +1,33 @@
+"""Short pauses from Python's cycle collector in the long-running roles.
+
+A full (generation 2) collection walks every tracked object, and CPython starts
+one whenever enough objects have survived since the last. The site keeps 90 days
+of rollups and the uptime bars built from them in memory (about 200,000 objects
+at 100 models), so on a bench of uncached overview requests one request in
+thirty stopped for 70-90 ms. The worker's status engine holds a day of results;
+its collections stop the prober's thread too (they hold the GIL), and a probe
+waiting on them measures the pause as provider latency.
+
+Nearly all of those objects live until the next full re-read of a cache or the
+next engine rebuild. So right after such a refill, `settle` collects once and
+moves every survivor into the permanent generation (`gc.freeze`), which later
+collections skip: they then walk only what was made since, a few milliseconds.
+Frozen objects are still freed by reference counting when dropped; only cycles
+among them wait for the next `settle`, which unfreezes and collects first, so
+nothing is kept for longer than one refill period.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+_lock = threading.Lock()
+
+
+def settle() -> None:
+    """Collect everything once, then spare what survives from later collections."""
+    with _lock:
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
