@@ -27,6 +27,7 @@ import threading
 import time
 from pathlib import Path
 
+from monitor import heap
 from monitor.config import settings_from_dict
 from monitor.results import ProbeResult
 from monitor.scheduler import Prober
@@ -131,6 +132,7 @@ def measure(n: int, rounds: int, interval: float, port: int) -> dict[str, float]
     cpu_before = time.process_time()
     wall_before = time.monotonic()
     prober.start()
+    heap.settle()  # as the worker role does after start-up
     done.wait(timeout=interval * (rounds + 1) + 30)
     wall = time.monotonic() - wall_before
     cpu = time.process_time() - cpu_before

@@ -171,6 +171,8 @@ class _Probe:
     async def run(self, client: httpx.AsyncClient) -> None:
         try:
             request = self._request(client)
+            # Timing starts once the request is built: encoding it is our work, not latency.
+            self.t0 = self.clock.monotonic()
             self._loop_t0 = asyncio.get_running_loop().time()
             async with asyncio.timeout(None) as self._timer:
                 self._arm()
