@@ -66,7 +66,7 @@ def _item(day: UptimeDay, tip_id: str) -> str:
     return (
         f'<li class="uptime__day"><span class="uptime__seg tone-{escape(tone(day.status))}"'
         f' role="img" tabindex="0" aria-label="{name}" aria-describedby="{tip}"></span>'
-        f'<span class="uptime__tip"><b>{when}</b> · {status}<br>'
+        f'<span class="uptime__tip"><b>{when}</b> &middot; {status}<br>'
         f'<span id="{tip}">{_details(day, uptime)}</span></span></li>'
     )
 
@@ -83,7 +83,7 @@ def _details(day: UptimeDay, uptime: str | None) -> str:
         )
         or "<br>No failed probes."
     )
-    return f"{uptime} · {plural(day.probes, 'probe')}{failures}{links}"
+    return f"{uptime} &middot; {plural(day.probes, 'probe')}{failures}{links}"
 
 
 @lru_cache(maxsize=512)
