@@ -33,7 +33,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.clock import Clock, SystemClock
 from monitor.config import ModelSettings, Settings, api_key_for, missing_key
-from monitor.probe import make_client, run_probe
+from monitor.probe import make_client, run_probe, warm_up
 from monitor.results import ProbeResult
 
 log = logging.getLogger(__name__)
@@ -152,6 +152,7 @@ class Prober:
 
     async def _startup(self) -> None:
         self._client = make_client(self.settings.probe)
+        await warm_up()
         self._limit = asyncio.Semaphore(self.settings.probe.concurrency)
         scheduler = AsyncIOScheduler(
             event_loop=asyncio.get_running_loop(),
@@ -275,6 +276,7 @@ async def probe_round(
     rng = random.Random()
     limit = asyncio.Semaphore(settings.probe.concurrency)
     async with make_client(settings.probe) as client:
+        await warm_up()
 
         async def one(model: ModelSettings) -> ProbeResult:
             provider = settings.provider(model.provider)
