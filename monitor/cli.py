@@ -13,6 +13,7 @@ from monitor.config import ConfigError, Settings, load_settings
 from monitor.scenario import ScenarioError
 
 EXIT_CONFIG = 2
+EXIT_USAGE = 2  # as argparse exits on bad arguments
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,6 +47,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--public-only", action="store_true", help="hide operator-only incidents"
     )
     incidents.add_argument("--limit", type=int, default=50)
+
+    override = commands.add_parser(
+        "override",
+        help="put an operator's words on an incident: its title and/or one update's text",
+        description="The engine never writes over these. An empty TEXT clears an override. "
+        "Update positions are the indexes of `aistatus incidents --json`'s updates.",
+    )
+    override.add_argument("incident", metavar="ID", help="incident id (as `incidents` lists)")
+    override.add_argument("--title", metavar="TEXT", help="the title shown instead")
+    override.add_argument("--update", type=int, metavar="N", help="which update (0 = first)")
+    override.add_argument("--body", metavar="TEXT", help="that update's text shown instead")
 
     replay = commands.add_parser(
         "replay", help="run the engines on a scenario's simulated behaviour, on a virtual clock"
@@ -183,6 +195,31 @@ def _incidents(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _override(settings: Settings, args: argparse.Namespace) -> int:
+    from monitor.roles import open_store
+
+    if args.title is None and args.body is None:
+        print("aistatus: override: give --title and/or --update N --body TEXT", file=sys.stderr)
+        return EXIT_USAGE
+    if (args.body is None) != (args.update is None):
+        print("aistatus: override: --update and --body go together", file=sys.stderr)
+        return EXIT_USAGE
+    store = open_store(settings)
+    try:
+        store.override_incident(
+            args.incident, title=args.title, update_position=args.update, body=args.body
+        )
+    except KeyError as error:
+        print(f"aistatus: override: {error.args[0]}", file=sys.stderr)
+        return 1
+    incident = store.incident(args.incident, include_private=True)
+    assert incident is not None  # override_incident found it
+    print(f"#{incident.id} {incident.display_title}")
+    for position, update in enumerate(incident.updates):
+        print(f"  [{position}] {update.at:%Y-%m-%d %H:%M} UTC {update.status}: {update.text}")
+    return 0
+
+
 def _replay(args: argparse.Namespace) -> int:
     import json
 
@@ -205,6 +242,7 @@ COMMANDS = {
     "run": _run,
     "db": _db,
     "incidents": _incidents,
+    "override": _override,
 }
 
 

@@ -110,7 +110,8 @@ def test_help_exits_cleanly(argv):
     assert caught.value.code == 0
 
 
-def test_incidents_lists_what_the_worker_stored(tmp_path, capsys):
+def worker_with_an_incident(tmp_path: Path) -> Path:
+    """A database where the worker's engine opened one incident (a 401 from minute 120)."""
     from monitor.clock import FakeClock
     from monitor.config import load_settings
     from monitor.evaluator import Evaluator
@@ -133,6 +134,11 @@ def test_incidents_lists_what_the_worker_stored(tmp_path, capsys):
         clock.advance(60)
         evaluator.tick()
     store.dispose()
+    return path
+
+
+def test_incidents_lists_what_the_worker_stored(tmp_path, capsys):
+    path = worker_with_an_incident(tmp_path)
     capsys.readouterr()
 
     assert main(["--config", str(path), "incidents", "--json"]) == 0
@@ -141,3 +147,45 @@ def test_incidents_lists_what_the_worker_stored(tmp_path, capsys):
     assert incident["models"] == ["anthropic/claude-test"]
     assert main(["--config", str(path), "incidents", "--public-only"]) == 0
     assert capsys.readouterr().out.strip() == "no incidents"
+
+
+def test_override_puts_the_operators_words_on_an_incident_and_clears_them(tmp_path, capsys):
+    # That the engine never writes over them: tests/monitor/store/test_incidents_store.py.
+    path = worker_with_an_incident(tmp_path)
+    capsys.readouterr()
+    assert main(["--config", str(path), "incidents", "--json"]) == 0
+    (incident,) = json.loads(capsys.readouterr().out)
+    ident = incident["id"]
+
+    argv = ["--config", str(path), "override", ident, "--title", "Our key was revoked",
+            "--update", "0", "--body", "We rotated the key; probes recover shortly."]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert f"#{ident} Our key was revoked" in out
+    assert "[0]" in out and "We rotated the key; probes recover shortly." in out
+    assert main(["--config", str(path), "incidents", "--json"]) == 0
+    (shown,) = json.loads(capsys.readouterr().out)
+    assert shown["title"] == "Our key was revoked"
+    assert shown["updates"][0]["body"] == "We rotated the key; probes recover shortly."
+
+    assert main(["--config", str(path), "override", ident, "--title", ""]) == 0  # cleared
+    capsys.readouterr()
+    assert main(["--config", str(path), "incidents", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["title"] == incident["title"]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["999", "--title", "x"], 1, "no incident '999'"),
+        (["1"], 2, "give --title and/or --update N --body TEXT"),
+        (["1", "--body", "x"], 2, "--update and --body go together"),
+        (["1", "--update", "7", "--body", "x"], 1, "has no update 7"),
+    ],
+)
+def test_override_refuses_what_it_cannot_do_in_one_line(tmp_path, capsys, args, code, message):
+    path = worker_with_an_incident(tmp_path)
+    capsys.readouterr()
+    assert main(["--config", str(path), "override", *args]) == code
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
