@@ -21,23 +21,19 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import functools
 import logging
 import random
-import socket
-import ssl
 import traceback
 from collections.abc import Mapping
 from typing import Any
 
-import anyio
-import certifi
 import httpx
 
 from monitor import canary
 from monitor.classify import classify
 from monitor.clock import Clock
 from monitor.config import ModelSettings, ProbeSettings, ProviderSettings
+from monitor.probe_client import describe_failure, httpx_timeout
 from monitor.providers import adapter_for
 from monitor.providers.base import (
     Garbage,
@@ -56,7 +52,6 @@ from monitor.scrub import REDACTED, excerpt
 
 logger = logging.getLogger(__name__)
 
-USER_AGENT = "aistatus-probe/0.1"
 MAX_ERROR_BODY = 64 * 1024  # an error page beyond this says nothing more
 MAX_ANSWER_CHARS = 16 * 1024  # our answers are a few characters; a flood is cut here
 # After the provider says it has finished, how long we wait for the body to close; a
@@ -69,54 +64,6 @@ _VERDICT_OUTCOME = {
     canary.Verdict.GARBLED: Outcome.GARBLED,
     canary.Verdict.EMPTY: Outcome.EMPTY,
 }
-
-
-def make_client(settings: ProbeSettings) -> httpx.AsyncClient:
-    """The one HTTP client a prober shares across probes: HTTP/1.1, no retries, no redirects.
-
-    HTTP/1.1 so one model's slow stream never queues behind another's on a
-    shared HTTP/2 connection. No keep-alive: every probe opens its own
-    connection, as a user's first request does, so each one measures connect
-    time and re-checks DNS and TLS from this vantage point; it also keeps
-    httpcore's pool scans proportional to the probes in flight (at most
-    `concurrency`), where a pool of idle connections cost several times our
-    per-probe CPU budget. `trust_env=False`: no proxy, netrc or certificate
-    settings are picked up from the environment behind our back.
-    """
-    # httpcore's DEBUG trace writes response headers verbatim: a proxy that echoes our
-    # key back would put it in the log the day an operator turns DEBUG on.
-    logging.getLogger("httpcore").setLevel(max(logging.INFO, logging.getLogger().level))
-    limits = httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=0)
-    transport = httpx.AsyncHTTPTransport(
-        verify=_tls_context(),
-        http1=True,
-        http2=False,
-        limits=limits,
-        retries=0,
-        trust_env=False,
-    )
-    return httpx.AsyncClient(
-        transport=transport,
-        follow_redirects=False,
-        timeout=_httpx_timeout(settings),
-        trust_env=False,
-        headers={"user-agent": USER_AGENT},
-    )
-
-
-async def warm_up() -> None:
-    """Load what the first connection would load, before any probe is timed.
-
-    httpcore picks its network backend on the first connect, and anyio imports its
-    asyncio backend then: ~15 ms that the first probe after start-up would report as
-    connect time. A zero sleep through anyio does that import now."""
-    await anyio.sleep(0)
-
-
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    # Loading the CA bundle costs ~80 ms of CPU; every client in a process can share it.
-    return ssl.create_default_context(cafile=certifi.where())
 
 
 async def run_probe(
@@ -210,7 +157,7 @@ class _Probe:
             spec.url,
             headers=spec.headers,
             json=spec.json,
-            timeout=_httpx_timeout(self.settings),
+            timeout=httpx_timeout(self.settings),
             extensions={"trace": self._trace},
         )
 
@@ -406,36 +353,3 @@ class _Probe:
         if value is not None and self.api_key is not None and self.api_key in value:
             value = value.replace(self.api_key, REDACTED)
         return None if value is None else value[:128]
-
-
-def describe_failure(error: httpx.HTTPError) -> tuple[Outcome, TimeoutKind | None]:
-    """The wire outcome of an httpx exception: whose network, and which timeout if any."""
-    if isinstance(error, httpx.ConnectTimeout | httpx.PoolTimeout):
-        return Outcome.TIMEOUT, TimeoutKind.CONNECT
-    if isinstance(error, httpx.TimeoutException):
-        return Outcome.TIMEOUT, TimeoutKind.TOTAL
-    if isinstance(error, httpx.ConnectError):
-        causes = list(_causes(error))
-        if any(isinstance(cause, socket.gaierror) for cause in causes):
-            return Outcome.DNS, None
-        if any(isinstance(cause, ssl.SSLCertVerificationError) for cause in causes):
-            return Outcome.TLS, None
-    if isinstance(error, httpx.DecodingError):
-        return Outcome.PROTOCOL, None
-    return Outcome.RESET, None
-
-
-def _causes(error: BaseException) -> list[BaseException]:
-    seen: list[BaseException] = []
-    current: BaseException | None = error
-    while current is not None and current not in seen and len(seen) < 16:
-        seen.append(current)
-        current = current.__cause__ or current.__context__
-    return seen
-
-
-def _httpx_timeout(settings: ProbeSettings) -> httpx.Timeout:
-    # Reads and writes are timed by the probe's own deadlines, which know which one tripped.
-    return httpx.Timeout(
-        connect=settings.connect_timeout, read=None, write=None, pool=settings.connect_timeout
-    )

@@ -15,7 +15,6 @@ end, `rate` 1.0, `factor` 5 (kind `slow` only).
 from __future__ import annotations
 
 import math
-import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from monitor import scenario_values as values
 from monitor.durations import parse_duration, parse_offset
 
 DEFAULT_START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -34,9 +34,6 @@ DEFAULT_LATENCY_MS = 1000.0
 DEFAULT_JITTER = 0.2
 DEFAULT_FACTOR = 5.0
 
-_NAME = re.compile(r"^[a-z0-9-]+$")
-_REGION = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_MODEL_ID = re.compile(r"^([a-z0-9][a-z0-9_.-]*)/(\S+)$")
 
 
 class ScenarioError(Exception):
@@ -159,7 +156,7 @@ def load_scenario(path_or_name: str | Path, base_dir: str | Path | None = None) 
         return _parse_text(path.read_text(encoding="utf-8"), str(path))
     name = str(path_or_name)
     bundled = resources.files("monitor.scenarios").joinpath(f"{name}.toml")
-    if _NAME.match(name) and bundled.is_file():
+    if values.NAME.match(name) and bundled.is_file():
         return _parse_text(bundled.read_text(encoding="utf-8"), f"scenario {name!r}")
     raise ScenarioError(
         f"{path}: no such scenario file, and no bundled scenario named {name!r} "
@@ -189,10 +186,6 @@ def parse_scenario(raw: Mapping[str, Any], source: str = "scenario") -> Scenario
         lines = [f"{source}: {len(problems)} problem(s):", *(f"  {p}" for p in problems)]
         raise ScenarioError("\n".join(lines), problems)
     return scenario
-
-
-class _Invalid(ValueError):
-    """One key's value is unusable; the reader records it and goes on to the next key."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,9 +240,9 @@ class _Reader:
     def scenario(self, raw: Mapping[str, Any]) -> Scenario | None:
         self.unknown_keys(raw, _TOP_KEYS, "")
         top = self.keys(raw, "")
-        name = top.get("name", _name, required=True)
-        duration = top.get("duration", _positive_duration, 86400.0)
-        regions = top.get("regions", _regions, ("local",))
+        name = top.get("name", values.name, required=True)
+        duration = top.get("duration", values.positive_duration, 86400.0)
+        regions = top.get("regions", values.regions, ("local",))
         models = tuple(self.model(path, t) for path, t in self.tables(raw, "models"))
         if not raw.get("models"):
             self.problems.append("models: a scenario needs at least one [[models]] table")
@@ -261,12 +254,12 @@ class _Reader:
         faults = tuple(self.fault(path, t, context) for path, t in self.tables(raw, "faults"))
         scenario = Scenario(
             name=name,
-            description=top.get("description", _string, ""),
-            start=top.get("start", _start, DEFAULT_START),
+            description=top.get("description", values.string, ""),
+            start=top.get("start", values.start, DEFAULT_START),
             duration_s=duration,
-            interval_s=top.get("interval", _positive_duration, 60.0),
+            interval_s=top.get("interval", values.positive_duration, 60.0),
             regions=regions,
-            seed=top.get("seed", _integer, 0),
+            seed=top.get("seed", values.integer, 0),
             models=tuple(m for m in models if m is not None),
             faults=tuple(f for f in faults if f is not None),
         )
@@ -275,17 +268,17 @@ class _Reader:
     def model(self, path: str, table: Mapping[str, Any]) -> ModelBehaviour | None:
         self.unknown_keys(table, _MODEL_KEYS, f"{path}.")
         keys = self.keys(table, f"{path}.")
-        model_id = keys.get("id", _model_id, required=True)
-        ttft = keys.get("ttft_ms", _non_negative, DEFAULT_TTFT_MS)
+        model_id = keys.get("id", values.model_id, required=True)
+        ttft = keys.get("ttft_ms", values.non_negative, DEFAULT_TTFT_MS)
         default_latency = max(DEFAULT_LATENCY_MS, ttft or 0.0)
-        latency = keys.get("latency_ms", _non_negative, default_latency)
+        latency = keys.get("latency_ms", values.non_negative, default_latency)
         if ttft is not None and latency is not None and latency < ttft:
             self.problems.append(
                 f"{path}.latency_ms: {latency:g} is below ttft_ms ({ttft:g}); "
                 "the total time includes the time to first token"
             )
-        jitter = keys.get("jitter", _share, DEFAULT_JITTER)
-        error_rate = keys.get("error_rate", _share, 0.0)
+        jitter = keys.get("jitter", values.share, DEFAULT_JITTER)
+        error_rate = keys.get("error_rate", values.share, 0.0)
         if model_id is None or None in (ttft, latency, jitter, error_rate):
             return None
         provider, model = model_id.split("/", 1)
@@ -306,8 +299,8 @@ class _Reader:
             self.problems.append(f"{path}.from: +{from_s:g}s is not before the scenario's end")
         if from_s is not None and until_s is not None and until_s <= from_s:
             self.problems.append(f"{path}.until: must be later than from")
-        rate = keys.get("rate", _share, 1.0)
-        status = keys.get("status", _http_status)
+        rate = keys.get("rate", values.share, 1.0)
+        status = keys.get("status", values.http_status)
         if kind is FaultKind.HTTP_ERROR and "status" not in table:
             self.problems.append(f"{path}.status: required for kind 'http_error'")
         fault = Fault(
@@ -318,9 +311,9 @@ class _Reader:
             rate=rate,
             kind=kind,
             status=status,
-            error_type=keys.get("error_type", _word),
+            error_type=keys.get("error_type", values.word),
             retry_after=keys.get("retry_after", parse_duration),
-            factor=keys.get("factor", _positive, DEFAULT_FACTOR),
+            factor=keys.get("factor", values.positive, DEFAULT_FACTOR),
         )
         return None if self.problems else fault
 
@@ -334,25 +327,25 @@ class _FaultContext:
     duration_s: float
 
     def model_patterns(self, value: Any) -> tuple[str, ...]:
-        patterns = _string_list(value)
+        patterns = values.string_list(value)
         providers = {m.split("/", 1)[0] for m in self.model_ids}
         for pattern in patterns:
             if pattern == "*":
                 continue
             if pattern.endswith("/*"):
                 if pattern[:-2] not in providers:
-                    raise _Invalid(f"no model of provider {pattern[:-2]!r} in this scenario")
+                    raise values.Invalid(f"no model of provider {pattern[:-2]!r} in this scenario")
             elif pattern not in self.model_ids:
-                raise _Invalid(
+                raise values.Invalid(
                     f"no model {pattern!r} in this scenario (use an id, 'provider/*' or '*')"
                 )
         return patterns
 
     def region_patterns(self, value: Any) -> tuple[str, ...]:
-        patterns = _string_list(value)
+        patterns = values.string_list(value)
         for pattern in patterns:
             if pattern != "*" and pattern not in self.regions:
-                raise _Invalid(
+                raise values.Invalid(
                     f"no region {pattern!r} in this scenario (regions: {', '.join(self.regions)})"
                 )
         return patterns
@@ -365,111 +358,10 @@ def _misplaced(key: str, kind: FaultKind | None) -> str:
     return "unknown key"
 
 
-def _string(value: Any) -> str:
-    if not isinstance(value, str):
-        raise _Invalid(f"expected a string, got {value!r}")
-    return value
-
-
-def _word(value: Any) -> str:
-    text = _string(value).strip()
-    if not text:
-        raise _Invalid("must not be empty")
-    return text
-
-
-def _name(value: Any) -> str:
-    text = _string(value)
-    if not _NAME.match(text):
-        raise _Invalid(f"{text!r} must use only a-z, 0-9 and '-'")
-    return text
-
-
-def _integer(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _Invalid(f"expected an integer, got {value!r}")
-    return value
-
-
-def _number(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Invalid(f"expected a number, got {value!r}")
-    return float(value)
-
-
-def _non_negative(value: Any) -> float:
-    return _number_within(value, 0.0, math.inf, "must not be negative")
-
-
-def _positive(value: Any) -> float:
-    return _number_within(value, math.ulp(0.0), math.inf, "must be greater than 0")
-
-
-def _share(value: Any) -> float:
-    return _number_within(value, 0.0, 1.0, "must be between 0 and 1")
-
-
-def _number_within(value: Any, low: float, high: float, problem: str) -> float:
-    number = _number(value)
-    if not low <= number <= high:
-        raise _Invalid(f"{problem}, got {number:g}")
-    return number
-
-
-def _positive_duration(value: Any) -> float:
-    seconds = parse_duration(value)
-    if seconds <= 0:
-        raise _Invalid("must be longer than 0s")
-    return seconds
-
-
-def _http_status(value: Any) -> int:
-    status = _integer(value)
-    if not 400 <= status <= 599:
-        raise _Invalid(f"expected an HTTP error status (400-599), got {status}")
-    return status
-
-
 def _kind(value: Any) -> FaultKind:
     try:
         return FaultKind(value)
     except ValueError:
-        raise _Invalid(
+        raise values.Invalid(
             f"unknown fault kind {value!r} (kinds: {', '.join(k.value for k in FaultKind)})"
         ) from None
-
-
-def _start(value: Any) -> datetime:
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            raise _Invalid(f"expected a time like '2026-06-07T00:00:00Z', got {value!r}") from None
-    if not isinstance(value, datetime):
-        raise _Invalid(f"expected a time like '2026-06-07T00:00:00Z', got {value!r}")
-    if value.tzinfo is None:
-        raise _Invalid("needs a time zone; write UTC times with a trailing 'Z'")
-    return value.astimezone(UTC)
-
-
-def _string_list(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise _Invalid("expected a non-empty list of strings")
-    return tuple(value)
-
-
-def _regions(value: Any) -> tuple[str, ...]:
-    regions = _string_list(value)
-    for region in regions:
-        if not _REGION.match(region):
-            raise _Invalid(f"region {region!r} must use only a-z, 0-9 and '-'")
-    if len(set(regions)) != len(regions):
-        raise _Invalid("lists a region twice")
-    return regions
-
-
-def _model_id(value: Any) -> str:
-    text = _string(value)
-    if not _MODEL_ID.match(text):
-        raise _Invalid(f"expected 'provider/model', got {text!r}")
-    return text

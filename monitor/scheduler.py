@@ -33,7 +33,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.clock import Clock, SystemClock
 from monitor.config import ModelSettings, Settings, api_key_for, missing_key
-from monitor.probe import make_client, run_probe, warm_up
+from monitor.probe import run_probe
+from monitor.probe_client import make_client, warm_up
 from monitor.results import ProbeResult
 
 log = logging.getLogger(__name__)

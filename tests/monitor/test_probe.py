@@ -15,7 +15,8 @@ import pytest
 
 from monitor.clock import SystemClock
 from monitor.config import ModelSettings, ProbeSettings, ProviderKind, ProviderSettings
-from monitor.probe import make_client, run_probe
+from monitor.probe import run_probe
+from monitor.probe_client import make_client
 from monitor.results import FailureClass, Outcome, ProbeResult, TimeoutKind
 
 KEY = "sk-ant-api03-probe-test-secret-0123456789"
