@@ -6,7 +6,7 @@ written directly before that, and the real status engine's output for the last
 3 hours (an active and a resolved incident). Serves it with waitress in a
 subprocess, as `aistatus web` does, and prints a Markdown table:
 
-  - uncached: p50/p95 response time of one client on loopback, to the last byte
+  - uncached: p50/p95/max response time of one client on loopback, to the last byte
     of the body as sent (the client's own gzip decoding not counted), each request
     missing the response cache (web/caching.py keys on the query string, so
     every request carries a fresh `?bench=N`); the view runs its queries and
@@ -231,12 +231,13 @@ class Row:
     bytes: int = 0
     p50_ms: float | None = None
     p95_ms: float | None = None
+    max_ms: float | None = None
     rps: float | None = None
     errors: int = 0
 
 
-def uncached(base: str, path: str, samples: int) -> tuple[float, float, int]:
-    """p50, p95 (ms) and body size of requests that each miss the response cache.
+def uncached(base: str, path: str, samples: int) -> tuple[float, float, float, int]:
+    """p50, p95, max (ms) and body size of requests that each miss the response cache.
 
     Stops early (after MIN_SAMPLES) once UNCACHED_BUDGET_S is spent: a slow page
     must not hold the run for many minutes.
@@ -260,7 +261,7 @@ def uncached(base: str, path: str, samples: int) -> tuple[float, float, int]:
             if len(times) >= MIN_SAMPLES and time.monotonic() > deadline:
                 break
     cuts = statistics.quantiles(times, n=20, method="inclusive")
-    return statistics.median(times), cuts[18], size
+    return statistics.median(times), cuts[18], max(times), size
 
 
 def throughput(base: str, path: str, seconds: float, connections: int) -> tuple[float, int]:
@@ -327,9 +328,9 @@ def measure(base: str, args: argparse.Namespace, incident: str | None) -> list[R
         pages.insert(2, ("incident page", f"/incidents/{incident}"))
     rows = []
     for label, path in pages:
-        p50, p95, size = uncached(base, path, args.samples)
+        p50, p95, slowest, size = uncached(base, path, args.samples)
         rps, errors = throughput(base, path, args.duration, args.connections)
-        rows.append(Row(label, path, size, p50, p95, rps, errors))
+        rows.append(Row(label, path, size, p50, p95, slowest, rps, errors))
     for path in TRIVIAL:
         rps, errors = throughput(base, path, args.duration, args.connections)
         size = httpx.get(base + path, headers={"Accept-Encoding": "gzip"}).num_bytes_downloaded
@@ -341,15 +342,16 @@ def table(title: str, rows: list[Row]) -> str:
     pages = [r for r in rows if r.label != "trivial endpoint"]
     trivial = max(r.rps or 0 for r in rows if r not in pages) or 1.0
     lines = [f"### {title}", "",
-             "| page | path | bytes sent | uncached p50 | uncached p95 | cached req/s "
-             "| vs trivial | failed |",
-             "|---|---|---:|---:|---:|---:|---:|---:|"]
+             "| page | path | bytes sent | uncached p50 | uncached p95 | uncached max "
+             "| cached req/s | vs trivial | failed |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
         p50 = f"{row.p50_ms:.1f} ms" if row.p50_ms is not None else "—"
         p95 = f"{row.p95_ms:.1f} ms" if row.p95_ms is not None else "—"
+        slowest = f"{row.max_ms:.1f} ms" if row.max_ms is not None else "—"
         share = f"{100 * (row.rps or 0) / trivial:.0f} %"
         lines.append(f"| {row.label} | `{row.path}` | {row.bytes:,} B | {p50} | {p95} "
-                     f"| {row.rps:,.0f} | {share} | {row.errors} |")
+                     f"| {slowest} | {row.rps:,.0f} | {share} | {row.errors} |")
     overview = rows[0]
     cached_min = min(r.rps or 0 for r in pages) / trivial
     lines += ["",
@@ -378,7 +380,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--days", type=int, default=90, help="days of history")
     parser.add_argument("--raw-days", type=int, default=7, help="of them, days of raw results")
     parser.add_argument("--postgres", action="store_true", help="also seed and serve PostgreSQL")
-    parser.add_argument("--samples", type=int, default=40, help="uncached requests per page")
+    parser.add_argument("--samples", type=int, default=200, help="uncached requests per page")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds of load per path")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=8, help="waitress threads (as serve_web)")
