@@ -111,9 +111,10 @@ def worker_chores(settings: Settings, store: Store, clock: Clock, region: str) -
 def serve_web(settings: Settings, store: Store) -> None:
     import waitress
 
-    from web import create_app
+    from web import create_app, warm_caches
 
     app = create_app(settings, store, settle_heap=True)
+    threading.Thread(target=warm_caches, args=(app,), name="aistatus-warm", daemon=True).start()
     log.info("site at http://%s:%d/", settings.web.host, settings.web.port)
     waitress.serve(app, host=settings.web.host, port=settings.web.port, threads=8, _quiet=True)
 

@@ -11,7 +11,7 @@ from monitor.rollups import Resolution, Rollup
 from monitor.store import Store
 from tests.monitor.synthetic import OVERLOADED, ok
 from tests.web.seed import NOW, OPUS, REGIONS, SETTINGS, SONNET
-from web import create_app
+from web import create_app, warm_caches
 from web.rollup_cache import RollupCaches, day_counts
 
 FAR = datetime(9999, 1, 1, tzinfo=NOW.tzinfo)
@@ -108,3 +108,19 @@ def test_the_served_site_settles_the_heap_after_the_request_that_filled_its_cach
     clock.advance(20)
     assert client.get("/?second").status_code == 200
     assert settled == [NOW.isoformat()]
+
+
+def test_warmed_caches_leave_the_first_visitor_only_the_newest_minutes_to_read(
+    counting_store, clock
+):
+    app = create_app(SETTINGS, counting_store, clock=clock)
+    warm_caches(app)
+    counting_store.calls.clear()
+    assert app.test_client().get("/").status_code == 200
+    assert counting_store.calls["rollups_between"] == 1  # the unsettled minutes only
+
+
+def test_a_database_down_at_start_leaves_the_caches_to_the_first_request(clock, caplog):
+    broken = Store("sqlite:////nonexistent/dir/aistatus.db")
+    warm_caches(create_app(SETTINGS, broken, clock=clock))
+    assert "could not fill the site's caches at start" in caplog.text
