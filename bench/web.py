@@ -47,6 +47,7 @@ from pathlib import Path
 
 import httpx
 
+from monitor import heap
 from monitor.clock import FakeClock
 from monitor.config import Settings
 from monitor.store import Store
@@ -181,7 +182,7 @@ def serve(args: argparse.Namespace) -> None:
     # Under deliberate overload waitress warns of its queue depth on every request.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     app = create_app(settings_for(args.models), Store(args.url), clock=FakeClock(NOW),
-                     settle_heap=True)
+                     settle_heap=heap.settle)
     waitress.serve(app, host="127.0.0.1", port=args.port, threads=args.threads, _quiet=True)
 
 

@@ -205,15 +205,19 @@ def _override(settings: Settings, args: argparse.Namespace) -> int:
         print("aistatus: override: --update and --body go together", file=sys.stderr)
         return EXIT_USAGE
     store = open_store(settings)
+    incident_id = args.incident.removeprefix("#")  # as `incidents` and this command print it
+    if store.incident(incident_id, include_private=True) is None:
+        print(f"aistatus: override: no incident {args.incident!r}", file=sys.stderr)
+        return 1
+    # Blank text clears, as empty text does: a title of spaces would show as no title.
+    title, body = (None if text is None else text.strip() for text in (args.title, args.body))
     try:
-        store.override_incident(
-            args.incident, title=args.title, update_position=args.update, body=args.body
-        )
+        store.override_incident(incident_id, title=title, update_position=args.update, body=body)
     except KeyError as error:
         print(f"aistatus: override: {error.args[0]}", file=sys.stderr)
         return 1
-    incident = store.incident(args.incident, include_private=True)
-    assert incident is not None  # override_incident found it
+    incident = store.incident(incident_id, include_private=True)
+    assert incident is not None  # it was there a moment ago
     print(f"#{incident.id} {incident.display_title}")
     for position, update in enumerate(incident.updates):
         print(f"  [{position}] {update.at:%Y-%m-%d %H:%M} UTC {update.status}: {update.text}")

@@ -8,13 +8,21 @@ thirty stopped for 70-90 ms. The worker's status engine holds a day of results;
 its collections stop the prober's thread too (they hold the GIL), and a probe
 waiting on them measures the pause as provider latency.
 
-Nearly all of those objects live until the next full re-read of a cache or the
-next engine rebuild. So right after such a refill, `settle` collects once and
-moves every survivor into the permanent generation (`gc.freeze`), which later
-collections skip: they then walk only what was made since, a few milliseconds.
+Nearly all of those objects live a long while: the site's until the next full
+re-read of a cache (every 10 minutes for minutes, hourly for hours and days),
+the engine's for up to a day as it replaces results minute by minute. So
+`settle` collects once and moves every survivor into the permanent generation
+(`gc.freeze`), which later collections skip: they then walk only what was made
+since, a few milliseconds. The site settles after sending the response of a
+request that refilled its caches; the worker after start-up, after each engine
+rebuild and once an hour. A settle is itself one full collection (~80 ms at 100
+models, every thread waits): a known pause per refill instead of one every few
+dozen renders.
+
 Frozen objects are still freed by reference counting when dropped; only cycles
-among them wait for the next `settle`, which unfreezes and collects first, so
-nothing is kept for longer than one refill period.
+among them wait for the next `settle`, which unfreezes and collects first. (If
+another thread's collection is running finalizers at that moment, `gc.collect`
+returns at once and this settle freezes its garbage until the next.)
 """
 
 from __future__ import annotations

@@ -105,6 +105,9 @@ def worker_chores(settings: Settings, store: Store, clock: Clock, region: str) -
         # A few seconds past the minute, so the minute's probes have landed.
         Chore("status engine", evaluate, CronTrigger(second=5, timezone="UTC"), True),
         Chore("retention", retention, CronTrigger(minute=17, timezone="UTC")),
+        # The engine replaces its results minute by minute, so what a rebuild froze is
+        # gone within a day: re-freeze what lives now, one known pause an hour.
+        Chore("heap", heap.settle, CronTrigger(minute=41, timezone="UTC")),
     ]
 
 
@@ -113,7 +116,7 @@ def serve_web(settings: Settings, store: Store) -> None:
 
     from web import create_app, warm_caches
 
-    app = create_app(settings, store, settle_heap=True)
+    app = create_app(settings, store, settle_heap=heap.settle)
     threading.Thread(target=warm_caches, args=(app,), name="aistatus-warm", daemon=True).start()
     log.info("site at http://%s:%d/", settings.web.host, settings.web.port)
     waitress.serve(app, host=settings.web.host, port=settings.web.port, threads=8, _quiet=True)

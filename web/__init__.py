@@ -5,12 +5,12 @@ own role."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
-from flask import Flask, render_template
+from flask import Flask, Response, render_template
 
 import templates as templates_package
-from monitor import heap
 from monitor.clock import Clock, SystemClock
 from monitor.config import Settings
 from monitor.store import Store
@@ -27,6 +27,7 @@ from web.views_metrics import metrics
 
 TEMPLATES = Path(templates_package.__file__).parent
 log = logging.getLogger(__name__)
+SETTLE_HEAP = "aistatus_settle_heap"  # the app.extensions key
 
 
 def create_app(
@@ -35,11 +36,12 @@ def create_app(
     *,
     clock: Clock | None = None,
     cache: caching.ResponseCache | None = None,
-    settle_heap: bool = False,
+    settle_heap: Callable[[], None] | None = None,
 ) -> Flask:
-    """The site. `settle_heap` (the served site's setting, not the tests'): after a request
-    that refilled the rollup caches, freeze what they hold out of the cycle collector's
-    reach (monitor/heap.py), or full collections pause requests for ~80 ms."""
+    """The site. `settle_heap` (the served site gives `monitor.heap.settle`): called once
+    the response of a request that refilled the rollup caches has been sent, to move what
+    they hold out of the cycle collector's reach, or full collections pause requests for
+    ~80 ms every few dozen renders."""
     app = Flask(
         __name__,
         template_folder=str(TEMPLATES),
@@ -56,11 +58,13 @@ def create_app(
     security.install(app)
     caching.install(app, cache)
     rollup_caches = app.extensions[ROLLUP_CACHES] = RollupCaches()
-    if settle_heap:
-        @app.teardown_request
-        def _settle(_: BaseException | None) -> None:
+    app.extensions[SETTLE_HEAP] = settle_heap
+    if settle_heap is not None:
+        @app.after_request
+        def _settle_once_sent(response: Response) -> Response:
             if rollup_caches.refilled():
-                heap.settle()
+                response.call_on_close(settle_heap)  # after the body went out
+            return response
 
     for blueprint in (pages, feeds, api, badges, metrics):
         app.register_blueprint(blueprint)
@@ -83,5 +87,6 @@ def warm_caches(app: Flask) -> None:
         log.warning("could not fill the site's caches at start: %s: %s",
                     type(error).__name__, error)
         return
-    if app.extensions[ROLLUP_CACHES].refilled():
-        heap.settle()
+    settle = app.extensions[SETTLE_HEAP]
+    if app.extensions[ROLLUP_CACHES].refilled() and settle is not None:
+        settle()

@@ -98,10 +98,12 @@ FILTERS: dict[str, Callable[..., Any]] = {
 }
 
 
-# Pages are written in ASCII, with entities for the few other characters: Python encodes an
-# all-ASCII text by copying it, while one dash elsewhere in the 3 MB overview makes it
-# transcode the lot (2.6 ms of a ~37 ms uncached render). Template text uses entities; this
-# catches the placeholder for a missing value, the one non-ASCII word a filter returns.
+# Templates write ASCII, with entities for the few other characters: Python encodes an
+# all-ASCII page by copying it, while one dash anywhere in the 3 MB overview makes it
+# transcode the lot (2 ms of a ~37 ms uncached render). This catches the placeholder for a
+# missing value, the one non-ASCII word a filter returns. Text from elsewhere (a model's
+# name, an operator's override, SVG titles from web/charts.py) may still hold any
+# character: then the page is merely slower to encode.
 _MISSING_HTML = Markup("&mdash;")
 
 

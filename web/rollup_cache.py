@@ -68,7 +68,7 @@ class SettledRollups:
         self.combine = combine
         self._held: _Held | None = None
         self._lock = threading.Lock()
-        self.full_reads = 0
+        self._full_read = threading.local()  # whether this thread's request read it all
 
     def settled(self, store: Store, now: datetime) -> _Held:
         start = bucket_start(now - self.horizon, self.resolution)
@@ -79,13 +79,19 @@ class SettledRollups:
             # fresh read starts where the held buckets end, so nothing counts twice.
             if held is None or now - held.read_at >= self.refresh:
                 held = _Held(start, until, now, self._between(store, start, until))
-                self.full_reads += 1
+                self._full_read.happened = True
             elif until > held.until or start > held.start:
                 kept = tuple(r for r in held.rollups if r.bucket_start >= start)
                 held = _Held(start, until, held.read_at,
                              kept + self._between(store, held.until, until))
             self._held = held
             return held
+
+    def take_full_read(self) -> bool:
+        """Whether this thread read the cache in full since it last asked."""
+        happened = getattr(self._full_read, "happened", False)
+        self._full_read.happened = False
+        return happened
 
     def _between(self, store: Store, start: datetime, end: datetime) -> tuple[Rollup, ...]:
         if end <= start:
@@ -128,15 +134,14 @@ class RollupCaches:
                                    combine=True)
         self._totals: tuple[tuple[object, ...], _Indexed] | None = None
         self._lock = threading.Lock()
-        self._full_reads_seen = 0
 
     def refilled(self) -> bool:
-        """Whether a cache was read in full since the last call: the moment to settle the
-        heap (monitor/heap.py), as what it holds now will live until the next refill."""
-        reads = self.minutes.full_reads + self.hours.full_reads + self.days.full_reads
-        with self._lock:
-            seen, self._full_reads_seen = self._full_reads_seen, reads
-        return reads != seen
+        """Whether this thread read a cache in full since it last asked: its request is
+        the one to settle the heap after (monitor/heap.py), as what the caches hold now
+        lives until the next refill. Per thread, so a request served beside it on
+        another thread neither takes the turn nor pays for it."""
+        caches = (self.minutes, self.hours, self.days)
+        return any([cache.take_full_read() for cache in caches])  # a list: ask every one
 
     def fresh_minutes(self, store: Store, now: datetime) -> list[Rollup]:
         """The minute rollups not settled yet: the one read every request makes."""

@@ -168,7 +168,7 @@ def test_override_puts_the_operators_words_on_an_incident_and_clears_them(tmp_pa
     assert shown["title"] == "Our key was revoked"
     assert shown["updates"][0]["body"] == "We rotated the key; probes recover shortly."
 
-    assert main(["--config", str(path), "override", ident, "--title", ""]) == 0  # cleared
+    assert main(["--config", str(path), "override", f"#{ident}", "--title", "  "]) == 0  # cleared
     capsys.readouterr()
     assert main(["--config", str(path), "incidents", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["title"] == incident["title"]
@@ -178,6 +178,7 @@ def test_override_puts_the_operators_words_on_an_incident_and_clears_them(tmp_pa
     ("args", "code", "message"),
     [
         (["999", "--title", "x"], 1, "no incident '999'"),
+        (["999", "--update", "0", "--body", "x"], 1, "no incident '999'"),
         (["1"], 2, "give --title and/or --update N --body TEXT"),
         (["1", "--body", "x"], 2, "--update and --body go together"),
         (["1", "--update", "7", "--body", "x"], 1, "has no update 7"),

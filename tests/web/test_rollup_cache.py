@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 
 import pytest
 
-from monitor import heap
 from monitor.rollups import Resolution, Rollup
 from monitor.store import Store
 from tests.monitor.synthetic import OVERLOADED, ok
@@ -98,16 +98,29 @@ def test_refilled_says_when_a_cache_was_read_in_full_since_it_was_last_asked(sto
     assert caches.refilled()
 
 
-def test_the_served_site_settles_the_heap_after_the_request_that_filled_its_caches(
-    store, clock, monkeypatch
-):
+def test_the_served_site_settles_the_heap_once_the_refilling_response_is_sent(store, clock):
     settled: list[str] = []
-    monkeypatch.setattr(heap, "settle", lambda: settled.append(clock.now().isoformat()))
-    client = create_app(SETTINGS, store, clock=clock, settle_heap=True).test_client()
-    assert client.get("/?first").status_code == 200
-    clock.advance(20)
-    assert client.get("/?second").status_code == 200
+    app = create_app(SETTINGS, store, clock=clock,
+                     settle_heap=lambda: settled.append(clock.now().isoformat()))
+    client = app.test_client()
+    response = client.get("/?first")
+    assert response.status_code == 200 and settled == []  # not before the body is sent
+    response.close()
     assert settled == [NOW.isoformat()]
+    clock.advance(20)
+    client.get("/?second").close()  # reads only the newest minutes: nothing to settle
+    assert settled == [NOW.isoformat()]
+
+
+def test_a_request_on_another_thread_does_not_take_the_refilling_requests_turn(store):
+    caches = RollupCaches()
+    totals(caches, store, NOW)  # this thread read everything
+    elsewhere: list[bool] = []
+    other = threading.Thread(target=lambda: elsewhere.append(caches.refilled()))
+    other.start()
+    other.join()
+    assert elsewhere == [False]
+    assert caches.refilled()
 
 
 def test_warmed_caches_leave_the_first_visitor_only_the_newest_minutes_to_read(
