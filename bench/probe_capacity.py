@@ -25,6 +25,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from monitor import heap
@@ -78,31 +80,30 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def run(n: int, rounds: int, interval: float) -> dict[str, float]:
+@contextmanager
+def running_simulator(n: int) -> Iterator[int]:
+    """The simulated provider serving `n` bench models in its own process; yields its port."""
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.toml"
         path.write_text(scenario_toml(n))
         sim = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "monitor.cli",
-                "simulate",
-                "--scenario",
-                str(path),
-                "--port",
-                str(port),
-            ],
+            [sys.executable, "-m", "monitor.cli", "simulate", "--scenario", str(path),
+             "--port", str(port)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         try:
             wait_for_port(port)
-            return measure(n, rounds, interval, port)
+            yield port
         finally:
             sim.terminate()
             sim.wait(timeout=10)
+
+
+def run(n: int, rounds: int, interval: float) -> dict[str, float]:
+    with running_simulator(n) as port:
+        return measure(n, rounds, interval, port)
 
 
 def measure(n: int, rounds: int, interval: float, port: int) -> dict[str, float]:
