@@ -21,7 +21,7 @@ import statistics
 import sys
 import threading
 
-from bench.probe_capacity import TOTAL_MS, running_simulator
+from bench.probe_capacity import TOTAL_MS, percentile, running_simulator
 from monitor.clock import SystemClock
 from monitor.config import settings_from_dict
 from monitor.probe import run_probe
@@ -80,7 +80,7 @@ def main() -> None:
         for switch_s, busy in ((default, False), (default, True),
                                (PROBER_SWITCH_INTERVAL_S, True), (PROBER_SWITCH_INTERVAL_S, False)):
             errors = measure(port, args.probes, switch_s, busy)
-            p90 = errors[min(len(errors) - 1, int(0.9 * len(errors)))]
+            p90 = percentile(errors, 0.9)
             print(f"{switch_s * 1000:>13.1f} ms {'yes' if busy else 'no':>12} "
                   f"{statistics.median(errors):>7.2f}ms {p90:>7.2f}ms {errors[-1]:>7.2f}ms")
 

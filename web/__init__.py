@@ -16,10 +16,9 @@ from monitor.config import Settings
 from monitor.store import Store
 from web import caching, security
 from web.filters import register_filters
-from web.queries import SiteData
 from web.queries_overview import overview
 from web.rollup_cache import ROLLUP_CACHES, RollupCaches
-from web.views import pages
+from web.views import pages, site_data
 from web.views_api import api
 from web.views_badges import badges
 from web.views_feeds import feeds
@@ -78,11 +77,9 @@ def warm_caches(app: Flask) -> None:
     """Read what the overview needs into the app's rollup caches now: 90 days of rollups
     and every model's uptime bar, ~1 s at 100 models, which the first visitor after a
     start would otherwise wait for. `aistatus web` runs this beside the server."""
-    config = app.config
-    data = SiteData(config["AISTATUS_SETTINGS"], config["AISTATUS_STORE"],
-                    config["AISTATUS_CLOCK"].now(), app.extensions[ROLLUP_CACHES])
     try:
-        overview(data)
+        with app.app_context():
+            overview(site_data())  # the data a request's overview reads, from the same caches
     except Exception as error:  # the first request fills them instead; say why not now
         log.warning("could not fill the site's caches at start: %s: %s",
                     type(error).__name__, error)
