@@ -1,6 +1,6 @@
 """How fast does the engine notice a fault, how fast does it let go, and does it cry wolf?
 
-Replays scenario files (default: every tests/scenarios/*.toml) through `monitor.replay`
+Replays scenario files (default: every tests/scenarios/*.toml) through `monitor.scenarios.replay`
 and prints a Markdown table, per scenario:
   - incidents opened, and their causes (operator-only ones marked "op");
   - time to detect: the first incident naming a faulted model, detected_at - fault start;
@@ -26,9 +26,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from monitor.config import Settings, load_settings
-from monitor.incidents import Incident
-from monitor.replay import replay
-from monitor.scenario import Fault, Scenario, load_scenario
+from monitor.judging.incidents import Incident
+from monitor.scenarios.replay import replay
+from monitor.scenarios.spec import Fault, Scenario, load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "tests" / "scenarios"
 BLIP_INTERVALS = 3          # a fault shorter than this many probe intervals is not an outage

@@ -6,7 +6,7 @@ start) is pure Python. A probe whose bytes arrive while another thread holds
 the GIL waits for the interpreter's switch interval, once per hand-over. This
 runs sequential probes of one simulated model (injected total 300 ms) with and
 without a thread that only computes, at Python's default switch interval and
-at the worker's (monitor/roles.py), and prints the latency error (measured
+at the worker's (monitor/worker/roles.py), and prints the latency error (measured
 minus injected total) p50 / p90 / max.
 
     .venv/bin/python -m bench.gil_contention [--probes 100]
@@ -24,9 +24,9 @@ import threading
 from bench.probe_capacity import TOTAL_MS, percentile, running_simulator
 from monitor.clock import SystemClock
 from monitor.config import settings_from_dict
-from monitor.probe import run_probe
-from monitor.probe_client import make_client, warm_up
-from monitor.roles import PROBER_SWITCH_INTERVAL_S
+from monitor.probing.client import make_client, warm_up
+from monitor.probing.probe import run_probe
+from monitor.worker.roles import PROBER_SWITCH_INTERVAL_S
 
 
 async def errors_ms(port: int, probes: int) -> list[float]:

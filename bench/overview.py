@@ -40,17 +40,24 @@ from flask import Flask, render_template
 
 from monitor.clock import FakeClock
 from monitor.config import Settings
-from monitor.engine import EngineChanges
 from monitor.histogram import LatencyHistogram
-from monitor.incidents import EventKind, Impact, Incident, IncidentEvent, IncidentState, Update
+from monitor.judging.engine import EngineChanges
+from monitor.judging.incidents import (
+    EventKind,
+    Impact,
+    Incident,
+    IncidentEvent,
+    IncidentState,
+    Update,
+)
+from monitor.judging.status import Cause, ComponentStatus, StatusChange, SubjectKind
 from monitor.rollups import Resolution, Rollup
-from monitor.status import Cause, ComponentStatus, StatusChange, SubjectKind
 from monitor.store import Store
 from web import caching, create_app
 from web.caching import GZIP_LEVEL, ResponseCache
-from web.queries import SiteData
-from web.queries_overview import overview
-from web.rollup_cache import RollupCaches
+from web.queries.overview import overview
+from web.queries.rollup_cache import RollupCaches
+from web.queries.site_data import SiteData
 
 NOW = datetime(2026, 6, 7, 12, 0, 30, tzinfo=UTC)
 PROVIDERS = ("anthropic", "openai", "gemini", "mistral", "together")

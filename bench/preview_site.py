@@ -18,8 +18,8 @@ from flask import Flask, render_template
 
 import templates
 from tests.web import factories
-from web.filters import register_filters
-from web.viewmodels import ErrorPage, range_tabs
+from web.queries.viewmodels import ErrorPage, range_tabs
+from web.render.filters import register_filters
 
 TEMPLATES = Path(templates.__file__).parent
 

@@ -29,10 +29,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from monitor import heap
 from monitor.config import settings_from_dict
+from monitor.probing.scheduler import Prober
 from monitor.results import ProbeResult
-from monitor.scheduler import Prober
+from monitor.worker import heap
 
 TTFT_MS = 150
 TOTAL_MS = 300

@@ -47,10 +47,10 @@ from pathlib import Path
 
 import httpx
 
-from monitor import heap
 from monitor.clock import FakeClock
 from monitor.config import Settings
 from monitor.store import Store
+from monitor.worker import heap
 from tests.browser import seeding
 from tests.browser.seeding import Outage, Plan, seed_store
 

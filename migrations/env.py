@@ -14,7 +14,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from monitor.store.engine import create_store_engine, for_writing
-from monitor.store.schema import Base
+from monitor.store.rows.schema import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from monitor.config import ConfigError, Settings, load_settings
-from monitor.scenario import ScenarioError
+from monitor.scenarios.spec import ScenarioError
 
 EXIT_CONFIG = 2
 EXIT_USAGE = 2  # as argparse exits on bad arguments
@@ -116,9 +116,9 @@ def _check_config(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _probe(settings: Settings, args: argparse.Namespace) -> int:
+    from monitor.probing.scheduler import probe_round, probe_targets
     from monitor.report import results_json, results_table
-    from monitor.roles import simulated_provider
-    from monitor.scheduler import probe_round, probe_targets
+    from monitor.worker.roles import simulated_provider
 
     models = probe_targets(settings)
     if args.model:
@@ -137,7 +137,7 @@ def _probe(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
-    from monitor.roles import open_store, sync_targets, wait_for_signal, worker
+    from monitor.worker.roles import open_store, sync_targets, wait_for_signal, worker
 
     store = open_store(settings)
     sync_targets(settings, store)
@@ -147,7 +147,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _web(settings: Settings, args: argparse.Namespace) -> int:
-    from monitor.roles import open_store, serve_web, sync_targets
+    from monitor.worker.roles import open_store, serve_web, sync_targets
 
     store = open_store(settings)
     sync_targets(settings, store)
@@ -156,7 +156,7 @@ def _web(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:
-    from monitor.roles import open_store, serve_web, sync_targets, worker
+    from monitor.worker.roles import open_store, serve_web, sync_targets, worker
 
     store = open_store(settings)
     sync_targets(settings, store)
@@ -166,7 +166,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _db(settings: Settings, args: argparse.Namespace) -> int:
-    from monitor.roles import open_store
+    from monitor.worker.roles import open_store
 
     store = open_store(settings)
     store.upgrade()
@@ -175,7 +175,7 @@ def _db(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from monitor.simulator.server import run_simulator_forever
+    from monitor.scenarios.simulator.server import run_simulator_forever
 
     run_simulator_forever(args.scenario, host="127.0.0.1", port=args.port, speed=args.speed)
     return 0
@@ -184,9 +184,9 @@ def _simulate(args: argparse.Namespace) -> int:
 def _incidents(settings: Settings, args: argparse.Namespace) -> int:
     import json
 
-    from monitor.replay import incident_document
     from monitor.report import incidents_text
-    from monitor.roles import open_store
+    from monitor.scenarios.replay import incident_document
+    from monitor.worker.roles import open_store
 
     store = open_store(settings)
     found = store.incidents(include_private=not args.public_only, limit=args.limit)
@@ -196,7 +196,7 @@ def _incidents(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _override(settings: Settings, args: argparse.Namespace) -> int:
-    from monitor.roles import open_store
+    from monitor.worker.roles import open_store
 
     if args.title is None and args.body is None:
         print("aistatus: override: give --title and/or --update N --body TEXT", file=sys.stderr)
@@ -227,9 +227,9 @@ def _override(settings: Settings, args: argparse.Namespace) -> int:
 def _replay(args: argparse.Namespace) -> int:
     import json
 
-    from monitor.replay import replay, replay_document
     from monitor.report import replay_summary
-    from monitor.scenario import load_scenario
+    from monitor.scenarios.replay import replay, replay_document
+    from monitor.scenarios.spec import load_scenario
 
     config = args.replay_config or args.config
     settings = load_settings(config) if config else Settings()

@@ -104,7 +104,7 @@ class IncidentSettings(_Section):
 
 class StatusSettings(_Section):
     """Thresholds of the status engine: windows of probes judged against the model's own
-    trailing baseline. monitor/status.py explains each default."""
+    trailing baseline. monitor/judging/status.py explains each default."""
 
     windows: tuple[Seconds, ...] = (300.0, 900.0, 3600.0)  # entry windows, pooled regions
     false_alarm_rate: float = Field(default=1e-6, gt=0, lt=0.1)  # per window test

@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 
 from monitor.clock import Clock, FakeClock
-from monitor.scenario import Scenario, load_scenario, parse_scenario
-from monitor.simulator.server import SimulatorHandle, start_simulator
+from monitor.scenarios.simulator.server import SimulatorHandle, start_simulator
+from monitor.scenarios.spec import Scenario, load_scenario, parse_scenario
 
 # Fast models, no jitter and no background errors: a test adds only what it asserts.
 HEALTHY_SCENARIO: dict[str, Any] = {

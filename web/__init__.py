@@ -15,14 +15,14 @@ from monitor.clock import Clock, SystemClock
 from monitor.config import Settings
 from monitor.store import Store
 from web import caching, security
-from web.filters import register_filters
-from web.queries_overview import overview
-from web.rollup_cache import ROLLUP_CACHES, RollupCaches
-from web.views import pages, site_data
-from web.views_api import api
-from web.views_badges import badges
-from web.views_feeds import feeds
-from web.views_metrics import metrics
+from web.queries.overview import overview
+from web.queries.rollup_cache import ROLLUP_CACHES, RollupCaches
+from web.render.filters import register_filters
+from web.views.api import api
+from web.views.badges import badges
+from web.views.feeds import feeds
+from web.views.metrics import metrics
+from web.views.pages import pages, site_data
 
 TEMPLATES = Path(templates_package.__file__).parent
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ def create_app(
     cache: caching.ResponseCache | None = None,
     settle_heap: Callable[[], None] | None = None,
 ) -> Flask:
-    """The site. `settle_heap` (the served site gives `monitor.heap.settle`): called once
+    """The site. `settle_heap` (the served site gives `monitor.worker.heap.settle`): called once
     the response of a request that refilled the rollup caches has been sent, to move what
     they hold out of the cycle collector's reach, or full collections pause requests for
     ~80 ms every few dozen renders."""

@@ -19,7 +19,7 @@ down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Written out rather than imported from monitor.store.schema: a migration must keep
+# Written out rather than imported from monitor.store.rows.schema: a migration must keep
 # creating exactly this schema after the models have moved on.
 TIMESTAMP = sa.DateTime(timezone=True)
 

@@ -17,7 +17,7 @@ down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Written out rather than imported from monitor.store.schema (see 0001).
+# Written out rather than imported from monitor.store.rows.schema (see 0001).
 TIMESTAMP = sa.DateTime(timezone=True)
 COUNTS = (
     "ok",

@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, or_, select
 
-from monitor.incidents import Incident, IncidentState, Update
-from monitor.store.dialects import value_in
+from monitor.judging.incidents import Incident, IncidentState, Update
 from monitor.store.incident_records import row_to_incident, row_to_update
-from monitor.store.schema import INCIDENT_TARGETS, INCIDENT_UPDATES, INCIDENTS
+from monitor.store.rows.dialects import value_in
+from monitor.store.rows.schema import INCIDENT_TARGETS, INCIDENT_UPDATES, INCIDENTS
 
 _RESOLVED = IncidentState.RESOLVED.value
 

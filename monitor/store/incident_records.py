@@ -7,8 +7,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from monitor.incidents import Impact, Incident, IncidentState, Update
-from monitor.status import Cause, ComponentStatus
+from monitor.judging.incidents import Impact, Incident, IncidentState, Update
+from monitor.judging.status import Cause, ComponentStatus
 
 _LISTS = ("models", "regions", "signals")  # only ever grow while an incident lives
 

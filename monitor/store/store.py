@@ -22,26 +22,17 @@ from sqlalchemy import Connection, Select, delete, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.config import Settings
-from monitor.incidents import Incident, Update
+from monitor.judging.incidents import Incident, Update
+from monitor.judging.status import StatusChange
 from monitor.results import ProbeResult
 from monitor.rollups import Resolution, Rollup, bucket_start, retention_cutoff
-from monitor.status import StatusChange
-from monitor.store import incident_queries, rollup_tables
-from monitor.store.config_tables import sync_config
-from monitor.store.data_version import bump_data_version, read_data_version
-from monitor.store.dialects import hold_advisory_lock
+from monitor.store import incident_queries
 from monitor.store.engine import (
     DEFAULT_BUSY_TIMEOUT_MS,
     create_store_engine,
     for_writing,
 )
 from monitor.store.incident_queries import Visible
-from monitor.store.incident_tables import (
-    record_incident_events,
-    set_body_override,
-    set_title_override,
-)
-from monitor.store.leases import take_lease
 from monitor.store.migrate import revision_of, upgrade_to_head
 from monitor.store.records import (
     ProviderInfo,
@@ -51,17 +42,27 @@ from monitor.store.records import (
     row_to_result,
     row_to_target,
 )
-from monitor.store.result_rows import insert_new_results
-from monitor.store.rollup_tables import add_rollups, rollups_of
-from monitor.store.schema import PROBE_RESULTS, PROVIDERS, TARGETS
-from monitor.store.status_tables import (
+from monitor.store.rows import rollups as rollup_tables
+from monitor.store.rows.config import sync_config
+from monitor.store.rows.data_version import bump_data_version, read_data_version
+from monitor.store.rows.dialects import hold_advisory_lock
+from monitor.store.rows.incidents import (
+    record_incident_events,
+    set_body_override,
+    set_title_override,
+)
+from monitor.store.rows.leases import take_lease
+from monitor.store.rows.results import insert_new_results
+from monitor.store.rows.rollups import add_rollups, rollups_of
+from monitor.store.rows.schema import PROBE_RESULTS, PROVIDERS, TARGETS
+from monitor.store.rows.statuses import (
     read_current_statuses,
     read_status_changes,
     record_status_changes,
 )
 
 if TYPE_CHECKING:  # the engine is pure code the web need not load with the store
-    from monitor.engine import EngineChanges
+    from monitor.judging.engine import EngineChanges
 
 _END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
 # Any constants shared by every aistatus process: "aist", "aise".

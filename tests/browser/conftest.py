@@ -41,7 +41,7 @@ from playwright.sync_api import (
 
 from monitor.clock import FakeClock
 from monitor.config import Settings
-from monitor.incidents import Incident
+from monitor.judging.incidents import Incident
 from monitor.store import Store
 from tests.browser.seeding import Outage, Plan, seed_store
 from web import create_app

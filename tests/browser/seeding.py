@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from monitor.config import Settings, missing_key
-from monitor.engine import StatusEngine, TargetInfo
 from monitor.histogram import LatencyHistogram
+from monitor.judging.engine import StatusEngine, TargetInfo
 from monitor.results import FailureClass, Outcome, ProbeResult
-from monitor.roles import sync_targets
 from monitor.rollups import Resolution, Rollup, bucket_start
 from monitor.store import Store
+from monitor.worker.roles import sync_targets
 
 REGIONS = ("us-east", "eu-west", "ap-southeast")
 MINUTE = timedelta(minutes=1)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from web.formatting import label
 from web.public_paths import incident_page
+from web.render.formatting import label
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import OPUS, SONNET
 from web.public_paths import model_page
-from web.viewmodels import RANGES
+from web.queries.viewmodels import RANGES
 
 pytestmark = pytest.mark.browser
 

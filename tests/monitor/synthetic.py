@@ -15,10 +15,10 @@ from itertools import count
 
 from monitor.clock import FakeClock
 from monitor.config import StatusSettings
-from monitor.engine import EngineChanges, StatusEngine, TargetInfo
-from monitor.incidents import Incident
+from monitor.judging.engine import EngineChanges, StatusEngine, TargetInfo
+from monitor.judging.incidents import Incident
+from monitor.judging.status import ComponentStatus
 from monitor.results import FailureClass, Outcome, ProbeResult, TimeoutKind
-from monitor.status import ComponentStatus
 
 START = datetime(2026, 6, 7, tzinfo=UTC)
 REGIONS = ("us-east", "eu-west", "ap-southeast")

@@ -114,8 +114,8 @@ def worker_with_an_incident(tmp_path: Path) -> Path:
     """A database where the worker's engine opened one incident (a 401 from minute 120)."""
     from monitor.clock import FakeClock
     from monitor.config import load_settings
-    from monitor.evaluator import Evaluator
-    from monitor.roles import open_store, sync_targets
+    from monitor.worker.evaluator import Evaluator
+    from monitor.worker.roles import open_store, sync_targets
     from tests.monitor.synthetic import START, http, ok
 
     path = write_config(tmp_path)

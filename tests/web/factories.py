@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from web.viewmodels import (
+from web.queries.viewmodels import (
     Banner,
     ChartPoint,
     FailureBucket,

@@ -7,7 +7,7 @@ incident resolves, and a model with a hostile display name failing from minute
 36, so its name reaches an incident title) and Gemini (no API
 key: not configured). `seed(store)` probes every model from two regions once a
 minute for `MINUTES` minutes on a virtual clock, writes each round's results,
-runs `monitor.engine.StatusEngine` over them and stores what it decided, as the
+runs `monitor.judging.engine.StatusEngine` over them and stores what it decided, as the
 worker does. Three earlier days of day rollups give the uptime bars a history.
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from monitor.config import Settings, settings_from_dict
-from monitor.engine import StatusEngine, TargetInfo
 from monitor.histogram import LatencyHistogram
+from monitor.judging.engine import StatusEngine, TargetInfo
 from monitor.results import ProbeResult
 from monitor.rollups import Resolution, Rollup
 from monitor.store import Store

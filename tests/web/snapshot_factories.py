@@ -13,12 +13,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from monitor.config import SiteSettings
-from monitor.incidents import Impact, Incident, IncidentState, Update
-from monitor.quality import QualityVerdict
+from monitor.judging.incidents import Impact, Incident, IncidentState, Update
+from monitor.judging.quality import QualityVerdict
+from monitor.judging.status import Cause, ComponentStatus
 from monitor.results import FailureClass
-from monitor.status import Cause, ComponentStatus
 from monitor.store import ProviderInfo, Target
-from web.snapshots import (
+from web.queries.snapshots import (
     Latency,
     ModelSnapshot,
     ProviderSnapshot,

@@ -8,10 +8,10 @@ from datetime import timedelta
 import feedparser
 import pytest
 
-from monitor.incidents import Incident, IncidentState, Update
-from monitor.status import Cause
+from monitor.judging.incidents import Incident, IncidentState, Update
+from monitor.judging.status import Cause
 from tests.web.snapshot_factories import HOSTILE, NOW, SITE, incident
-from web.feeds import FeedDocuments, incident_feed, latest_entries
+from web.render.feeds import FeedDocuments, incident_feed, latest_entries
 
 SELF = "https://status.example.org/feed.atom"
 HOME = "https://status.example.org/"

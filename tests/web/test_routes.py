@@ -14,8 +14,8 @@ from monitor.store import Store
 from tests.web.html import parse
 from tests.web.seed import EVIL, GPT, HOSTILE, MISSING_KEYS, OPUS, RAW_SETTINGS, SONNET
 from web import create_app, public_paths
-from web.openapi import JSON_PATHS, openapi_document, response_schema
-from web.schema_check import validate
+from web.api.openapi import JSON_PATHS, openapi_document, response_schema
+from web.api.schema_check import validate
 
 HTML = "text/html"
 JSON = "application/json"

@@ -22,12 +22,12 @@ import pytest
 from sqlalchemy import MetaData, create_engine, select
 
 from monitor.config import Settings, settings_from_dict
-from monitor.engine import StatusEngine, TargetInfo
-from monitor.roles import sync_targets
-from monitor.scheduler import probe_round, probe_targets
+from monitor.judging.engine import StatusEngine, TargetInfo
+from monitor.probing.scheduler import probe_round, probe_targets
 from monitor.store import Store
+from monitor.worker.roles import sync_targets
 from web import create_app, public_paths
-from web.openapi import JSON_PATHS
+from web.api.openapi import JSON_PATHS
 
 REGIONS = ("us-east", "eu-west")
 ROUNDS = 14

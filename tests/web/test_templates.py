@@ -13,8 +13,15 @@ from flask import Flask, render_template
 import templates
 from tests.web import factories as f
 from tests.web.html import Page, parse
-from web.filters import register_filters
-from web.viewmodels import Banner, IncidentUpdateView, Link, ProviderGroup, RegionRow, range_tabs
+from web.queries.viewmodels import (
+    Banner,
+    IncidentUpdateView,
+    Link,
+    ProviderGroup,
+    RegionRow,
+    range_tabs,
+)
+from web.render.filters import register_filters
 
 TEMPLATES = Path(templates.__file__).parent
 SITE = {"title": "aistatus", "description": "Independent health of AI model APIs",

@@ -6,8 +6,8 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from monitor.engine import EngineChanges, StatusEngine
-from monitor.incidents import (
+from monitor.judging.engine import EngineChanges, StatusEngine
+from monitor.judging.incidents import (
     EventKind,
     Impact,
     Incident,
@@ -15,8 +15,8 @@ from monitor.incidents import (
     IncidentState,
     Update,
 )
+from monitor.judging.status import Cause, ComponentStatus
 from monitor.results import ProbeResult
-from monitor.status import Cause, ComponentStatus
 from tests.monitor.synthetic import START, UNAUTHORIZED, UNAVAILABLE, World, fault, targets
 
 OPUS = "anthropic/claude-opus-4-7"

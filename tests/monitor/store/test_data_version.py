@@ -3,9 +3,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.exc import StatementError
 
-from monitor.engine import EngineChanges
+from monitor.judging.engine import EngineChanges
+from monitor.judging.status import ComponentStatus, StatusChange, SubjectKind
 from monitor.rollups import Resolution, rollup
-from monitor.status import ComponentStatus, StatusChange, SubjectKind
 
 from .engine_output import OPUS, two_outages_and_a_bad_key
 from .factories import T0, make_result, results_every_minute

@@ -4,9 +4,9 @@ import pytest
 from sqlalchemy.exc import StatementError
 
 from monitor.config import StatusSettings
-from monitor.engine import EngineChanges, rebuild
-from monitor.incidents import IncidentState
-from monitor.status import Cause
+from monitor.judging.engine import EngineChanges, rebuild
+from monitor.judging.incidents import IncidentState
+from monitor.judging.status import Cause
 from tests.monitor.synthetic import REGIONS, UNAVAILABLE, World, fault
 
 from .engine_output import (

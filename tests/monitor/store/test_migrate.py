@@ -6,7 +6,7 @@ from sqlalchemy import create_engine, inspect
 
 from monitor.store import Store
 from monitor.store.migrate import head_revision
-from monitor.store.schema import Base
+from monitor.store.rows.schema import Base
 
 
 def test_a_new_database_has_no_revision_until_upgraded(database_url):

@@ -9,7 +9,7 @@ from monitor.histogram import LatencyHistogram
 from monitor.results import FailureClass, Outcome, ProbeResult
 from monitor.rollups import Resolution, Rollup, combine_regions, rollup
 from monitor.store import RetentionReport, Store
-from monitor.store.rollup_tables import CHUNK_KEYS
+from monitor.store.rows.rollups import CHUNK_KEYS
 
 from .factories import T0, make_result, results_every_minute
 

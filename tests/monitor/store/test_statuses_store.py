@@ -1,6 +1,6 @@
 from monitor.config import StatusSettings
-from monitor.engine import EngineChanges, rebuild
-from monitor.status import ComponentStatus, StatusChange, SubjectKind
+from monitor.judging.engine import EngineChanges, rebuild
+from monitor.judging.status import ComponentStatus, StatusChange, SubjectKind
 from tests.monitor.synthetic import REGIONS
 
 from .engine_output import GPT, MODELS, OPUS, SONNET, at, two_outages_and_a_bad_key

@@ -9,7 +9,7 @@ from sqlalchemy.exc import StatementError
 from monitor.config import missing_key, settings_from_dict
 from monitor.results import FailureClass, Outcome, ProbeResult, TimeoutKind
 from monitor.store import Store
-from monitor.store.schema import Base
+from monitor.store.rows.schema import Base
 
 from .factories import T0, make_result, results_every_minute
 

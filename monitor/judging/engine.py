@@ -1,0 +1,270 @@
+"""The status and incident engines, driven incrementally: results in, changes out.
+
+    engine = StatusEngine(settings.status, targets, regions=["us-east", "eu-west"])
+    engine.ingest(results)             # any order, any batch size; repeats are ignored
+    changes = engine.evaluate(now)     # status changes and incident events since last time
+
+The worker calls `ingest` + `evaluate` after each probe round; replay calls
+`evaluate` once per virtual minute. Nothing here reads a clock, a database or the
+network, so live, replay and tests run the same code. The engine's state is plain
+Python objects (picklable); after a restart, `rebuild` replays the last hours of
+stored results (a day gives the baselines their full window) minute by minute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from monitor.config import StatusSettings
+from monitor.judging.episodes import Episode, Signal, minute_of
+from monitor.judging.health import TargetHealth
+from monitor.judging.incidents import Change, Incident, IncidentBook, IncidentEvent, Problem
+from monitor.judging.quality import AnswerEvidence, QualityVerdict, answer_verdict
+from monitor.judging.regions import SINGLE_VANTAGE_NOTE
+from monitor.judging.status import (
+    ComponentStatus,
+    ProviderStatus,
+    StatusChange,
+    SubjectKind,
+    provider_status,
+)
+from monitor.judging.wording import Story, body, title
+from monitor.results import ProbeResult
+
+
+@dataclass(frozen=True, slots=True)
+class TargetInfo:
+    id: str  # "provider/model"
+    provider: str
+    display_name: str
+    provider_name: str | None = None  # "Anthropic"; the provider id when absent
+
+
+@dataclass(frozen=True, slots=True)
+class EngineChanges:
+    status_changes: tuple[StatusChange, ...] = ()
+    incident_events: tuple[IncidentEvent, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.status_changes or self.incident_events)
+
+
+class StatusEngine:
+    def __init__(
+        self,
+        settings: StatusSettings,
+        targets: Mapping[str, TargetInfo] | Iterable[TargetInfo],
+        regions: Sequence[str],
+        first_incident_id: int = 1,
+    ) -> None:
+        infos = targets.values() if isinstance(targets, Mapping) else targets
+        self.settings = settings
+        self.targets = {info.id: info for info in infos}
+        self.regions = tuple(regions)
+        self._health = {tid: TargetHealth(tid, settings) for tid in self.targets}
+        self._siblings: dict[str, list[str]] = {}
+        for tid, info in self.targets.items():
+            self._siblings.setdefault(info.provider, []).append(tid)
+        self._book = IncidentBook(settings.incidents, _Narrator(self), first_incident_id)
+        self._status: dict[str, ComponentStatus] = {}
+        self._provider: dict[str, ProviderStatus] = {}
+        self._history: dict[str, list[StatusChange]] = {}
+        self._last: datetime | None = None
+
+    # -- feeding ----------------------------------------------------------------------------
+
+    def ingest(self, results: Iterable[ProbeResult]) -> int:
+        """Count new results; returns how many were new (unknown targets are skipped)."""
+        health = self._health
+        counted = 0
+        for result in results:
+            target = health.get(result.target)
+            if target is not None and target.book.add(result):
+                counted += 1
+        return counted
+
+    def evaluate(self, now: datetime) -> EngineChanges:
+        """Judge every model at `now`; returns what changed. Time never moves back: a
+        `now` not after the previous one changes nothing."""
+        if self._last is not None and now <= self._last:
+            return EngineChanges()
+        self._last = now
+        for health in self._health.values():
+            health.judge(now)
+        changes = self._model_changes(now)
+        if changes:
+            changes += self._provider_changes(now)
+        events = self._book.apply(self._problems(), now)
+        return EngineChanges(tuple(changes), tuple(events))
+
+    def set_maintenance(self, target: str, active: bool) -> None:
+        """An operator's word: the model shows under_maintenance from the next evaluate."""
+        self._health[target].maintenance = active
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def model_status(self, target: str) -> ComponentStatus:
+        return self._status.get(target, ComponentStatus.OPERATIONAL)
+
+    def provider_status(self, provider: str) -> ProviderStatus:
+        return self._provider.get(provider) or provider_status(
+            self.model_status(t) for t in self._siblings.get(provider, ())
+        )
+
+    def quality(self, target: str) -> QualityVerdict:
+        return self._health[target].quality_verdict()
+
+    def incidents(self) -> list[Incident]:
+        return self._book.all()
+
+    def open_incidents(self) -> list[Incident]:
+        return self._book.open_incidents()
+
+    def history(self) -> dict[str, list[StatusChange]]:
+        """Every status change per model and provider id, the first at the first evaluate."""
+        return {subject: list(changes) for subject, changes in self._history.items()}
+
+    def health(self, target: str) -> TargetHealth:
+        return self._health[target]
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _model_changes(self, now: datetime) -> list[StatusChange]:
+        changes = []
+        for target, health in self._health.items():
+            status = health.status()
+            if self._status.get(target) is status:
+                continue
+            first = target not in self._status
+            self._status[target] = status
+            reason = "monitoring started" if first else _reason(health, status)
+            changes.append(self._record(target, SubjectKind.MODEL, status, now, reason))
+        return changes
+
+    def _provider_changes(self, now: datetime) -> list[StatusChange]:
+        changes = []
+        for provider in sorted(self._siblings):
+            derived = provider_status(self._status[t] for t in self._siblings[provider])
+            previous = self._provider.get(provider)
+            self._provider[provider] = derived
+            if previous is not None and previous.status is derived.status:
+                continue
+            changes.append(
+                self._record(provider, SubjectKind.PROVIDER, derived.status, now, derived.summary)
+            )
+        return changes
+
+    def _record(
+        self, subject: str, kind: SubjectKind, status: ComponentStatus, now: datetime, why: str
+    ) -> StatusChange:
+        change = StatusChange(subject, kind, status, now, why)
+        self._history.setdefault(subject, []).append(change)
+        return change
+
+    def _problems(self) -> list[Problem]:
+        problems = []
+        for target, health in self._health.items():
+            if health.maintenance:
+                continue
+            provider = self.targets[target].provider
+            for episode in health.episodes.values():
+                problems.append(_problem(target, provider, episode))
+        return problems
+
+    def story(self, incident: Incident, now: datetime, with_evidence: bool = True) -> Story:
+        """The facts wording needs about `incident` at `now`."""
+        info = self.targets[incident.models[0]]
+        siblings = self._siblings[incident.provider]
+        evidence = (
+            [self._health[m].evidence(incident.started_at, now) for m in incident.models]
+            if with_evidence
+            else []
+        )
+        checked = sum(e.answers.checked for e in evidence)
+        baseline = (
+            sum(e.answers.baseline_wrong * e.answers.checked for e in evidence) / checked
+            if checked
+            else (evidence[0].answers.baseline_wrong if evidence else 0.0)
+        )
+        answers = AnswerEvidence(checked, sum(e.answers.wrong for e in evidence), baseline)
+        others = [t for t in siblings if t not in incident.models]
+        return Story(
+            incident=incident,
+            names={t: i.display_name for t, i in self.targets.items()},
+            provider_name=info.provider_name or info.provider,
+            provider_models=len(siblings),
+            others_operational=all(not self.model_status(t).affected for t in others),
+            evidence=evidence,
+            answers=answers,
+            answer_verdict=answer_verdict(answers, self._health[info.id].quality_rule),
+            notes=(_single_vantage(),) if len(self.regions) == 1 and incident.public else (),
+        )
+
+
+class _Narrator:
+    """Wording fed with the engine's evidence (the incident book's `Narrator`)."""
+
+    def __init__(self, engine: StatusEngine) -> None:
+        self.engine = engine
+
+    def title(self, incident: Incident) -> str:
+        return title(self.engine.story(incident, incident.detected_at, with_evidence=False))
+
+    def body(self, incident: Incident, change: Change, models: Sequence[str], now: datetime) -> str:
+        return body(self.engine.story(incident, now), change, models, now)
+
+
+def rebuild(
+    settings: StatusSettings,
+    targets: Mapping[str, TargetInfo] | Iterable[TargetInfo],
+    regions: Sequence[str],
+    results: Iterable[ProbeResult],
+    until: datetime,
+    first_incident_id: int = 1,
+) -> tuple[StatusEngine, list[EngineChanges]]:
+    """A fresh engine that has seen `results` (e.g. the last 25 hours from the store),
+    evaluated minute by minute up to `until`, with every change it produced on the way."""
+    engine = StatusEngine(settings, targets, regions, first_incident_id)
+    results = list(results)
+    engine.ingest(results)
+    if not results:
+        return engine, [engine.evaluate(until)]
+    minute = minute_of(min(r.started_at for r in results))
+    step = datetime.fromtimestamp(minute * 60 + 60, until.tzinfo)
+    changes = []
+    while step < until:
+        changes.append(engine.evaluate(step))
+        step += timedelta(minutes=1)
+    changes.append(engine.evaluate(until))
+    return engine, [c for c in changes if c]
+
+
+def _problem(target: str, provider: str, episode: Episode) -> Problem:
+    return Problem(
+        target=target,
+        provider=provider,
+        signal=episode.signal.value,
+        cause=episode.cause,
+        level=episode.level,
+        started_at=episode.started_at,
+        regions=episode.regions,
+    )
+
+
+def _reason(health: TargetHealth, status: ComponentStatus) -> str:
+    if status is ComponentStatus.UNDER_MAINTENANCE:
+        return "set by an operator"
+    if status is ComponentStatus.OPERATIONAL:
+        return "back to normal"
+    words = {
+        Signal.AVAILABILITY: "elevated errors",
+        Signal.LATENCY: "slow responses",
+    }
+    parts = [words[s] for s in (Signal.AVAILABILITY, Signal.LATENCY) if s in health.episodes]
+    return " and ".join(parts) or status.value
+
+
+def _single_vantage() -> str:
+    return f"Note: {SINGLE_VANTAGE_NOTE}."

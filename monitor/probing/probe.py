@@ -1,0 +1,355 @@
+"""One probe: one streaming request to one target from one region, timed and judged.
+
+Why httpx and not the providers' SDKs: the SDKs retry on their own (twice,
+with back-off, on 429, 5xx and dropped connections) and follow redirects, so a
+provider that fails two requests in three looks merely slow. A probe must see
+exactly one request as it happened. So: one `send` per probe, transport
+`retries=0` (httpx retries nothing unless a transport is told to; we say it
+anyway), `follow_redirects=False` (a redirect is reported, not chased).
+
+Four timeouts, each recorded by name when it trips (`TimeoutKind`): connect
+(TCP + TLS, enforced by httpx), first token (from the start until the first
+answer text), stall (the longest silence between two reads once headers are
+in) and total. Every other failure is caught and described; only
+`asyncio.CancelledError` escapes, so a shutdown can still stop a probe.
+
+CPU matters: a thousand models a minute must cost a fraction of one core, so
+the hot path is one decoder pass per chunk and one timer reschedule per read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import random
+import traceback
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from monitor.clock import Clock
+from monitor.config import ModelSettings, ProbeSettings, ProviderSettings
+from monitor.probing import canary
+from monitor.probing.classify import classify
+from monitor.probing.client import describe_failure, httpx_timeout
+from monitor.probing.providers import adapter_for
+from monitor.probing.providers.base import (
+    Garbage,
+    SSEDecoder,
+    StreamEnd,
+    StreamError,
+    StreamEvent,
+    StreamParser,
+    TextDelta,
+    first_header,
+    ratelimit_headers,
+    retry_after_seconds,
+)
+from monitor.probing.scrub import REDACTED, excerpt
+from monitor.results import Outcome, ProbeResult, TimeoutKind
+
+logger = logging.getLogger(__name__)
+
+MAX_ERROR_BODY = 64 * 1024  # an error page beyond this says nothing more
+MAX_ANSWER_CHARS = 16 * 1024  # our answers are a few characters; a flood is cut here
+# After the provider says it has finished, how long we wait for the body to close; a
+# server that lingers does not turn a finished answer into a timeout.
+END_GRACE_S = 1.0
+_CONNECTED = frozenset({"connection.connect_tcp.complete", "connection.start_tls.complete"})
+_VERDICT_OUTCOME = {
+    canary.Verdict.CORRECT: Outcome.OK,
+    canary.Verdict.WRONG: Outcome.WRONG_ANSWER,
+    canary.Verdict.GARBLED: Outcome.GARBLED,
+    canary.Verdict.EMPTY: Outcome.EMPTY,
+}
+
+
+async def run_probe(
+    client: httpx.AsyncClient,
+    provider: ProviderSettings,
+    model: ModelSettings,
+    settings: ProbeSettings,
+    *,
+    region: str,
+    api_key: str | None,
+    clock: Clock,
+    rng: random.Random,
+    check: str = "arithmetic",
+) -> ProbeResult:
+    """Ask `model` one canary question and describe what happened; never raises."""
+    question = canary.make_question(rng, check)
+    probe = _Probe(provider, model, settings, question, region=region, api_key=api_key, clock=clock)
+    await probe.run(client)
+    return probe.result()
+
+
+class _Probe:
+    """The mutable notes of one probe in flight; `result()` freezes them."""
+
+    def __init__(
+        self,
+        provider: ProviderSettings,
+        model: ModelSettings,
+        settings: ProbeSettings,
+        question: canary.Question,
+        *,
+        region: str,
+        api_key: str | None,
+        clock: Clock,
+    ) -> None:
+        self.provider, self.model, self.settings = provider, model, settings
+        self.adapter = adapter_for(provider.kind)
+        self.question, self.region, self.clock = question, region, clock
+        self.secrets = (api_key,) if api_key else ()
+        self.api_key = api_key
+        self.started_at = clock.now()
+        self.t0 = clock.monotonic()
+        self.connected_at: float | None = None
+        self.headers_at: float | None = None
+        self.first_text_at: float | None = None
+        self.ended_at: float | None = None
+        self.status: int | None = None
+        self.headers: Mapping[str, str] = {}
+        self.error_body = bytearray()
+        self.texts: list[str] = []
+        self.text_chars = 0
+        self.end: StreamEnd | None = None
+        self.outcome: Outcome | None = None
+        self.timeout: TimeoutKind | None = None
+        self.error_type: str | None = None
+        self.retry_after_s: float | None = None
+        self.error_excerpt: str | None = None
+        self._timer: asyncio.Timeout | None = None
+        self._loop_t0 = 0.0
+        self._armed: TimeoutKind | None = None
+
+    async def run(self, client: httpx.AsyncClient) -> None:
+        try:
+            request = self._request(client)
+            # Timing starts once the request is built: encoding it is our work, not latency.
+            self.t0 = self.clock.monotonic()
+            self._loop_t0 = asyncio.get_running_loop().time()
+            async with asyncio.timeout(None) as self._timer:
+                self._arm()
+                await self._exchange(client, request)
+        except TimeoutError as error:
+            if self._timer is not None and self._timer.expired():
+                self._timed_out()
+            else:
+                self._unexpected(error)
+        except httpx.HTTPError as error:
+            self._transport_failed(error)
+        except Exception as error:
+            self._unexpected(error)
+
+    def _request(self, client: httpx.AsyncClient) -> httpx.Request:
+        spec = self.adapter.build_request(
+            self.provider,
+            self.model,
+            self.question.prompt,
+            self.settings.max_output_tokens,
+            self.api_key,
+        )
+        return client.build_request(
+            spec.method,
+            spec.url,
+            headers=spec.headers,
+            json=spec.json,
+            timeout=httpx_timeout(self.settings),
+            extensions={"trace": self._trace},
+        )
+
+    async def _trace(self, name: str, info: dict[str, Any]) -> None:
+        if name in _CONNECTED:
+            self.connected_at = self.clock.monotonic()
+
+    async def _exchange(self, client: httpx.AsyncClient, request: httpx.Request) -> None:
+        response = await client.send(request, stream=True)
+        try:
+            self._on_headers(response)
+            if response.is_success:
+                await self._read_stream(response)
+            else:
+                await self._read_error(response)
+        finally:
+            await response.aclose()
+
+    def _on_headers(self, response: httpx.Response) -> None:
+        self.headers_at = self.clock.monotonic()
+        self.status = response.status_code
+        self.headers = response.headers
+        self.retry_after_s = retry_after_seconds(response.headers, self.clock.now())
+        self._arm()
+
+    # -- the answer stream -------------------------------------------------------------
+
+    async def _read_stream(self, response: httpx.Response) -> None:
+        decoder, parser = SSEDecoder(), self.adapter.new_parser()
+        async for chunk in response.aiter_bytes():
+            self._arm()
+            for item in decoder.feed(chunk):
+                if self._take(item, parser):
+                    return
+        for item in decoder.close():
+            if self._take(item, parser):
+                return
+        if self.end is None:
+            end = parser.close()
+            if end is None:
+                self._fail(Outcome.PROTOCOL, "the stream ended before the provider finished")
+            else:
+                self._finish(end)
+
+    def _take(self, item: tuple[str | None, str] | Garbage, parser: StreamParser) -> bool:
+        """Handle one decoded item; True when reading should stop."""
+        if self.end is not None:
+            return False
+        events: list[StreamEvent] | tuple[Garbage] = (
+            (item,) if isinstance(item, Garbage) else list(parser.feed(*item))
+        )
+        for event in events:
+            if isinstance(event, TextDelta):
+                self._text(event.text)
+            elif isinstance(event, StreamEnd):
+                self._finish(event)
+            elif isinstance(event, StreamError):
+                self.error_type = event.error_type
+                self._fail(Outcome.STREAM_ERROR, event.message or event.error_type or "")
+                return True
+            else:
+                self._fail(Outcome.PROTOCOL, event.line)
+                return True
+        return False
+
+    def _text(self, text: str) -> None:
+        if self.first_text_at is None:
+            self.first_text_at = self.clock.monotonic()
+            self._arm()
+        if self.text_chars < MAX_ANSWER_CHARS:
+            self.texts.append(text)
+            self.text_chars += len(text)
+
+    def _finish(self, end: StreamEnd) -> None:
+        self.end, self.ended_at = end, self.clock.monotonic()
+        verdict = canary.score(self.question, "".join(self.texts))
+        self.outcome = _VERDICT_OUTCOME[verdict]
+        self._arm()
+
+    # -- failures ----------------------------------------------------------------------
+
+    async def _read_error(self, response: httpx.Response) -> None:
+        async for chunk in response.aiter_bytes():
+            self._arm()
+            self.error_body += chunk
+            if len(self.error_body) >= MAX_ERROR_BODY:
+                break
+        self._http_error()
+
+    def _http_error(self) -> None:
+        body = bytes(self.error_body[:MAX_ERROR_BODY])
+        info = self.adapter.parse_error(self.status or 0, self.headers, body)
+        self.error_type = info.error_type
+        if self.retry_after_s is None:
+            self.retry_after_s = info.retry_after_s
+        self._fail(Outcome.HTTP_ERROR, body)
+
+    def _timed_out(self) -> None:
+        if self.end is not None:
+            return  # the answer was complete; only the body's close was slow
+        if self.status is not None and not 200 <= self.status < 300:
+            self._http_error()  # the error status is the news, however slowly its body came
+            return
+        self.timeout = self._armed or TimeoutKind.TOTAL
+        self._fail(Outcome.TIMEOUT, f"{self.timeout.value} timeout")
+
+    def _transport_failed(self, error: httpx.HTTPError) -> None:
+        if self.end is not None:
+            return  # a connection dropped after the provider said it had finished
+        outcome, timeout = describe_failure(error)
+        self.timeout = timeout
+        self._fail(outcome, f"{type(error).__name__}: {error}")
+
+    def _unexpected(self, error: Exception) -> None:
+        # A bug of ours must not kill the scheduler; say so without guessing a cause. The log
+        # gets the frames and the scrubbed message, never the raw one: it may hold the key.
+        self._fail(Outcome.RESET, f"{type(error).__name__}: {error}")
+        frames = "".join(traceback.format_tb(error.__traceback__))
+        logger.error(
+            "probe of %s failed unexpectedly: %s\n%s", self.model.id, self.error_excerpt, frames
+        )
+
+    def _fail(self, outcome: Outcome, detail: bytes | str) -> None:
+        self.outcome = outcome
+        self.ended_at = self.clock.monotonic()
+        self.error_excerpt = excerpt(detail, self.secrets) or None
+
+    # -- deadlines ---------------------------------------------------------------------
+
+    def _arm(self) -> None:
+        """Move the one timer to the nearest deadline that applies now, and remember its name."""
+        if self._timer is None:
+            return
+        now = asyncio.get_running_loop().time()
+        settings = self.settings
+        when, kind = self._loop_t0 + settings.total_timeout, TimeoutKind.TOTAL
+        candidates: list[tuple[float, TimeoutKind | None]] = []
+        if self.end is not None:
+            candidates.append((now + END_GRACE_S, None))
+        else:
+            if self.first_text_at is None:
+                candidates.append(
+                    (self._loop_t0 + settings.first_token_timeout, TimeoutKind.FIRST_TOKEN)
+                )
+            if self.headers_at is not None:
+                candidates.append((now + settings.stall_timeout, TimeoutKind.STALL))
+        for deadline, name in candidates:
+            if deadline < when:
+                when, kind = deadline, name
+        self._armed = kind
+        self._timer.reschedule(when)
+
+    # -- the result --------------------------------------------------------------------
+
+    def result(self) -> ProbeResult:
+        outcome = self.outcome or Outcome.PROTOCOL
+        total = self.ended_at if self.ended_at is not None else self.clock.monotonic()
+        tokens = self.end.output_tokens if self.end is not None else None
+        answered = outcome in _VERDICT_OUTCOME.values()
+        result = ProbeResult(
+            target=self.model.id,
+            region=self.region,
+            started_at=self.started_at,
+            outcome=outcome,
+            check=self.question.check,
+            connect_ms=self._ms(self.connected_at),
+            ttfb_ms=self._ms(self.headers_at),
+            ttft_ms=self._ms(self.first_text_at),
+            total_ms=self._ms(total),
+            output_tokens=tokens,
+            tokens_per_s=self._rate(tokens, total),
+            http_status=self.status,
+            error_type=self._clean(self.error_type),
+            request_id=self._clean(first_header(self.headers, self.adapter.request_id_headers)),
+            retry_after_s=self.retry_after_s,
+            ratelimit={k: self._clean(v) or "" for k, v in ratelimit_headers(self.headers).items()},
+            timeout=self.timeout,
+            answer_correct=(outcome is Outcome.OK) if answered else None,
+            error_excerpt=self.error_excerpt,
+        )
+        return dataclasses.replace(result, failure_class=classify(result, self.provider.kind))
+
+    def _ms(self, at: float | None) -> float | None:
+        return None if at is None else round(max(0.0, at - self.t0) * 1000.0, 3)
+
+    def _rate(self, tokens: int | None, total: float) -> float | None:
+        if not tokens or self.first_text_at is None or total <= self.first_text_at:
+            return None
+        return round(tokens / (total - self.first_text_at), 3)
+
+    def _clean(self, value: str | None) -> str | None:
+        """A provider's header or word, bounded, with our own key redacted should it echo it."""
+        if value is not None and self.api_key is not None and self.api_key in value:
+            value = value.replace(self.api_key, REDACTED)
+        return None if value is None else value[:128]

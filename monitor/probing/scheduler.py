@@ -1,0 +1,296 @@
+"""The prober: runs every enabled, configured model from this process's region
+at its interval, on an asyncio loop in its own thread.
+
+Why it is shaped like this:
+- One APScheduler job per model with a stable phase offset inside the
+  interval, so a hundred models never fire in the same second and a model
+  keeps its slot across restarts.
+- `misfire_grace_time=None`: APScheduler's default (1 s) silently drops a run
+  that starts late, which is exactly what happens under load. A late run
+  still runs; lateness is measured and exposed.
+- `max_instances=1`: one run at a time per model. Config guarantees
+  total_timeout < interval so a run always ends before its next slot; if
+  one is still skipped it is counted and logged, never silent.
+- A semaphore bounds probes in flight; each probe has its own total timeout
+  so a hanging model never holds up another for longer than that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import threading
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MAX_INSTANCES, JobExecutionEvent
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from monitor.clock import Clock, SystemClock
+from monitor.config import ModelSettings, Settings, api_key_for, missing_key
+from monitor.probing.client import make_client, warm_up
+from monitor.probing.probe import run_probe
+from monitor.results import ProbeResult
+
+log = logging.getLogger(__name__)
+
+ResultSink = Callable[[ProbeResult], None]
+
+
+def probe_targets(
+    settings: Settings, environ: Mapping[str, str] | None = None
+) -> list[ModelSettings]:
+    """Models this process can probe: enabled, and their provider's key (if any) is set."""
+    return [
+        model
+        for model in settings.models
+        if model.enabled and missing_key(settings.provider(model.provider), environ) is None
+    ]
+
+
+def phase_offset(target_id: str, region: str, interval_s: float) -> float:
+    """A stable slot inside the interval, spread evenly by a hash of the target and region."""
+    return (zlib.crc32(f"{target_id}@{region}".encode()) / 2**32) * interval_s
+
+
+def check_for_round(round_no: int, suite: tuple[str, ...], suite_every: int) -> str:
+    """Every probe asks the arithmetic question, except one in `suite_every`,
+    which asks the next item of the lower-rate canary suite instead."""
+    if not suite or suite_every <= 0 or round_no % suite_every != suite_every - 1:
+        return "arithmetic"
+    return suite[(round_no // suite_every) % len(suite)]
+
+
+@dataclass(frozen=True)
+class Chore:
+    """Periodic work the worker does besides probing (status engine, retention)."""
+
+    name: str
+    run: Callable[[], object]
+    trigger: BaseTrigger
+    at_start: bool = False  # also run once as the worker starts
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    target: str
+    next_run_at: datetime | None
+    misfire_grace_s: float | None
+    max_instances: int
+
+
+@dataclass
+class ProberStats:
+    started: int = 0
+    finished: int = 0
+    skipped: int = 0  # runs not started because the previous one still ran
+    lateness_s: list[float] = field(default_factory=list)  # start minus scheduled slot
+
+    def record_lateness(self, seconds: float, keep: int = 100_000) -> None:
+        self.lateness_s.append(seconds)
+        if len(self.lateness_s) > keep:
+            del self.lateness_s[: len(self.lateness_s) - keep]
+
+
+class Prober:
+    def __init__(
+        self,
+        settings: Settings,
+        sink: ResultSink,
+        *,
+        region: str | None = None,
+        clock: Clock | None = None,
+        environ: Mapping[str, str] | None = None,
+        suite: tuple[str, ...] = ("parity", "format", "script"),
+        suite_every: int = 10,
+        chores: Sequence[Chore] = (),
+    ) -> None:
+        self.settings = settings
+        self.region = region or settings.probe.region
+        self.sink = sink
+        self.clock = clock or SystemClock()
+        self.environ = environ
+        self.suite = suite
+        self.suite_every = suite_every
+        self.chores = tuple(chores)
+        self.stats = ProberStats()
+        self._rng = random.Random()
+        self._rounds: dict[str, int] = {}
+        self._due: dict[str, datetime] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._scheduler: AsyncIOScheduler | None = None
+
+    # -- lifecycle --------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run_loop, name="aistatus-prober", daemon=True)
+        self._thread.start()
+        self._ready.wait(timeout=10)
+
+    def stop(self) -> None:
+        loop = self._loop
+        if loop is None:
+            return
+        asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(timeout=30)
+        loop.call_soon_threadsafe(loop.stop)
+        if self._thread:
+            self._thread.join(timeout=10)
+
+    def _run_loop(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(self._startup())
+        self._ready.set()
+        loop.run_forever()
+        loop.close()
+
+    async def _startup(self) -> None:
+        self._client = make_client(self.settings.probe)
+        await warm_up()
+        self._limit = asyncio.Semaphore(self.settings.probe.concurrency)
+        scheduler = AsyncIOScheduler(
+            event_loop=asyncio.get_running_loop(),
+            timezone="UTC",
+            job_defaults={"misfire_grace_time": None, "max_instances": 1, "coalesce": False},
+        )
+        scheduler.add_listener(self._on_job_event, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_ERROR)
+        now = self.clock.now()
+        targets = probe_targets(self.settings, self.environ)
+        for model in targets:
+            interval = self.settings.interval_for(model)
+            first = now + timedelta(seconds=phase_offset(model.id, self.region, interval))
+            self._due[model.id] = first
+            scheduler.add_job(
+                self._probe_job,
+                IntervalTrigger(seconds=interval, start_date=first, timezone="UTC"),
+                args=[model],
+                id=model.id,
+                name=f"probe {model.id} from {self.region}",
+                next_run_time=first,
+            )
+        for chore in self.chores:
+            scheduler.add_job(
+                self._run_chore,
+                chore.trigger,
+                args=[chore],
+                id=f"chore:{chore.name}",
+                name=chore.name,
+                # An omitted next_run_time is computed from the trigger; None would pause.
+                **({"next_run_time": now} if chore.at_start else {}),
+            )
+        scheduler.start()
+        self._scheduler = scheduler
+        log.info("prober started: %d models from region %s", len(targets), self.region)
+
+    async def _shutdown(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._client.aclose()
+
+    def _on_job_event(self, event: JobExecutionEvent) -> None:
+        if event.code == EVENT_JOB_MAX_INSTANCES:
+            self.stats.skipped += 1
+            log.warning("probe of %s skipped: the previous run has not finished", event.job_id)
+        elif event.exception is not None:
+            log.error("probe job %s failed: %s", event.job_id, event.exception)
+
+    def jobs(self) -> list[ScheduledJob]:
+        """What is scheduled: for `/metrics`, the CLI and tests."""
+        scheduler = self._scheduler
+        if scheduler is None:
+            return []
+        return [
+            ScheduledJob(job.id, job.next_run_time, job.misfire_grace_time, job.max_instances)
+            for job in scheduler.get_jobs()
+            if not job.id.startswith("chore:")
+        ]
+
+    async def _run_chore(self, chore: Chore) -> None:
+        # Chores touch the database: run them off the loop so probes never wait on it.
+        try:
+            await asyncio.to_thread(chore.run)
+        except Exception as error:
+            log.error("%s failed: %s: %s", chore.name, type(error).__name__, error)
+
+    # -- one probe --------------------------------------------------------
+    async def _probe_job(self, model: ModelSettings) -> None:
+        self._record_lateness(model)
+        try:
+            async with self._limit:
+                result = await self.probe(model)
+        except asyncio.CancelledError:
+            # Only `stop()` cancels probes; APScheduler would log each one as a failed job
+            # with a traceback. A probe cut short by shutdown has no result to keep.
+            log.debug("probe of %s cancelled by shutdown", model.id)
+            return
+        self.stats.finished += 1
+        self.sink(result)
+
+    def _record_lateness(self, model: ModelSettings) -> None:
+        interval = timedelta(seconds=self.settings.interval_for(model))
+        now = self.clock.now()
+        due = self._due[model.id]
+        while due + interval <= now:
+            due += interval
+        self.stats.started += 1
+        self.stats.record_lateness((now - due).total_seconds())
+        self._due[model.id] = due + interval
+
+    async def probe(self, model: ModelSettings) -> ProbeResult:
+        provider = self.settings.provider(model.provider)
+        round_no = self._rounds.get(model.id, 0)
+        self._rounds[model.id] = round_no + 1
+        return await run_probe(
+            self._client,
+            provider,
+            model,
+            self.settings.probe,
+            region=self.region,
+            api_key=api_key_for(provider, self.environ),
+            clock=self.clock,
+            rng=self._rng,
+            check=check_for_round(round_no, self.suite, self.suite_every),
+        )
+
+
+async def probe_round(
+    settings: Settings,
+    models: list[ModelSettings],
+    *,
+    region: str,
+    clock: Clock | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> list[ProbeResult]:
+    """One probe of each model now, concurrently (bounded): `aistatus probe`."""
+    clock = clock or SystemClock()
+    rng = random.Random()
+    limit = asyncio.Semaphore(settings.probe.concurrency)
+    async with make_client(settings.probe) as client:
+        await warm_up()
+
+        async def one(model: ModelSettings) -> ProbeResult:
+            provider = settings.provider(model.provider)
+            async with limit:
+                return await run_probe(
+                    client,
+                    provider,
+                    model,
+                    settings.probe,
+                    region=region,
+                    api_key=api_key_for(provider, environ),
+                    clock=clock,
+                    rng=rng,
+                )
+
+        return list(await asyncio.gather(*(one(model) for model in models)))

@@ -1,0 +1,146 @@
+"""`aistatus replay`: the real classification, status and incident engines run on a
+virtual clock against a scenario's simulated behaviour, in-process.
+
+Each model is probed from each region every scenario interval, in the slot the
+live scheduler would give it (`phase_offset`); each probe is the `virtual_probe`
+of that instant. The engine sees a result once the probe has finished and is
+evaluated once per virtual minute, as the live worker does after probe rounds.
+Deterministic for a scenario's seed. The output is the public JSON document of
+docs/scenarios.md.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from monitor.clock import utc_iso
+from monitor.config import Settings
+from monitor.judging.engine import StatusEngine, TargetInfo
+from monitor.judging.incidents import Incident
+from monitor.judging.status import StatusChange, SubjectKind
+from monitor.names import display_name_for, provider_name_for
+from monitor.probing.scheduler import phase_offset
+from monitor.results import ProbeResult
+from monitor.scenarios.spec import Scenario
+from monitor.scenarios.virtual_probe import virtual_probe
+
+EVALUATE_EVERY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class ReplayOutcome:
+    scenario: Scenario
+    probes: int
+    incidents: list[Incident]
+    history: dict[str, list[StatusChange]]
+
+
+def replay(scenario: Scenario, settings: Settings | None = None) -> ReplayOutcome:
+    settings = settings or Settings()
+    engine = StatusEngine(settings.status, _targets(scenario, settings), scenario.regions)
+    engine.evaluate(scenario.start)  # every model starts on record, at `start`
+    finished: list[tuple[datetime, int, ProbeResult]] = []  # heap by completion time
+    probes = 0
+    now = scenario.start
+    schedule = _schedule(scenario)
+    upcoming = next(schedule, None)
+    while now < scenario.end:
+        now = min(now + EVALUATE_EVERY, scenario.end)
+        while upcoming is not None and upcoming[0] < now:
+            at, target, region = upcoming
+            result = virtual_probe(scenario, target, region, at, settings.probe)
+            done = at + timedelta(milliseconds=result.total_ms or 0.0)
+            heapq.heappush(finished, (done, probes, result))
+            probes += 1
+            upcoming = next(schedule, None)
+        ready = []
+        while finished and finished[0][0] <= now:
+            ready.append(heapq.heappop(finished)[2])
+        engine.ingest(ready)
+        engine.evaluate(now)
+    return ReplayOutcome(scenario, probes, engine.incidents(), engine.history())
+
+
+def _schedule(scenario: Scenario) -> Iterator[tuple[datetime, str, str]]:
+    """Every probe of the scenario in start order: (when, target, region)."""
+    interval = scenario.interval_s
+    streams = []
+    for model in scenario.models:
+        for region in scenario.regions:
+            first = scenario.start + timedelta(seconds=phase_offset(model.id, region, interval))
+            streams.append(_every(first, interval, scenario.end, model.id, region))
+    return heapq.merge(*streams)
+
+
+def _every(
+    first: datetime, interval_s: float, end: datetime, target: str, region: str
+) -> Iterator[tuple[datetime, str, str]]:
+    step = timedelta(seconds=interval_s)
+    at = first
+    while at < end:
+        yield at, target, region
+        at += step
+
+
+def _targets(scenario: Scenario, settings: Settings) -> list[TargetInfo]:
+    """Display names from the config where it has the model, else made from the id."""
+    configured = {m.id: m.name for m in settings.models if m.display_name}
+    providers = {p.id: p.name for p in settings.providers}
+    return [
+        TargetInfo(
+            id=model.id,
+            provider=model.provider,
+            display_name=configured.get(model.id) or display_name_for(model.model),
+            provider_name=providers.get(model.provider) or provider_name_for(model.provider),
+        )
+        for model in scenario.models
+    ]
+
+
+def replay_document(outcome: ReplayOutcome) -> dict[str, Any]:
+    scenario = outcome.scenario
+    models = {m.id for m in scenario.models}
+    return {
+        "scenario": scenario.name,
+        "start": utc_iso(scenario.start),
+        "end": utc_iso(scenario.end),
+        "probes": outcome.probes,
+        "incidents": [incident_document(i) for i in outcome.incidents],
+        "statuses": _changes(outcome.history, SubjectKind.MODEL, models),
+        "providers": _changes(
+            outcome.history, SubjectKind.PROVIDER, {m.provider for m in scenario.models}
+        ),
+    }
+
+
+def incident_document(incident: Incident) -> dict[str, Any]:
+    """One incident as the replay JSON (and `aistatus incidents --json`) shows it."""
+    return {
+        "id": incident.id,
+        "public": incident.public,
+        "cause": str(incident.cause),
+        "impact": str(incident.impact),
+        "models": list(incident.models),
+        "regions": sorted(incident.regions),
+        "started_at": utc_iso(incident.started_at),
+        "detected_at": utc_iso(incident.detected_at),
+        "resolved_at": utc_iso(incident.resolved_at) if incident.resolved_at else None,
+        "title": incident.display_title,
+        "updates": [
+            {"at": utc_iso(u.at), "status": str(u.status), "body": u.text} for u in incident.updates
+        ],
+    }
+
+
+def _changes(
+    history: dict[str, list[StatusChange]], kind: SubjectKind, subjects: set[str]
+) -> dict[str, list[dict[str, str]]]:
+    return {
+        subject: [{"from": utc_iso(c.at), "status": str(c.status)} for c in changes]
+        for subject, changes in sorted(history.items())
+        if subject in subjects and changes and changes[0].kind is kind
+    }

@@ -1,0 +1,155 @@
+"""Replay's stand-in for the probe: what the probe would have recorded for a
+simulated request, without a socket or a wall clock.
+
+The simulated provider decides a `Plan` (monitor.scenarios.simulator.behaviour); the live
+server renders it onto the wire and `monitor.probing.probe` reads it back. Replay takes
+a shorter path with the same parts where it matters: HTTP errors are rendered
+by the same wire module and parsed by the same adapter (`parse_error`), answers
+are scored by `canary.score`, the probe's timeouts are applied to the plan's
+timings, and `classify` decides the failure class. What replay cannot see is
+the connection itself: connect time and time to first byte are left empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from types import ModuleType
+
+from monitor.config import ProbeSettings, ProviderKind
+from monitor.probing import canary
+from monitor.probing.classify import classify
+from monitor.probing.providers import adapter_for
+from monitor.probing.providers.base import retry_after_seconds
+from monitor.results import Outcome, ProbeResult, TimeoutKind
+from monitor.scenarios.simulator import wire_anthropic, wire_gemini, wire_openai
+from monitor.scenarios.simulator.behaviour import Plan, plan_request, request_rng
+from monitor.scenarios.simulator.protocols import WireProtocol, protocol_for
+from monitor.scenarios.simulator.wire import Call
+from monitor.scenarios.spec import FaultKind, Scenario
+
+_WIRE: Mapping[WireProtocol, ModuleType] = {
+    WireProtocol.ANTHROPIC: wire_anthropic,
+    WireProtocol.OPENAI: wire_openai,
+    WireProtocol.GEMINI: wire_gemini,
+}
+_ANSWER_OUTCOME = {
+    canary.Verdict.CORRECT: Outcome.OK,
+    canary.Verdict.WRONG: Outcome.WRONG_ANSWER,
+    canary.Verdict.GARBLED: Outcome.GARBLED,
+    canary.Verdict.EMPTY: Outcome.EMPTY,
+}
+_VANTAGE = {FaultKind.DNS: Outcome.DNS, FaultKind.TLS: Outcome.TLS, FaultKind.RESET: Outcome.RESET}
+
+
+def provider_kind(provider: str) -> ProviderKind:
+    """The adapter a scenario's provider name speaks, as `simulate` serves it."""
+    protocol = protocol_for(provider)
+    if protocol is WireProtocol.OPENAI and provider != "openai":
+        return ProviderKind.OPENAI_COMPATIBLE
+    return ProviderKind(protocol.value)
+
+
+def virtual_probe(
+    scenario: Scenario,
+    target: str,
+    region: str,
+    at: datetime,
+    settings: ProbeSettings,
+    check: str = "arithmetic",
+) -> ProbeResult:
+    rng = request_rng(scenario.seed, target, region, at)
+    question = canary.make_question(rng, check)
+    plan = plan_request(scenario, target, region, at, question.prompt, rng)
+    kind = provider_kind(target.split("/", 1)[0])
+    seen = _observe(plan, question, target, region, at, settings, kind)
+    # Built twice rather than dataclasses.replace: replay makes ~10^5 of these and
+    # replace() on a frozen, slotted dataclass costs more than a second construction.
+    return ProbeResult(**{**_fields(seen), "failure_class": classify(seen, kind)})
+
+
+def _observe(
+    plan: Plan,
+    question: canary.Question,
+    target: str,
+    region: str,
+    at: datetime,
+    settings: ProbeSettings,
+    kind: ProviderKind,
+) -> ProbeResult:
+    base = {"target": target, "region": region, "started_at": at, "check": question.check}
+    if plan.kind in _VANTAGE:
+        return ProbeResult(outcome=_VANTAGE[plan.kind], **base)  # type: ignore[index]
+    if plan.kind is FaultKind.TIMEOUT or plan.ttft_s > settings.first_token_timeout:
+        return _timed_out(TimeoutKind.FIRST_TOKEN, settings.first_token_timeout, None, base)
+    if plan.is_http_error:
+        return _http_error(plan, kind, base)
+    ttft_ms = plan.ttft_s * 1000
+    if plan.kind is FaultKind.STALL:
+        stalled = min(plan.ttft_s + settings.stall_timeout, settings.total_timeout)
+        return _timed_out(TimeoutKind.STALL, stalled, ttft_ms, base)
+    if plan.total_s > settings.total_timeout:
+        return _timed_out(TimeoutKind.TOTAL, settings.total_timeout, ttft_ms, base)
+    if plan.kind is FaultKind.STREAM_ERROR:
+        return ProbeResult(
+            outcome=Outcome.STREAM_ERROR,
+            http_status=200,
+            error_type=plan.error_type,
+            ttft_ms=ttft_ms,
+            total_ms=plan.total_s * 1000,
+            **base,  # type: ignore[arg-type]
+        )
+    verdict = canary.score(question, plan.text)
+    generating = max(plan.total_s - plan.ttft_s, 1e-3)
+    return ProbeResult(
+        outcome=_ANSWER_OUTCOME[verdict],
+        http_status=200,
+        ttft_ms=ttft_ms if plan.text else None,
+        total_ms=plan.total_s * 1000,
+        output_tokens=plan.output_tokens,
+        tokens_per_s=plan.output_tokens / generating,
+        answer_correct=verdict is canary.Verdict.CORRECT if plan.text else False,
+        **base,  # type: ignore[arg-type]
+    )
+
+
+def _http_error(plan: Plan, kind: ProviderKind, base: dict[str, object]) -> ProbeResult:
+    call = Call(
+        model=str(base["target"]).split("/", 1)[1], stream=True, request_id="0" * 32, created=0
+    )
+    reply = _WIRE[protocol_for(str(base["target"]).split("/", 1)[0])].render(plan, call)
+    headers = {name.lower(): value for name, value in reply.headers}
+    info = adapter_for(kind).parse_error(reply.status, headers, reply.body or b"")
+    return ProbeResult(
+        outcome=Outcome.HTTP_ERROR,
+        http_status=reply.status,
+        error_type=info.error_type,
+        retry_after_s=_retry_after(headers, base, info.retry_after_s),
+        total_ms=plan.ttft_s * 1000,
+        **base,  # type: ignore[arg-type]
+    )
+
+
+def _retry_after(
+    headers: Mapping[str, str], base: dict[str, object], from_body: float | None
+) -> float | None:
+    # The probe's order: the headers first, then the body's own delay (Gemini RetryInfo).
+    started_at = base["started_at"]
+    assert isinstance(started_at, datetime)
+    return retry_after_seconds(headers, started_at) or from_body
+
+
+def _timed_out(
+    which: TimeoutKind, after_s: float, ttft_ms: float | None, base: dict[str, object]
+) -> ProbeResult:
+    return ProbeResult(
+        outcome=Outcome.TIMEOUT,
+        timeout=which,
+        ttft_ms=ttft_ms,
+        total_ms=after_s * 1000,
+        **base,  # type: ignore[arg-type]
+    )
+
+
+def _fields(result: ProbeResult) -> dict[str, object]:
+    return {name: getattr(result, name) for name in ProbeResult.__slots__}  # type: ignore[attr-defined]

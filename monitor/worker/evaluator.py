@@ -1,0 +1,124 @@
+"""Runs the status and incident engines in the worker, incrementally.
+
+Every minute, on the minute (the same instants replay and `rebuild` use, so a
+restart reproduces the same change times), it reads the results of the last
+few minutes from the store (the engine ignores ones it has seen), evaluates,
+and stores what changed. Storing is idempotent and guarded (see the store), so
+a restart that rebuilds the engine from the last day of results, or a second
+worker, cannot open an incident twice or move one backwards.
+
+When probers run in several regions against one database, each worker competes
+for a lease; only the holder evaluates.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from monitor.clock import Clock
+from monitor.config import Settings
+from monitor.judging.engine import EngineChanges, StatusEngine, TargetInfo, rebuild
+from monitor.judging.incidents import EventKind, IncidentEvent, IncidentState, Update
+from monitor.results import ProbeResult
+from monitor.store import Store
+
+log = logging.getLogger(__name__)
+
+REBUILD_SPAN = timedelta(hours=25)  # a full baseline day, plus the hour the windows look back
+LOOKBACK = timedelta(minutes=5)  # results land late: probes take time, the writer batches
+LEASE = "status-engine"
+UNOBSERVED = (
+    "Resolved: after a restart of the monitor, the probes of the last 25 hours no longer "
+    "show this problem."
+)
+LEASE_TTL_S = 180.0
+
+
+def minute_floor(when: datetime) -> datetime:
+    return when.replace(second=0, microsecond=0)
+
+
+class Evaluator:
+    def __init__(self, settings: Settings, store: Store, clock: Clock, region: str) -> None:
+        self.settings = settings
+        self.region = region
+        self.store = store
+        self.clock = clock
+        self.holder = f"{socket.gethostname()}:{os.getpid()}"
+        self.engine: StatusEngine | None = None
+        self._regions: tuple[str, ...] = ()
+        self._judged: frozenset[str] = frozenset()
+        self.rebuilds = 0
+
+    def targets(self, seen: frozenset[str]) -> list[TargetInfo]:
+        """The models to judge: only those with results. A model never probed (disabled,
+        its key unset, or not yet due) has no status: "operational" would be a claim
+        without evidence."""
+        providers = {p.id: p.display_name for p in self.store.providers()}
+        return [
+            TargetInfo(t.id, t.provider, t.display_name, providers.get(t.provider))
+            for t in self.store.targets()
+            if t.id in seen
+        ]
+
+    def tick(self) -> int:
+        """Evaluate at the current minute; returns how many changes were stored."""
+        now = minute_floor(self.clock.now())
+        if not self.store.acquire_lease(LEASE, self.holder, now, LEASE_TTL_S):
+            self.engine = None  # another worker evaluates; rebuild if we take over later
+            return 0
+        recent = self.store.results_between(now - LOOKBACK, now)
+        regions = self._regions_with(recent)
+        judged = self._judged | {r.target for r in recent}
+        if self.engine is None or regions != self._regions or judged != self._judged:
+            return self._rebuild(now, regions)
+        self.engine.ingest(recent)
+        changes = self.engine.evaluate(now)
+        return self.store.record_engine_changes(changes) if changes else 0
+
+    def _rebuild(self, now: datetime, regions: Sequence[str]) -> int:
+        history = self.store.results_between(now - REBUILD_SPAN, now)
+        regions = self._regions_with(history) if history else tuple(regions)
+        judged = frozenset(r.target for r in history)
+        engine, changes = rebuild(
+            self.settings.status, self.targets(judged), regions, history, until=now
+        )
+        self.engine, self._regions, self._judged = engine, tuple(regions), judged
+        self.rebuilds += 1
+        stored = sum(self.store.record_engine_changes(c) for c in changes)
+        stored += self._close_unobserved(engine, now)
+        log.info(
+            "status engine rebuilt from %d results in %d region(s); %d change(s) stored",
+            len(history),
+            len(regions),
+            stored,
+        )
+        return stored
+
+    def _close_unobserved(self, engine: StatusEngine, now: datetime) -> int:
+        """Resolve stored incidents the rebuilt engine no longer sees. Without this, an
+        incident that ended while no worker ran for longer than REBUILD_SPAN stays open
+        for ever: no engine remembers it to resolve it."""
+        still_open = {(i.provider, i.cause) for i in engine.open_incidents()}
+        events = [
+            IncidentEvent(
+                kind=EventKind.RESOLVED,
+                incident=replace(
+                    incident, state=IncidentState.RESOLVED, resolved_at=now, active_models=()
+                ),
+                update=Update(now, IncidentState.RESOLVED, UNOBSERVED),
+                previous_state=incident.state,
+            )
+            for incident in self.store.incidents(include_private=True, open_only=True)
+            if (incident.provider, incident.cause) not in still_open
+        ]
+        return self.store.record_engine_changes(EngineChanges((), tuple(events))) if events else 0
+
+    def _regions_with(self, results: Sequence[ProbeResult]) -> tuple[str, ...]:
+        """The vantage points the quorum counts: every region heard from lately, and ours."""
+        return tuple(sorted({r.region for r in results} | set(self._regions) | {self.region}))

@@ -1,0 +1,62 @@
+"""Answer correctness: the quality verdict and quality incidents."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from monitor.judging.quality import AnswerEvidence, QualityRule, QualityVerdict, answer_verdict
+from monitor.judging.status import Cause, ComponentStatus
+from tests.monitor.synthetic import UNAVAILABLE, World, at, fault, targets, wrong_answer
+
+RULE = QualityRule(min_sample=20, min_effect=0.10, alpha=1e-6, z=1.64)
+
+
+@pytest.mark.parametrize(
+    ("checked", "wrong", "baseline", "verdict"),
+    [
+        (213, 1, 0.004, QualityVerdict.CORRECT),
+        (40, 0, 0.004, QualityVerdict.CORRECT),
+        (19, 0, 0.004, QualityVerdict.UNKNOWN),     # below the minimum sample
+        (25, 1, 0.004, QualityVerdict.UNKNOWN),     # a real 10-point rise could still hide
+        (100, 30, 0.004, QualityVerdict.DEGRADED),
+        (100, 9, 0.004, QualityVerdict.UNKNOWN),    # surprising, but under the minimum effect
+        (100, 30, 0.25, QualityVerdict.UNKNOWN),    # a model that is often wrong, as usual
+    ],
+)
+def test_the_answer_verdict_needs_both_a_sample_and_an_effect(checked, wrong, baseline, verdict):
+    assert answer_verdict(AnswerEvidence(checked, wrong, baseline), RULE) is verdict
+
+
+OPUS = "anthropic/claude-opus-4-7"
+MODELS = targets(OPUS, "anthropic/claude-sonnet-4-6", "openai/gpt-5-1")
+
+
+def test_a_model_answering_wrong_keeps_its_availability_and_gets_a_quality_incident():
+    world = World(MODELS, faults=[fault([OPUS], 120, 300, wrong_answer, rate=0.3)]).run(330)
+    [incident] = world.incidents()
+    assert incident.cause is Cause.QUALITY
+    assert incident.public
+    assert incident.detected_at - at(120) <= timedelta(minutes=15)
+    assert world.statuses(OPUS) == [ComponentStatus.OPERATIONAL]
+    body = incident.updates[0].body
+    assert "answers were wrong" in body
+    assert "this is a change in answers, not an outage" in body
+
+
+def test_the_quality_verdict_reads_degraded_during_and_correct_after():
+    world = World(MODELS, faults=[fault([OPUS], 120, 300, wrong_answer, rate=0.3)]).run(200)
+    assert world.engine.quality(OPUS) is QualityVerdict.DEGRADED
+    assert world.engine.quality("openai/gpt-5-1") is QualityVerdict.CORRECT
+
+
+def test_a_few_wrong_answers_open_nothing():
+    world = World(MODELS, faults=[fault([OPUS], 120, 125, wrong_answer, rate=0.2)]).run(180)
+    assert world.incidents() == []
+
+
+def test_an_outage_does_not_pass_for_a_quality_problem():
+    world = World(MODELS, faults=[fault([OPUS], 120, 180, UNAVAILABLE)]).run(200)
+    assert [incident.cause for incident in world.incidents()] == [Cause.INFRASTRUCTURE]
+

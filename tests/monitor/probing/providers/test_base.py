@@ -1,0 +1,78 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from monitor.probing.providers.base import (
+    Garbage,
+    SSEDecoder,
+    first_header,
+    ratelimit_headers,
+    retry_after_seconds,
+)
+
+
+def decode(*chunks: bytes) -> list:
+    decoder = SSEDecoder()
+    items = [item for chunk in chunks for item in decoder.feed(chunk)]
+    return items + decoder.close()
+
+
+def test_events_split_across_reads_are_put_back_together():
+    assert decode(b"event: ping\nda", b"ta: {}\n", b"\n") == [("ping", "{}")]
+
+
+def test_crlf_comments_and_multiline_data_follow_the_sse_rules():
+    body = b": keep-alive\r\nid: 7\r\ndata: a\r\ndata:b\r\n\r\n"
+    assert decode(body) == [(None, "a\nb")]
+
+
+def test_a_last_event_without_a_blank_line_is_still_delivered():
+    assert decode(b"data: [DONE]") == [(None, "[DONE]")]
+
+
+def test_a_line_that_is_no_sse_field_is_garbage():
+    assert decode(b"<html>\n") == [Garbage("<html>")]
+
+
+def test_only_rate_limit_and_retry_headers_are_kept():
+    headers = {
+        "Anthropic-RateLimit-Requests-Remaining": "49",
+        "x-ratelimit-remaining-tokens": "10000",
+        "Retry-After": "12",
+        "set-cookie": "session=secret",
+        "content-type": "text/event-stream",
+    }
+    assert ratelimit_headers(headers) == {
+        "anthropic-ratelimit-requests-remaining": "49",
+        "x-ratelimit-remaining-tokens": "10000",
+        "retry-after": "12",
+    }
+
+
+def test_a_flood_of_rate_limit_headers_is_bounded():
+    headers = {f"x-ratelimit-h{i}": "v" * 500 for i in range(100)}
+    kept = ratelimit_headers(headers)
+    assert len(kept) <= 16 and all(len(v) <= 64 for v in kept.values())
+
+
+def test_first_header_is_case_insensitive_and_in_order():
+    headers = {"X-Request-Id": "b", "Request-Id": "a"}
+    assert first_header(headers, ("request-id", "x-request-id")) == "a"
+    assert first_header({}, ("request-id",)) is None
+
+
+NOW = datetime(2026, 6, 7, 12, 0, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("headers", "seconds"), [
+    ({"Retry-After": "12"}, 12.0),
+    ({"retry-after": "0.5"}, 0.5),
+    ({"retry-after-ms": "1500", "retry-after": "2"}, 1.5),
+    ({"retry-after": "Sun, 07 Jun 2026 12:00:30 GMT"}, 30.0),
+    ({"retry-after": "Sun, 07 Jun 2026 11:00:00 GMT"}, 0.0),
+    ({"retry-after": "soon"}, None),
+    ({"retry-after": "-5"}, None),
+    ({}, None),
+])
+def test_retry_after_is_read_as_seconds_or_an_http_date(headers, seconds):
+    assert retry_after_seconds(headers, NOW) == seconds

@@ -1,0 +1,114 @@
+import asyncio
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from monitor.config import settings_from_dict
+from monitor.probing.scheduler import (
+    Prober,
+    check_for_round,
+    phase_offset,
+    probe_round,
+    probe_targets,
+)
+from monitor.results import FailureClass, TimeoutKind
+
+
+def settings_for(base_url: str, **probe):
+    return settings_from_dict(
+        {
+            "probe": {
+                "interval": "10s",
+                "connect_timeout": 1,
+                "first_token_timeout": 1,
+                "stall_timeout": 1,
+                "total_timeout": 3,
+                **probe,
+            },
+            "providers": [
+                {"id": "anthropic", "kind": "anthropic", "base_url": f"{base_url}/anthropic"},
+                {"id": "openai", "kind": "openai", "base_url": f"{base_url}/openai/v1"},
+                {
+                    "id": "keyed",
+                    "kind": "openai",
+                    "base_url": f"{base_url}/openai/v1",
+                    "api_key_env": "AISTATUS_TEST_UNSET_KEY",
+                },
+            ],
+            "models": [
+                {"provider": "anthropic", "model": "claude-test"},
+                {"provider": "openai", "model": "gpt-test"},
+                {"provider": "openai", "model": "gpt-off", "enabled": False},
+                {"provider": "keyed", "model": "gpt-test"},
+            ],
+        }
+    )
+
+
+def test_a_hundred_models_do_not_fire_in_the_same_second():
+    slots = Counter(int(phase_offset(f"p/m{i}", "us-east", 60.0)) for i in range(100))
+    assert max(slots.values()) <= 6
+    assert all(0 <= s < 60 for s in slots)
+
+
+def test_a_model_keeps_its_slot_across_restarts_but_regions_differ():
+    assert phase_offset("a/b", "us-east", 60) == phase_offset("a/b", "us-east", 60)
+    assert phase_offset("a/b", "us-east", 60) != phase_offset("a/b", "eu-west", 60)
+
+
+@pytest.mark.parametrize(
+    ("round_no", "expected"),
+    [
+        (0, "arithmetic"),
+        (8, "arithmetic"),
+        (9, "parity"),
+        (19, "format"),
+        (29, "script"),
+        (39, "parity"),
+        (40, "arithmetic"),
+    ],
+)
+def test_one_probe_in_ten_asks_the_next_suite_item(round_no, expected):
+    assert check_for_round(round_no, ("parity", "format", "script"), 10) == expected
+
+
+def test_disabled_models_and_models_without_their_key_are_not_probed():
+    settings = settings_for("http://127.0.0.1:1")
+    ids = [m.id for m in probe_targets(settings, environ={})]
+    assert ids == ["anthropic/claude-test", "openai/gpt-test"]
+    keyed = probe_targets(settings, environ={"AISTATUS_TEST_UNSET_KEY": "k"})
+    assert "keyed/gpt-test" in [m.id for m in keyed]
+
+
+def test_the_prober_schedules_each_model_once_and_never_drops_a_late_run():
+    settings = settings_for("http://127.0.0.1:1")
+    prober = Prober(settings, lambda result: None, region="us-east", environ={})
+    prober.start()
+    try:
+        jobs = prober.jobs()
+    finally:
+        prober.stop()
+    assert sorted(j.target for j in jobs) == ["anthropic/claude-test", "openai/gpt-test"]
+    now = datetime.now(UTC)
+    for job in jobs:
+        assert job.misfire_grace_s is None  # APScheduler's 1 s default would drop late runs
+        assert job.max_instances == 1
+        assert job.next_run_at is not None
+        assert job.next_run_at - now <= timedelta(seconds=10)
+
+
+def test_a_hanging_model_does_not_delay_another(simulator, scenario_dict):
+    raw = scenario_dict(faults=[{"models": ["anthropic/claude-test"], "kind": "timeout"}])
+    sim = simulator(raw)
+    settings = settings_for(sim.base_url)
+    models = probe_targets(settings, environ={})
+    results = {
+        r.target: r
+        for r in asyncio.run(probe_round(settings, models, region="us-east", environ={}))
+    }
+    hanging, healthy = results["anthropic/claude-test"], results["openai/gpt-test"]
+    assert hanging.timeout is TimeoutKind.FIRST_TOKEN
+    assert hanging.failure_class is FailureClass.AMBIGUOUS
+    assert healthy.failure_class is FailureClass.OK
+    assert healthy.total_ms is not None and healthy.total_ms < 900

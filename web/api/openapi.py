@@ -1,0 +1,115 @@
+"""The OpenAPI 3.1 document of the site's machine-readable endpoints.
+
+`/api/v1/*` (aistatus's own), `/api/v2/*.json` (Statuspage-compatible),
+badges and `/metrics`. `PATHS` names the schema each JSON path returns, so a
+test can hold each builder to its path's schema. Only the site's title,
+description and public URL come from the config.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from monitor.config import SiteSettings
+from web.api.schemas import Schema, ref, statuspage_schemas, v1_schemas
+
+API_VERSION = "1.0.0"
+STATUSPAGE_TAG = "statuspage-v2"
+
+# path -> (schema name, summary) for every JSON GET endpoint.
+JSON_PATHS: dict[str, tuple[str, str]] = {
+    "/api/v1/models": ("ModelsDocument", "Every model: status, latency, quality, recommendation"),
+    "/api/v1/models/{provider}/{model}": ("ModelDocument", "One model and its incidents"),
+    "/api/v1/providers": ("ProvidersDocument", "Providers, with status derived from models"),
+    "/api/v1/incidents": ("IncidentsDocument", "Public incidents, newest first (50)"),
+    "/api/v2/summary.json": ("SpSummary", "Statuspage summary: page, status, components, "
+                                          "unresolved incidents"),
+    "/api/v2/status.json": ("SpStatusDocument", "Statuspage page indicator"),
+    "/api/v2/components.json": ("SpComponents", "Models as components, providers as groups"),
+    "/api/v2/incidents.json": ("SpIncidents", "The 50 newest public incidents"),
+    "/api/v2/incidents/unresolved.json": ("SpIncidents", "Public incidents not resolved"),
+    "/api/v2/scheduled-maintenances.json": ("SpScheduledMaintenances", "Always empty"),
+    "/api/v2/scheduled-maintenances/upcoming.json": ("SpScheduledMaintenances", "Always empty"),
+    "/api/v2/scheduled-maintenances/active.json": ("SpScheduledMaintenances", "Always empty"),
+}
+
+_TARGET_PARAMETERS = [
+    {"name": "provider", "in": "path", "required": True, "schema": {"type": "string"},
+     "description": "Provider id, percent-encoded"},
+    {"name": "model", "in": "path", "required": True, "schema": {"type": "string"},
+     "description": "Model name at the provider, percent-encoded (may hold '/')"},
+]
+
+
+def openapi_document(site: SiteSettings) -> dict[str, Any]:
+    paths: dict[str, Any] = {path: _json_path(path, *spec) for path, spec in JSON_PATHS.items()}
+    paths["/badge/{provider}/{model}.svg"] = _badge_path()
+    paths["/metrics"] = _metrics_path()
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": f"{site.title} API",
+            "description": site.description,
+            "version": API_VERSION,
+        },
+        "servers": [{"url": site.public_url.rstrip("/")}],
+        "tags": [
+            {"name": "v1", "description": "aistatus's own API: per-model detail"},
+            {"name": STATUSPAGE_TAG, "description": "Compatible with Statuspage's public "
+                                                    "/api/v2; models are components"},
+            {"name": "other", "description": "Badges and Prometheus metrics"},
+        ],
+        "paths": paths,
+        "components": {"schemas": {**v1_schemas(), **statuspage_schemas()}},
+    }
+
+
+def response_schema(document: dict[str, Any], path: str) -> Schema:
+    """The JSON schema a path's 200 response declares."""
+    content = document["paths"][path]["get"]["responses"]["200"]["content"]
+    return content["application/json"]["schema"]  # type: ignore[no-any-return]
+
+
+def _json_path(path: str, schema: str, summary: str) -> dict[str, Any]:
+    responses: dict[str, Any] = {
+        "200": {"description": "OK", "content": {"application/json": {"schema": ref(schema)}}},
+    }
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "tags": ["v1" if path.startswith("/api/v1/") else STATUSPAGE_TAG],
+        "responses": responses,
+    }
+    if "{provider}" in path:
+        operation["parameters"] = _TARGET_PARAMETERS
+        responses["404"] = {"description": "No such model"}
+    if path == "/api/v1/incidents":
+        operation["parameters"] = [{
+            "name": "status", "in": "query", "required": False,
+            "schema": {"type": "string", "enum": ["all", "open"], "default": "all"},
+            "description": "open: leave out resolved incidents",
+        }]
+    return {"get": operation}
+
+
+def _badge_path() -> dict[str, Any]:
+    return {"get": {
+        "summary": "A status badge for one model (SVG)",
+        "tags": ["other"],
+        "parameters": _TARGET_PARAMETERS,
+        "responses": {
+            "200": {"description": "The badge",
+                    "content": {"image/svg+xml": {"schema": {"type": "string"}}}},
+            "404": {"description": "No such model"},
+        },
+    }}
+
+
+def _metrics_path() -> dict[str, Any]:
+    return {"get": {
+        "summary": "Prometheus metrics: probes, latency histograms, model status, incidents",
+        "tags": ["other"],
+        "responses": {"200": {
+            "description": "Prometheus text exposition format 0.0.4",
+            "content": {"text/plain; version=0.0.4": {"schema": {"type": "string"}}},
+        }},
+    }}

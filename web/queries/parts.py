@@ -1,0 +1,290 @@
+"""Pieces every page builder shares: status words, links, sums of rollups, the
+answer verdict, incident summaries. Pure functions over what `SiteData` read.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from operator import attrgetter, is_
+
+from monitor.config import StatusSettings
+from monitor.histogram import LatencyHistogram
+from monitor.judging.incidents import Incident
+from monitor.judging.quality import AnswerEvidence, QualityRule, QualityVerdict, answer_verdict
+from monitor.judging.status import (
+    Cause,
+    ComponentStatus,
+    StatusChange,
+    level_for_share,
+    provider_status,
+)
+from monitor.results import FailureClass
+from monitor.rollups import DOWN_CLASSES, UP_CLASSES, Rollup
+from monitor.store import ProviderInfo, Target
+from web import public_paths
+from web.queries.snapshots import NO_DATA, NOT_CONFIGURED, Quality
+from web.queries.viewmodels import FailureCount, IncidentSummary, Link
+from web.render.charts import FAILURE_ORDER
+from web.render.filters import dom_id
+
+# Days before today that make a model's usual share of wrong answers.
+BASELINE_DAYS = 7
+
+# --- status words ------------------------------------------------------------------------
+
+
+def model_word(provider: ProviderInfo | None, change: StatusChange | None) -> str:
+    """A model's public word: its status, `no_data` (never judged) or `not_configured`."""
+    if provider is not None and not provider.configured:
+        return NOT_CONFIGURED
+    return NO_DATA if change is None else change.status.value
+
+
+def group_word(provider: ProviderInfo, statuses: Iterable[ComponentStatus]) -> str:
+    """A provider's word, derived from its judged models only (monitor/judging/status.py)."""
+    if not provider.configured:
+        return NOT_CONFIGURED
+    judged = list(statuses)
+    return provider_status(judged).status.value if judged else NO_DATA
+
+
+def missing_key(provider: ProviderInfo | None) -> str | None:
+    """The variable an operator must set, e.g. "ANTHROPIC_API_KEY"."""
+    reason = provider.not_configured_reason if provider is not None else None
+    return reason.removeprefix("set ") if reason else None
+
+
+# --- links -------------------------------------------------------------------------------
+
+
+def model_link(target_id: str, names: Mapping[str, str]) -> Link:
+    return Link(names.get(target_id, target_id), public_paths.model_page(target_id))
+
+
+def provider_link(provider: ProviderInfo) -> Link:
+    """The provider's section of the overview (there is no provider page)."""
+    return Link(provider.display_name, f"/#{dom_id(provider.display_name)}")
+
+
+def display_names(targets: Iterable[Target]) -> dict[str, str]:
+    return {t.id: t.display_name for t in targets}
+
+
+# --- sums of rollups ---------------------------------------------------------------------
+
+
+_CLASSES = tuple(failure.value for failure in FailureClass)
+_UP = tuple(failure.value for failure in UP_CLASSES)
+_DOWN = tuple(failure.value for failure in DOWN_CLASSES)
+_tallied = attrgetter(*_CLASSES, "answers_checked", "answers_correct")
+
+
+@dataclass
+class Totals:
+    """Rollups summed over buckets and regions: counts by failure class (keyed by the
+    class's value, so `FailureClass` members look them up too) and merged histograms."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_CLASSES, 0))
+    answers_checked: int = 0
+    answers_correct: int = 0
+    ttft: LatencyHistogram = field(default_factory=LatencyHistogram)
+    total: LatencyHistogram = field(default_factory=LatencyHistogram)
+
+    @classmethod
+    def of(cls, rollups: Iterable[Rollup], *, latency: bool = True) -> Totals:
+        totals = cls()
+        totals.add_all(rollups, latency=latency)
+        return totals
+
+    def add(self, rollup: Rollup, *, latency: bool = True) -> None:
+        self.add_all((rollup,), latency=latency)
+
+    def add_all(self, rollups: Iterable[Rollup], *, latency: bool = True) -> None:
+        rollups = rollups if isinstance(rollups, Sequence) else list(rollups)
+        if not rollups:
+            return
+        # Column sums in C: this runs for every day and recent minute of every model.
+        sums = [sum(column) for column in zip(*map(_tallied, rollups), strict=True)]
+        counts = self.counts
+        for name, n in zip(_CLASSES, sums, strict=False):
+            counts[name] += n
+        self.answers_checked += sums[-2]
+        self.answers_correct += sums[-1]
+        if latency:
+            for rollup in rollups:
+                self.ttft.merge(rollup.ttft_hist)
+                self.total.merge(rollup.total_hist)
+
+    def copy(self) -> Totals:
+        return Totals(dict(self.counts), self.answers_checked, self.answers_correct,
+                      self.ttft.copy(), self.total.copy())
+
+    @property
+    def probes(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def failed(self) -> int:
+        return self.probes - self.counts[FailureClass.OK]
+
+    @property
+    def uptime(self) -> float | None:
+        """Share up among probes the provider answers for (monitor/rollups.py)."""
+        up = sum(self.counts[c] for c in _UP)
+        down = sum(self.counts[c] for c in _DOWN)
+        return up / (up + down) if up + down else None
+
+    @property
+    def pass_rate(self) -> float | None:
+        return self.answers_correct / self.answers_checked if self.answers_checked else None
+
+    def by_class(self) -> dict[FailureClass, int]:
+        return {FailureClass(name): n for name, n in self.counts.items()}
+
+    def failures(self) -> tuple[FailureCount, ...]:
+        """Failed probes by class, in chart order, classes with none left out."""
+        counts = self.counts
+        return tuple(FailureCount(name, counts[name]) for name in FAILURE_ORDER if counts[name])
+
+
+class KeptTotals:
+    """`Totals.of` for lists that mostly grow at the end between calls, kept per key.
+
+    The overview sums each model's minute rollups of its latency window on every
+    request: 4,500 at 100 models, two histogram merges each. Most are the settled
+    minutes that the rollup cache hands back as the very same objects, ahead of the
+    few fresh ones; so the sum of the head that matched last time's list, object for
+    object, is kept, and a request adds only what follows it. When the head changes
+    (the window moved on, once a minute), the sum starts over.
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[str, tuple[tuple[Rollup, ...], int, Totals]] = {}
+
+    def of(self, key: str, rollups: Sequence[Rollup]) -> Totals:
+        seen, summed, head = self._kept.get(key, ((), 0, Totals()))
+        same = _same_head(seen, rollups)
+        if same < summed:
+            head, summed = Totals(), 0
+        if same > summed:
+            head = head.copy()  # a kept sum is never changed: another request may hold it
+            head.add_all(rollups[summed:same])
+            summed = same
+        self._kept[key] = (tuple(rollups), summed, head)
+        totals = head.copy()
+        totals.add_all(rollups[summed:])
+        return totals
+
+
+def _same_head(before: Sequence[Rollup], now: Sequence[Rollup]) -> int:
+    """How many leading items are the same objects in both."""
+    same = list(map(is_, before, now))
+    return same.index(False) if False in same else len(same)
+
+
+def probed(rollup: Rollup) -> bool:
+    """Whether the rollup counts any probe (without `Rollup.probes`' slower enum walk)."""
+    return any(getattr(rollup, name) for name in _CLASSES)
+
+
+def by_target(rollups: Iterable[Rollup]) -> dict[str, list[Rollup]]:
+    grouped: dict[str, list[Rollup]] = defaultdict(list)
+    for rollup in rollups:
+        grouped[rollup.target].append(rollup)
+    return grouped
+
+
+def by_region(rollups: Iterable[Rollup]) -> dict[str, list[Rollup]]:
+    grouped: dict[str, list[Rollup]] = defaultdict(list)
+    for rollup in rollups:
+        grouped[rollup.region].append(rollup)
+    return dict(sorted(grouped.items()))
+
+
+def since(rollups: Iterable[Rollup], start: datetime) -> list[Rollup]:
+    return [r for r in rollups if r.bucket_start >= start]
+
+
+def percent(share: float | None) -> float | None:
+    return None if share is None else 100 * share
+
+
+def region_status(totals: Totals, settings: StatusSettings) -> ComponentStatus | None:
+    """One vantage point's own recent share of unanswered probes, in the engine's levels:
+    a hint at where a failure is seen from, not the engine's verdict. None: no probes."""
+    if not totals.probes:
+        return None
+    failed = totals.probes - totals.counts[FailureClass.OK] - totals.counts[FailureClass.QUALITY]
+    share = failed / totals.probes
+    if failed < settings.min_failures or share < settings.min_effect:
+        return ComponentStatus.OPERATIONAL
+    return level_for_share(share, settings.partial_outage_share, settings.major_outage_share)
+
+
+# --- answers -----------------------------------------------------------------------------
+
+
+def judge_answers(
+    window: Totals, baseline_days: Sequence[Rollup], today: date,
+    settings: StatusSettings, *, in_quality_incident: bool,
+) -> Quality:
+    """The answer verdict: the window's wrong answers against the model's own baseline
+    (its `BASELINE_DAYS` days before today, with the engine's prior), by the engine's
+    rule (monitor/judging/quality.py); `baseline_days` are day rollups covering those days.
+    An open quality incident is a `degraded` verdict whatever the window says."""
+    end = datetime(today.year, today.month, today.day, tzinfo=UTC)
+    start = end - timedelta(days=BASELINE_DAYS)
+    earlier = Totals.of([d for d in baseline_days if start <= d.bucket_start < end],
+                        latency=False)
+    wrong_before = earlier.answers_checked - earlier.answers_correct
+    weight = settings.prior_weight
+    baseline_wrong = (wrong_before + settings.prior_wrong_rate * weight) / (
+        earlier.answers_checked + weight)
+    evidence = AnswerEvidence(
+        window.answers_checked, window.answers_checked - window.answers_correct, baseline_wrong)
+    rule = QualityRule(settings.quality_min_sample, settings.quality_min_effect,
+                       settings.false_alarm_rate, settings.level_confidence_z)
+    verdict = QualityVerdict.DEGRADED if in_quality_incident else answer_verdict(evidence, rule)
+    return Quality(verdict, window.pass_rate, 1 - baseline_wrong, window.answers_checked)
+
+
+def in_quality_incident(target_id: str, incidents: Iterable[Incident]) -> bool:
+    return any(i.is_open and i.cause is Cause.QUALITY and target_id in i.active_models
+               for i in incidents)
+
+
+# --- incidents ---------------------------------------------------------------------------
+
+
+def incident_summary(
+    incident: Incident, names: Mapping[str, str], now: datetime,
+    simulated: frozenset[str] = frozenset(),
+) -> IncidentSummary:
+    end = incident.resolved_at or now
+    latest = incident.updates[-1] if incident.updates else None
+    return IncidentSummary(
+        id=incident.id,
+        url=public_paths.incident_page(incident.id),
+        title=incident.display_title,
+        status=incident.state.value,
+        impact=incident.impact.value,
+        cause=incident.cause.value,
+        started_at=incident.started_at,
+        resolved_at=incident.resolved_at,
+        duration_s=max(0.0, (end - incident.started_at).total_seconds()),
+        affected=tuple(model_link(t, names) for t in incident.models),
+        latest_update=latest.text if latest else None,
+        latest_update_at=latest.at if latest else None,
+        simulated=bool(incident.models) and all(t in simulated for t in incident.models),
+    )
+
+
+def simulated_targets(targets: Iterable[Target]) -> frozenset[str]:
+    return frozenset(t.id for t in targets if t.simulated)
+
+
+def touches(incident: Incident, target_id: str) -> bool:
+    return target_id in incident.models

@@ -1,0 +1,58 @@
+"""`/badge/<provider>/<model>.svg`: a model's status, or with `?uptime=1` its 90-day
+uptime, as a Shields-style SVG for READMEs and dashboards.
+
+Uptime colours: 99.9 % and up operational green, 99 % degraded, 95 % partial,
+below that major; no probes in 90 days is `no_data`.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+
+from web.caching import BADGE, cached
+from web.queries.parts import Totals, model_word
+from web.queries.site_data import SiteData
+from web.queries.snapshots import NO_DATA
+from web.render.badges import badge_svg
+from web.render.formatting import label
+from web.views.pages import site_data
+
+badges = Blueprint("badges", __name__)
+
+SVG = "image/svg+xml; charset=utf-8"
+_UPTIME_COLOURS = (
+    (99.9, "operational"),
+    (99.0, "degraded_performance"),
+    (95.0, "partial_outage"),
+)
+
+
+@badges.get("/badge/<provider>/<path:model>.svg")
+@cached(BADGE)
+def badge(provider: str, model: str) -> Response:
+    data = site_data()
+    target = data.target(f"{provider}/{model}")
+    if target is None:
+        return Response(badge_svg("aistatus", "no such model", NO_DATA), 404, content_type=SVG)
+    if request.args.get("uptime") == "1":
+        message, colour = _uptime(data, target.id)
+    else:
+        colour = model_word(data.provider(target.provider), data.statuses().get(target.id))
+        message = label(colour).lower()
+    return Response(badge_svg(target.display_name, message, colour), content_type=SVG)
+
+
+def _uptime(data: SiteData, target_id: str) -> tuple[str, str]:
+    days = (r for r in data.day_totals() if r.target == target_id)
+    uptime = Totals.of(days, latency=False).uptime
+    if uptime is None:
+        return "no data yet", NO_DATA
+    percent = 100 * uptime
+    colour = next((c for floor, c in _UPTIME_COLOURS if percent >= floor), "major_outage")
+    return f"{_percent_text(percent)} uptime (90 d)", colour
+
+
+def _percent_text(percent: float) -> str:
+    # Never round up to 100 %: a model that failed once is not perfect.
+    text = f"{int(percent * 100) / 100:.2f}".rstrip("0").rstrip(".")
+    return f"{text}%"
