@@ -57,8 +57,16 @@ class StorageSettings(_Section):
     url: str = "sqlite:///aistatus.db"
     raw_retention_days: int = Field(default=7, ge=1)
     rollup_retention_days: int = Field(default=730, ge=1)
+    # Pages read hour rollups for 7 days at most (the 24 h and 7 d charts); at 8,760
+    # rows a year they were most of a model-region's disk when kept as long as days.
+    hour_rollup_retention_days: int = Field(default=90, ge=7)
     buffer_max: int = Field(default=100_000, ge=100)
     batch_size: int = Field(default=500, ge=1)
+
+    @property
+    def hour_rollup_days(self) -> int:
+        """Hour rollups never outlive the day rollups they add up to."""
+        return min(self.hour_rollup_retention_days, self.rollup_retention_days)
 
 
 class ProbeSettings(_Section):

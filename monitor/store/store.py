@@ -208,21 +208,25 @@ class Store:
         rollup_days: float,
         *,
         minute_rollup_days: float | None = None,
+        hour_rollup_days: float | None = None,
     ) -> RetentionReport:
         """Delete raw results that started more than `raw_days` before `now`, and rollups
-        whose bucket ended before the bucket holding `now - days` began: hour and day
-        rollups after `rollup_days`, minute rollups after `minute_rollup_days`.
+        whose bucket ended before the bucket holding `now - days` began: day rollups after
+        `rollup_days`, hour rollups after `hour_rollup_days`, minute rollups after
+        `minute_rollup_days`.
 
         Minute rollups default to the raw results' retention: at one probe a
         minute they are as many rows as the results, and nothing reads minutes
-        further back than the raw results reach. Each table is trimmed in its own
-        transaction, so the write lock is never held for the whole clean-up.
+        further back than the raw results reach. Hour rollups default to
+        `rollup_days`. Each table is trimmed in its own transaction, so the write
+        lock is never held for the whole clean-up.
         """
         minute_days = raw_days if minute_rollup_days is None else minute_rollup_days
+        hour_days = rollup_days if hour_rollup_days is None else hour_rollup_days
         return RetentionReport(
             results=self.delete_results_before(retention_cutoff(now, raw_days)),
             minute_rollups=self._trim_rollups(now, minute_days, Resolution.MINUTE),
-            hour_rollups=self._trim_rollups(now, rollup_days, Resolution.HOUR),
+            hour_rollups=self._trim_rollups(now, hour_days, Resolution.HOUR),
             day_rollups=self._trim_rollups(now, rollup_days, Resolution.DAY),
         )
 

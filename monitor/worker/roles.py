@@ -107,8 +107,10 @@ def worker_chores(settings: Settings, store: Store, clock: Clock, region: str) -
         return stored
 
     def retention() -> object:
+        storage = settings.storage
         return store.apply_retention(
-            clock.now(), settings.storage.raw_retention_days, settings.storage.rollup_retention_days
+            clock.now(), storage.raw_retention_days, storage.rollup_retention_days,
+            hour_rollup_days=storage.hour_rollup_days,
         )
 
     return [

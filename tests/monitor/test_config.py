@@ -133,3 +133,11 @@ def test_keys_come_only_from_the_named_environment_variable():
     assert api_key_for(provider, {"ANTHROPIC_API_KEY": "k-123"}) == "k-123"
     assert missing_key(provider, {"ANTHROPIC_API_KEY": "k-123"}) is None
     assert missing_key(provider, {"ANTHROPIC_API_KEY": ""}) == "ANTHROPIC_API_KEY"
+
+
+@pytest.mark.parametrize(
+    ("storage", "hour_days"),
+    [({}, 90), ({"rollup_retention_days": 30}, 30), ({"hour_rollup_retention_days": 400}, 400)],
+)
+def test_hour_rollups_are_kept_90_days_but_never_longer_than_days(storage, hour_days):
+    assert settings_from_dict(config(storage=storage)).storage.hour_rollup_days == hour_days

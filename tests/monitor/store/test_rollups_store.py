@@ -254,3 +254,11 @@ def test_minute_rollups_can_be_kept_longer_than_raw_results(store):
     report = store.apply_retention(NOW, raw_days=1, rollup_days=30, minute_rollup_days=7)
     assert (report.results, report.minute_rollups) == (1, 0)
     assert len(stored(store, MINUTE)) == 1
+
+
+def test_hour_rollups_go_before_day_rollups_when_kept_shorter(store):
+    old = NOW - timedelta(days=40)
+    store.record_results([make_result(at=old)])
+    report = store.apply_retention(NOW, raw_days=7, rollup_days=730, hour_rollup_days=30)
+    assert (report.hour_rollups, report.day_rollups) == (1, 0)
+    assert [r.bucket_start for r in stored(store, DAY)] == [old.replace(hour=0, minute=0)]
