@@ -24,11 +24,11 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from monitor.clock import Clock
 from monitor.results import ProbeResult
+from monitor.store.errors import describe_error
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BACKOFF_S = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
-_MAX_ERROR_CHARS = 200
 
 
 class ResultSink(Protocol):
@@ -239,11 +239,3 @@ def _is_bad_data(error: Exception) -> bool:
         return True
     # A StatementError that is not a DBAPIError failed while binding parameters.
     return isinstance(error, StatementError) and not isinstance(error, DBAPIError)
-
-
-def describe_error(error: Exception) -> str:
-    """A short, single-line reason: the driver's message, without SQL or parameters."""
-    cause = getattr(error, "orig", None) or error
-    lines = str(cause).strip().splitlines()
-    text = f"{type(cause).__name__}: {lines[0] if lines else ''}".rstrip(": ")
-    return text[:_MAX_ERROR_CHARS]
