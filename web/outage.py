@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -99,7 +100,7 @@ class StorageHealth:
         self._down_since: datetime | None = None
         self._down_at: float = 0.0               # monotonic, for the recovery line
         self._next_try = 0.0
-        self._served_stale = 0
+        self._answered = Counter[bool]()        # while down: kept response (True) or 503
         self._last_good: tuple[datetime, str] | None = None   # (read at, data version)
 
     @property
@@ -121,7 +122,8 @@ class StorageHealth:
             self._next_try = at + self.retry_s
             if self._down_since is not None:
                 return
-            self._down_since, self._down_at, self._served_stale = now, at, 0
+            self._down_since, self._down_at = now, at
+            self._answered.clear()
         log.error("storage unreachable, serving the last good responses until it answers: %s",
                   describe_error(error))
 
@@ -131,14 +133,14 @@ class StorageHealth:
             if self._down_since is None:
                 return
             self._down_since = None
-            down_for, served = at - self._down_at, self._served_stale
-        log.warning("storage reachable again after %s; %d responses were served from the "
-                    "cache meanwhile", _duration_text(down_for), served)
+            down_for, kept, none = at - self._down_at, self._answered[True], self._answered[False]
+        log.warning("storage reachable again after %s; meanwhile %d responses were served as "
+                    "last built and %d got a 503", _duration_text(down_for), kept, none)
 
     def notice(self, version: str | None, built_at: datetime | None, now: datetime) -> Notice:
         """The notice for a response built at `built_at` from data `version` (None: none)."""
         with self._lock:
-            self._served_stale += 1
+            self._answered[built_at is not None] += 1
             since, last_good = self._down_since or now, self._last_good
         as_of = built_at
         if last_good is not None and version == last_good[1]:

@@ -187,8 +187,9 @@ def test_an_outage_is_logged_once_and_its_end_once(client, store, lock, clock, c
     assert len(lines) == 2, lines
     assert lines[0].startswith("storage unreachable, serving the last good responses until "
                                "it answers: OperationalError: database is locked")
-    assert lines[1] == ("storage reachable again after 60 s; "
-                        f"{20 * len(KEPT_URLS)} responses were served from the cache meanwhile")
+    assert lines[1] == ("storage reachable again after 60 s; meanwhile "
+                        f"{20 * len(KEPT_URLS)} responses were served as last built and 0 got "
+                        "a 503")
     assert not any(r.exc_info for r in caplog.records)
 
 
