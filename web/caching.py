@@ -131,6 +131,8 @@ class ResponseCache:
                 raise
             self.unreachable(error, clock)
             return None
+        finally:
+            self.health.tried()
         self._version = (at, version)
         self.health.answered(version, clock.now(), at)
         return version

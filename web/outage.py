@@ -100,6 +100,7 @@ class StorageHealth:
         self._down_since: datetime | None = None
         self._down_at: float = 0.0               # monotonic, for the recovery line
         self._next_try = 0.0
+        self._trying = False                     # an attempt is on its way (while down)
         self._answered = Counter[bool]()        # while down: kept response (True) or 503
         self._last_good: tuple[datetime, str] | None = None   # (read at, data version)
 
@@ -108,14 +109,20 @@ class StorageHealth:
         return self._down_since
 
     def may_try(self, at: float) -> bool:
-        """Always while the store is up; while it is down, True for one caller per retry_s."""
+        """Always while the store is up; while it is down, True for one caller per retry_s,
+        and never while another's attempt is still waiting for an answer (a host that drops
+        packets holds each attempt for the whole connect timeout). Call `tried()` after."""
         with self._lock:
             if self._down_since is None:
                 return True
-            if at < self._next_try:
+            if at < self._next_try or self._trying:
                 return False
-            self._next_try = at + self.retry_s
+            self._next_try, self._trying = at + self.retry_s, True
             return True
+
+    def tried(self) -> None:
+        with self._lock:
+            self._trying = False
 
     def failed(self, error: BaseException, now: datetime, at: float) -> None:
         with self._lock:

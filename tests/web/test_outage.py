@@ -22,6 +22,7 @@ from tests.web.seed import NOW, SETTINGS, one_more_result
 from web import create_app, outage
 from web.api.openapi import openapi_document
 from web.api.schema_check import validate
+from web.caching import EXTENSION
 
 
 @pytest.fixture
@@ -257,3 +258,23 @@ def test_a_bug_behind_an_api_document_is_a_json_500_not_an_html_page(store, cloc
     api, page = app.test_client().get("/api/v2/summary.json"), app.test_client().get("/")
     assert api.status_code == 500 and api.json == {"error": "internal error"}
     assert page.status_code == 500 and page.content_type.startswith(HTML)
+
+
+def test_while_one_request_waits_on_the_unreachable_store_the_others_do_not(
+    app, client, store, lock, clock
+):
+    client.get("/")
+    lock_out(store, lock)
+    clock.advance(1)
+    client.get("/")  # finds the store gone
+    health = app.extensions[EXTENSION].health
+    clock.advance(outage.RETRY_S)
+    assert health.may_try(clock.monotonic())   # one request's attempt is on its way ...
+    clock.advance(outage.RETRY_S)              # ... still, a whole retry period later
+    counting = app.config["AISTATUS_STORE"]
+    tries = counting.calls["data_version"]
+    assert client.get("/").status_code == 200
+    assert counting.calls["data_version"] == tries
+    health.tried()
+    client.get("/")
+    assert counting.calls["data_version"] == tries + 1
