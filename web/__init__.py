@@ -8,13 +8,14 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from flask import Flask, Response, render_template
+from flask import Flask, Response, current_app, render_template, request
+from werkzeug.exceptions import InternalServerError
 
 import templates as templates_package
 from monitor.clock import Clock, SystemClock
 from monitor.config import Settings
-from monitor.store import Store
-from web import caching, security
+from monitor.store import Store, is_unavailable
+from web import caching, outage, security
 from web.queries.overview import overview
 from web.queries.rollup_cache import ROLLUP_CACHES, RollupCaches
 from web.render.filters import register_filters
@@ -69,8 +70,24 @@ def create_app(
         app.register_blueprint(blueprint)
     app.context_processor(lambda: {"site": settings.site})
     app.register_error_handler(404, lambda e: (render_template("404.html"), 404))
-    app.register_error_handler(500, lambda e: (render_template("500.html"), 500))
+    app.register_error_handler(500, _internal_error)
     return app
+
+
+def _internal_error(error: InternalServerError) -> Response | tuple[str, int]:
+    """Never a traceback; JSON where JSON was asked for; 503 when the store is unreachable
+    (cached views handle that themselves: this is for anything that slips past them)."""
+    original = error.original_exception
+    errors = "json" if request.path.startswith("/api/") else "html"
+    if original is not None and is_unavailable(original):
+        cache: caching.ResponseCache = current_app.extensions[caching.EXTENSION]
+        clock: Clock = current_app.config["AISTATUS_CLOCK"]
+        cache.unreachable(original, clock)
+        return outage.unavailable(errors, cache.health.notice(None, None, clock.now()))
+    if errors == "json":
+        body = outage.json_bytes({"error": "internal error"})
+        return Response(body, 500, content_type="application/json; charset=utf-8")
+    return render_template("500.html"), 500
 
 
 def warm_caches(app: Flask) -> None:

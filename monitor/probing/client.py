@@ -23,7 +23,9 @@ from monitor.results import Outcome, TimeoutKind
 USER_AGENT = "aistatus-probe/0.1"
 
 
-def make_client(settings: ProbeSettings) -> httpx.AsyncClient:
+def make_client(
+    settings: ProbeSettings, *, max_connections: int | None = None
+) -> httpx.AsyncClient:
     """The one HTTP client a prober shares across probes: HTTP/1.1, no retries, no redirects.
 
     HTTP/1.1 so one model's slow stream never queues behind another's on a
@@ -34,11 +36,16 @@ def make_client(settings: ProbeSettings) -> httpx.AsyncClient:
     `concurrency`), where a pool of idle connections cost several times our
     per-probe CPU budget. `trust_env=False`: no proxy, netrc or certificate
     settings are picked up from the environment behind our back.
+
+    `max_connections` defaults to `concurrency`; the prober allows one more per model,
+    for probes that outlived their slot (monitor/probing/slots.py): a hung probe must
+    not take a healthy one's connection either, or that one fails with a pool timeout.
     """
     # httpcore's DEBUG trace writes response headers verbatim: a proxy that echoes our
     # key back would put it in the log the day an operator turns DEBUG on.
     logging.getLogger("httpcore").setLevel(max(logging.INFO, logging.getLogger().level))
-    limits = httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=0)
+    connections = max_connections or settings.concurrency
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=0)
     transport = httpx.AsyncHTTPTransport(
         verify=_tls_context(),
         http1=True,

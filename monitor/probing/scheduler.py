@@ -11,8 +11,10 @@ Why it is shaped like this:
 - `max_instances=1`: one run at a time per model. Config guarantees
   total_timeout < interval so a run always ends before its next slot; if
   one is still skipped it is counted and logged, never silent.
-- A semaphore bounds probes in flight; each probe has its own total timeout
-  so a hanging model never holds up another for longer than that.
+- Slots bound probes in flight (`ProbeSlots`, monitor/probing/slots.py); a
+  probe holds one for at most its model's share of the pool, then carries on
+  outside it until its own timeouts end it, so hung models cannot starve
+  healthy ones of their slots.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from monitor.clock import Clock, SystemClock
 from monitor.config import ModelSettings, Settings, api_key_for, missing_key
 from monitor.probing.client import make_client, warm_up
 from monitor.probing.probe import run_probe
+from monitor.probing.slots import ProbeSlots, slot_share_s
 from monitor.results import ProbeResult
 
 log = logging.getLogger(__name__)
@@ -122,6 +125,7 @@ class Prober:
         self._rng = random.Random()
         self._rounds: dict[str, int] = {}
         self._due: dict[str, datetime] = {}
+        self._share_s: dict[str, float] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
@@ -152,9 +156,13 @@ class Prober:
         loop.close()
 
     async def _startup(self) -> None:
-        self._client = make_client(self.settings.probe)
+        targets = probe_targets(self.settings, self.environ)
+        concurrency = self.settings.probe.concurrency
+        # Slots bound the probes at work; a probe past its share works on outside them.
+        self._client = make_client(self.settings.probe,
+                                   max_connections=concurrency + len(targets))
         await warm_up()
-        self._limit = asyncio.Semaphore(self.settings.probe.concurrency)
+        self.slots = ProbeSlots(concurrency)
         scheduler = AsyncIOScheduler(
             event_loop=asyncio.get_running_loop(),
             timezone="UTC",
@@ -162,9 +170,10 @@ class Prober:
         )
         scheduler.add_listener(self._on_job_event, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_ERROR)
         now = self.clock.now()
-        targets = probe_targets(self.settings, self.environ)
         for model in targets:
             interval = self.settings.interval_for(model)
+            self._share_s[model.id] = slot_share_s(
+                interval, self.settings.probe.concurrency, len(targets))
             first = now + timedelta(seconds=phase_offset(model.id, self.region, interval))
             self._due[model.id] = first
             scheduler.add_job(
@@ -227,8 +236,7 @@ class Prober:
     async def _probe_job(self, model: ModelSettings) -> None:
         self._record_lateness(model)
         try:
-            async with self._limit:
-                result = await self.probe(model)
+            result = await self.slots.run(self.probe(model), self._share_s[model.id])
         except asyncio.CancelledError:
             # Only `stop()` cancels probes; APScheduler would log each one as a failed job
             # with a traceback. A probe cut short by shutdown has no result to keep.

@@ -5,7 +5,12 @@ batch is retried with backoff. Nothing is lost or written twice across an
 outage: a batch leaves the buffer only once the store has confirmed it, and the
 store's insert is idempotent on the result id, so retrying a batch whose commit
 went through but whose acknowledgement did not is harmless. Only a full buffer
-loses results: the oldest go first, counted in `dropped`.
+loses results: the oldest go first, counted in `dropped`; the first drop of an
+outage is logged, and the recovery line says how many went.
+
+Retries back off to at most `MAX_BACKOFF_S`: a failed attempt against a database
+that is down costs one refused connection, so one every 5 s hammers nothing, and
+results flow again within seconds of the database's return, not half a minute.
 
     submit() ──► buffer (deque, bounded) ──► writer thread / flush() ──► Store.record_results
                     ▲                              │ database error
@@ -24,11 +29,12 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from monitor.clock import Clock
 from monitor.results import ProbeResult
+from monitor.store.errors import describe_error
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BACKOFF_S = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
-_MAX_ERROR_CHARS = 200
+MAX_BACKOFF_S = 5.0
+DEFAULT_BACKOFF_S = (0.5, 1.0, 2.0, MAX_BACKOFF_S)
 
 
 class ResultSink(Protocol):
@@ -66,9 +72,10 @@ class ResultWriter:
         self._written = 0
         self._dropped = 0
         self._failures = 0
+        self._failing_since = 0.0             # monotonic, for the recovery line
         self._retry_at: float | None = None
         self._last_error: str | None = None
-        self._drop_logged = False
+        self._dropped_in_outage = 0           # by a full buffer, since the last good write
 
     @property
     def buffered(self) -> int:
@@ -90,6 +97,14 @@ class ResultWriter:
     def last_error(self) -> str | None:
         """Why the last write failed, while the store is failing; None once a write succeeds."""
         return self._last_error
+
+    def retry_in_s(self) -> float | None:
+        """Seconds until the writer thread tries the store again; None while it is not
+        failing."""
+        with self._lock:
+            if self._retry_at is None:
+                return None
+            return max(0.0, self._retry_at - self._clock.monotonic())
 
     @property
     def running(self) -> bool:
@@ -129,8 +144,9 @@ class ResultWriter:
                 log.error("result writer did not stop within %gs", timeout)
                 return
         self.flush()
-        if self.buffered:
-            log.error("result writer stopped with %d results unwritten", self.buffered)
+        if self.buffered or self._dropped_in_outage:
+            log.error("result writer stopped with %d results unwritten; %d dropped by the full "
+                      "buffer before that", self.buffered, self._dropped_in_outage)
 
     def _run(self) -> None:
         while not self._stopping.is_set():
@@ -173,15 +189,16 @@ class ResultWriter:
     def _drop_overflow(self) -> None:
         # Called with self._lock held.
         overflow = len(self._buffer) + self._in_flight - self._buffer_max
-        for _ in range(min(overflow, len(self._buffer))):
+        dropping = min(overflow, len(self._buffer))
+        if dropping <= 0:
+            return
+        for _ in range(dropping):
             self._buffer.popleft()
-            self._dropped += 1
-        if overflow > 0 and not self._drop_logged:
-            self._drop_logged = True
-            log.warning(
-                "result buffer full (%d): dropping the oldest results until the store recovers",
-                self._buffer_max,
-            )
+        if not self._dropped_in_outage:
+            log.warning("result buffer full (%d results): dropping the oldest until the store "
+                        "recovers; the count comes with the recovery", self._buffer_max)
+        self._dropped += dropping
+        self._dropped_in_outage += dropping
 
     def _write(self, batch: list[ProbeResult]) -> list[ProbeResult]:
         """Write a batch; returns the results that could not be written yet."""
@@ -205,17 +222,23 @@ class ResultWriter:
     def _note_success(self, count: int) -> None:
         with self._lock:
             if self._failures:
-                log.warning("result store reachable again after %d failed writes", self._failures)
+                log.warning(
+                    "result store reachable again after %d failed writes over %.0f s; "
+                    "%d results dropped by the full buffer meanwhile, %d since start",
+                    self._failures, self._clock.monotonic() - self._failing_since,
+                    self._dropped_in_outage, self._dropped,
+                )
             self._written += count
             self._failures = 0
             self._retry_at = None
             self._last_error = None
-            self._drop_logged = False
+            self._dropped_in_outage = 0
 
     def _note_failure(self, error: Exception) -> None:
         message = describe_error(error)
         with self._lock:
             if not self._failures:
+                self._failing_since = self._clock.monotonic()
                 log.warning("result store unavailable, buffering results: %s", message)
             delay = self._backoff_s[min(self._failures, len(self._backoff_s) - 1)]
             self._failures += 1
@@ -239,11 +262,3 @@ def _is_bad_data(error: Exception) -> bool:
         return True
     # A StatementError that is not a DBAPIError failed while binding parameters.
     return isinstance(error, StatementError) and not isinstance(error, DBAPIError)
-
-
-def describe_error(error: Exception) -> str:
-    """A short, single-line reason: the driver's message, without SQL or parameters."""
-    cause = getattr(error, "orig", None) or error
-    lines = str(cause).strip().splitlines()
-    text = f"{type(cause).__name__}: {lines[0] if lines else ''}".rstrip(": ")
-    return text[:_MAX_ERROR_CHARS]

@@ -11,7 +11,7 @@ import pytest
 from tests.web.html import parse
 from tests.web.seed import NOW, OPUS, one_more_result
 from web import public_paths
-from web.caching import Entry, ResponseCache
+from web.caching import EXTENSION, Entry, ResponseCache
 
 PAGES = ["/", public_paths.model_page(OPUS), "/incidents", "/incidents/2"]
 FEEDS = ["/history.rss", "/history.atom"]
@@ -142,3 +142,41 @@ def test_head_gets_the_same_headers_as_get_without_the_body(client):
     assert head.status_code == 200 and head.data == b""
     assert head.headers["ETag"] == get.headers["ETag"]
     assert head.headers["Content-Length"] == get.headers["Content-Length"]
+
+
+@pytest.mark.parametrize("path", ["/", "/api/v2/summary.json", public_paths.model_page(OPUS)])
+def test_a_query_string_the_view_does_not_read_is_served_from_the_same_entry(
+    app, client, counting_store, path
+):
+    client.get(path)
+    reads = dict(counting_store.calls)
+    for n in range(50):
+        sep = "&" if "?" in path else "?"
+        assert client.get(f"{path}{sep}r={n}").status_code == 200
+    assert counting_store.calls == reads
+    assert len(app.extensions[EXTENSION]) == 1
+
+
+def test_range_values_the_model_page_treats_alike_share_one_entry(app, client):
+    page = public_paths.model_page(OPUS)
+    default = client.get(page).data
+    assert client.get(f"{page}?range=nonsense").data == default
+    assert client.get(f"{page}?range=7d").data != default
+    assert len(app.extensions[EXTENSION]) == 2
+
+
+def test_the_pages_a_view_reads_from_its_query_keep_their_own_entries(client):
+    first = client.get("/incidents?page=1&utm=x").data
+    assert client.get("/incidents").data == first
+    assert client.get("/incidents?page=2").data != first
+
+
+def test_the_cache_keeps_at_most_its_number_of_variants_of_one_path():
+    cache = ResponseCache(max_variants=3)
+    cache.put(("/other", b"", False), entry(10))
+    for page in range(10):
+        cache.put(("/incidents", f"page={page}".encode(), False), entry(10))
+    assert len(cache) == 4
+    assert cache.get(("/other", b"", False)) is not None
+    assert cache.get(("/incidents", b"page=9", False)) is not None
+    assert cache.get(("/incidents", b"page=6", False)) is None

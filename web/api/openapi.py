@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from monitor.config import SiteSettings
-from web.api.schemas import Schema, ref, statuspage_schemas, v1_schemas
+from web.api.schemas import Schema, common_schemas, ref, statuspage_schemas, v1_schemas
 
 API_VERSION = "1.0.0"
 STATUSPAGE_TAG = "statuspage-v2"
@@ -32,6 +32,13 @@ JSON_PATHS: dict[str, tuple[str, str]] = {
     "/api/v2/scheduled-maintenances/upcoming.json": ("SpScheduledMaintenances", "Always empty"),
     "/api/v2/scheduled-maintenances/active.json": ("SpScheduledMaintenances", "Always empty"),
 }
+
+_JSON_ERROR = {"application/json": {"schema": ref("Error")}}
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again",
+                                "schema": {"type": "integer", "minimum": 1}}}
+# While the database is unreachable, a path answers with its last good response and a
+# storage notice; only a path with nothing kept answers 503.
+_UNAVAILABLE_DESCRIPTION = "The site cannot read its database and kept nothing for this URL"
 
 _TARGET_PARAMETERS = [
     {"name": "provider", "in": "path", "required": True, "schema": {"type": "string"},
@@ -60,7 +67,7 @@ def openapi_document(site: SiteSettings) -> dict[str, Any]:
             {"name": "other", "description": "Badges and Prometheus metrics"},
         ],
         "paths": paths,
-        "components": {"schemas": {**v1_schemas(), **statuspage_schemas()}},
+        "components": {"schemas": {**common_schemas(), **v1_schemas(), **statuspage_schemas()}},
     }
 
 
@@ -72,7 +79,10 @@ def response_schema(document: dict[str, Any], path: str) -> Schema:
 
 def _json_path(path: str, schema: str, summary: str) -> dict[str, Any]:
     responses: dict[str, Any] = {
-        "200": {"description": "OK", "content": {"application/json": {"schema": ref(schema)}}},
+        "200": {"description": "OK (with a `notice` while the database is unreachable)",
+                "content": {"application/json": {"schema": ref(schema)}}},
+        "503": {"description": _UNAVAILABLE_DESCRIPTION, "headers": _RETRY_AFTER,
+                "content": _JSON_ERROR},
     }
     operation: dict[str, Any] = {
         "summary": summary,
@@ -81,8 +91,10 @@ def _json_path(path: str, schema: str, summary: str) -> dict[str, Any]:
     }
     if "{provider}" in path:
         operation["parameters"] = _TARGET_PARAMETERS
-        responses["404"] = {"description": "No such model"}
+        responses["404"] = {"description": "No such model", "content": _JSON_ERROR}
     if path == "/api/v1/incidents":
+        responses["400"] = {"description": "status is neither open nor all",
+                            "content": _JSON_ERROR}
         operation["parameters"] = [{
             "name": "status", "in": "query", "required": False,
             "schema": {"type": "string", "enum": ["all", "open"], "default": "all"},
@@ -100,6 +112,7 @@ def _badge_path() -> dict[str, Any]:
             "200": {"description": "The badge",
                     "content": {"image/svg+xml": {"schema": {"type": "string"}}}},
             "404": {"description": "No such model"},
+            "503": _text_unavailable(),
         },
     }}
 
@@ -108,8 +121,18 @@ def _metrics_path() -> dict[str, Any]:
     return {"get": {
         "summary": "Prometheus metrics: probes, latency histograms, model status, incidents",
         "tags": ["other"],
-        "responses": {"200": {
-            "description": "Prometheus text exposition format 0.0.4",
-            "content": {"text/plain; version=0.0.4": {"schema": {"type": "string"}}},
-        }},
+        "responses": {
+            "200": {
+                "description": "Prometheus text exposition format 0.0.4; while the database "
+                               "is unreachable, the last good metrics and "
+                               "`aistatus_storage_up 0`",
+                "content": {"text/plain; version=0.0.4": {"schema": {"type": "string"}}},
+            },
+            "503": _text_unavailable(),
+        },
     }}
+
+
+def _text_unavailable() -> dict[str, Any]:
+    return {"description": _UNAVAILABLE_DESCRIPTION, "headers": _RETRY_AFTER,
+            "content": {"text/plain": {"schema": {"type": "string"}}}}

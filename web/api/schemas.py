@@ -2,7 +2,9 @@
 serves: aistatus's `/api/v1` and the Statuspage-compatible `/api/v2`.
 
 Objects are closed (`additionalProperties: false`): a field a builder adds
-without a schema fails the tests instead of going undocumented.
+without a schema fails the tests instead of going undocumented. Every document
+may carry a `notice` (`StorageNotice`): only while the site cannot read its
+database and serves the document as it last built it (web/outage.py).
 """
 
 from __future__ import annotations
@@ -57,6 +59,29 @@ def closed(properties: dict[str, Schema], description: str | None = None,
     if description:
         schema["description"] = description
     return schema
+
+
+NOTICE = "notice"
+
+
+def document(properties: dict[str, Schema], description: str | None = None) -> Schema:
+    """A top-level document: its properties, and the storage notice an outage adds."""
+    return closed({**properties, NOTICE: ref("StorageNotice")}, description,
+                  optional=(NOTICE,))
+
+
+def common_schemas() -> dict[str, Schema]:
+    return {
+        "StorageNotice": closed({
+            "storage": words(("unreachable",)),
+            "since": TIME,
+            "data_as_of": nullable(TIME),
+            "text": STRING,
+        }, "Present only while the site cannot read its database: the document is the "
+           "last good one, as of data_as_of (null: none was kept, the response is a 503)"),
+        "Error": closed({"error": STRING, "id": STRING, NOTICE: ref("StorageNotice")},
+                        optional=("id", NOTICE)),
+    }
 
 
 _INCIDENT_STATES = words(IncidentState)
@@ -134,12 +159,14 @@ def v1_schemas() -> dict[str, Schema]:
             "url": URI,
             "updates": array(ref("IncidentUpdate")),
         }),
-        "ModelsDocument": closed({"generated_at": TIME, "models": array(ref("Model"))}),
-        "ModelDocument": closed({
+        "ModelsDocument": document({"generated_at": TIME, "models": array(ref("Model"))}),
+        "ModelDocument": document({
             "generated_at": TIME, "model": ref("Model"), "incidents": array(ref("Incident")),
         }),
-        "ProvidersDocument": closed({"generated_at": TIME, "providers": array(ref("Provider"))}),
-        "IncidentsDocument": closed({"generated_at": TIME, "incidents": array(ref("Incident"))}),
+        "ProvidersDocument": document({"generated_at": TIME,
+                                       "providers": array(ref("Provider"))}),
+        "IncidentsDocument": document({"generated_at": TIME,
+                                       "incidents": array(ref("Incident"))}),
     }
 
 
@@ -200,17 +227,17 @@ def statuspage_schemas() -> dict[str, Schema]:
             "incident_updates": array(ref("SpIncidentUpdate")),
             "components": array(ref("SpComponent")),
         }),
-        "SpSummary": closed({
+        "SpSummary": document({
             **page,
             "components": array(ref("SpComponent")),
             "incidents": array(ref("SpIncident")),
             "scheduled_maintenances": array({"type": "object"}),
             "status": ref("SpStatus"),
         }),
-        "SpStatusDocument": closed({**page, "status": ref("SpStatus")}),
-        "SpComponents": closed({**page, "components": array(ref("SpComponent"))}),
-        "SpIncidents": closed({**page, "incidents": array(ref("SpIncident"))}),
-        "SpScheduledMaintenances": closed({
+        "SpStatusDocument": document({**page, "status": ref("SpStatus")}),
+        "SpComponents": document({**page, "components": array(ref("SpComponent"))}),
+        "SpIncidents": document({**page, "incidents": array(ref("SpIncident"))}),
+        "SpScheduledMaintenances": document({
             **page, "scheduled_maintenances": array({"type": "object"}),
         }),
     }

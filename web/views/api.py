@@ -9,12 +9,12 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 from web.api import statuspage
 from web.api import v1 as api_v1
 from web.api.openapi import openapi_document
-from web.caching import API, cached
+from web.caching import API, as_given, cached
 from web.queries.snapshot_builder import site_snapshot
 from web.queries.snapshots import SiteSnapshot
 from web.views.pages import site_data
@@ -78,7 +78,7 @@ def providers() -> Response:
 
 
 @api.get("/api/v1/incidents")
-@cached(API)
+@cached(API, query={"status": as_given})
 def incidents() -> Response:
     status = request.args.get("status", "all")
     if status not in ("all", "open"):
@@ -88,6 +88,6 @@ def incidents() -> Response:
 
 
 @api.get("/api/openapi.json")
-@cached(API)
+@cached(API, config_only=True)
 def openapi() -> Response:
-    return json_response(openapi_document(site_data().settings.site))
+    return json_response(openapi_document(current_app.config["AISTATUS_SETTINGS"].site))

@@ -28,7 +28,7 @@ _UPTIME_COLOURS = (
 
 
 @badges.get("/badge/<provider>/<path:model>.svg")
-@cached(BADGE)
+@cached(BADGE, query={"uptime": lambda value: value == "1"})
 def badge(provider: str, model: str) -> Response:
     data = site_data()
     target = data.target(f"{provider}/{model}")

@@ -11,9 +11,9 @@ import re
 
 from flask import Blueprint, current_app, render_template, request
 
-from web.caching import PAGE, cached
+from web.caching import PAGE, as_given, cached
 from web.queries.incidents import incident_page, incidents_page
-from web.queries.model import model_page
+from web.queries.model import model_page, range_key
 from web.queries.overview import overview
 from web.queries.rollup_cache import ROLLUP_CACHES
 from web.queries.site_data import SiteData
@@ -45,7 +45,7 @@ def overview_page() -> Rendered:
 
 
 @pages.get("/models/<provider>/<path:model>")
-@cached(PAGE)
+@cached(PAGE, query={"range": range_key})
 def model(provider: str, model: str) -> Rendered:
     page = model_page(site_data(), f"{provider}/{model}", request.args.get("range"))
     if page is None:
@@ -54,7 +54,7 @@ def model(provider: str, model: str) -> Rendered:
 
 
 @pages.get("/incidents")
-@cached(PAGE)
+@cached(PAGE, query={"page": as_given})
 def incidents() -> Rendered:
     number = request.args.get("page", "1")
     if not _NUMBER.fullmatch(number) or int(number) < 1:

@@ -163,21 +163,68 @@ def test_a_result_the_database_refuses_is_dropped_without_holding_back_its_batch
     assert ids(store.results_between(T0, T0 + timedelta(days=1))) == ids(good)
 
 
-def test_a_full_buffer_drops_the_oldest_results_and_says_so_once(caplog):
+def test_a_full_buffer_drops_the_oldest_says_so_once_and_counts_them_on_recovery(caplog):
     sink = MemorySink()
     sink.down = True
-    writer = ResultWriter(sink, clock=FakeClock(T0), batch_size=10, buffer_max=100)
+    clock = FakeClock(T0)
+    writer = ResultWriter(sink, clock=clock, batch_size=10, buffer_max=100)
     results = results_every_minute(150)
     with caplog.at_level(logging.WARNING):
         for result in results:
             writer.submit(result)
         writer.flush()
+        clock.advance(42)
+        later = results_every_minute(30, start=T0 + timedelta(hours=5))
+        for result in later:
+            writer.submit(result)
+        writer.flush()
+        sink.down = False
+        assert writer.flush() == 100
 
-    assert (writer.buffered, writer.dropped) == (100, 50)
-    assert len([r for r in caplog.records if "buffer full" in r.getMessage()]) == 1
+    assert writer.dropped == 80
+    assert sink.results == [*results, *later][80:]
+    full = [r.getMessage() for r in caplog.records if "buffer full" in r.getMessage()]
+    assert full == ["result buffer full (100 results): dropping the oldest until the store "
+                    "recovers; the count comes with the recovery"]
+    recovered = [r.getMessage() for r in caplog.records if "reachable again" in r.getMessage()]
+    assert recovered == ["result store reachable again after 2 failed writes over 42 s; "
+                         "80 results dropped by the full buffer meanwhile, 80 since start"]
+
+
+def test_a_second_outage_logs_its_own_drops_and_the_running_total(caplog):
+    sink = MemorySink()
+    writer = ResultWriter(sink, clock=FakeClock(T0), batch_size=10, buffer_max=10)
+    for outage_no in range(2):
+        sink.down = True
+        for result in results_every_minute(15, start=T0 + timedelta(hours=outage_no)):
+            writer.submit(result)
+        writer.flush()
+        sink.down = False
+        writer.flush()
+    recovered = [r.getMessage() for r in caplog.records if "reachable again" in r.getMessage()]
+    assert [m.split("; ")[1] for m in recovered] == [
+        "5 results dropped by the full buffer meanwhile, 5 since start",
+        "5 results dropped by the full buffer meanwhile, 10 since start",
+    ]
+    assert len([r for r in caplog.records if "buffer full" in r.getMessage()]) == 2
+
+
+def test_however_long_the_outage_the_writer_tries_again_within_five_seconds():
+    sink = MemorySink()
+    sink.down = True
+    clock = FakeClock(T0)
+    writer = ResultWriter(sink, clock=clock)
+    writer.submit(make_result())
+    delays = []
+    for _ in range(30):  # every failure backs off further, up to the cap
+        writer.flush()
+        delays.append(writer.retry_in_s())
+        clock.advance(delays[-1])
+    assert delays[:4] == [0.5, 1.0, 2.0, 5.0]
+    assert max(delays) == 5.0
     sink.down = False
-    assert writer.flush() == 100
-    assert sink.results == results[50:]
+    writer.flush()
+    assert writer.retry_in_s() is None and len(sink.results) == 1
 
 
 def test_flush_writes_in_batches_of_the_configured_size():
