@@ -74,9 +74,8 @@ def sqlite_sizes(path: Path) -> dict[str, int]:
 
 
 def postgres_sizes(url: str) -> dict[str, int]:
-    engine = create_engine(url)
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")  # VACUUM needs it
     with engine.connect() as connection:
-        connection.execute(text("COMMIT"))
         connection.execute(text("VACUUM ANALYZE"))
         rows = connection.execute(text(
             "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c "
