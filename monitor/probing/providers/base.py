@@ -20,6 +20,9 @@ from monitor.config import ModelSettings, ProviderSettings
 # Headers worth keeping with a result: they explain a 429 or a slow answer.
 RATELIMIT_PREFIXES = ("anthropic-ratelimit-", "x-ratelimit-")
 RETRY_HEADERS = ("retry-after", "retry-after-ms")
+# Gateways pass the upstream provider's headers on under a prefix of their own
+# (LiteLLM: `llm_provider-retry-after`); read through it, the header means the same.
+GATEWAY_PREFIXES = ("llm_provider-",)
 _MAX_RATELIMIT_HEADERS = 16
 _MAX_HEADER_VALUE = 64
 
@@ -172,12 +175,21 @@ def int_or_none(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _unprefixed(lower: str) -> str:
+    for prefix in GATEWAY_PREFIXES:
+        if lower.startswith(prefix):
+            return lower[len(prefix) :]
+    return lower
+
+
 def ratelimit_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """The rate-limit and retry headers of a response, bounded in number and length."""
+    """The rate-limit and retry headers of a response (gateway-prefixed ones too, under
+    their own names), bounded in number and length."""
     kept: dict[str, str] = {}
     for name, value in headers.items():
         lower = name.lower()
-        if lower.startswith(RATELIMIT_PREFIXES) or lower in RETRY_HEADERS:
+        bare = _unprefixed(lower)
+        if bare.startswith(RATELIMIT_PREFIXES) or bare in RETRY_HEADERS:
             kept[lower] = value[:_MAX_HEADER_VALUE]
             if len(kept) >= _MAX_RATELIMIT_HEADERS:
                 break
@@ -194,8 +206,15 @@ def first_header(headers: Mapping[str, str], names: Iterable[str]) -> str | None
 
 
 def retry_after_seconds(headers: Mapping[str, str], now: datetime) -> float | None:
-    """Seconds from `retry-after-ms`, or `retry-after` as seconds or an HTTP date."""
-    lowered = {name.lower(): value for name, value in headers.items()}
+    """Seconds from `retry-after-ms`, or `retry-after` as seconds or an HTTP date.
+
+    The provider's own header wins over a gateway's prefixed copy of it."""
+    lowered: dict[str, str] = {}
+    for name, value in headers.items():
+        lower = name.lower()
+        bare = _unprefixed(lower)
+        if bare in RETRY_HEADERS and (bare == lower or bare not in lowered):
+            lowered[bare] = value
     millis = _number(lowered.get("retry-after-ms"))
     if millis is not None:
         return millis / 1000.0

@@ -84,6 +84,8 @@ def error_info(document: object) -> ErrorInfo:
         elif kind == _RETRY_INFO:
             retry_after = _seconds(dig(detail, "retryDelay"))
     status = text_or_none(dig(error, "status"))
+    # A gateway in front of Gemini may answer in OpenAI's shape: its type is the word then.
+    status = status or text_or_none(dig(error, "type"))
     return ErrorInfo(
         error_type=reason or status,
         message=text_or_none(dig(error, "message")),

@@ -76,3 +76,20 @@ NOW = datetime(2026, 6, 7, 12, 0, 0, tzinfo=UTC)
 ])
 def test_retry_after_is_read_as_seconds_or_an_http_date(headers, seconds):
     assert retry_after_seconds(headers, NOW) == seconds
+
+
+def test_a_gateways_prefixed_retry_after_is_read():
+    now = datetime(2026, 6, 7, tzinfo=UTC)
+    assert retry_after_seconds({"llm_provider-retry-after": "5"}, now) == 5.0
+
+
+def test_the_providers_own_retry_after_wins_over_a_gateways_copy():
+    now = datetime(2026, 6, 7, tzinfo=UTC)
+    headers = {"llm_provider-retry-after": "5", "Retry-After": "2"}
+    assert retry_after_seconds(headers, now) == 2.0
+
+
+def test_gateway_prefixed_rate_limit_headers_are_kept_under_their_own_names():
+    kept = ratelimit_headers({"llm_provider-x-ratelimit-remaining-requests": "0",
+                              "content-type": "application/json"})
+    assert kept == {"llm_provider-x-ratelimit-remaining-requests": "0"}
