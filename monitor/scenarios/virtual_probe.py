@@ -81,6 +81,12 @@ def _observe(
     base = {"target": target, "region": region, "started_at": at, "check": question.check}
     if plan.kind in _VANTAGE:
         return ProbeResult(outcome=_VANTAGE[plan.kind], **base)  # type: ignore[index]
+    if plan.kind is FaultKind.ENDLESS_LINE:
+        # The live probe stops at its line bound as soon as the bytes arrive.
+        excerpt_ = "a line past the probe's bound without an end"
+        return ProbeResult(
+            outcome=Outcome.PROTOCOL, http_status=200, error_excerpt=excerpt_, **base
+        )  # type: ignore[arg-type]
     if plan.kind is FaultKind.TIMEOUT or plan.ttft_s > settings.first_token_timeout:
         return _timed_out(TimeoutKind.FIRST_TOKEN, settings.first_token_timeout, None, base)
     if plan.is_http_error:

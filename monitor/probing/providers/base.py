@@ -96,38 +96,69 @@ class Adapter:
     request_id_headers: tuple[str, ...] = field(default=())
 
 
+# One SSE line longer than this is no provider's event: a broken proxy's endless line.
+# Real event lines are a few hundred bytes; a rich one (logprobs, safety ratings) a few KB.
+MAX_LINE_BYTES = 256 * 1024
+
+
 class SSEDecoder:
     """Server-sent events from raw body chunks, as the WHATWG spec frames them.
 
     Kept tiny and allocation-light: a probe budget is a few milliseconds of CPU.
+    Linear in the bytes fed: each chunk is searched for newlines once, and the
+    unfinished line is kept as a list of pieces joined only when its newline
+    comes, so a line arriving in a thousand chunks costs one join, not a
+    thousand re-splits of a growing buffer. A line past `max_line` bytes comes
+    back as `Garbage` at once and its pieces are dropped: memory stays bounded.
     Lines that are not SSE fields at all come back as `Garbage` so the probe can
     stop reading an HTML error page at once instead of waiting for it to end.
     """
 
     _FIELD = re.compile(r"^(data|event|id|retry)(?::|$)")
 
-    def __init__(self) -> None:
-        self._buffer = b""
+    def __init__(self, max_line: int = MAX_LINE_BYTES) -> None:
+        self.max_line = max_line
+        self._pending: list[bytes] = []
+        self._pending_len = 0
         self._event: str | None = None
         self._data: list[str] = []
 
     def feed(self, chunk: bytes) -> list[tuple[str | None, str] | Garbage]:
-        self._buffer += chunk
-        *lines, self._buffer = self._buffer.split(b"\n")
         out: list[tuple[str | None, str] | Garbage] = []
-        for raw in lines:
+        start = 0
+        while (newline := chunk.find(b"\n", start)) >= 0:
+            raw = chunk[start:newline]
+            start = newline + 1
+            if self._pending:
+                self._pending.append(raw)
+                raw = b"".join(self._pending)
+                self._pending, self._pending_len = [], 0
+            if len(raw) > self.max_line:
+                out.append(self._overflow(len(raw)))
+                return out
             item = self._line(raw.rstrip(b"\r").decode("utf-8", errors="replace"))
             if item is not None:
                 out.append(item)
+        if start < len(chunk):
+            self._pending_len += len(chunk) - start
+            if self._pending_len > self.max_line:
+                out.append(self._overflow(self._pending_len))
+                return out
+            self._pending.append(chunk[start:] if start else chunk)
         return out
 
     def close(self) -> list[tuple[str | None, str] | Garbage]:
         """Flush what is left: a last event some servers end without a blank line."""
-        tail, self._buffer = self._buffer, b""
+        tail = b"".join(self._pending)
+        self._pending, self._pending_len = [], 0
         out = self.feed(tail + b"\n") if tail.strip() else []
         if self._data:
             out.append(self._dispatch())
         return out
+
+    def _overflow(self, size: int) -> Garbage:
+        self._pending, self._pending_len = [], 0
+        return Garbage(f"a line of more than {self.max_line} bytes ({size}) without an end")
 
     def _line(self, line: str) -> tuple[str | None, str] | Garbage | None:
         if not line:

@@ -72,8 +72,8 @@ def probe(
     return asyncio.run(go())
 
 
-@pytest.fixture
-def faulty(simulator, scenario_dict):
+@pytest.fixture(name="faulty")
+def faulty_probe(simulator, scenario_dict):
     """`faulty(protocol, kind, **keys)`: probe one protocol's model under one fault."""
 
     def run(protocol: Protocol, kind: str | None, settings: ProbeSettings = FAST,

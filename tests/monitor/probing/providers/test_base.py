@@ -93,3 +93,26 @@ def test_gateway_prefixed_rate_limit_headers_are_kept_under_their_own_names():
     kept = ratelimit_headers({"llm_provider-x-ratelimit-remaining-requests": "0",
                               "content-type": "application/json"})
     assert kept == {"llm_provider-x-ratelimit-remaining-requests": "0"}
+
+
+def test_a_line_split_over_many_chunks_is_decoded_once_whole():
+    decoder = SSEDecoder()
+    line = b'data: {"text": "' + b"a" * 5000 + b'"}'
+    out = []
+    for i in range(0, len(line), 7):
+        out += decoder.feed(line[i : i + 7])
+    out += decoder.feed(b"\n\n")
+    assert out == [(None, '{"text": "' + "a" * 5000 + '"}')]
+
+
+def test_an_endless_line_is_cut_at_the_bound_as_garbage():
+    decoder = SSEDecoder(max_line=1024)
+    assert decoder.feed(b"data: " + b"x" * 1000) == []
+    out = decoder.feed(b"x" * 100)
+    assert len(out) == 1 and isinstance(out[0], Garbage)
+    assert "without an end" in out[0].line
+
+
+def test_a_whole_line_past_the_bound_in_one_chunk_is_garbage_too():
+    out = SSEDecoder(max_line=64).feed(b"data: " + b"x" * 100 + b"\n\n")
+    assert len(out) == 1 and isinstance(out[0], Garbage)
