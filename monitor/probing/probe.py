@@ -51,6 +51,7 @@ from monitor.probing.providers.base import (
     first_header,
     ratelimit_headers,
     retry_after_seconds,
+    same_model,
 )
 from monitor.probing.scrub import REDACTED, excerpt
 from monitor.results import Outcome, ProbeResult, TimeoutKind
@@ -123,6 +124,7 @@ class _Probe:
         self.texts: list[str] = []
         self.text_chars = 0
         self.end: StreamEnd | None = None
+        self.served_model: str | None = None
         self.outcome: Outcome | None = None
         self.timeout: TimeoutKind | None = None
         self.error_type: str | None = None
@@ -194,6 +196,16 @@ class _Probe:
 
     async def _read_stream(self, response: httpx.Response) -> None:
         decoder, parser = SSEDecoder(), self.adapter.new_parser()
+        try:
+            await self._read_events(response, decoder, parser)
+        finally:
+            served = parser.served_model
+            if served is not None and not same_model(self.model.model, served):
+                self.served_model = served
+
+    async def _read_events(
+        self, response: httpx.Response, decoder: SSEDecoder, parser: StreamParser
+    ) -> None:
         received = 0
         async for chunk in response.aiter_bytes():
             received += len(chunk)
@@ -356,6 +368,7 @@ class _Probe:
             timeout=self.timeout,
             answer_correct=(outcome is Outcome.OK) if answered else None,
             error_excerpt=self.error_excerpt,
+            served_model=self._clean(self.served_model),
         )
         return dataclasses.replace(result, failure_class=classify(result, self.provider.kind))
 

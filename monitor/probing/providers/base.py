@@ -79,6 +79,10 @@ StreamEvent = TextDelta | StreamError | StreamEnd | Garbage
 
 
 class StreamParser(Protocol):
+    # The model the stream said it came from (Anthropic message.model, OpenAI chunk
+    # `model`, Gemini `modelVersion`), or None where the protocol did not say.
+    served_model: str | None
+
     def feed(self, event: str | None, data: str) -> Iterable[StreamEvent]:
         """Events for one server-sent event (its `event:` name, if any, and its data)."""
         ...
@@ -179,6 +183,19 @@ class SSEDecoder:
         event, data = self._event, "\n".join(self._data)
         self._event, self._data = None, []
         return event, data
+
+
+# A snapshot or version suffix that names the same model: -20241022, -2024-08-06, -001.
+_VERSION_SUFFIX = re.compile(r"(-\d{8}|-\d{4}-\d{2}-\d{2}|-\d{3,4}|-latest|:latest|@[\w.-]+)$")
+
+
+def same_model(asked: str, served: str) -> bool:
+    """True when `served` names the model `asked` for, in any of the spellings providers
+    and gateways answer with: a provider or `models/` prefix (`openai/gpt-4o`), a dated
+    snapshot behind an alias (`gpt-4o` served as `gpt-4o-2024-08-06`), `-latest`."""
+    a, s = (name.lower().rsplit("/", 1)[-1].strip() for name in (asked, served))
+    # Only a version may differ: `gpt-4o-mini` served for `gpt-4o` is another model.
+    return a == s or _VERSION_SUFFIX.sub("", a) == _VERSION_SUFFIX.sub("", s)
 
 
 def load_json(data: str | bytes) -> Any:

@@ -103,6 +103,7 @@ class StreamParser:
     def __init__(self) -> None:
         self._finish_reason: str | None = None
         self._output_tokens: int | None = None
+        self.served_model: str | None = None
 
     def feed(self, event: str | None, data: str) -> list[StreamEvent]:
         document = load_json(data)
@@ -111,6 +112,8 @@ class StreamParser:
         if "error" in document:
             info = error_info(document)
             return [StreamError(info.error_type, info.message)]
+        if self.served_model is None:
+            self.served_model = text_or_none(document.get("modelVersion"))
         tokens = int_or_none(dig(document, "usageMetadata", "candidatesTokenCount"))
         if tokens is not None:
             self._output_tokens = tokens

@@ -103,6 +103,7 @@ class StreamParser:
         self._finish_reason: str | None = None
         self._output_tokens: int | None = None
         self._ended = False
+        self.served_model: str | None = None
 
     def feed(self, event: str | None, data: str) -> list[StreamEvent]:
         if data.strip() == "[DONE]":
@@ -114,6 +115,8 @@ class StreamParser:
         if "error" in document or document.get("object") == "error":
             info = error_info(document)
             return [StreamError(info.error_type, info.message)]
+        if self.served_model is None:
+            self.served_model = text_or_none(document.get("model"))
         tokens = int_or_none(dig(document, "usage", "completion_tokens"))
         if tokens is not None:
             self._output_tokens = tokens

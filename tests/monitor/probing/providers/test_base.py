@@ -8,6 +8,7 @@ from monitor.probing.providers.base import (
     first_header,
     ratelimit_headers,
     retry_after_seconds,
+    same_model,
 )
 
 
@@ -116,3 +117,28 @@ def test_an_endless_line_is_cut_at_the_bound_as_garbage():
 def test_a_whole_line_past_the_bound_in_one_chunk_is_garbage_too():
     out = SSEDecoder(max_line=64).feed(b"data: " + b"x" * 100 + b"\n\n")
     assert len(out) == 1 and isinstance(out[0], Garbage)
+
+
+@pytest.mark.parametrize(("asked", "served"), [
+    ("gpt-4o", "gpt-4o"),
+    ("gpt-4o", "gpt-4o-2024-08-06"),
+    ("gpt-4o", "openai/gpt-4o"),
+    ("claude-3-5-sonnet-latest", "claude-3-5-sonnet-20241022"),
+    ("gemini-2.0-flash", "gemini-2.0-flash-001"),
+    ("gemini-1.5-pro", "models/gemini-1.5-pro"),
+    ("llama3.1:8b", "llama3.1:8b"),
+    ("llama3.1", "llama3.1:latest"),
+])
+def test_the_same_model_in_another_spelling_is_no_mismatch(asked, served):
+    assert same_model(asked, served)
+
+
+@pytest.mark.parametrize(("asked", "served"), [
+    ("gpt-4o", "gpt-3.5-turbo"),
+    ("gpt-4o", "gpt-4o-mini-2024-07-18"),
+    ("claude-opus-4-7", "claude-haiku-4-5"),
+    ("anthropic/claude-opus-4-7", "openai/gpt-4o"),
+    ("gemini-2.5-pro", "gemini-2.5-flash"),
+])
+def test_another_model_is_a_mismatch(asked, served):
+    assert not same_model(asked, served)

@@ -169,3 +169,9 @@ def test_a_gateways_word_beside_a_numeric_string_code_is_kept():
     body = json.dumps({"error": {"message": "No connected db.", "type": "no_db_connection",
                                  "param": None, "code": "400"}}).encode()
     assert openai.parse_error(400, {}, body).error_type == "no_db_connection"
+
+
+def test_the_stream_says_which_model_answered():
+    parser = openai.StreamParser()
+    parse_stream(parser, answer_stream("3"))
+    assert parser.served_model == "gpt-5.1"
