@@ -4,10 +4,16 @@ headers and keep-alives, an endless line), each in the class the README's rules 
 
 import pytest
 
-from monitor.config import ProbeSettings
+from monitor.config import ProbeSettings, ProviderKind
 from monitor.judging.wording import failure_label
 from monitor.results import FailureClass, Outcome, TimeoutKind
-from tests.monitor.probing.test_probe import BY_NAME, PROTOCOLS, faulty_probe
+from tests.monitor.probing.test_probe import (
+    BY_NAME,
+    PROTOCOLS,
+    against,
+    faulty_probe,
+    http_response,
+)
 
 faulty = faulty_probe
 EACH = pytest.mark.parametrize("protocol", PROTOCOLS, ids=lambda p: p.name)
@@ -84,3 +90,14 @@ def test_an_endless_line_is_a_protocol_failure(faulty, protocol):
     assert (result.outcome, result.failure_class) == (Outcome.PROTOCOL, FailureClass.INFRASTRUCTURE)
     assert result.timeout is None
     assert "without an end" in (result.error_excerpt or "")
+
+
+@pytest.mark.parametrize("kind", list(ProviderKind))
+def test_a_flood_of_lines_that_complete_no_event_is_cut_at_the_body_bound(kind):
+    # Five MB of 1 KB comment lines: every line within the line bound, none an event.
+    flood = (b": " + b"x" * 1021 + b"\n") * (5 * 1024)
+    result, _ = against(
+        lambda head: http_response("200 OK", flood, "content-type: text/event-stream"), kind
+    )
+    assert (result.outcome, result.failure_class) == (Outcome.PROTOCOL, FailureClass.INFRASTRUCTURE)
+    assert "bytes" in (result.error_excerpt or "")
