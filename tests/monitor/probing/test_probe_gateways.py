@@ -2,17 +2,23 @@
 do that providers do not (a gateway's 429 and 408, a slow first token behind early
 headers and keep-alives, an endless line), each in the class the README's rules give."""
 
+import asyncio
+import random
+
 import pytest
 
-from monitor.config import ProbeSettings, ProviderKind
+from monitor.clock import SystemClock
+from monitor.config import ModelSettings, ProbeSettings, ProviderKind, ProviderSettings
 from monitor.judging.wording import failure_label
+from monitor.probing.client import make_client
+from monitor.probing.probe import run_probe
 from monitor.results import FailureClass, Outcome, TimeoutKind
 from tests.monitor.probing.test_probe import (
     BY_NAME,
     PROTOCOLS,
-    against,
     faulty_probe,
     http_response,
+    raw_server,
 )
 
 faulty = faulty_probe
@@ -94,10 +100,23 @@ def test_an_endless_line_is_a_protocol_failure(faulty, protocol):
 
 @pytest.mark.parametrize("kind", list(ProviderKind))
 def test_a_flood_of_lines_that_complete_no_event_is_cut_at_the_body_bound(kind):
-    # Five MB of 1 KB comment lines: every line within the line bound, none an event.
+    # Five MB of 1 KB comment lines: every line within the line bound, none an event. The
+    # limits are generous so that only the body bound can end it, however busy the machine.
     flood = (b": " + b"x" * 1021 + b"\n") * (5 * 1024)
-    result, _ = against(
-        lambda head: http_response("200 OK", flood, "content-type: text/event-stream"), kind
+    patient = ProbeSettings(
+        connect_timeout=5, first_token_timeout=30, stall_timeout=30, total_timeout=60
     )
+
+    async def go():
+        reply = http_response("200 OK", flood, "content-type: text/event-stream")
+        async with raw_server(lambda head: reply) as (port, _):
+            provider = ProviderSettings(id="p", kind=kind, base_url=f"http://127.0.0.1:{port}")
+            async with make_client(patient) as client:
+                return await run_probe(
+                    client, provider, ModelSettings(provider="p", model="m"), patient,
+                    region="us-east", api_key=None, clock=SystemClock(), rng=random.Random(1),
+                )
+
+    result = asyncio.run(go())
     assert (result.outcome, result.failure_class) == (Outcome.PROTOCOL, FailureClass.INFRASTRUCTURE)
     assert "bytes" in (result.error_excerpt or "")
