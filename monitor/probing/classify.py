@@ -41,7 +41,8 @@ The taxonomy, in the order the questions are asked:
     │   │                                  authentication_error), or the body carries such a
     │   │                                  code (enforced_spend_limit_reached)
     │   ├── capacity .................. 2. any retry hint: retry-after in any spelling,
-    │   │                                  x-ratelimit-*, Gemini RetryInfo
+    │   │                                  Gemini RetryInfo, a rate-limit header at 0
+    │   │                                  (x-ratelimit-remaining-requests: 0)
     │   ├── capacity .................. 3. the error word says rate: rate_limit_error,
     │   │                                  rate_limit_exceeded, throttling_error,
     │   │                                  RESOURCE_EXHAUSTED, too_many_requests
@@ -87,8 +88,9 @@ _OURS_CODE = re.compile(rf"\b[a-z]+(?:_[a-z]+)*_(?:{_OURS})\w*|\b(?:{_OURS})_[a-
 _RATE_WORD = re.compile(
     r"rate|throttl|slow_down|too_many|resource_exhausted|^requests$|^tokens$", re.IGNORECASE
 )
-# Headers that only come with a rate limit that resets: the window's reset time.
-_RETRY_HINTS = ("retry-after", "ratelimit-reset", "ratelimit-remaining")
+# Rate-limit headers come with every response of some providers; only one that shows a
+# limit used up (`x-ratelimit-remaining-requests: 0`) says this 429 is that limit.
+_EXHAUSTED = "ratelimit-remaining"
 
 
 def classify(result: ProbeResult, kind: ProviderKind) -> FailureClass:
@@ -131,4 +133,7 @@ def retry_hinted(result: ProbeResult) -> bool:
     """True when the response said when to come back, under any spelling we keep."""
     if result.retry_after_s is not None:
         return True
-    return any(hint in name for name in result.ratelimit for hint in _RETRY_HINTS)
+    return any(
+        "retry-after" in name or (_EXHAUSTED in name and value.strip() == "0")
+        for name, value in result.ratelimit.items()
+    )
