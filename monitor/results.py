@@ -68,6 +68,9 @@ class ProbeResult:
     timeout: TimeoutKind | None = None
     answer_correct: bool | None = None  # None when no answer came back
     error_excerpt: str | None = None  # scrubbed, <= 1 KB
+    # The model the response said it came from, kept only when it is not the model asked:
+    # a gateway's fallback or a misrouted request answered for another model.
+    served_model: str | None = None
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property

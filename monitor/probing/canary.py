@@ -5,6 +5,12 @@ memorised answer cannot pass. The expected answer is short and checkable, so
 a wrong, empty or garbled reply is evidence about model *quality*, separate
 from availability.
 
+Scoring is lenient about form and strict about the value: "The answer is 919.",
+"1,234" for 1234 and "**[MOUNTAIN]**" are correct (the right value is present
+and no other value contradicts it), because a fluent model that adds words has
+not changed in quality. Exact form is its own item, `strict_format`, recorded
+under its own `check` so its pass rate can be judged against its own baseline.
+
 The simulated provider uses `solve` as its oracle: it answers the same
 questions the probe asks, correctly unless a scenario says otherwise.
 """
@@ -28,7 +34,8 @@ class Verdict(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Question:
-    check: str  # which item of the suite: "arithmetic", "parity", "format", "script"
+    # Which item of the suite: "arithmetic", "parity", "format", "strict_format", "script".
+    check: str
     prompt: str
     expected: str
 
@@ -60,6 +67,12 @@ def strict_format(rng: random.Random) -> Question:
     )
 
 
+def exact_format(rng: random.Random) -> Question:
+    """The format question scored on its exact form: "[MOUNTAIN]" and nothing else."""
+    question = strict_format(rng)
+    return Question("strict_format", question.prompt, question.expected)
+
+
 def reverse_word(rng: random.Random) -> Question:
     word = rng.choice(_WORDS)
     return Question(
@@ -73,6 +86,7 @@ SUITE: dict[str, Callable[[random.Random], Question]] = {
     "parity": parity,
     "format": strict_format,
     "script": reverse_word,
+    "strict_format": exact_format,
 }
 
 
@@ -103,11 +117,66 @@ def score(question: Question, text: str) -> Verdict:
         return Verdict.EMPTY
     if _foreign_script(answer):
         return Verdict.GARBLED
-    if question.check == "format":
-        return Verdict.CORRECT if answer == question.expected else Verdict.WRONG
-    # Reasoning models sometimes add a trailing period or quotes; the value must match exactly.
-    normalized = answer.strip(" .\"'`*").lower()
-    return Verdict.CORRECT if normalized == question.expected.lower() else Verdict.WRONG
+    judge = _JUDGES.get(question.check, _same_words)
+    return Verdict.CORRECT if judge(question, answer) else Verdict.WRONG
+
+
+# A number as a model writes it: 1234, 1,234, 919.0; the sentence's full stop is no decimal.
+_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+_WORD = re.compile(r"[a-z]+")
+_BRACKETED = re.compile(r"\[([^\[\]]*)\]")
+
+
+def _numbers(text: str) -> set[float]:
+    return {float(n.replace(",", "")) for n in _NUMBER.findall(text)}
+
+
+def _sum_is_there(question: Question, answer: str) -> bool:
+    # The question's own operands may be repeated ("400 + 519 = 919"); any other number
+    # contradicts the answer.
+    found, expected = _numbers(answer), float(question.expected)
+    return expected in found and found <= {expected, *_numbers(question.prompt)}
+
+
+def _yes_or_no(question: Question, answer: str) -> bool:
+    words = set(_WORD.findall(answer.lower()))
+    other = "no" if question.expected == "yes" else "yes"
+    return question.expected in words and other not in words
+
+
+def _bracketed_word(question: Question, answer: str) -> bool:
+    # Markdown around the brackets or spaces inside them change nothing; the word must be
+    # the capitals asked for, and no other bracketed word may compete with it.
+    inside = {token.strip(" *_`") for token in _BRACKETED.findall(answer)}
+    return inside == {question.expected[1:-1]}
+
+
+def _exact(question: Question, answer: str) -> bool:
+    return answer == question.expected
+
+
+def _spelled_backwards(question: Question, answer: str) -> bool:
+    expected = question.expected.lower()
+    words = set(_WORD.findall(answer.lower()))
+    # Another arrangement of the same letters is a competing answer; the word forwards
+    # is the question being repeated.
+    rivals = {
+        w for w in words if w != expected and w != expected[::-1] and sorted(w) == sorted(expected)
+    }
+    return expected in words and not rivals
+
+
+def _same_words(question: Question, answer: str) -> bool:
+    return answer.strip(" .\"'`*").lower() == question.expected.lower()
+
+
+_JUDGES: dict[str, Callable[[Question, str], bool]] = {
+    "arithmetic": _sum_is_there,
+    "parity": _yes_or_no,
+    "format": _bracketed_word,
+    "strict_format": _exact,
+    "script": _spelled_backwards,
+}
 
 
 def _foreign_script(text: str) -> bool:

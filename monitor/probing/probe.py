@@ -9,8 +9,13 @@ anyway), `follow_redirects=False` (a redirect is reported, not chased).
 
 Four timeouts, each recorded by name when it trips (`TimeoutKind`): connect
 (TCP + TLS, enforced by httpx), first token (from the start until the first
-answer text), stall (the longest silence between two reads once headers are
-in) and total. Every other failure is caught and described; only
+answer text; keep-alive events such as Anthropic's `ping` are not text), stall
+(the longest silence between two whole events, counted only once the first
+token is in: before it a model may think for as long as the first-token limit
+allows) and total, which always holds. Bytes that complete no event (an endless
+line from a broken proxy) are no progress and re-arm nothing; the line and the
+body are bounded (`MAX_LINE_BYTES`, `MAX_STREAM_BODY`) and past them the probe
+stops with a `protocol` failure. Every other failure is caught and described; only
 `asyncio.CancelledError` escapes, so a shutdown can still stop a probe.
 
 CPU matters: a thousand models a minute must cost a fraction of one core, so
@@ -46,6 +51,7 @@ from monitor.probing.providers.base import (
     first_header,
     ratelimit_headers,
     retry_after_seconds,
+    same_model,
 )
 from monitor.probing.scrub import REDACTED, excerpt
 from monitor.results import Outcome, ProbeResult, TimeoutKind
@@ -54,6 +60,8 @@ logger = logging.getLogger(__name__)
 
 MAX_ERROR_BODY = 64 * 1024  # an error page beyond this says nothing more
 MAX_ANSWER_CHARS = 16 * 1024  # our answers are a few characters; a flood is cut here
+# A whole answer stream of ours is a few KB; past this it is a flood, not an answer.
+MAX_STREAM_BODY = 4 * 1024 * 1024
 # After the provider says it has finished, how long we wait for the body to close; a
 # server that lingers does not turn a finished answer into a timeout.
 END_GRACE_S = 1.0
@@ -116,6 +124,7 @@ class _Probe:
         self.texts: list[str] = []
         self.text_chars = 0
         self.end: StreamEnd | None = None
+        self.served_model: str | None = None
         self.outcome: Outcome | None = None
         self.timeout: TimeoutKind | None = None
         self.error_type: str | None = None
@@ -187,9 +196,26 @@ class _Probe:
 
     async def _read_stream(self, response: httpx.Response) -> None:
         decoder, parser = SSEDecoder(), self.adapter.new_parser()
+        try:
+            await self._read_events(response, decoder, parser)
+        finally:
+            served = parser.served_model
+            if served is not None and not same_model(self.model.model, served):
+                self.served_model = served
+
+    async def _read_events(
+        self, response: httpx.Response, decoder: SSEDecoder, parser: StreamParser
+    ) -> None:
+        received = 0
         async for chunk in response.aiter_bytes():
-            self._arm()
-            for item in decoder.feed(chunk):
+            received += len(chunk)
+            if received > MAX_STREAM_BODY:
+                self._fail(Outcome.PROTOCOL, f"the stream passed {MAX_STREAM_BODY} bytes")
+                return
+            items = decoder.feed(chunk)
+            if items:
+                self._arm()  # progress is a whole event, not a byte
+            for item in items:
                 if self._take(item, parser):
                     return
         for item in decoder.close():
@@ -302,13 +328,18 @@ class _Probe:
                 candidates.append(
                     (self._loop_t0 + settings.first_token_timeout, TimeoutKind.FIRST_TOKEN)
                 )
-            if self.headers_at is not None:
+            if self.first_text_at is not None or self._error_status():
+                # Until the first token only the first-token limit applies; an error
+                # body has no token, so its reads are held to the stall limit at once.
                 candidates.append((now + settings.stall_timeout, TimeoutKind.STALL))
         for deadline, name in candidates:
             if deadline < when:
                 when, kind = deadline, name
         self._armed = kind
         self._timer.reschedule(when)
+
+    def _error_status(self) -> bool:
+        return self.status is not None and not 200 <= self.status < 300
 
     # -- the result --------------------------------------------------------------------
 
@@ -337,6 +368,7 @@ class _Probe:
             timeout=self.timeout,
             answer_correct=(outcome is Outcome.OK) if answered else None,
             error_excerpt=self.error_excerpt,
+            served_model=self._clean(self.served_model),
         )
         return dataclasses.replace(result, failure_class=classify(result, self.provider.kind))
 

@@ -56,6 +56,10 @@ class FaultKind(StrEnum):
     EMPTY = "empty"
     DNS = "dns"
     TLS = "tls"
+    # Issue 10: what gateways and broken proxies do that providers do not.
+    GATEWAY_ERROR = "gateway_error"  # LiteLLM's shape: a 429 or 408 with its words
+    SLOW_FIRST_TOKEN = "slow_first_token"  # headers at once, keep-alives, late first token
+    ENDLESS_LINE = "endless_line"  # HTTP 200, then one line that never ends
 
 
 # The keys each kind accepts beyond the common ones; any other is a mistake worth naming.
@@ -63,6 +67,8 @@ _EXTRA_KEYS: dict[FaultKind, frozenset[str]] = {
     FaultKind.HTTP_ERROR: frozenset({"status", "error_type", "retry_after"}),
     FaultKind.SLOW: frozenset({"factor"}),
     FaultKind.STREAM_ERROR: frozenset({"error_type"}),
+    FaultKind.GATEWAY_ERROR: frozenset({"status", "retry_after"}),
+    FaultKind.SLOW_FIRST_TOKEN: frozenset({"factor"}),
 }
 _COMMON_FAULT_KEYS = frozenset({"models", "regions", "from", "until", "rate", "kind"})
 _MODEL_KEYS = frozenset({"id", "ttft_ms", "latency_ms", "jitter", "error_rate"})

@@ -20,7 +20,8 @@ from monitor.config import ProbeSettings, ProviderKind
 from monitor.probing import canary
 from monitor.probing.classify import classify
 from monitor.probing.providers import adapter_for
-from monitor.probing.providers.base import retry_after_seconds
+from monitor.probing.providers.base import ratelimit_headers, retry_after_seconds
+from monitor.probing.scrub import excerpt
 from monitor.results import Outcome, ProbeResult, TimeoutKind
 from monitor.scenarios.simulator import wire_anthropic, wire_gemini, wire_openai
 from monitor.scenarios.simulator.behaviour import Plan, plan_request, request_rng
@@ -80,6 +81,12 @@ def _observe(
     base = {"target": target, "region": region, "started_at": at, "check": question.check}
     if plan.kind in _VANTAGE:
         return ProbeResult(outcome=_VANTAGE[plan.kind], **base)  # type: ignore[index]
+    if plan.kind is FaultKind.ENDLESS_LINE:
+        # The live probe stops at its line bound as soon as the bytes arrive.
+        excerpt_ = "a line past the probe's bound without an end"
+        return ProbeResult(
+            outcome=Outcome.PROTOCOL, http_status=200, error_excerpt=excerpt_, **base
+        )  # type: ignore[arg-type]
     if plan.kind is FaultKind.TIMEOUT or plan.ttft_s > settings.first_token_timeout:
         return _timed_out(TimeoutKind.FIRST_TOKEN, settings.first_token_timeout, None, base)
     if plan.is_http_error:
@@ -125,6 +132,9 @@ def _http_error(plan: Plan, kind: ProviderKind, base: dict[str, object]) -> Prob
         http_status=reply.status,
         error_type=info.error_type,
         retry_after_s=_retry_after(headers, base, info.retry_after_s),
+        # The same evidence the live probe classifies on: the retry headers and the body.
+        ratelimit=ratelimit_headers(headers),
+        error_excerpt=excerpt(reply.body or b"") or None,
         total_ms=plan.ttft_s * 1000,
         **base,  # type: ignore[arg-type]
     )

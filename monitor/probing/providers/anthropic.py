@@ -74,6 +74,7 @@ class StreamParser:
         self._stop_reason: str | None = None
         self._output_tokens: int | None = None
         self._ended = False
+        self.served_model: str | None = None
 
     def feed(self, event: str | None, data: str) -> list[StreamEvent]:
         document = load_json(data)
@@ -86,6 +87,7 @@ class StreamParser:
             return [TextDelta(text)] if is_text and isinstance(text, str) and text else []
         if kind == "message_start":
             self._tokens(dig(document, "message", "usage", "output_tokens"))
+            self.served_model = text_or_none(dig(document, "message", "model"))
         elif kind == "message_delta":
             self._stop_reason = text_or_none(dig(document, "delta", "stop_reason"))
             self._tokens(dig(document, "usage", "output_tokens"))

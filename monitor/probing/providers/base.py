@@ -20,6 +20,9 @@ from monitor.config import ModelSettings, ProviderSettings
 # Headers worth keeping with a result: they explain a 429 or a slow answer.
 RATELIMIT_PREFIXES = ("anthropic-ratelimit-", "x-ratelimit-")
 RETRY_HEADERS = ("retry-after", "retry-after-ms")
+# Gateways pass the upstream provider's headers on under a prefix of their own
+# (LiteLLM: `llm_provider-retry-after`); read through it, the header means the same.
+GATEWAY_PREFIXES = ("llm_provider-",)
 _MAX_RATELIMIT_HEADERS = 16
 _MAX_HEADER_VALUE = 64
 
@@ -76,6 +79,10 @@ StreamEvent = TextDelta | StreamError | StreamEnd | Garbage
 
 
 class StreamParser(Protocol):
+    # The model the stream said it came from (Anthropic message.model, OpenAI chunk
+    # `model`, Gemini `modelVersion`), or None where the protocol did not say.
+    served_model: str | None
+
     def feed(self, event: str | None, data: str) -> Iterable[StreamEvent]:
         """Events for one server-sent event (its `event:` name, if any, and its data)."""
         ...
@@ -93,38 +100,69 @@ class Adapter:
     request_id_headers: tuple[str, ...] = field(default=())
 
 
+# One SSE line longer than this is no provider's event: a broken proxy's endless line.
+# Real event lines are a few hundred bytes; a rich one (logprobs, safety ratings) a few KB.
+MAX_LINE_BYTES = 256 * 1024
+
+
 class SSEDecoder:
     """Server-sent events from raw body chunks, as the WHATWG spec frames them.
 
     Kept tiny and allocation-light: a probe budget is a few milliseconds of CPU.
+    Linear in the bytes fed: each chunk is searched for newlines once, and the
+    unfinished line is kept as a list of pieces joined only when its newline
+    comes, so a line arriving in a thousand chunks costs one join, not a
+    thousand re-splits of a growing buffer. A line past `max_line` bytes comes
+    back as `Garbage` at once and its pieces are dropped: memory stays bounded.
     Lines that are not SSE fields at all come back as `Garbage` so the probe can
     stop reading an HTML error page at once instead of waiting for it to end.
     """
 
     _FIELD = re.compile(r"^(data|event|id|retry)(?::|$)")
 
-    def __init__(self) -> None:
-        self._buffer = b""
+    def __init__(self, max_line: int = MAX_LINE_BYTES) -> None:
+        self.max_line = max_line
+        self._pending: list[bytes] = []
+        self._pending_len = 0
         self._event: str | None = None
         self._data: list[str] = []
 
     def feed(self, chunk: bytes) -> list[tuple[str | None, str] | Garbage]:
-        self._buffer += chunk
-        *lines, self._buffer = self._buffer.split(b"\n")
         out: list[tuple[str | None, str] | Garbage] = []
-        for raw in lines:
+        start = 0
+        while (newline := chunk.find(b"\n", start)) >= 0:
+            raw = chunk[start:newline]
+            start = newline + 1
+            if self._pending:
+                self._pending.append(raw)
+                raw = b"".join(self._pending)
+                self._pending, self._pending_len = [], 0
+            if len(raw) > self.max_line:
+                out.append(self._overflow(len(raw)))
+                return out
             item = self._line(raw.rstrip(b"\r").decode("utf-8", errors="replace"))
             if item is not None:
                 out.append(item)
+        if start < len(chunk):
+            self._pending_len += len(chunk) - start
+            if self._pending_len > self.max_line:
+                out.append(self._overflow(self._pending_len))
+                return out
+            self._pending.append(chunk[start:] if start else chunk)
         return out
 
     def close(self) -> list[tuple[str | None, str] | Garbage]:
         """Flush what is left: a last event some servers end without a blank line."""
-        tail, self._buffer = self._buffer, b""
+        tail = b"".join(self._pending)
+        self._pending, self._pending_len = [], 0
         out = self.feed(tail + b"\n") if tail.strip() else []
         if self._data:
             out.append(self._dispatch())
         return out
+
+    def _overflow(self, size: int) -> Garbage:
+        self._pending, self._pending_len = [], 0
+        return Garbage(f"a line of more than {self.max_line} bytes ({size}) without an end")
 
     def _line(self, line: str) -> tuple[str | None, str] | Garbage | None:
         if not line:
@@ -145,6 +183,19 @@ class SSEDecoder:
         event, data = self._event, "\n".join(self._data)
         self._event, self._data = None, []
         return event, data
+
+
+# A snapshot or version suffix that names the same model: -20241022, -2024-08-06, -001.
+_VERSION_SUFFIX = re.compile(r"(-\d{8}|-\d{4}-\d{2}-\d{2}|-\d{3,4}|-latest|:latest|@[\w.-]+)$")
+
+
+def same_model(asked: str, served: str) -> bool:
+    """True when `served` names the model `asked` for, in any of the spellings providers
+    and gateways answer with: a provider or `models/` prefix (`openai/gpt-4o`), a dated
+    snapshot behind an alias (`gpt-4o` served as `gpt-4o-2024-08-06`), `-latest`."""
+    a, s = (name.lower().rsplit("/", 1)[-1].strip() for name in (asked, served))
+    # Only a version may differ: `gpt-4o-mini` served for `gpt-4o` is another model.
+    return a == s or _VERSION_SUFFIX.sub("", a) == _VERSION_SUFFIX.sub("", s)
 
 
 def load_json(data: str | bytes) -> Any:
@@ -172,12 +223,21 @@ def int_or_none(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _unprefixed(lower: str) -> str:
+    for prefix in GATEWAY_PREFIXES:
+        if lower.startswith(prefix):
+            return lower[len(prefix) :]
+    return lower
+
+
 def ratelimit_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """The rate-limit and retry headers of a response, bounded in number and length."""
+    """The rate-limit and retry headers of a response (gateway-prefixed ones too, under
+    their own names), bounded in number and length."""
     kept: dict[str, str] = {}
     for name, value in headers.items():
         lower = name.lower()
-        if lower.startswith(RATELIMIT_PREFIXES) or lower in RETRY_HEADERS:
+        bare = _unprefixed(lower)
+        if bare.startswith(RATELIMIT_PREFIXES) or bare in RETRY_HEADERS:
             kept[lower] = value[:_MAX_HEADER_VALUE]
             if len(kept) >= _MAX_RATELIMIT_HEADERS:
                 break
@@ -194,8 +254,15 @@ def first_header(headers: Mapping[str, str], names: Iterable[str]) -> str | None
 
 
 def retry_after_seconds(headers: Mapping[str, str], now: datetime) -> float | None:
-    """Seconds from `retry-after-ms`, or `retry-after` as seconds or an HTTP date."""
-    lowered = {name.lower(): value for name, value in headers.items()}
+    """Seconds from `retry-after-ms`, or `retry-after` as seconds or an HTTP date.
+
+    The provider's own header wins over a gateway's prefixed copy of it."""
+    lowered: dict[str, str] = {}
+    for name, value in headers.items():
+        lower = name.lower()
+        bare = _unprefixed(lower)
+        if bare in RETRY_HEADERS and (bare == lower or bare not in lowered):
+            lowered[bare] = value
     millis = _number(lowered.get("retry-after-ms"))
     if millis is not None:
         return millis / 1000.0

@@ -84,6 +84,8 @@ def error_info(document: object) -> ErrorInfo:
         elif kind == _RETRY_INFO:
             retry_after = _seconds(dig(detail, "retryDelay"))
     status = text_or_none(dig(error, "status"))
+    # A gateway in front of Gemini may answer in OpenAI's shape: its type is the word then.
+    status = status or text_or_none(dig(error, "type"))
     return ErrorInfo(
         error_type=reason or status,
         message=text_or_none(dig(error, "message")),
@@ -101,6 +103,7 @@ class StreamParser:
     def __init__(self) -> None:
         self._finish_reason: str | None = None
         self._output_tokens: int | None = None
+        self.served_model: str | None = None
 
     def feed(self, event: str | None, data: str) -> list[StreamEvent]:
         document = load_json(data)
@@ -109,6 +112,8 @@ class StreamParser:
         if "error" in document:
             info = error_info(document)
             return [StreamError(info.error_type, info.message)]
+        if self.served_model is None:
+            self.served_model = text_or_none(document.get("modelVersion"))
         tokens = int_or_none(dig(document, "usageMetadata", "candidatesTokenCount"))
         if tokens is not None:
             self._output_tokens = tokens

@@ -84,12 +84,18 @@ def error_info(document: object) -> ErrorInfo:
     if isinstance(error, str):  # some compatible servers send {"error": "message"}
         return ErrorInfo(message=error)
     kind = text_or_none(dig(error, "type"))
-    # A numeric code (vLLM, llama.cpp) only repeats the HTTP status; the type says more.
-    code = text_or_none(dig(error, "code"))
+    code = word_code(dig(error, "code"))
     message = text_or_none(dig(error, "message"))
     if kind == INSUFFICIENT_QUOTA:
         return ErrorInfo(INSUFFICIENT_QUOTA, message, detail=code)
     return ErrorInfo(code or kind, message, detail=kind if code else None)
+
+
+def word_code(value: object) -> str | None:
+    """`error.code` when it is a word; a number (vLLM, llama.cpp, LiteLLM's "429" as a
+    string) only repeats the HTTP status, so the type says more and must win."""
+    code = text_or_none(value)
+    return None if code is None or code.strip().isdigit() else code
 
 
 class StreamParser:
@@ -97,6 +103,7 @@ class StreamParser:
         self._finish_reason: str | None = None
         self._output_tokens: int | None = None
         self._ended = False
+        self.served_model: str | None = None
 
     def feed(self, event: str | None, data: str) -> list[StreamEvent]:
         if data.strip() == "[DONE]":
@@ -108,6 +115,8 @@ class StreamParser:
         if "error" in document or document.get("object") == "error":
             info = error_info(document)
             return [StreamError(info.error_type, info.message)]
+        if self.served_model is None:
+            self.served_model = text_or_none(document.get("model"))
         tokens = int_or_none(dig(document, "usage", "completion_tokens"))
         if tokens is not None:
             self._output_tokens = tokens

@@ -27,6 +27,7 @@ from monitor.scenarios.simulator.protocols import (
 )
 from monitor.scenarios.spec import Fault, FaultKind, ModelBehaviour, Scenario
 
+GATEWAY_RETRY_AFTER_S = 5.0  # what LiteLLM passes on as llm_provider-retry-after
 # An answer to a prompt we did not write (an SDK smoke test, a curl by hand).
 GENERIC_ANSWER = "Hello! This is a simulated model answering."
 _FOREIGN = "жЯщд你好答案"  # Cyrillic and CJK letters: never in our ASCII questions or answers
@@ -116,9 +117,21 @@ def _faulty(
         status = fault.status or 500
         error_type = fault.error_type or usual_error_type(protocol, status)
         return _http_error(protocol, status, error_type, fault.retry_after, ttft_s)
+    if kind is FaultKind.GATEWAY_ERROR:
+        status = fault.status or 429
+        # LiteLLM renames the upstream retry-after; its Anthropic route drops it altogether.
+        retry_after = fault.retry_after
+        if retry_after is None and status == 429 and protocol is not WireProtocol.ANTHROPIC:
+            retry_after = GATEWAY_RETRY_AFTER_S
+        plan = _http_error(protocol, status, "gateway", retry_after, ttft_s)
+        return replace(plan, kind=kind)
     if kind is FaultKind.SLOW:
         slow_ttft, slow_total = ttft_s * fault.factor, total_s * fault.factor
         return _answer(protocol, kind, slow_ttft, slow_total, _correct(prompt))
+    if kind is FaultKind.SLOW_FIRST_TOKEN:
+        # Only the wait for the first token grows (a model thinking); the answer then flows.
+        late = ttft_s * fault.factor
+        return _answer(protocol, kind, late, late + (total_s - ttft_s), _correct(prompt))
     if kind is FaultKind.WRONG_ANSWER:
         return _answer(protocol, kind, ttft_s, total_s, _wrong(_correct(prompt), rng))
     if kind is FaultKind.GARBLED:
@@ -129,7 +142,8 @@ def _faulty(
     if kind is FaultKind.STREAM_ERROR:
         error_type = fault.error_type or stream_error_type(protocol)
         return replace(plan, error_type=error_type)
-    return plan  # timeout, stall, reset, dns, tls: the server decides how the wire misbehaves
+    # timeout, stall, reset, dns, tls, endless_line: the server decides how the wire misbehaves
+    return plan
 
 
 def _answer(

@@ -43,6 +43,7 @@ _ANTHROPIC = {
     500: "api_error",
     504: "timeout_error",
     529: "overloaded_error",
+    408: "timeout_error",  # after 504: status_for keeps naming 504 for timeout_error
 }
 _OPENAI = {
     400: "invalid_request_error",
@@ -54,6 +55,7 @@ _OPENAI = {
     503: "server_is_overloaded",
     504: "timeout",
     529: "server_is_overloaded",
+    408: "timeout",
 }
 _GEMINI = {
     400: "INVALID_ARGUMENT",
@@ -68,6 +70,7 @@ _GEMINI = {
     503: "UNAVAILABLE",
     504: "DEADLINE_EXCEEDED",
     529: "UNAVAILABLE",
+    408: "DEADLINE_EXCEEDED",
 }
 _USUAL = {
     WireProtocol.ANTHROPIC: _ANTHROPIC,

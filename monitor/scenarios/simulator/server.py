@@ -17,6 +17,9 @@ Faults over the wire:
 - `stall`: sends headers, the opening events and the first text, then silence
   until the client leaves (a request without streaming gets `timeout`).
 - `reset`: closes the socket with SO_LINGER 0 before any response: a real RST.
+- `endless_line`: HTTP 200 and `data: ` followed by one line that never ends (a
+  broken proxy), written as fast as the client reads, until it leaves or
+  `ENDLESS_CAP_BYTES` have gone out.
 - `dns`, `tls`: close the connection; see below.
 - every other kind is rendered by the protocol's wire module.
 
@@ -52,8 +55,11 @@ from monitor.scenarios.spec import FaultKind, Scenario, load_scenario
 log = logging.getLogger(__name__)
 
 HOLD_CAP_S = 600.0  # a held connection is dropped after this long even if the client stays
+ENDLESS_CAP_BYTES = 1 << 30  # an endless line ends here even if the client keeps reading
+_ENDLESS_PIECE = b"x" * 65536
 _PROMPT_OVERHEAD_TOKENS = 8  # role markers and formatting the real APIs count as input
 _CLOSE_KINDS = frozenset({FaultKind.DNS, FaultKind.TLS})
+_WIRE_FAULTS = frozenset({FaultKind.RESET, FaultKind.TIMEOUT, FaultKind.ENDLESS_LINE})
 
 
 class _Simulator:
@@ -106,7 +112,7 @@ class _Simulator:
             return request.keep_alive
         reply = self._reply(endpoint, request, at)
         if isinstance(reply, FaultKind):
-            await _misbehave(reply, reader, writer)
+            await _misbehave(reply, reader, writer, at)
             return False
         await _send(writer, reply, arrived, at, request.keep_alive)
         if reply.hold:
@@ -124,7 +130,7 @@ class _Simulator:
             plan = self._plan(endpoint, call.model, at, prompt)
         except UnknownModel:
             return endpoint.wire.unknown_model(call)
-        if plan.kind in _CLOSE_KINDS or plan.kind in (FaultKind.RESET, FaultKind.TIMEOUT):
+        if plan.kind in _CLOSE_KINDS or plan.kind in _WIRE_FAULTS:
             return plan.kind
         if plan.kind is FaultKind.STALL and not call.stream:
             return FaultKind.TIMEOUT
@@ -206,7 +212,7 @@ async def _sleep_until(deadline: float) -> None:
 
 
 async def _misbehave(
-    kind: FaultKind, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    kind: FaultKind, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, at: datetime
 ) -> None:
     if kind is FaultKind.RESET:
         sock = writer.get_extra_info("socket")
@@ -216,6 +222,21 @@ async def _misbehave(
         writer.transport.abort()
     elif kind is FaultKind.TIMEOUT:
         await _hold(reader)
+    elif kind is FaultKind.ENDLESS_LINE:
+        await _endless_line(writer, at)
+
+
+async def _endless_line(writer: asyncio.StreamWriter, at: datetime) -> None:
+    headers = (("content-type", "text/event-stream; charset=utf-8"),)
+    writer.write(http1.response_head(200, headers, date=at, keep_alive=False))
+    writer.write(http1.chunk(b"data: "))
+    sent = 0
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(HOLD_CAP_S):
+            while sent < ENDLESS_CAP_BYTES:
+                writer.write(http1.chunk(_ENDLESS_PIECE))
+                await writer.drain()  # as fast as the client reads, no faster
+                sent += len(_ENDLESS_PIECE)
 
 
 async def _hold(reader: asyncio.StreamReader) -> None:

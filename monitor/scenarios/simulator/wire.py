@@ -68,6 +68,9 @@ class StreamEvents:
     deltas: Sequence[bytes]  # one per piece of text
     closing: bytes  # after the last piece
     error: bytes = b""  # the mid-stream error event, for stream_error
+    # What the protocol sends to keep a quiet stream open (Anthropic: a `ping` event);
+    # an SSE comment for the others, as OpenRouter sends while a model thinks.
+    keepalive: bytes = b": keep-alive\n\n"
 
 
 def json_bytes(value: object) -> bytes:
@@ -91,6 +94,13 @@ def stream_reply(plan: Plan, headers: tuple[tuple[str, str], ...], events: Strea
     deltas = [Chunk(t, d) for t, d in zip(times, events.deltas, strict=True)]
     if plan.kind is FaultKind.STALL:
         return Reply(200, headers, opening.due_s, chunks=(opening, *deltas[:1]), hold=True)
+    if plan.kind is FaultKind.SLOW_FIRST_TOKEN:
+        # Headers and the opening events at once, keep-alives while the model "thinks".
+        pings = [Chunk(plan.ttft_s * i / 4, events.keepalive) for i in (1, 2, 3)]
+        closing = Chunk(plan.total_s, events.closing)
+        return Reply(
+            200, headers, 0.0, chunks=(Chunk(0.0, events.opening), *pings, *deltas, closing)
+        )
     if plan.kind is FaultKind.STREAM_ERROR:
         sent = max(1, count // 2) if count > 1 else 0
         error_at = times[sent] if sent < count else plan.total_s
@@ -122,6 +132,36 @@ def last_message_text(body: Mapping[str, Any]) -> str:
     return ""
 
 
+# A gateway's own words for an upstream failure (LiteLLM's exception mapping).
+_GATEWAY_WORDS = {
+    408: ("timeout", "litellm.Timeout: Request timed out."),
+    429: ("throttling_error", "litellm.RateLimitError: upstream rate limit reached."),
+}
+
+
+def gateway_reply(plan: Plan, call: Call, protocol: WireProtocol) -> Reply:
+    """A LiteLLM-shaped error in front of a provider, as its public docs show it.
+
+    The OpenAI-shaped routes carry the status again as a *string* code and the
+    upstream retry-after renamed `llm_provider-retry-after`; the Anthropic route
+    answers in Anthropic's envelope with `rate_limit_error` and no retry-after."""
+    kind, message = _GATEWAY_WORDS.get(plan.status, ("internal_server_error", "litellm error"))
+    headers: list[tuple[str, str]] = [
+        ("content-type", "application/json"),
+        ("x-litellm-call-id", call.request_id),
+    ]
+    if protocol is WireProtocol.ANTHROPIC:
+        word = "rate_limit_error" if plan.status == 429 else "api_error"
+        body: dict[str, Any] = {"type": "error", "error": {"type": word, "message": message}}
+    else:
+        body = {
+            "error": {"message": message, "type": kind, "param": None, "code": str(plan.status)}
+        }
+        if plan.retry_after is not None:
+            headers.append(("llm_provider-retry-after", str(math.ceil(plan.retry_after))))
+    return Reply(plan.status, tuple(headers), plan.ttft_s, body=json_bytes(body))
+
+
 class ErrorReplyMaker(Protocol):
     def __call__(
         self,
@@ -140,6 +180,8 @@ def error_instead(
 ) -> Reply | None:
     """The error a plan sends instead of an answer: its HTTP error, or, for a request that
     did not stream, the plain error matching its mid-stream error. None for an answer."""
+    if plan.kind is FaultKind.GATEWAY_ERROR:
+        return gateway_reply(plan, call, protocol)
     if plan.is_http_error:
         return error_reply(
             plan.status,

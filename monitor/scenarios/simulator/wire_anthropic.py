@@ -112,7 +112,9 @@ def _events(plan: Plan, call: Call) -> StreamEvents:
     )
     closing.append(_event("message_stop", {}))
     error = {"error": {"type": plan.error_type, "message": _message_for(plan.error_type or "")}}
-    return StreamEvents(b"".join(opening), deltas, b"".join(closing), _event("error", error))
+    return StreamEvents(
+        b"".join(opening), deltas, b"".join(closing), _event("error", error), _event("ping", {})
+    )
 
 
 def _event(name: str, fields: Mapping[str, Any]) -> bytes:

@@ -123,6 +123,7 @@ class ProbeResultRow(Base):
     timeout: Mapped[str | None] = mapped_column(String(32))
     answer_correct: Mapped[bool | None] = mapped_column(Boolean)
     error_excerpt: Mapped[str | None] = mapped_column(Text)
+    served_model: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         Index("ix_probe_results_target_started_at", "target", "started_at"),

@@ -63,6 +63,7 @@ one_region_down = replayed("one-region-down")
 bad_api_key = replayed("bad-api-key")
 stream_errors = replayed("stream-errors")
 rate_limited = replayed("rate-limited")
+gateway_rate_limited = replayed("gateway-rate-limited")
 slow_model = replayed("slow-model")
 timeouts_everywhere = replayed("timeouts-everywhere")
 single_bad_probe = replayed("single-bad-probe")
@@ -246,6 +247,16 @@ def test_429_with_a_retry_time_is_a_capacity_incident(rate_limited):
     assert (incident["cause"], incident["models"]) == ("capacity", ["openai/gpt-5-mini"])
     assert incident["title"] == "Rate limiting on GPT 5 Mini"
     assert "retry after 30 s" in text(incident)
+
+
+def test_a_gateways_429_without_retry_time_is_a_public_capacity_incident(gateway_rate_limited):
+    # Issue 10: LiteLLM's Anthropic route drops retry-after; this used to be `configuration`,
+    # an operator-only incident, with the model page "Operational" at 89 % failed probes.
+    incident = only_incident(gateway_rate_limited)
+    assert (incident["cause"], incident["public"]) == ("capacity", True)
+    assert incident["models"] == ["anthropic/claude-sonnet-4-6"]
+    assert "major_outage" in words(gateway_rate_limited, "anthropic/claude-sonnet-4-6")
+    assert changed(gateway_rate_limited) == {"anthropic/claude-sonnet-4-6"}
 
 
 def test_five_times_slower_answers_are_degraded_performance_with_latency_words(slow_model):

@@ -1,4 +1,5 @@
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -165,7 +166,9 @@ def test_a_bad_model_key_is_named_with_its_path(models, problem):
         ({"from": "soon"}, "from: expected a duration"),
         ({"kind": "http_error"}, "status: required for kind 'http_error'"),
         ({"kind": "http_error", "status": 200}, "status: expected an HTTP error status"),
-        ({"kind": "timeout", "status": 529}, "status: only for kind 'http_error', not 'timeout'"),
+        # The gateway_error kind (issue 10) takes a status too, and the message names it.
+        ({"kind": "timeout", "status": 529},
+         "status: only for kind 'http_error' or 'gateway_error', not 'timeout'"),
         ({"kind": "reset", "factor": 2}, "factor: only for kind 'slow'"),
         ({"factor": 0}, "factor: must be greater than 0"),
         ({"when": "now"}, "when: unknown key"),
@@ -193,7 +196,14 @@ def test_the_fault_kinds_are_exactly_the_documented_ones():
     assert {k.value for k in FaultKind} == {
         "http_error", "timeout", "slow", "stall", "stream_error", "reset",
         "wrong_answer", "garbled", "empty", "dns", "tls",
+        # issue 10 extended the contract (never renamed): what gateways and proxies do
+        "gateway_error", "slow_first_token", "endless_line",
     }
+
+
+def test_every_fault_kind_has_a_row_in_the_contract_table():
+    contract = (Path(__file__).parents[3] / "docs" / "scenarios.md").read_text()
+    assert all(f"| `{kind.value}` |" in contract for kind in FaultKind)
 
 
 def test_a_later_fault_wins_where_two_overlap():

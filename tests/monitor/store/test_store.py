@@ -39,6 +39,7 @@ def every_field_set() -> ProbeResult:
         timeout=TimeoutKind.STALL,
         answer_correct=False,
         error_excerpt='{"type":"error","error":{"type":"overloaded_error"}}',
+        served_model="claude-sonnet-4-5",
     )
 
 

@@ -130,3 +130,9 @@ def test_error_bodies_give_the_providers_own_error_type(status, body, expected):
 ])
 def test_garbage_error_bodies_give_nothing_and_never_raise(body):
     assert anthropic.parse_error(502, {}, body) == ErrorInfo()
+
+
+def test_the_stream_says_which_model_answered():
+    parser = anthropic.StreamParser()
+    parse_stream(parser, answer_stream("3"))
+    assert parser.served_model == "claude-opus-4-7"

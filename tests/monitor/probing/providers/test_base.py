@@ -8,6 +8,7 @@ from monitor.probing.providers.base import (
     first_header,
     ratelimit_headers,
     retry_after_seconds,
+    same_model,
 )
 
 
@@ -76,3 +77,68 @@ NOW = datetime(2026, 6, 7, 12, 0, 0, tzinfo=UTC)
 ])
 def test_retry_after_is_read_as_seconds_or_an_http_date(headers, seconds):
     assert retry_after_seconds(headers, NOW) == seconds
+
+
+def test_a_gateways_prefixed_retry_after_is_read():
+    now = datetime(2026, 6, 7, tzinfo=UTC)
+    assert retry_after_seconds({"llm_provider-retry-after": "5"}, now) == 5.0
+
+
+def test_the_providers_own_retry_after_wins_over_a_gateways_copy():
+    now = datetime(2026, 6, 7, tzinfo=UTC)
+    headers = {"llm_provider-retry-after": "5", "Retry-After": "2"}
+    assert retry_after_seconds(headers, now) == 2.0
+
+
+def test_gateway_prefixed_rate_limit_headers_are_kept_under_their_own_names():
+    kept = ratelimit_headers({"llm_provider-x-ratelimit-remaining-requests": "0",
+                              "content-type": "application/json"})
+    assert kept == {"llm_provider-x-ratelimit-remaining-requests": "0"}
+
+
+def test_a_line_split_over_many_chunks_is_decoded_once_whole():
+    decoder = SSEDecoder()
+    line = b'data: {"text": "' + b"a" * 5000 + b'"}'
+    out = []
+    for i in range(0, len(line), 7):
+        out += decoder.feed(line[i : i + 7])
+    out += decoder.feed(b"\n\n")
+    assert out == [(None, '{"text": "' + "a" * 5000 + '"}')]
+
+
+def test_an_endless_line_is_cut_at_the_bound_as_garbage():
+    decoder = SSEDecoder(max_line=1024)
+    assert decoder.feed(b"data: " + b"x" * 1000) == []
+    out = decoder.feed(b"x" * 100)
+    assert len(out) == 1 and isinstance(out[0], Garbage)
+    assert "without an end" in out[0].line
+
+
+def test_a_whole_line_past_the_bound_in_one_chunk_is_garbage_too():
+    out = SSEDecoder(max_line=64).feed(b"data: " + b"x" * 100 + b"\n\n")
+    assert len(out) == 1 and isinstance(out[0], Garbage)
+
+
+@pytest.mark.parametrize(("asked", "served"), [
+    ("gpt-4o", "gpt-4o"),
+    ("gpt-4o", "gpt-4o-2024-08-06"),
+    ("gpt-4o", "openai/gpt-4o"),
+    ("claude-3-5-sonnet-latest", "claude-3-5-sonnet-20241022"),
+    ("gemini-2.0-flash", "gemini-2.0-flash-001"),
+    ("gemini-1.5-pro", "models/gemini-1.5-pro"),
+    ("llama3.1:8b", "llama3.1:8b"),
+    ("llama3.1", "llama3.1:latest"),
+])
+def test_the_same_model_in_another_spelling_is_no_mismatch(asked, served):
+    assert same_model(asked, served)
+
+
+@pytest.mark.parametrize(("asked", "served"), [
+    ("gpt-4o", "gpt-3.5-turbo"),
+    ("gpt-4o", "gpt-4o-mini-2024-07-18"),
+    ("claude-opus-4-7", "claude-haiku-4-5"),
+    ("anthropic/claude-opus-4-7", "openai/gpt-4o"),
+    ("gemini-2.5-pro", "gemini-2.5-flash"),
+])
+def test_another_model_is_a_mismatch(asked, served):
+    assert not same_model(asked, served)

@@ -121,3 +121,9 @@ def test_error_bodies_give_the_finest_word_and_the_retry_delay(status, body, exp
 ])
 def test_garbage_error_bodies_give_nothing_and_never_raise(body):
     assert gemini.parse_error(502, {}, body) == ErrorInfo()
+
+
+def test_the_stream_says_which_model_version_answered():
+    parser = gemini.StreamParser()
+    parse_stream(parser, event(["3"], finish="STOP", tokens=1))
+    assert parser.served_model == "gemini-2.5-pro"

@@ -155,3 +155,23 @@ def test_an_older_vllm_error_object_at_the_top_level_is_read():
 ])
 def test_garbage_error_bodies_give_nothing_and_never_raise(body):
     assert openai.parse_error(502, {}, body) == ErrorInfo()
+
+
+def test_a_numeric_code_sent_as_a_string_does_not_beat_the_type():
+    # LiteLLM passes an upstream 429 on with the status repeated as a string code.
+    body = json.dumps({"error": {"message": "litellm.RateLimitError: upstream 429",
+                                 "type": "throttling_error", "param": None,
+                                 "code": "429"}}).encode()
+    assert openai.parse_error(429, {}, body).error_type == "throttling_error"
+
+
+def test_a_gateways_word_beside_a_numeric_string_code_is_kept():
+    body = json.dumps({"error": {"message": "No connected db.", "type": "no_db_connection",
+                                 "param": None, "code": "400"}}).encode()
+    assert openai.parse_error(400, {}, body).error_type == "no_db_connection"
+
+
+def test_the_stream_says_which_model_answered():
+    parser = openai.StreamParser()
+    parse_stream(parser, answer_stream("3"))
+    assert parser.served_model == "gpt-5.1"
