@@ -89,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _simulate(args)
         if args.command == "replay":
             return _replay(args)
-        settings = load_settings(args.config or "config.toml")
+        settings = checked_settings(args.config or "config.toml")
         return COMMANDS[args.command](settings, args)
     except ConfigError as error:
         print(f"aistatus: bad config: {error}", file=sys.stderr)
@@ -108,10 +108,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def checked_settings(path: str) -> Settings:
+    """The config, refused with every problem if any command would fail or show nothing on
+    it: every command that reads a config runs the same checks (`check-config` prints them)."""
+    from monitor.config import describe_problems
+    from monitor.worker.preflight import preflight
+
+    settings = load_settings(path)
+    problems = preflight(settings)
+    if problems:
+        raise ConfigError(describe_problems(problems, path))
+    return settings
+
+
+def _log_warnings(settings: Settings) -> None:
+    from monitor.worker.preflight import config_warnings
+
+    for warning in config_warnings(settings):
+        logging.getLogger("aistatus").warning("%s", warning)
+
+
 def _check_config(settings: Settings, args: argparse.Namespace) -> int:
     from monitor.report import config_summary
+    from monitor.worker.preflight import config_warnings, hung_probe_slots
 
-    print(config_summary(settings))
+    print(config_summary(settings, hung_slots=hung_probe_slots(settings)))
+    for warning in config_warnings(settings):
+        print(f"warning: {warning}")
     return 0
 
 
@@ -139,6 +162,7 @@ def _probe(settings: Settings, args: argparse.Namespace) -> int:
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
     from monitor.worker.roles import open_store, sync_targets, wait_for_signal, worker
 
+    _log_warnings(settings)
     store = open_store(settings)
     sync_targets(settings, store)
     with worker(settings, store, region=args.region):
@@ -158,6 +182,7 @@ def _web(settings: Settings, args: argparse.Namespace) -> int:
 def _run(settings: Settings, args: argparse.Namespace) -> int:
     from monitor.worker.roles import open_store, serve_web, sync_targets, worker
 
+    _log_warnings(settings)
     store = open_store(settings)
     sync_targets(settings, store)
     with worker(settings, store, region=args.region):

@@ -56,7 +56,9 @@ def _parse_units(text: str, original: str) -> float:
         unit = match.group(2)
         order = list(_UNITS)
         if seen and order.index(unit) <= order.index(seen[-1]):
-            raise ValueError(f"write units largest first, each once (as in '1h30m'), got {original!r}")
+            raise ValueError(
+                f"write units largest first, each once (as in '1h30m'), got {original!r}"
+            )
         seen.append(unit)
         total += float(match.group(1)) * _UNITS[unit]
         position = match.end()

@@ -18,7 +18,9 @@ PROMPT_TOKENS = 30
 TYPICAL_OUTPUT_TOKENS = 8
 
 
-def config_summary(settings: Settings, environ: Mapping[str, str] | None = None) -> str:
+def config_summary(
+    settings: Settings, environ: Mapping[str, str] | None = None, hung_slots: float | None = None
+) -> str:
     lines = [f"config OK: {len(settings.providers)} providers, {len(settings.models)} models"]
     lines.append(
         f"{'model':<42} {'every':>6} {'probes/day':>10} {'tokens/day in/out':>20} "
@@ -49,6 +51,11 @@ def config_summary(settings: Settings, environ: Mapping[str, str] | None = None)
     if missing:
         lines.append(
             "missing keys (those providers are listed but not probed): " + ", ".join(missing)
+        )
+    if hung_slots is not None:
+        lines.append(
+            f"probe slots: {settings.probe.concurrency}; if every model hung until "
+            f"first_token_timeout, {hung_slots:.1f} would be busy on average"
         )
     return "\n".join(lines)
 

@@ -45,7 +45,7 @@ def test_a_quoted_number_without_a_unit_says_how_to_write_it():
 
 @pytest.mark.parametrize("written", ["soon", "30x", "1h30", "30m1h", "1h1h", "", "h", True])
 def test_anything_else_names_the_forms_it_takes(written):
-    with pytest.raises(ValueError, match="expected a duration like|largest first"):
+    with pytest.raises(ValueError, match=r"expected a duration like|largest first"):
         parse_duration(written)
 
 
