@@ -221,6 +221,7 @@ def _incidents(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _override(settings: Settings, args: argparse.Namespace) -> int:
+    from monitor.text import for_terminal
     from monitor.worker.roles import open_store
 
     if args.title is None and args.body is None:
@@ -243,9 +244,10 @@ def _override(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     incident = store.incident(incident_id, include_private=True)
     assert incident is not None  # it was there a moment ago
-    print(f"#{incident.id} {incident.display_title}")
+    print(f"#{incident.id} {for_terminal(incident.display_title)}")
     for position, update in enumerate(incident.updates):
-        print(f"  [{position}] {update.at:%Y-%m-%d %H:%M} UTC {update.status}: {update.text}")
+        text = for_terminal(update.text)
+        print(f"  [{position}] {update.at:%Y-%m-%d %H:%M} UTC {update.status}: {text}")
     return 0
 
 

@@ -15,17 +15,17 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from monitor.durations import parse_duration
+from monitor.text import CONTROL
 
 if TYPE_CHECKING:
     from monitor.config import Settings
 
 MIN_INTERVAL_S = 10.0
-# C0 and C1 controls and DEL: in a name they are always a slip (a pasted escape, a stray
-# NUL). PostgreSQL refuses NUL in text, XML refuses most of the rest, terminals obey them.
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def no_control(value: str) -> str:
+    """In a name from the config a control character is always a slip (a pasted escape,
+    a stray NUL): PostgreSQL refuses NUL in text, XML most of the rest, terminals obey them."""
     found = CONTROL.search(value)
     if found:
         raise ValueError(

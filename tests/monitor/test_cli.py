@@ -293,3 +293,23 @@ def test_check_config_shows_the_hung_probe_figure_and_warns(tmp_path, capsys):
                                              'first_token_timeout = "5s"'))
     assert main(["--config", str(path), "check-config"]) == 0
     assert "warning: probe.concurrency: 1 slots;" in capsys.readouterr().out
+
+
+def test_incidents_and_override_show_control_characters_without_obeying_them(tmp_path, capsys):
+    path = worker_with_an_incident(tmp_path)
+    capsys.readouterr()
+    assert main(["--config", str(path), "incidents", "--json"]) == 0
+    ident = json.loads(capsys.readouterr().out)[0]["id"]
+    title = "Key revoked\x1b[2J\x1b]0;owned\x07\r"
+    argv = ["--config", str(path), "override", ident, "--title", title,
+            "--update", "0", "--body", "Rotated\x1b[31m\nback soon\x9b"]
+    assert main(argv) == 0
+    overridden = capsys.readouterr().out
+    assert main(["--config", str(path), "incidents"]) == 0
+    listed = capsys.readouterr().out
+    for out in (overridden, listed):
+        assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out and "\r" not in out
+        assert "Key revoked\\x1b[2J\\x1b]0;owned\\x07" in out
+    assert "Rotated\\x1b[31m\\nback soon\\x9b" in overridden
+    assert main(["--config", str(path), "incidents", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["title"] == title.strip()  # the data is kept
