@@ -30,6 +30,8 @@ def _escape(match: re.Match[str]) -> str:
 
 def for_markup(text: str) -> str:
     """`text` fit for HTML or SVG text and attributes (escape <, & and quotes as well)."""
+    if text.isprintable():  # the common case, a C loop (pages call this ~1000 times)
+        return text
     return _NOT_MARKUP.sub(_escape, text)
 
 
