@@ -11,13 +11,29 @@ from collections.abc import Sequence
 
 from monitor.config import ConfigError, Settings, load_settings
 from monitor.scenarios.spec import ScenarioError
+from monitor.worker import StartupError
 
 EXIT_CONFIG = 2
 EXIT_USAGE = 2  # as argparse exits on bad arguments
+DESCRIPTION = (
+    "aistatus probes AI model APIs the way a user calls them and shows, per model, what is "
+    "failing, since when, from where and how, on a public status page."
+)
+EPILOG = (
+    "New here: `aistatus check-config` checks config.toml and lists what will be probed; "
+    "`aistatus run` then starts the prober and the site together (http://127.0.0.1:8080/ "
+    "by default), with a simulated demo group that needs no API key. "
+    "`aistatus COMMAND --help` explains each command."
+)
+SPEED_HELP = (
+    "run the scenario's clock this many times faster: faults start sooner and last shorter, "
+    "but probes keep their own interval, so each fault gets that many times fewer probes "
+    "(to see a whole scenario in seconds, use `aistatus replay`)"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="aistatus", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="aistatus", description=DESCRIPTION, epilog=EPILOG)
     parser.add_argument(
         "--config", help="config file (default: config.toml; replay: built-in thresholds)"
     )
@@ -38,8 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     simulate = commands.add_parser("simulate", help="serve the simulated provider on loopback")
     simulate.add_argument("--scenario", required=True, help="scenario file or bundled name")
-    simulate.add_argument("--port", type=int, default=8787)
-    simulate.add_argument("--speed", type=float, default=1.0, help="scenario clock speed-up")
+    simulate.add_argument("--port", type=int, default=8787, help="default: 8787")
+    simulate.add_argument("--speed", type=float, default=1.0, help=SPEED_HELP)
 
     incidents = commands.add_parser("incidents", help="list incidents from the database")
     incidents.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -97,6 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScenarioError as error:
         print(f"aistatus: bad scenario: {error}", file=sys.stderr)
         return EXIT_CONFIG
+    except StartupError as error:
+        print(f"aistatus: {args.command}: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `aistatus replay ... | head`: the reader left; not an error
@@ -171,22 +190,24 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _web(settings: Settings, args: argparse.Namespace) -> int:
-    from monitor.worker.roles import open_store, serve_web, sync_targets
+    from monitor.worker.roles import bind_site, open_store, serve_web, sync_targets
 
     store = open_store(settings)
+    site = bind_site(settings, store)
     sync_targets(settings, store)
-    serve_web(settings, store)
+    serve_web(settings, store, site)
     return 0
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:
-    from monitor.worker.roles import open_store, serve_web, sync_targets, worker
+    from monitor.worker.roles import bind_site, open_store, serve_web, sync_targets, worker
 
     _log_warnings(settings)
     store = open_store(settings)
+    site = bind_site(settings, store)  # a taken port stops us before the prober starts
     sync_targets(settings, store)
     with worker(settings, store, region=args.region):
-        serve_web(settings, store)
+        serve_web(settings, store, site)
     return 0
 
 

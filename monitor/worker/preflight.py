@@ -53,6 +53,13 @@ def config_warnings(settings: Settings) -> list[str]:
             f"{slots:.1f} on average and healthy models' probes would wait or be skipped; "
             f"raise it to at least {2 * slots:.0f}"
         )
+    speed = settings.simulator.speed
+    if settings.simulator.enabled and speed != 1:
+        warnings.append(
+            f"simulator.speed: {speed:g}x runs the scenario's faults {speed:g} times faster, "
+            "but probes keep their interval, so each fault gets that many times fewer probes "
+            "(to see a whole scenario quickly, use `aistatus replay`)"
+        )
     if "public_url" not in settings.site.model_fields_set and settings.web.host in WILDCARD_HOSTS:
         warnings.append(
             f"site.public_url: not set, so feeds and the API link to "

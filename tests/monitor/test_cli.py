@@ -313,3 +313,84 @@ def test_incidents_and_override_show_control_characters_without_obeying_them(tmp
     assert "Rotated\\x1b[31m\\nback soon\\x9b" in overridden
     assert main(["--config", str(path), "incidents", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["title"] == title.strip()  # the data is kept
+
+
+@pytest.fixture
+def taken_port():
+    """A port some other program listens on."""
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        yield holder.getsockname()[1]
+
+
+def demo_config(tmp_path: Path, sim_port: int, extra: str = "") -> Path:
+    return write_config(tmp_path, extra=f"""
+[simulator]
+enabled = true
+scenario = "demo"
+port = {sim_port}
+[[providers]]
+id = "sim-anthropic"
+kind = "anthropic"
+simulated = true
+base_url = "http://127.0.0.1:{sim_port}/anthropic"
+[[models]]
+provider = "sim-anthropic"
+model = "claude-demo-sonnet"
+{extra}""")
+
+
+def test_run_on_a_taken_port_says_so_in_one_line_before_starting_anything(
+    tmp_path, capsys, caplog, taken_port
+):
+    caplog.set_level("INFO")
+    path = demo_config(tmp_path, sim_port=taken_port + 1, extra=f"[web]\nport = {taken_port}\n")
+    assert main(["--config", str(path), "run"]) == 1
+    (line,) = problem_lines(capsys.readouterr().err)
+    assert line == (
+        f"aistatus: run: web.port {taken_port} on 127.0.0.1 is in use by another program "
+        "(another `aistatus run`?): stop it, or set [web] port to a free one"
+    )
+    logged = caplog.text
+    assert "site at" not in logged and "simulated provider serving" not in logged
+
+
+def test_probe_beside_a_running_demo_probes_its_simulated_provider(
+    tmp_path, capsys, caplog, simulator
+):
+    caplog.set_level("INFO")
+    running = simulator("demo")  # as `aistatus run` serves it
+    path = demo_config(tmp_path, sim_port=running.port)
+    assert main(["--config", str(path), "probe", "--json", "--model",
+                 "sim-anthropic/claude-demo-sonnet"]) == 0
+    (result,) = json.loads(capsys.readouterr().out)
+    assert result["failure_class"] == "ok" and result["answer_correct"] is True
+    assert f"a simulated provider already serves 127.0.0.1:{running.port}" in caplog.text
+
+
+def test_probe_when_another_program_holds_the_simulators_port_says_what_to_do(
+    tmp_path, capsys, taken_port
+):
+    path = demo_config(tmp_path, sim_port=taken_port)
+    assert main(["--config", str(path), "probe"]) == 1
+    (line,) = problem_lines(capsys.readouterr().err)
+    assert line.startswith(f"aistatus: probe: simulator.port {taken_port} on 127.0.0.1 is in use")
+    assert "set [simulator] port to a free one and the simulated providers' base_url" in line
+
+
+def test_help_opens_with_whole_sentences_and_says_where_to_start(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    opening = out.split("\n\n")[1]  # after the usage block
+    assert opening.startswith("aistatus probes AI model APIs") and opening.endswith(".")
+    assert "`aistatus check-config`" in out and "`aistatus run`" in out
+
+
+def test_simulate_help_says_speed_does_not_speed_up_probes(capsys):
+    with pytest.raises(SystemExit):
+        main(["simulate", "--help"])
+    assert "probes keep their own interval" in " ".join(capsys.readouterr().out.split())

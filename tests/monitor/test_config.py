@@ -334,3 +334,21 @@ def test_check_config_warns_when_hung_probes_would_fill_the_slots():
     assert "hold 20.0 on average" in warning and "at least 40" in warning
     roomy = settings_from_dict({**raw, "probe": {"concurrency": 64}})
     assert config_warnings(roomy) == []
+
+
+def test_check_config_warns_that_speed_shortens_faults_but_not_probe_intervals():
+    from monitor.worker.preflight import config_warnings
+
+    (warning,) = config_warnings(settings_from_dict(demo_config(speed=10)))
+    assert warning.startswith("simulator.speed: 10x runs the scenario's faults 10 times faster")
+    assert config_warnings(settings_from_dict(demo_config())) == []
+
+
+def test_a_site_listening_everywhere_is_told_to_set_its_public_url():
+    from monitor.worker.preflight import config_warnings
+
+    (warning,) = config_warnings(settings_from_dict(config(web={"host": "0.0.0.0"})))
+    assert warning.startswith("site.public_url: not set, so feeds and the API link to "
+                              "http://127.0.0.1:8080;")
+    explicit = config(web={"host": "0.0.0.0"}, site={"public_url": "https://s.example.com"})
+    assert config_warnings(settings_from_dict(explicit)) == []
