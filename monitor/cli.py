@@ -6,10 +6,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import re
 import sys
 from collections.abc import Sequence
 
-from monitor.config import ConfigError, Settings, load_settings
+from monitor.config import MAX_REGION, REGION_PATTERN, ConfigError, Settings, load_settings
 from monitor.scenarios.spec import ScenarioError
 from monitor.worker import StartupError
 
@@ -47,10 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("--model", help="only this model id (provider/model)")
     probe.add_argument("--json", action="store_true", help="print JSON instead of a table")
     worker = commands.add_parser("worker", help="run the prober only (scheduler + writer)")
-    worker.add_argument("--region", help="this prober's vantage point (overrides probe.region)")
+    worker.add_argument(
+        "--region", type=_region, help="this prober's vantage point (overrides probe.region)"
+    )
     commands.add_parser("web", help="serve the site only")
     run = commands.add_parser("run", help="prober and site in one process (single machine)")
-    run.add_argument("--region", help="this prober's vantage point (overrides probe.region)")
+    run.add_argument(
+        "--region", type=_region, help="this prober's vantage point (overrides probe.region)"
+    )
 
     simulate = commands.add_parser("simulate", help="serve the simulated provider on loopback")
     simulate.add_argument("--scenario", required=True, help="scenario file or bundled name")
@@ -88,6 +93,15 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
     db_commands.add_parser("upgrade", help="create or migrate the schema (Alembic)")
     return parser
+
+
+def _region(value: str) -> str:
+    """As probe.region: it names the vantage point on pages and in the store."""
+    if not re.match(REGION_PATTERN, value) or len(value) > MAX_REGION:
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: use a-z, 0-9 and '-', at most {MAX_REGION} characters (like us-east)"
+        )
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:

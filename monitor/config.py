@@ -43,6 +43,8 @@ MAX_PROVIDER_ID = 100
 MAX_MODEL_ID = 255
 MAX_REGION = 64
 # Engines aistatus ships drivers for; `postgresql://` gets psycopg 3 (monitor/store/engine.py).
+REGION_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 token
 DATABASE_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgres", "postgresql+psycopg")
 
 
@@ -110,7 +112,7 @@ class StorageSettings(_Section):
 
 
 class ProbeSettings(_Section):
-    region: str = Field(default="local", pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=MAX_REGION)
+    region: str = Field(default="local", pattern=REGION_PATTERN, max_length=MAX_REGION)
     interval: Seconds = 60.0
     connect_timeout: Seconds = Field(default=10.0, gt=0)
     first_token_timeout: Seconds = Field(default=30.0, gt=0)
@@ -209,6 +211,14 @@ class ProviderSettings(_Section):
     @classmethod
     def _url(cls, value: str) -> str:
         return http_url(value, "base_url").rstrip("/")
+
+    @field_validator("headers")
+    @classmethod
+    def _header_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if not _HEADER_NAME.match(name):
+                raise ValueError(f"{name!r} is not an HTTP header name")
+        return value
 
     @property
     def name(self) -> str:

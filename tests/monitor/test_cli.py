@@ -394,3 +394,13 @@ def test_simulate_help_says_speed_does_not_speed_up_probes(capsys):
     with pytest.raises(SystemExit):
         main(["simulate", "--help"])
     assert "probes keep their own interval" in " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.parametrize("command", ["worker", "run"])
+def test_a_region_given_on_the_command_line_is_checked_like_probe_region(
+    tmp_path, capsys, command
+):
+    with pytest.raises(SystemExit) as caught:
+        main(["--config", str(write_config(tmp_path)), command, "--region", "US East"])
+    assert caught.value.code == 2
+    assert "argument --region: 'US East': use a-z, 0-9 and '-'" in capsys.readouterr().err

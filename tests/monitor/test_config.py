@@ -352,3 +352,12 @@ def test_a_site_listening_everywhere_is_told_to_set_its_public_url():
                               "http://127.0.0.1:8080;")
     explicit = config(web={"host": "0.0.0.0"}, site={"public_url": "https://s.example.com"})
     assert config_warnings(settings_from_dict(explicit)) == []
+
+
+def test_a_header_name_that_http_cannot_carry_is_refused():
+    raw = {"providers": [{**PROVIDER, "headers": {"x trace": "1", "x-ok": "2"}}]}
+    with pytest.raises(ConfigError, match=r"providers\[0\].headers: 'x trace' is not an HTTP"):
+        settings_from_dict(raw)
+    raw = {"providers": [{**PROVIDER, "headers": {"x-ok": "a\r\nInjected: 1"}}]}
+    with pytest.raises(ConfigError, match=r"providers\[0\].headers.x-ok: contains the control"):
+        settings_from_dict(raw)
