@@ -31,6 +31,7 @@ from monitor.config_checks import (
     CONTROL,
     Outline,
     check_interval,
+    default_public_url,
     http_url,
     no_control,
 )
@@ -310,17 +311,6 @@ class Settings(_Section):
             if path != ":memory:":
                 return prefix + str((Path(self.base_dir) / path).resolve())
         return url
-
-
-def default_public_url(web: WebSettings) -> str:
-    """The site's address when `[site] public_url` is unset: a wildcard host is reached
-    on loopback from this machine (`check-config` says to set public_url then)."""
-    host = "127.0.0.1" if web.host in WILDCARD_HOSTS else web.host
-    host = f"[{host}]" if ":" in host else host
-    return f"http://{host}:{web.port}"
-
-
-WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 
 
 def api_key_for(provider: ProviderSettings, environ: Mapping[str, str] | None = None) -> str | None:

@@ -18,9 +18,10 @@ from monitor.durations import parse_duration
 from monitor.text import CONTROL
 
 if TYPE_CHECKING:
-    from monitor.config import Settings
+    from monitor.config import Settings, WebSettings
 
 MIN_INTERVAL_S = 10.0
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")  # listen on every address
 
 
 def no_control(value: str) -> str:
@@ -46,6 +47,14 @@ def http_url(value: str, key: str) -> str:
             f"{key} must start with http:// or https:// and name a host, got {value!r}"
         )
     return value
+
+
+def default_public_url(web: WebSettings) -> str:
+    """The site's address when `[site] public_url` is unset: a wildcard host is reached
+    on loopback from this machine (`check-config` says to set public_url then)."""
+    host = "127.0.0.1" if web.host in WILDCARD_HOSTS else web.host
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{web.port}"
 
 
 def check_interval(value: float) -> float:

@@ -12,7 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from monitor.config import WILDCARD_HOSTS, ProviderKind, Settings
+from monitor.config import ProviderKind, Settings
+from monitor.config_checks import WILDCARD_HOSTS, default_public_url
 from monitor.scenarios.simulator.protocols import WireProtocol
 from monitor.scenarios.simulator.routes import route
 from monitor.scenarios.spec import Scenario, ScenarioError, load_scenario
@@ -60,7 +61,8 @@ def config_warnings(settings: Settings) -> list[str]:
             "but probes keep their interval, so each fault gets that many times fewer probes "
             "(to see a whole scenario quickly, use `aistatus replay`)"
         )
-    if "public_url" not in settings.site.model_fields_set and settings.web.host in WILDCARD_HOSTS:
+    public_url = settings.site.public_url
+    if settings.web.host in WILDCARD_HOSTS and public_url == default_public_url(settings.web):
         warnings.append(
             f"site.public_url: not set, so feeds and the API link to "
             f"{settings.site.public_url}; with web.host {settings.web.host!r} readers come "
