@@ -144,13 +144,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 def checked_settings(path: str) -> Settings:
     """The config, refused with every problem if any command would fail or show nothing on
     it: every command that reads a config runs the same checks (`check-config` prints them)."""
-    from monitor.config import describe_problems
-    from monitor.worker.preflight import preflight
+    from pathlib import Path
 
-    settings = load_settings(path)
+    from monitor.config import describe_problems, read_config, settings_from_dict
+    from monitor.worker.preflight import partial_preflight, preflight
+
+    base_dir = Path(path).resolve().parent
+    raw = read_config(Path(path))
+    try:
+        settings = settings_from_dict(raw, base_dir=base_dir, source=path)
+    except ConfigError as error:
+        # The checks beyond the file still run on the sections that parsed, so one run
+        # lists every problem rather than one layer at a time.
+        problems = [*error.problems, *partial_preflight(raw, base_dir)]
+        raise ConfigError(describe_problems(problems, path), tuple(problems)) from None
     problems = preflight(settings)
     if problems:
-        raise ConfigError(describe_problems(problems, path))
+        raise ConfigError(describe_problems(problems, path), tuple(problems))
     return settings
 
 

@@ -52,6 +52,10 @@ DATABASE_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgres", "post
 class ConfigError(Exception):
     """A config file that cannot be used; the message names each bad key."""
 
+    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems  # one line each, naming the key; empty: the file itself
+
 
 Seconds = Annotated[float, BeforeValidator(parse_duration)]
 
@@ -330,8 +334,13 @@ def missing_key(provider: ProviderSettings, environ: Mapping[str, str] | None = 
 
 def load_settings(path: str | Path) -> Settings:
     path = Path(path)
+    return settings_from_dict(read_config(path), base_dir=path.resolve().parent, source=str(path))
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """The file's TOML as a dict; ConfigError, in one line, if it cannot be read as TOML."""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such config file") from None
     except IsADirectoryError:
@@ -345,7 +354,6 @@ def load_settings(path: str | Path) -> Settings:
         raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    return settings_from_dict(raw, base_dir=path.resolve().parent, source=str(path))
 
 
 def settings_from_dict(
@@ -360,7 +368,7 @@ def settings_from_dict(
         # A bad key stops pydantic before the cross-checks; run them on what did parse.
         defaults = Outline.of(Settings())
         problems += [p for p in Outline.lenient(raw, defaults).problems() if p not in problems]
-        raise ConfigError(describe_problems(problems, source)) from None
+        raise ConfigError(describe_problems(problems, source), tuple(problems)) from None
 
 
 def describe_problems(problems: list[str], source: str) -> str:

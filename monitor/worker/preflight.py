@@ -9,10 +9,12 @@ warnings below, which do not stop anything.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from monitor.config import ProviderKind, Settings
+from monitor.config import ConfigError, ProviderKind, Settings, settings_from_dict
 from monitor.config_checks import WILDCARD_HOSTS, default_public_url
 from monitor.scenarios.simulator.protocols import WireProtocol
 from monitor.scenarios.simulator.routes import route
@@ -34,6 +36,25 @@ _PROTOCOL_OF_KIND = {
 def preflight(settings: Settings) -> list[str]:
     """Every problem that would stop a command or leave it showing nothing, one line each."""
     return [*_storage(settings), *_simulator(settings)]
+
+
+def partial_preflight(raw: Mapping[str, Any], base_dir: Path) -> list[str]:
+    """`preflight` on the parts of a config that is invalid elsewhere: storage and the
+    simulator, with the providers and models too if those parse."""
+    def valid(sections: Mapping[str, Any]) -> Settings | None:
+        try:
+            return settings_from_dict(sections, base_dir=base_dir)
+        except ConfigError:
+            return None
+
+    sections = {
+        key: raw[key]
+        for key in ("storage", "simulator", "web")
+        if key in raw and valid({key: raw[key]}) is not None
+    }
+    listed = {key: raw[key] for key in ("providers", "models") if key in raw}
+    best = valid({**sections, **listed}) or valid(sections)
+    return [] if best is None else preflight(best)
 
 
 def hung_probe_slots(settings: Settings) -> float:

@@ -314,3 +314,28 @@ def test_incidents_and_override_show_control_characters_without_obeying_them(tmp
     assert main(["--config", str(path), "incidents", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["title"] == title.strip()  # the data is kept
 
+
+
+def test_problems_in_the_file_and_beyond_it_are_listed_in_one_run(tmp_path, capsys):
+    path = write_config(tmp_path, extra=(
+        '[web]\nport = 99999\n'
+        '[simulator]\nenabled = true\nscenario = "demoo"\n'
+        '[[providers]]\nid = "sim"\nkind = "anthropic"\nsimulated = true\n'
+        'base_url = "http://127.0.0.1:8787/anthropic"\n'
+        '[[models]]\nprovider = "sim"\nmodel = "claude-typo"\n'
+    ))
+    assert main(["--config", str(path), "check-config"]) == 2
+    header, *problems = problem_lines(capsys.readouterr().err)
+    assert header.endswith("2 problem(s):")
+    assert problems[0].strip().startswith("web.port:")
+    assert problems[1].strip().startswith("simulator.scenario:")
+    assert "no bundled scenario named 'demoo'" in problems[1]
+
+
+
+def test_a_bad_database_url_does_not_hide_a_bad_scenario(tmp_path, capsys):
+    path = write_config(tmp_path, extra='[simulator]\nenabled = true\nscenario = "demoo"\n')
+    path.write_text(path.read_text().replace("sqlite:///status.db", "mysql://root@db/status"))
+    assert main(["--config", str(path), "check-config"]) == 2
+    _, *problems = problem_lines(capsys.readouterr().err)
+    assert [p.strip().split(":")[0] for p in problems] == ["storage.url", "simulator.scenario"]
