@@ -43,9 +43,9 @@ from monitor.durations import parse_duration
 MAX_PROVIDER_ID = 100
 MAX_MODEL_ID = 255
 MAX_REGION = 64
-# Engines aistatus ships drivers for; `postgresql://` gets psycopg 3 (monitor/store/engine.py).
 REGION_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 token
+# Engines aistatus ships drivers for; `postgresql://` gets psycopg 3 (monitor/store/engine.py).
 DATABASE_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgres", "postgresql+psycopg")
 
 
@@ -90,6 +90,13 @@ class SiteSettings(_Section):
 
 class StorageSettings(_Section):
     url: str = "sqlite:///aistatus.db"
+    raw_retention_days: int = Field(default=7, ge=1)
+    rollup_retention_days: int = Field(default=730, ge=1)
+    # Pages read hour rollups for 7 days at most (the 24 h and 7 d charts); at 8,760
+    # rows a year they were most of a model-region's disk when kept as long as days.
+    hour_rollup_retention_days: int = Field(default=90, ge=7)
+    buffer_max: int = Field(default=100_000, ge=100)
+    batch_size: int = Field(default=500, ge=1)
 
     @field_validator("url")
     @classmethod
@@ -102,13 +109,6 @@ class StorageSettings(_Section):
                 "postgresql://user@host/db"
             )
         return value
-    raw_retention_days: int = Field(default=7, ge=1)
-    rollup_retention_days: int = Field(default=730, ge=1)
-    # Pages read hour rollups for 7 days at most (the 24 h and 7 d charts); at 8,760
-    # rows a year they were most of a model-region's disk when kept as long as days.
-    hour_rollup_retention_days: int = Field(default=90, ge=7)
-    buffer_max: int = Field(default=100_000, ge=100)
-    batch_size: int = Field(default=500, ge=1)
 
     @property
     def hour_rollup_days(self) -> int:
