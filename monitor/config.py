@@ -34,6 +34,7 @@ from monitor.config_checks import (
     default_public_url,
     http_url,
     no_control,
+    supported_database,
 )
 from monitor.durations import parse_duration
 
@@ -45,8 +46,6 @@ MAX_MODEL_ID = 255
 MAX_REGION = 64
 REGION_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 token
-# Engines aistatus ships drivers for; `postgresql://` gets psycopg 3 (monitor/store/engine.py).
-DATABASE_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgres", "postgresql+psycopg")
 
 
 class ConfigError(Exception):
@@ -98,17 +97,7 @@ class StorageSettings(_Section):
     buffer_max: int = Field(default=100_000, ge=100)
     batch_size: int = Field(default=500, ge=1)
 
-    @field_validator("url")
-    @classmethod
-    def _supported(cls, value: str) -> str:
-        scheme = value.split("://", 1)[0].lower() if "://" in value else ""
-        if scheme not in DATABASE_SCHEMES:
-            shown = f"{scheme!r}" if scheme else "no scheme"
-            raise ValueError(
-                f"unsupported database ({shown}): use sqlite:///path/to/file.db or "
-                "postgresql://user@host/db"
-            )
-        return value
+    _supported = field_validator("url")(supported_database)
 
     @property
     def hour_rollup_days(self) -> int:

@@ -57,6 +57,21 @@ def default_public_url(web: WebSettings) -> str:
     return f"http://{host}:{web.port}"
 
 
+# Engines aistatus ships drivers for; `postgresql://` gets psycopg 3 (monitor/store/engine.py).
+DATABASE_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgres", "postgresql+psycopg")
+
+
+def supported_database(url: str) -> str:
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme not in DATABASE_SCHEMES:
+        shown = f"{scheme!r}" if scheme else "no scheme"
+        raise ValueError(
+            f"unsupported database ({shown}): use sqlite:///path/to/file.db or "
+            "postgresql://user@host/db"
+        )
+    return url
+
+
 def check_interval(value: float) -> float:
     if value < MIN_INTERVAL_S:
         raise ValueError(f"interval must be at least {MIN_INTERVAL_S:g}s, got {value:g}s")
