@@ -6,18 +6,35 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import re
 import sys
 from collections.abc import Sequence
 
-from monitor.config import ConfigError, Settings, load_settings
+from monitor.config import MAX_REGION, REGION_PATTERN, ConfigError, Settings, load_settings
 from monitor.scenarios.spec import ScenarioError
+from monitor.worker import StartupError
 
 EXIT_CONFIG = 2
 EXIT_USAGE = 2  # as argparse exits on bad arguments
+DESCRIPTION = (
+    "aistatus probes AI model APIs the way a user calls them and shows, per model, what is "
+    "failing, since when, from where and how, on a public status page."
+)
+EPILOG = (
+    "New here: `aistatus check-config` checks config.toml and lists what will be probed; "
+    "`aistatus run` then starts the prober and the site together (http://127.0.0.1:8080/ "
+    "by default), with a simulated demo group that needs no API key. "
+    "`aistatus COMMAND --help` explains each command."
+)
+SPEED_HELP = (
+    "run the scenario's clock this many times faster: faults start sooner and last shorter, "
+    "but probes keep their own interval, so each fault gets that many times fewer probes "
+    "(to see a whole scenario in seconds, use `aistatus replay`)"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="aistatus", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="aistatus", description=DESCRIPTION, epilog=EPILOG)
     parser.add_argument(
         "--config", help="config file (default: config.toml; replay: built-in thresholds)"
     )
@@ -31,15 +48,19 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("--model", help="only this model id (provider/model)")
     probe.add_argument("--json", action="store_true", help="print JSON instead of a table")
     worker = commands.add_parser("worker", help="run the prober only (scheduler + writer)")
-    worker.add_argument("--region", help="this prober's vantage point (overrides probe.region)")
+    worker.add_argument(
+        "--region", type=_region, help="this prober's vantage point (overrides probe.region)"
+    )
     commands.add_parser("web", help="serve the site only")
     run = commands.add_parser("run", help="prober and site in one process (single machine)")
-    run.add_argument("--region", help="this prober's vantage point (overrides probe.region)")
+    run.add_argument(
+        "--region", type=_region, help="this prober's vantage point (overrides probe.region)"
+    )
 
     simulate = commands.add_parser("simulate", help="serve the simulated provider on loopback")
     simulate.add_argument("--scenario", required=True, help="scenario file or bundled name")
-    simulate.add_argument("--port", type=int, default=8787)
-    simulate.add_argument("--speed", type=float, default=1.0, help="scenario clock speed-up")
+    simulate.add_argument("--port", type=int, default=8787, help="default: 8787")
+    simulate.add_argument("--speed", type=float, default=1.0, help=SPEED_HELP)
 
     incidents = commands.add_parser("incidents", help="list incidents from the database")
     incidents.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -74,6 +95,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _region(value: str) -> str:
+    """As probe.region: it names the vantage point on pages and in the store."""
+    if not re.match(REGION_PATTERN, value) or len(value) > MAX_REGION:
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: use a-z, 0-9 and '-', at most {MAX_REGION} characters (like us-east)"
+        )
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -89,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _simulate(args)
         if args.command == "replay":
             return _replay(args)
-        settings = load_settings(args.config or "config.toml")
+        settings = checked_settings(args.config or "config.toml")
         return COMMANDS[args.command](settings, args)
     except ConfigError as error:
         print(f"aistatus: bad config: {error}", file=sys.stderr)
@@ -97,6 +127,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScenarioError as error:
         print(f"aistatus: bad scenario: {error}", file=sys.stderr)
         return EXIT_CONFIG
+    except StartupError as error:
+        print(f"aistatus: {args.command}: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `aistatus replay ... | head`: the reader left; not an error
@@ -108,10 +141,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def checked_settings(path: str) -> Settings:
+    """The config, refused with every problem if any command would fail or show nothing on
+    it: every command that reads a config runs the same checks (`check-config` prints them)."""
+    from pathlib import Path
+
+    from monitor.config import describe_problems, read_config, settings_from_dict
+    from monitor.worker.preflight import partial_preflight, preflight
+
+    base_dir = Path(path).resolve().parent
+    raw = read_config(Path(path))
+    try:
+        settings = settings_from_dict(raw, base_dir=base_dir, source=path)
+    except ConfigError as error:
+        # The checks beyond the file still run on the sections that parsed, so one run
+        # lists every problem rather than one layer at a time.
+        problems = [*error.problems, *partial_preflight(raw, base_dir)]
+        raise ConfigError(describe_problems(problems, path), tuple(problems)) from None
+    problems = preflight(settings)
+    if problems:
+        raise ConfigError(describe_problems(problems, path), tuple(problems))
+    return settings
+
+
+def _log_warnings(settings: Settings) -> None:
+    from monitor.worker.preflight import config_warnings
+
+    for warning in config_warnings(settings):
+        logging.getLogger("aistatus").warning("%s", warning)
+
+
 def _check_config(settings: Settings, args: argparse.Namespace) -> int:
     from monitor.report import config_summary
+    from monitor.worker.preflight import config_warnings, hung_probe_slots
 
-    print(config_summary(settings))
+    print(config_summary(settings, hung_slots=hung_probe_slots(settings)))
+    for warning in config_warnings(settings):
+        print(f"warning: {warning}")
     return 0
 
 
@@ -139,6 +205,7 @@ def _probe(settings: Settings, args: argparse.Namespace) -> int:
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
     from monitor.worker.roles import open_store, sync_targets, wait_for_signal, worker
 
+    _log_warnings(settings)
     store = open_store(settings)
     sync_targets(settings, store)
     with worker(settings, store, region=args.region):
@@ -147,21 +214,24 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _web(settings: Settings, args: argparse.Namespace) -> int:
-    from monitor.worker.roles import open_store, serve_web, sync_targets
+    from monitor.worker.roles import bind_site, open_store, serve_web, sync_targets
 
     store = open_store(settings)
+    site = bind_site(settings, store)
     sync_targets(settings, store)
-    serve_web(settings, store)
+    serve_web(settings, store, site)
     return 0
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:
-    from monitor.worker.roles import open_store, serve_web, sync_targets, worker
+    from monitor.worker.roles import bind_site, open_store, serve_web, sync_targets, worker
 
+    _log_warnings(settings)
     store = open_store(settings)
+    site = bind_site(settings, store)  # a taken port stops us before the prober starts
     sync_targets(settings, store)
     with worker(settings, store, region=args.region):
-        serve_web(settings, store)
+        serve_web(settings, store, site)
     return 0
 
 
@@ -196,6 +266,7 @@ def _incidents(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _override(settings: Settings, args: argparse.Namespace) -> int:
+    from monitor.text import for_terminal
     from monitor.worker.roles import open_store
 
     if args.title is None and args.body is None:
@@ -218,9 +289,10 @@ def _override(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     incident = store.incident(incident_id, include_private=True)
     assert incident is not None  # it was there a moment ago
-    print(f"#{incident.id} {incident.display_title}")
+    print(f"#{incident.id} {for_terminal(incident.display_title)}")
     for position, update in enumerate(incident.updates):
-        print(f"  [{position}] {update.at:%Y-%m-%d %H:%M} UTC {update.status}: {update.text}")
+        text = for_terminal(update.text)
+        print(f"  [{position}] {update.at:%Y-%m-%d %H:%M} UTC {update.status}: {text}")
     return 0
 
 

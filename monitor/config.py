@@ -8,6 +8,7 @@ aistatus are here, in `api_key_for`, to resolve a secret named in the config.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from enum import StrEnum
@@ -15,25 +16,51 @@ from pathlib import Path
 from typing import Annotated, Any, Self
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from monitor.config_checks import (
+    CONTROL,
+    Outline,
+    check_interval,
+    default_public_url,
+    http_url,
+    no_control,
+    supported_database,
+)
 from monitor.durations import parse_duration
 
-MIN_INTERVAL_S = 10.0
+# The store's column widths (monitor/store/rows/schema.py; a test keeps the two equal).
+# PostgreSQL refuses longer text at the first write, SQLite would keep it: checked here
+# for both, so a config that works on one works on the other.
+MAX_PROVIDER_ID = 100
+MAX_MODEL_ID = 255
+MAX_REGION = 64
+REGION_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 token
 
 
 class ConfigError(Exception):
     """A config file that cannot be used; the message names each bad key."""
 
+    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems  # one line each, naming the key; empty: the file itself
+
 
 Seconds = Annotated[float, BeforeValidator(parse_duration)]
+
+
+# Any text the site, the feeds or the store will show or keep.
+Text = Annotated[str, AfterValidator(no_control)]
 
 
 class _Section(BaseModel):
@@ -48,9 +75,16 @@ class ProviderKind(StrEnum):
 
 
 class SiteSettings(_Section):
-    title: str = "aistatus"
-    description: str = "Independent, per-model health of AI model APIs"
+    title: Text = "aistatus"
+    description: Text = "Independent, per-model health of AI model APIs"
+    # Where readers reach the site: feeds and the API link there. Unset, it follows
+    # [web] host and port (Settings fills it in).
     public_url: str = "http://127.0.0.1:8080"
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        return http_url(value, "public_url")
 
 
 class StorageSettings(_Section):
@@ -63,6 +97,8 @@ class StorageSettings(_Section):
     buffer_max: int = Field(default=100_000, ge=100)
     batch_size: int = Field(default=500, ge=1)
 
+    _supported = field_validator("url")(supported_database)
+
     @property
     def hour_rollup_days(self) -> int:
         """Hour rollups never outlive the day rollups they add up to."""
@@ -70,19 +106,19 @@ class StorageSettings(_Section):
 
 
 class ProbeSettings(_Section):
-    region: str = Field(default="local", pattern=r"^[a-z0-9][a-z0-9-]*$")
+    region: str = Field(default="local", pattern=REGION_PATTERN, max_length=MAX_REGION)
     interval: Seconds = 60.0
-    connect_timeout: Seconds = 10.0
-    first_token_timeout: Seconds = 30.0
-    stall_timeout: Seconds = 20.0
-    total_timeout: Seconds = 45.0
+    connect_timeout: Seconds = Field(default=10.0, gt=0)
+    first_token_timeout: Seconds = Field(default=30.0, gt=0)
+    stall_timeout: Seconds = Field(default=20.0, gt=0)
+    total_timeout: Seconds = Field(default=45.0, gt=0)
     max_output_tokens: int = Field(default=256, ge=16, le=8192)
     concurrency: int = Field(default=64, ge=1, le=10_000)
 
     @field_validator("interval")
     @classmethod
     def _interval_floor(cls, value: float) -> float:
-        return _check_interval(value)
+        return check_interval(value)
 
 
 class WebSettings(_Section):
@@ -157,20 +193,26 @@ class StatusSettings(_Section):
 
 
 class ProviderSettings(_Section):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=MAX_PROVIDER_ID)
     kind: ProviderKind
     base_url: str
     api_key_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
-    headers: dict[str, str] = Field(default_factory=dict)
+    headers: dict[str, Text] = Field(default_factory=dict)
     simulated: bool = False
-    display_name: str | None = None
+    display_name: Text | None = None
 
     @field_validator("base_url")
     @classmethod
     def _url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("base_url must start with http:// or https://")
-        return value.rstrip("/")
+        return http_url(value, "base_url").rstrip("/")
+
+    @field_validator("headers")
+    @classmethod
+    def _header_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if not _HEADER_NAME.match(name):
+                raise ValueError(f"{name!r} is not an HTTP header name")
+        return value
 
     @property
     def name(self) -> str:
@@ -180,8 +222,8 @@ class ProviderSettings(_Section):
 class ModelSettings(_Section):
     provider: str
     model: str = Field(min_length=1)
-    display_name: str | None = None
-    group: str | None = None
+    display_name: Text | None = None
+    group: Text | None = None
     interval: Seconds | None = None
     enabled: bool = True
     price_input_per_mtok: float = Field(default=0.0, ge=0)
@@ -190,7 +232,21 @@ class ModelSettings(_Section):
     @field_validator("interval")
     @classmethod
     def _interval_floor(cls, value: float | None) -> float | None:
-        return None if value is None else _check_interval(value)
+        return None if value is None else check_interval(value)
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, value: str, info: ValidationInfo) -> str:
+        # The id goes into request paths (Gemini), page URLs and the store's key column.
+        if re.search(r"\s", value) or CONTROL.search(value):
+            raise ValueError(f"{value!r} has a space or control character; model ids have none")
+        model_id = f"{info.data.get('provider', '')}/{value}"
+        if len(model_id) > MAX_MODEL_ID:
+            raise ValueError(
+                f"the model id (provider/model) is {len(model_id)} characters; "
+                f"the store keeps at most {MAX_MODEL_ID}"
+            )
+        return value
 
     @property
     def id(self) -> str:
@@ -215,33 +271,13 @@ class Settings(_Section):
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Self:
-        problems: list[str] = []
-        if self.probe.total_timeout >= self.probe.interval:
-            problems.append(
-                f"probe.total_timeout: {self.probe.total_timeout:g}s must be shorter than "
-                f"probe.interval ({self.probe.interval:g}s), or probes of one model would overlap"
-            )
-        provider_ids = [p.id for p in self.providers]
-        for index, pid in enumerate(provider_ids):
-            if pid in provider_ids[:index]:
-                problems.append(f"providers[{index}].id: duplicate provider id {pid!r}")
-        seen: set[str] = set()
-        for index, model in enumerate(self.models):
-            if model.provider not in provider_ids:
-                problems.append(
-                    f"models[{index}].provider: unknown provider {model.provider!r} "
-                    f"(known: {', '.join(provider_ids) or 'none'})"
-                )
-            if model.id in seen:
-                problems.append(f"models[{index}].model: duplicate model id {model.id!r}")
-            seen.add(model.id)
-            if model.interval is not None and self.probe.total_timeout >= model.interval:
-                problems.append(
-                    f"models[{index}].interval: {model.interval:g}s is not longer than "
-                    f"probe.total_timeout ({self.probe.total_timeout:g}s)"
-                )
+        problems = Outline.of(self).problems()
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError("\n".join(problems))
+        if "public_url" not in self.site.model_fields_set:
+            # Links in feeds and the API follow a changed [web] port unless set explicitly.
+            site = self.site.model_copy(update={"public_url": default_public_url(self.web)})
+            object.__setattr__(self, "site", site)  # still being built: frozen from here on
         return self
 
     def provider(self, provider_id: str) -> ProviderSettings:
@@ -270,12 +306,6 @@ class Settings(_Section):
         return url
 
 
-def _check_interval(value: float) -> float:
-    if value < MIN_INTERVAL_S:
-        raise ValueError(f"interval must be at least {MIN_INTERVAL_S:g}s, got {value:g}s")
-    return value
-
-
 def api_key_for(provider: ProviderSettings, environ: Mapping[str, str] | None = None) -> str | None:
     """The provider's secret from the environment variable the config names, or None."""
     if provider.api_key_env is None:
@@ -293,13 +323,26 @@ def missing_key(provider: ProviderSettings, environ: Mapping[str, str] | None = 
 
 def load_settings(path: str | Path) -> Settings:
     path = Path(path)
+    return settings_from_dict(read_config(path), base_dir=path.resolve().parent, source=str(path))
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """The file's TOML as a dict; ConfigError, in one line, if it cannot be read as TOML."""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such config file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory; give the config file's path") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset "
+            f"{error.start}); save the file as UTF-8"
+        ) from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    return settings_from_dict(raw, base_dir=path.resolve().parent, source=str(path))
 
 
 def settings_from_dict(
@@ -310,10 +353,21 @@ def settings_from_dict(
     try:
         return Settings.model_validate({**raw, "base_dir": str(base_dir)})
     except ValidationError as error:
-        raise ConfigError(_describe(error, source)) from None
+        problems = _problems(error)
+        # A bad key stops pydantic before the cross-checks; run them on what did parse.
+        defaults = Outline.of(Settings())
+        problems += [p for p in Outline.lenient(raw, defaults).problems() if p not in problems]
+        raise ConfigError(describe_problems(problems, source), tuple(problems)) from None
 
 
-def _describe(error: ValidationError, source: str) -> str:
+def describe_problems(problems: list[str], source: str) -> str:
+    """One line per problem, each naming its key, under one line naming the file."""
+    if len(problems) == 1:
+        return f"{source}: {problems[0]}"
+    return "\n".join([f"{source}: {len(problems)} problem(s):", *(f"  {p}" for p in problems)])
+
+
+def _problems(error: ValidationError) -> list[str]:
     problems: list[str] = []
     for item in error.errors(include_url=False, include_input=False):
         path = _key_path(item["loc"])
@@ -325,9 +379,9 @@ def _describe(error: ValidationError, source: str) -> str:
         if path:
             problems.append(f"{path}: {message}")
         else:
-            # Cross-field checks already name their keys, one problem per "; ".
-            problems.extend(message.split("; "))
-    return "\n".join([f"{source}: {len(problems)} problem(s):", *(f"  {p}" for p in problems)])
+            # Cross-field checks already name their keys, one problem per line.
+            problems.extend(message.split("\n"))
+    return problems
 
 
 def _key_path(loc: tuple[int | str, ...]) -> str:

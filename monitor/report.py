@@ -10,6 +10,7 @@ from typing import Any
 from monitor.clock import utc_iso
 from monitor.config import ModelSettings, Settings, missing_key
 from monitor.results import ProbeResult
+from monitor.text import for_terminal
 
 # What one probe costs, in tokens: the question plus the API's framing, and a
 # short answer. Reasoning models may think up to max_output_tokens, so the
@@ -18,7 +19,9 @@ PROMPT_TOKENS = 30
 TYPICAL_OUTPUT_TOKENS = 8
 
 
-def config_summary(settings: Settings, environ: Mapping[str, str] | None = None) -> str:
+def config_summary(
+    settings: Settings, environ: Mapping[str, str] | None = None, hung_slots: float | None = None
+) -> str:
     lines = [f"config OK: {len(settings.providers)} providers, {len(settings.models)} models"]
     lines.append(
         f"{'model':<42} {'every':>6} {'probes/day':>10} {'tokens/day in/out':>20} "
@@ -50,6 +53,11 @@ def config_summary(settings: Settings, environ: Mapping[str, str] | None = None)
         lines.append(
             "missing keys (those providers are listed but not probed): " + ", ".join(missing)
         )
+    if hung_slots is not None:
+        lines.append(
+            f"probe slots: {settings.probe.concurrency}; if every model hung until "
+            f"first_token_timeout, {hung_slots:.1f} would be busy on average"
+        )
     return "\n".join(lines)
 
 
@@ -74,7 +82,10 @@ def results_table(results: Sequence[ProbeResult]) -> str:
     lines = [header]
     for r in results:
         answer = {True: "correct", False: "wrong", None: "-"}[r.answer_correct]
-        error = " ".join(x for x in (r.error_type, r.timeout and f"timeout:{r.timeout}") if x)
+        # error_type is the provider's word: shown, never obeyed by the terminal.
+        error = for_terminal(
+            " ".join(x for x in (r.error_type, r.timeout and f"timeout:{r.timeout}") if x)
+        )
         lines.append(
             f"{r.target:<40} {r.failure_class:<15} {r.outcome:<13} {r.http_status or '-':>4} "
             f"{_ms(r.ttft_ms):>8} {_ms(r.total_ms):>9} {answer:<7} {error}"
@@ -92,8 +103,9 @@ def incidents_text(incidents: Sequence[Mapping[str, Any]]) -> str:
     lines = []
     for incident in incidents:
         visibility = "public" if incident["public"] else "operator-only"
+        # Titles hold model names and operators' overrides: escapes visible, never obeyed.
         lines.append(
-            f"  #{incident['id']} {incident['title']} [{incident['cause']}, "
+            f"  #{incident['id']} {for_terminal(incident['title'])} [{incident['cause']}, "
             f"{incident['impact']}, {visibility}] started {incident['started_at']}, "
             f"detected {incident['detected_at']}, resolved {incident['resolved_at'] or 'open'}"
         )

@@ -35,7 +35,6 @@ DEFAULT_JITTER = 0.2
 DEFAULT_FACTOR = 5.0
 
 
-
 class ScenarioError(Exception):
     """A scenario that cannot be used; the message names each bad key."""
 
@@ -159,7 +158,13 @@ def load_scenario(path_or_name: str | Path, base_dir: str | Path | None = None) 
     if not path.is_absolute() and base_dir is not None:
         path = Path(base_dir) / path
     if path.is_file():
-        return _parse_text(path.read_text(encoding="utf-8"), str(path))
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            raise ScenarioError(f"{path}: not UTF-8 text (offset {error.start})") from None
+        except OSError as error:
+            raise ScenarioError(f"{path}: cannot read: {error.strerror or error}") from None
+        return _parse_text(text, str(path))
     name = str(path_or_name)
     bundled = resources.files("monitor.scenarios").joinpath(f"{name}.toml")
     if values.NAME.match(name) and bundled.is_file():

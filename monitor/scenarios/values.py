@@ -9,7 +9,9 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from monitor.config import MAX_MODEL_ID
 from monitor.durations import parse_duration
+from monitor.text import CONTROL
 
 NAME = re.compile(r"^[a-z0-9-]+$")
 REGION = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -118,4 +120,8 @@ def model_id(value: Any) -> str:
     text = string(value)
     if not MODEL_ID.match(text):
         raise Invalid(f"expected 'provider/model', got {text!r}")
+    if CONTROL.search(text):
+        raise Invalid(f"{text!r} has a control character; model ids have none")
+    if len(text) > MAX_MODEL_ID:
+        raise Invalid(f"is {len(text)} characters; the store keeps at most {MAX_MODEL_ID}")
     return text

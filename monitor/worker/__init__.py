@@ -3,3 +3,8 @@ status engine over the store each minute (`evaluator`), and keeps the heap's pau
 
 May import: everything in `monitor` but the CLI, and `web` only to serve it in the `run`
 and `web` roles."""
+
+
+class StartupError(Exception):
+    """Something outside the config stops a role from starting (a port in use); the
+    message is one line saying what and what to do."""

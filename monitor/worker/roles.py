@@ -10,13 +10,17 @@ however many WSGI threads or processes serve it.
 
 from __future__ import annotations
 
+import errno
 import logging
 import signal
 import sys
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import Any
 
+import httpx
 from apscheduler.triggers.cron import CronTrigger
 
 from monitor.clock import Clock, SystemClock
@@ -26,7 +30,7 @@ from monitor.scenarios.simulator.server import start_simulator
 from monitor.scenarios.spec import load_scenario
 from monitor.store import Store
 from monitor.store.writer import ResultWriter
-from monitor.worker import heap
+from monitor.worker import StartupError, heap
 from monitor.worker.evaluator import Evaluator
 
 log = logging.getLogger(__name__)
@@ -52,7 +56,18 @@ def simulated_provider(settings: Settings) -> Iterator[None]:
         yield
         return
     scenario = load_scenario(sim.scenario, base_dir=settings.base_dir)
-    handle = start_simulator(scenario, host=sim.host, port=sim.port, speed=sim.speed)
+    try:
+        handle = start_simulator(scenario, host=sim.host, port=sim.port, speed=sim.speed)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE and _simulator_answers(sim.host, sim.port):
+            # `aistatus probe` beside a running `aistatus run`: probe the demo it serves.
+            log.info(
+                "a simulated provider already serves %s:%d (a running `aistatus run`?); "
+                "using it", sim.host, sim.port,
+            )
+            yield
+            return
+        raise StartupError(_bind_problem("simulator", sim.host, sim.port, error)) from None
     log.info("simulated provider serving scenario %r at %s", scenario.name, handle.base_url)
     try:
         yield
@@ -120,15 +135,66 @@ def worker_chores(settings: Settings, store: Store, clock: Clock, region: str) -
     ]
 
 
-def serve_web(settings: Settings, store: Store) -> None:
+@dataclass(frozen=True, slots=True)
+class BoundSite:
+    app: Any  # the Flask app
+    server: Any  # waitress's server, its socket listening
+
+
+def bind_site(settings: Settings, store: Store) -> BoundSite:
+    """The site with its port bound, before anything else starts: a taken port is one
+    line and no half-started worker or simulated provider."""
     import waitress
 
-    from web import create_app, warm_caches
+    from web import create_app
 
     app = create_app(settings, store, settle_heap=heap.settle)
-    threading.Thread(target=warm_caches, args=(app,), name="aistatus-warm", daemon=True).start()
-    log.info("site at http://%s:%d/", settings.web.host, settings.web.port)
-    waitress.serve(app, host=settings.web.host, port=settings.web.port, threads=8, _quiet=True)
+    web = settings.web
+    try:
+        server = waitress.create_server(app, host=web.host, port=web.port, threads=8)
+    except OSError as error:
+        raise StartupError(_bind_problem("web", web.host, web.port, error)) from None
+    return BoundSite(app, server)
+
+
+def serve_web(settings: Settings, store: Store, site: BoundSite | None = None) -> None:
+    from web import warm_caches
+
+    site = site or bind_site(settings, store)
+    threading.Thread(
+        target=warm_caches, args=(site.app,), name="aistatus-warm", daemon=True
+    ).start()
+    log.info(
+        "site at %s/ (listening on %s:%d)",
+        settings.site.public_url.rstrip("/"), settings.web.host, settings.web.port,
+    )
+    site.server.run()
+
+
+def _bind_problem(section: str, host: str, port: int, error: OSError) -> str:
+    where = f"{section}.port {port} on {host}"
+    if error.errno == errno.EADDRINUSE:
+        return (
+            f"{where} is in use by another program (another `aistatus run`?): "
+            f"stop it, or set [{section}] port to a free one"
+            + (" and the simulated providers' base_url to match" if section == "simulator"
+               else "")
+        )
+    if error.errno == errno.EACCES:
+        return f"{where}: permission denied (ports below 1024 need privileges); use a higher port"
+    if error.errno == errno.EADDRNOTAVAIL:
+        return f"{section}.host {host!r} is not an address of this machine"
+    return f"{where}: cannot listen: {error.strerror or error}"
+
+
+def _simulator_answers(host: str, port: int) -> bool:
+    """Whether what holds the port is aistatus's simulated provider (it names itself)."""
+    host = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    try:
+        reply = httpx.get(f"http://{host}:{port}/", timeout=2.0)
+    except httpx.HTTPError:
+        return False
+    return reply.status_code == 404 and "no simulated provider at" in reply.text
 
 
 def wait_for_signal() -> None:

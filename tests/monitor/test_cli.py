@@ -190,3 +190,152 @@ def test_override_refuses_what_it_cannot_do_in_one_line(tmp_path, capsys, args, 
     assert main(["--config", str(path), "override", *args]) == code
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def problem_lines(err: str) -> list[str]:
+    return [line for line in err.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize(
+    ("extra", "key", "problem"),
+    [
+        (
+            '[[models]]\nprovider = "anthropic"\nmodel = "' + "m" * 250 + '"\n',
+            "models[2].model:",
+            "is 260 characters; the store keeps at most 255",
+        ),
+        (
+            '[[models]]\nprovider = "anthropic"\nmodel = "opus"\ndisplay_name = "Opus\\u0000"\n',
+            "models[2].display_name:",
+            "contains the control character U+0000",
+        ),
+        ('[simulator]\nenabled = true\nscenario = "nope"\n', "simulator.scenario:",
+         "no bundled scenario named 'nope'"),
+        ('[simulator]\nenabled = true\nscenario = "demo"\n'
+         '[[providers]]\nid = "sim"\nkind = "anthropic"\nsimulated = true\n'
+         'base_url = "http://127.0.0.1:8787/anthropic"\n'
+         '[[models]]\nprovider = "sim"\nmodel = "claude-typo"\n',
+         "models[2].model:", "scenario 'demo' has no model 'anthropic/claude-typo'"),
+    ],
+)
+def test_check_config_refuses_what_would_fail_at_run_time_in_one_line(
+    tmp_path, capsys, extra, key, problem
+):
+    path = write_config(tmp_path, extra=extra)
+    assert main(["--config", str(path), "check-config"]) == 2
+    err = capsys.readouterr().err
+    (line,) = problem_lines(err)
+    assert key in line and problem in line and "Traceback" not in err
+
+
+def test_a_mysql_url_is_refused_in_one_line(tmp_path, capsys):
+    path = write_config(tmp_path)
+    path.write_text(path.read_text().replace("sqlite:///status.db", "mysql://root@db/status"))
+    assert main(["--config", str(path), "check-config"]) == 2
+    (line,) = problem_lines(capsys.readouterr().err)
+    assert "storage.url: unsupported database ('mysql')" in line
+
+
+@pytest.mark.parametrize("command", ["worker", "web", "run", "probe", "db"])
+def test_every_command_refuses_the_config_check_config_refuses(tmp_path, capsys, command):
+    path = write_config(tmp_path)
+    path.write_text(path.read_text().replace("sqlite:///status.db", "mysql://root@db/status"))
+    argv = ["--config", str(path), command] + (["upgrade"] if command == "db" else [])
+    assert main(argv) == 2
+    assert "storage.url: unsupported database ('mysql')" in capsys.readouterr().err
+
+
+def test_several_problems_are_each_one_line_under_the_file(tmp_path, capsys):
+    extra = '[web]\nport = 99999\n[[models]]\nprovider = "x"\nmodel = "y"\n'
+    path = write_config(tmp_path, extra=extra)
+    assert main(["--config", str(path), "check-config"]) == 2
+    header, *problems = problem_lines(capsys.readouterr().err)
+    assert header.endswith("config.toml: 2 problem(s):")
+    assert problems[0].strip().startswith("web.port:")
+    assert problems[1].strip().startswith("models[2].provider: unknown provider 'x'")
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p.write_bytes(b'[site]\ntitle = "Caf\xe9"\n') and p, "not UTF-8 text"),
+        (lambda p: p.parent, "is a directory"),
+    ],
+)
+def test_an_unreadable_config_exits_2_in_one_line(tmp_path, capsys, make, message):
+    path = make(tmp_path / "config.toml")
+    assert main(["--config", str(path), "check-config"]) == 2
+    (line,) = problem_lines(capsys.readouterr().err)
+    assert message in line and line.startswith("aistatus: bad config:")
+
+
+@pytest.mark.parametrize(
+    ("interval", "message"),
+    [("-30s", "probe.interval: must be positive"), ("30", "without quotes (30)")],
+)
+def test_a_bad_duration_says_what_is_wrong(tmp_path, capsys, interval, message):
+    path = write_config(tmp_path)
+    path.write_text(path.read_text().replace('interval = "10s"', f'interval = "{interval}"'))
+    assert main(["--config", str(path), "check-config"]) == 2
+    (line,) = problem_lines(capsys.readouterr().err)
+    assert message in line
+
+
+def test_check_config_shows_the_hung_probe_figure_and_warns(tmp_path, capsys):
+    path = write_config(tmp_path)
+    path.write_text(path.read_text().replace("[probe]\n", "[probe]\nconcurrency = 1\n"))
+    assert main(["--config", str(path), "check-config"]) == 0
+    out = capsys.readouterr().out
+    # 2 models x 2 s first-token timeout / 10 s interval
+    assert "if every model hung until first_token_timeout, 0.4 would be busy" in out
+    assert "warning: probe.concurrency: 1 slots;" not in out
+    path.write_text(path.read_text().replace('first_token_timeout = "2s"',
+                                             'first_token_timeout = "5s"'))
+    assert main(["--config", str(path), "check-config"]) == 0
+    assert "warning: probe.concurrency: 1 slots;" in capsys.readouterr().out
+
+
+def test_incidents_and_override_show_control_characters_without_obeying_them(tmp_path, capsys):
+    path = worker_with_an_incident(tmp_path)
+    capsys.readouterr()
+    assert main(["--config", str(path), "incidents", "--json"]) == 0
+    ident = json.loads(capsys.readouterr().out)[0]["id"]
+    title = "Key revoked\x1b[2J\x1b]0;owned\x07\r"
+    argv = ["--config", str(path), "override", ident, "--title", title,
+            "--update", "0", "--body", "Rotated\x1b[31m\nback soon\x9b"]
+    assert main(argv) == 0
+    overridden = capsys.readouterr().out
+    assert main(["--config", str(path), "incidents"]) == 0
+    listed = capsys.readouterr().out
+    for out in (overridden, listed):
+        assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out and "\r" not in out
+        assert "Key revoked\\x1b[2J\\x1b]0;owned\\x07" in out
+    assert "Rotated\\x1b[31m\\nback soon\\x9b" in overridden
+    assert main(["--config", str(path), "incidents", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["title"] == title.strip()  # the data is kept
+
+
+
+def test_problems_in_the_file_and_beyond_it_are_listed_in_one_run(tmp_path, capsys):
+    path = write_config(tmp_path, extra=(
+        '[web]\nport = 99999\n'
+        '[simulator]\nenabled = true\nscenario = "demoo"\n'
+        '[[providers]]\nid = "sim"\nkind = "anthropic"\nsimulated = true\n'
+        'base_url = "http://127.0.0.1:8787/anthropic"\n'
+        '[[models]]\nprovider = "sim"\nmodel = "claude-typo"\n'
+    ))
+    assert main(["--config", str(path), "check-config"]) == 2
+    header, *problems = problem_lines(capsys.readouterr().err)
+    assert header.endswith("2 problem(s):")
+    assert problems[0].strip().startswith("web.port:")
+    assert problems[1].strip().startswith("simulator.scenario:")
+    assert "no bundled scenario named 'demoo'" in problems[1]
+
+
+
+def test_a_bad_database_url_does_not_hide_a_bad_scenario(tmp_path, capsys):
+    path = write_config(tmp_path, extra='[simulator]\nenabled = true\nscenario = "demoo"\n')
+    path.write_text(path.read_text().replace("sqlite:///status.db", "mysql://root@db/status"))
+    assert main(["--config", str(path), "check-config"]) == 2
+    _, *problems = problem_lines(capsys.readouterr().err)
+    assert [p.strip().split(":")[0] for p in problems] == ["storage.url", "simulator.scenario"]

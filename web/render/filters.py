@@ -20,6 +20,7 @@ from typing import Any
 from flask import Flask
 from markupsafe import Markup, escape
 
+from monitor.text import for_markup
 from web.render import charts, formatting, uptime_markup
 from web.render.formatting import MISSING
 
@@ -68,7 +69,7 @@ def paragraphs(text: str | None) -> Markup:
 
 
 def _lines(block: str) -> Markup:
-    return Markup("<br>\n").join(escape(line) for line in block.split("\n"))
+    return Markup("<br>\n").join(escape(for_markup(line)) for line in block.split("\n"))
 
 
 def dom_id(text: object) -> str:
@@ -108,7 +109,14 @@ _MISSING_HTML = Markup("&mdash;")
 
 
 def _finalize(value: object) -> object:
-    return _MISSING_HTML if value is MISSING else value
+    if value is MISSING:
+        return _MISSING_HTML
+    # Text from elsewhere (a model name from an older database, an operator's override, a
+    # provider's error) may hold control characters: shown as escapes, never sent raw.
+    # Markup is left alone: the filters that make it escaped their text already.
+    if type(value) is str:
+        return for_markup(value)
+    return value
 
 
 def register_filters(app: Flask) -> None:

@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 
 from markupsafe import Markup
 
+from monitor.text import for_markup
+
 
 def num(value: float) -> str:
     """A coordinate: one decimal is finer than a pixel and keeps the markup short."""
@@ -23,13 +25,22 @@ def num(value: float) -> str:
 def tag(name: str, content: str | Markup | None = None, /, **attrs: object) -> Markup:
     """`<name attr="...">content</name>`; `class_` → class, `aria_label` → aria-label."""
     rendered = Markup("").join(
-        Markup(' {}="{}"').format(Markup(_attr_name(key)), num(v) if isinstance(v, float) else v)
+        Markup(' {}="{}"').format(Markup(_attr_name(key)), _value(v))
         for key, v in attrs.items()
         if v is not None
     )
     if content is None:
         return Markup("<{}{}/>").format(Markup(name), rendered)
-    return Markup("<{0}{1}>{2}</{0}>").format(Markup(name), rendered, content)
+    return Markup("<{0}{1}>{2}</{0}>").format(Markup(name), rendered, _value(content))
+
+
+def _value(value: object) -> object:
+    if isinstance(value, float):
+        return num(value)
+    # A control character in a model's name would make the whole SVG malformed XML.
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return for_markup(value)
+    return value
 
 
 def _attr_name(key: str) -> str:

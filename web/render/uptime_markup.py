@@ -33,6 +33,7 @@ from operator import is_not
 
 from markupsafe import Markup, escape
 
+from monitor.text import for_markup
 from web.queries.viewmodels import UptimeDay
 from web.render.formatting import label, percent, plural, tone
 
@@ -72,7 +73,9 @@ def _item(day: UptimeDay, tip_id: str) -> str:
 
 
 def _details(day: UptimeDay, uptime: str | None) -> str:
-    links = "".join(f'<br><a href="{escape(i.url)}">{escape(i.name)}</a>' for i in day.incidents)
+    links = "".join(
+        f'<br><a href="{escape(i.url)}">{escape(for_markup(i.name))}</a>' for i in day.incidents
+    )
     if day.uptime_percent is None:
         return f"No probes this day.{links}"
     failures = (

@@ -269,3 +269,28 @@ def test_http_error_keys_are_kept():
     assert (fault.status, fault.error_type, fault.retry_after, fault.rate) == (
         429, "rate_limit_error", 30.0, 0.5
     )
+
+
+def test_durations_and_offsets_take_compound_forms():
+    raw = {
+        **MINIMAL,
+        "duration": "2h45m",
+        "interval": "1m30s",
+        "faults": [{"models": ["*"], "kind": "slow", "from": "+1h10m", "until": "2h30m"}],
+    }
+    scenario = parse_scenario(raw)
+    assert scenario.duration_s == 9900 and scenario.interval_s == 90
+    assert (scenario.faults[0].from_s, scenario.faults[0].until_s) == (4200, 9000)
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        ({**MINIMAL, "duration": "-30s"}, "duration: must be positive, got '-30s'"),
+        ({**MINIMAL, "interval": "30"}, "interval: give a unit, as in '30s' or '30m'"),
+        ({"name": "x", "models": [{"id": "a/b\x1b[31m"}]}, "models[0].id: 'a/b\\x1b[31m' has a"),
+        ({"name": "x", "models": [{"id": "a/" + "b" * 254}]}, "models[0].id: is 256 characters"),
+    ],
+)
+def test_a_scenario_value_that_would_fail_later_is_refused_now(raw, problem):
+    assert any(p.startswith(problem) for p in problems_of(raw)), problems_of(raw)

@@ -39,3 +39,11 @@ def test_badge_text_is_escaped():
     badge = badge_svg("<script>", "a&b", "operational")
     assert "<script>" not in badge
     assert ET.fromstring(badge).get("aria-label") == "<script>: a&b"
+
+
+def test_control_characters_in_a_badge_are_visible_escapes_in_well_formed_xml():
+    badge = badge_svg("Opus\x00\x1b[2J", "down\x0b\x85\ufffe", "major_outage")
+    root = ET.fromstring(badge)  # a raw control character here is malformed XML
+    assert root.get("aria-label") == "Opus\\x00\\x1b[2J: down\\x0b\\x85\\ufffe"
+    assert [t.text for t in root.iter(f"{SVG}text")][1::2] == [
+        "Opus\\x00\\x1b[2J", "down\\x0b\\x85\\ufffe"]

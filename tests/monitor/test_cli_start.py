@@ -1,0 +1,100 @@
+"""Starting up from the command line: ports, the demo's simulated provider, help."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from monitor.cli import main
+from tests.monitor.test_cli import problem_lines, write_config
+
+
+@pytest.fixture
+def taken_port():
+    """A port some other program listens on."""
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        yield holder.getsockname()[1]
+
+
+def demo_config(tmp_path: Path, sim_port: int, extra: str = "") -> Path:
+    return write_config(tmp_path, extra=f"""
+[simulator]
+enabled = true
+scenario = "demo"
+port = {sim_port}
+[[providers]]
+id = "sim-anthropic"
+kind = "anthropic"
+simulated = true
+base_url = "http://127.0.0.1:{sim_port}/anthropic"
+[[models]]
+provider = "sim-anthropic"
+model = "claude-demo-sonnet"
+{extra}""")
+
+
+def test_run_on_a_taken_port_says_so_in_one_line_before_starting_anything(
+    tmp_path, capsys, caplog, taken_port
+):
+    caplog.set_level("INFO")
+    path = demo_config(tmp_path, sim_port=taken_port + 1, extra=f"[web]\nport = {taken_port}\n")
+    assert main(["--config", str(path), "run"]) == 1
+    (line,) = problem_lines(capsys.readouterr().err)
+    assert line == (
+        f"aistatus: run: web.port {taken_port} on 127.0.0.1 is in use by another program "
+        "(another `aistatus run`?): stop it, or set [web] port to a free one"
+    )
+    logged = caplog.text
+    assert "site at" not in logged and "simulated provider serving" not in logged
+
+
+def test_probe_beside_a_running_demo_probes_its_simulated_provider(
+    tmp_path, capsys, caplog, simulator
+):
+    caplog.set_level("INFO")
+    running = simulator("demo")  # as `aistatus run` serves it
+    path = demo_config(tmp_path, sim_port=running.port)
+    assert main(["--config", str(path), "probe", "--json", "--model",
+                 "sim-anthropic/claude-demo-sonnet"]) == 0
+    (result,) = json.loads(capsys.readouterr().out)
+    assert result["failure_class"] == "ok" and result["answer_correct"] is True
+    assert f"a simulated provider already serves 127.0.0.1:{running.port}" in caplog.text
+
+
+def test_probe_when_another_program_holds_the_simulators_port_says_what_to_do(
+    tmp_path, capsys, taken_port
+):
+    path = demo_config(tmp_path, sim_port=taken_port)
+    assert main(["--config", str(path), "probe"]) == 1
+    (line,) = problem_lines(capsys.readouterr().err)
+    assert line.startswith(f"aistatus: probe: simulator.port {taken_port} on 127.0.0.1 is in use")
+    assert "set [simulator] port to a free one and the simulated providers' base_url" in line
+
+
+def test_help_opens_with_whole_sentences_and_says_where_to_start(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    opening = out.split("\n\n")[1]  # after the usage block
+    assert opening.startswith("aistatus probes AI model APIs") and opening.endswith(".")
+    assert "`aistatus check-config`" in out and "`aistatus run`" in out
+
+
+def test_simulate_help_says_speed_does_not_speed_up_probes(capsys):
+    with pytest.raises(SystemExit):
+        main(["simulate", "--help"])
+    assert "probes keep their own interval" in " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.parametrize("command", ["worker", "run"])
+def test_a_region_given_on_the_command_line_is_checked_like_probe_region(
+    tmp_path, capsys, command
+):
+    with pytest.raises(SystemExit) as caught:
+        main(["--config", str(write_config(tmp_path)), command, "--region", "US East"])
+    assert caught.value.code == 2
+    assert "argument --region: 'US East': use a-z, 0-9 and '-'" in capsys.readouterr().err
