@@ -263,7 +263,7 @@ def test_a_page_reads_the_store_the_same_number_of_times_however_many_models(
         *RAW_SETTINGS["models"],
         *({"provider": "openai", "model": f"extra-{n}"} for n in range(30))]}))
     assert few == many
-    assert sum(few.values()) <= 10
+    assert sum(few.values()) <= 11  # the open incidents are read for the models' stories
 
 
 def test_a_fresh_install_with_nothing_probed_yet_answers_every_route(tmp_path, clock):

@@ -5,7 +5,7 @@ answer verdict, incident summaries. Pure functions over what `SiteData` read.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from operator import attrgetter, is_
@@ -28,7 +28,6 @@ from web import public_paths
 from web.queries.snapshots import NO_DATA, NOT_CONFIGURED, Quality
 from web.queries.viewmodels import FailureCount, IncidentSummary, Link
 from web.render.charts import FAILURE_ORDER
-from web.render.filters import dom_id
 
 # Days before today that make a model's usual share of wrong answers.
 BASELINE_DAYS = 7
@@ -65,8 +64,13 @@ def model_link(target_id: str, names: Mapping[str, str]) -> Link:
 
 
 def provider_link(provider: ProviderInfo) -> Link:
-    """The provider's section of the overview (there is no provider page)."""
-    return Link(provider.display_name, f"/#{dom_id(provider.display_name)}")
+    """The provider's page: its models, its status derived from theirs, its incidents."""
+    return Link(provider.display_name, public_paths.provider_page(provider.id))
+
+
+def feed_links(path: Callable[[str], str]) -> tuple[Link, ...]:
+    """A page's incident feeds, RSS then Atom; `path(kind)` gives each one's path."""
+    return (Link("RSS", path("rss")), Link("Atom", path("atom")))
 
 
 def display_names(targets: Iterable[Target]) -> dict[str, str]:
@@ -131,10 +135,19 @@ class Totals:
         return self.probes - self.counts[FailureClass.OK]
 
     @property
+    def up(self) -> int:
+        """Probes the provider answered (right or wrong): monitor/rollups.py's UP_CLASSES."""
+        return sum(self.counts[c] for c in _UP)
+
+    @property
+    def down(self) -> int:
+        """Probes the provider failed (not ours: not configuration or vantage)."""
+        return sum(self.counts[c] for c in _DOWN)
+
+    @property
     def uptime(self) -> float | None:
         """Share up among probes the provider answers for (monitor/rollups.py)."""
-        up = sum(self.counts[c] for c in _UP)
-        down = sum(self.counts[c] for c in _DOWN)
+        up, down = self.up, self.down
         return up / (up + down) if up + down else None
 
     @property
@@ -248,7 +261,8 @@ def judge_answers(
     rule = QualityRule(settings.quality_min_sample, settings.quality_min_effect,
                        settings.false_alarm_rate, settings.level_confidence_z)
     verdict = QualityVerdict.DEGRADED if in_quality_incident else answer_verdict(evidence, rule)
-    return Quality(verdict, window.pass_rate, 1 - baseline_wrong, window.answers_checked)
+    return Quality(verdict, window.pass_rate, 1 - baseline_wrong, window.answers_checked,
+                   earlier.answers_checked)
 
 
 def in_quality_incident(target_id: str, incidents: Iterable[Incident]) -> bool:

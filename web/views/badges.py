@@ -10,9 +10,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from web.caching import BADGE, cached
-from web.queries.parts import Totals, model_word
+from web.queries.parts import Totals
 from web.queries.site_data import SiteData
 from web.queries.snapshots import NO_DATA
+from web.queries.story import story_of
 from web.render.badges import badge_svg
 from web.render.formatting import label
 from web.views.pages import site_data
@@ -37,7 +38,7 @@ def badge(provider: str, model: str) -> Response:
     if request.args.get("uptime") == "1":
         message, colour = _uptime(data, target.id)
     else:
-        colour = model_word(data.provider(target.provider), data.statuses().get(target.id))
+        colour = story_of(data, target.id).word  # what the model's page says
         message = label(colour).lower()
     return Response(badge_svg(target.display_name, message, colour), content_type=SVG)
 
