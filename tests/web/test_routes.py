@@ -35,6 +35,8 @@ ROUTES: list[tuple[str, str]] = [
     ("/incidents", HTML),
     ("/incidents?page=2", HTML),
     ("/incidents/2", HTML),
+    ("/providers/anthropic", HTML),
+    ("/providers/gemini", HTML),
     ("/history.rss", RSS),
     ("/history.atom", ATOM),
     ("/providers/anthropic/history.rss", RSS),
@@ -223,7 +225,7 @@ def test_open_incidents_can_be_asked_for_alone(client):
 
 
 @pytest.mark.parametrize(("query", "message"), [("", "major outage"),
-                                                 ("?uptime=1", "uptime (90 d)")])
+                                                 ("?uptime=1", "uptime (4 d)")])
 def test_a_badge_says_the_status_or_the_uptime(client, query, message):
     badge = ET.fromstring(client.get(public_paths.badge(OPUS) + query).data)
     assert message in badge.get("aria-label", "")

@@ -60,7 +60,7 @@ RECENT_CARDS = 5
 
 
 def overview(data: SiteData) -> OverviewPage:
-    page = _Overview(data)
+    page = Overview(data)
     groups = page.sections()
     told = stories(data)
     judged = [s.status for s in told.values() if s.status is not None]
@@ -78,7 +78,7 @@ def overview(data: SiteData) -> OverviewPage:
                         feeds=feed_links(public_paths.site_feed))
 
 
-class _Overview:
+class Overview:
     """The reads of one overview, grouped by model once."""
 
     def __init__(self, data: SiteData) -> None:

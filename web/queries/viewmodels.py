@@ -125,6 +125,24 @@ class OverviewPage:
 
 
 @dataclass(frozen=True, slots=True)
+class ProviderPage:
+    """One provider: its models, its status derived from theirs, its incidents."""
+
+    id: str
+    name: str
+    url: str
+    status: str                          # derived from its models' stories
+    summary: str | None                  # "1 of 3 models affected"; None: nothing judged
+    generated_at: datetime
+    models: tuple[ModelRow, ...]
+    active_incidents: tuple[IncidentSummary, ...] = ()
+    past_incidents: tuple[IncidentSummary, ...] = ()    # resolved, newest first
+    simulated: bool = False
+    missing_key: str | None = None
+    feeds: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class ChartPoint:
     """One time bucket of a latency chart; None where no probe answered."""
 
