@@ -279,3 +279,10 @@ def test_a_fresh_install_with_nothing_probed_yet_answers_every_route(tmp_path, c
     assert "No models probed yet" in parse(client.get("/").text).text
     assert client.get("/api/v2/status.json").json["status"]["indicator"] == "none"
     store.dispose()
+
+
+def test_a_model_in_outage_has_no_answer_verdict_from_before_it_broke(client):
+    opus = model_items(client.get("/").text)["Claude Opus"]
+    assert "Correct" not in opus and "Not judged yet (40 answers in the last hour)" in opus
+    quality = client.get(public_paths.model_api(OPUS)).json["model"]["quality"]
+    assert quality["verdict"] == "unknown"

@@ -23,6 +23,7 @@ stay right), and a scrape never reads more than one day of rollups.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 
 from monitor.judging.incidents import Incident
@@ -114,6 +115,7 @@ def _model(
     )
     newest = [r for r in recent if probed(r)]
     story = story_of(data, target.id)
+    quality = replace(quality, verdict=story.quality)  # the verdict the pages show
     return ModelSnapshot(
         target=target,
         status=change.status if change else None,

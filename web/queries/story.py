@@ -221,14 +221,17 @@ def _stories(data: SiteData) -> dict[str, ModelStory]:
     told = {}
     for target in data.targets():
         baseline = days.get(target.id, [])
+        now = Totals.of(recent.get(target.id, []), latency=False)
         quality = judge_answers(
             hour.get(target.id, Totals()), baseline, today, settings,
-            in_quality_incident=in_quality_incident(target.id, open_incidents))
-        seen = evidence(Totals.of(recent.get(target.id, []), latency=False), baseline, today,
-                        settings)
+            in_quality_incident=in_quality_incident(target.id, open_incidents)).verdict
+        if not now.answers_checked and quality is QualityVerdict.CORRECT:
+            # No answer came back lately (an outage): the hour's earlier answers say
+            # nothing about now, as the incident's own wording says.
+            quality = QualityVerdict.UNKNOWN
         change = statuses.get(target.id)
         told[target.id] = tell(data.provider(target.provider), change.status if change else None,
-                               seen, quality.verdict, settings)
+                               evidence(now, baseline, today, settings), quality, settings)
     return told
 
 
