@@ -44,7 +44,7 @@ from web.queries.parts import (
 from web.queries.site_data import HISTORY_DAYS, SiteData
 from web.queries.snapshots import NO_DATA, NOT_CONFIGURED
 from web.queries.story import ModelStory, quality_window, stories
-from web.queries.uptime import uptime_span
+from web.queries.uptime import uptime_span, with_now
 from web.queries.viewmodels import (
     Banner,
     IncidentSummary,
@@ -140,6 +140,7 @@ class Overview:
             touching, self.first_day, HISTORY_DAYS, data.now, data.settings.status,
         ) if provider.configured else ((), None)
         story = self.stories[target.id]
+        bar = with_now(bar, story.status, data.now.date())
         hour = self.hour.get(target.id, Totals())
         return ModelRow(
             id=target.id,

@@ -30,7 +30,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from itertools import compress
@@ -73,6 +73,20 @@ def uptime_bar(
     statuses, _ = _worst_per_day(changes, _initial(changes, current), dates)
     built = _Built.of(dates, days, statuses, incidents, now, settings)
     return built.days, built.uptime_percent
+
+
+def with_now(
+    bar: tuple[UptimeDay, ...], now_status: ComponentStatus | None, today: date,
+) -> tuple[UptimeDay, ...]:
+    """The bar with today at least as bad as the model's word now (its story): today's
+    segment covers now, so it never reads better than the pill beside it."""
+    if not bar or now_status is None or not now_status.affected or bar[-1].day != today:
+        return bar
+    last = bar[-1]
+    held = ComponentStatus(last.status) if last.status != NO_DATA else None
+    if held is not None and held.severity >= now_status.severity:
+        return bar
+    return (*bar[:-1], replace(last, status=now_status.value))
 
 
 def uptime_span(days: Sequence[UptimeDay], today: date) -> str:

@@ -11,7 +11,7 @@ from monitor.config import StatusSettings
 from monitor.judging.status import ComponentStatus, StatusChange, SubjectKind
 from monitor.rollups import Resolution, Rollup
 from tests.web.snapshot_factories import incident
-from web.queries.uptime import UptimeBars, day_statuses, uptime_bar, uptime_span
+from web.queries.uptime import UptimeBars, day_statuses, uptime_bar, uptime_span, with_now
 from web.queries.viewmodels import UptimeDay
 
 OK, DEGRADED, MAJOR = (ComponentStatus.OPERATIONAL, ComponentStatus.DEGRADED_PERFORMANCE,
@@ -176,3 +176,13 @@ def test_the_uptime_says_over_how_long_it_runs(first_probed, expected):
                            probes=0 if first_probed is None or n < first_probed else 10)
                  for n in range(4))
     assert uptime_span(days, date(2026, 6, 4)) == expected
+
+
+def test_today_never_reads_better_than_the_models_word_now():
+    bar, _ = uptime_bar([day_rollup(1, ok=40, infrastructure=6)], [], change(1, 0, OK), [],
+                        FIRST, 1, datetime(2026, 6, 1, 12, tzinfo=UTC), S)
+    assert bar[0].status == "operational"  # 6 of 46 is not significant over the day
+    shown = with_now(bar, DEGRADED, FIRST)
+    assert shown[0].status == "degraded_performance"
+    assert with_now(bar, OK, FIRST) == bar
+    assert with_now(shown, DEGRADED, FIRST + timedelta(days=1)) == shown  # not today's bar
