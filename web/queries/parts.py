@@ -1,5 +1,6 @@
-"""Pieces every page builder shares: status words, links, sums of rollups, the
-answer verdict, incident summaries. Pure functions over what `SiteData` read.
+"""Pieces every page builder shares: links, sums of rollups, the answer verdict,
+incident summaries. Pure functions over what `SiteData` read. Status words come
+from each model's story (web/queries/story.py), never from here.
 """
 
 from __future__ import annotations
@@ -14,40 +15,19 @@ from monitor.config import StatusSettings
 from monitor.histogram import LatencyHistogram
 from monitor.judging.incidents import Incident
 from monitor.judging.quality import AnswerEvidence, QualityRule, QualityVerdict, answer_verdict
-from monitor.judging.status import (
-    Cause,
-    ComponentStatus,
-    StatusChange,
-    level_for_share,
-    provider_status,
-)
+from monitor.judging.status import Cause
 from monitor.results import FailureClass
 from monitor.rollups import DOWN_CLASSES, UP_CLASSES, Rollup
 from monitor.store import ProviderInfo, Target
 from web import public_paths
-from web.queries.snapshots import NO_DATA, NOT_CONFIGURED, Quality
+from web.queries.snapshots import Quality
 from web.queries.viewmodels import FailureCount, IncidentSummary, Link
 from web.render.charts import FAILURE_ORDER
 
 # Days before today that make a model's usual share of wrong answers.
 BASELINE_DAYS = 7
 
-# --- status words ------------------------------------------------------------------------
-
-
-def model_word(provider: ProviderInfo | None, change: StatusChange | None) -> str:
-    """A model's public word: its status, `no_data` (never judged) or `not_configured`."""
-    if provider is not None and not provider.configured:
-        return NOT_CONFIGURED
-    return NO_DATA if change is None else change.status.value
-
-
-def group_word(provider: ProviderInfo, statuses: Iterable[ComponentStatus]) -> str:
-    """A provider's word, derived from its judged models only (monitor/judging/status.py)."""
-    if not provider.configured:
-        return NOT_CONFIGURED
-    judged = list(statuses)
-    return provider_status(judged).status.value if judged else NO_DATA
+# --- providers ---------------------------------------------------------------------------
 
 
 def missing_key(provider: ProviderInfo | None) -> str | None:
@@ -223,18 +203,6 @@ def since(rollups: Iterable[Rollup], start: datetime) -> list[Rollup]:
 
 def percent(share: float | None) -> float | None:
     return None if share is None else 100 * share
-
-
-def region_status(totals: Totals, settings: StatusSettings) -> ComponentStatus | None:
-    """One vantage point's own recent share of unanswered probes, in the engine's levels:
-    a hint at where a failure is seen from, not the engine's verdict. None: no probes."""
-    if not totals.probes:
-        return None
-    failed = totals.probes - totals.counts[FailureClass.OK] - totals.counts[FailureClass.QUALITY]
-    share = failed / totals.probes
-    if failed < settings.min_failures or share < settings.min_effect:
-        return ComponentStatus.OPERATIONAL
-    return level_for_share(share, settings.partial_outage_share, settings.major_outage_share)
 
 
 # --- answers -----------------------------------------------------------------------------

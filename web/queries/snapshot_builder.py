@@ -8,9 +8,9 @@ never missed).
 
 "Last hour" means the minute buckets from the start of the minute an hour ago
 up to now, so 60 to 61 minutes of probes; `last_probe_at` is the start of the
-newest minute with a probe. A region's status is its own share of unanswered
-probes in the last 15 minutes (`region_status`), a hint of where a failure is
-seen from, by the same test as the model's own errors and never worse than the model
+newest minute with a probe. A region's status is its own failed probes of the
+last 15 minutes (`story.region_verdicts`), a hint of where a failure is seen
+from, by the same test as the model's own errors and never worse than the model
 (web/queries/story.py). Every model carries its story, so every document shows the
 status the pages show. `first_seen_at` is not read (no cheap query has it), so
 Statuspage's `created_at` is the status change's time.
