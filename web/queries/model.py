@@ -48,7 +48,7 @@ from web.queries.parts import (
 )
 from web.queries.site_data import HISTORY_DAYS, SiteData
 from web.queries.snapshots import NO_DATA
-from web.queries.story import NOW_WINDOW, quality_window, region_verdicts, story_of
+from web.queries.story import NOW_WINDOW, hour_totals, region_verdicts, story_of
 from web.queries.uptime import uptime_bar, uptime_span, with_now
 from web.queries.viewmodels import (
     DEFAULT_RANGE,
@@ -122,7 +122,7 @@ class _ModelPage:
             data.settings.status,
         )
         bar = with_now(bar, self.story.status, data.now.date())
-        hour = quality_window(data).get(target.id, Totals())
+        hour = hour_totals(data, target.id)
         known = self.story.quality is not QualityVerdict.UNKNOWN
         names = display_names(data.targets())
         simulated = simulated_targets(data.targets())

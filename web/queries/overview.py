@@ -30,8 +30,6 @@ from monitor.judging.status import StatusChange, provider_status, worst
 from monitor.store import ProviderInfo, Target
 from web import public_paths
 from web.queries.parts import (
-    Totals,
-    by_target,
     display_names,
     feed_links,
     incident_summary,
@@ -39,11 +37,17 @@ from web.queries.parts import (
     percent,
     provider_link,
     simulated_targets,
-    since,
 )
 from web.queries.site_data import HISTORY_DAYS, SiteData
 from web.queries.snapshots import NO_DATA, NOT_CONFIGURED
-from web.queries.story import ModelStory, quality_window, stories
+from web.queries.story import (
+    ModelStory,
+    days_by_target,
+    hour_totals,
+    now_totals,
+    recent_by_target,
+    stories,
+)
 from web.queries.uptime import uptime_span, with_now
 from web.queries.viewmodels import (
     Banner,
@@ -53,8 +57,7 @@ from web.queries.viewmodels import (
     ProviderGroup,
 )
 
-# "Now" on the overview: latency and answers of the last 15 minutes.
-LATENCY_WINDOW = timedelta(minutes=15)
+# "Now" on the overview: latency of the last 15 minutes (story.NOW_WINDOW).
 RECENTLY_RESOLVED = timedelta(days=7)
 RECENT_CARDS = 5
 
@@ -86,12 +89,10 @@ class Overview:
         targets = data.targets()
         self.names = display_names(targets)
         self.simulated = simulated_targets(targets)
-        self.recent = by_target(since(data.recent_rollups(), data.now - LATENCY_WINDOW))
-        self.recent_rows = by_target(data.recent_rollups())
+        self.recent_rows = recent_by_target(data)
         self.stories = stories(data)
-        self.hour = quality_window(data)
         self.providers = {p.id: p for p in data.providers()}
-        self.days = by_target(data.day_totals())
+        self.days = days_by_target(data)
         self.changes: dict[str, list[StatusChange]] = defaultdict(list)
         for change in data.status_changes():
             self.changes[change.subject].append(change)
@@ -132,7 +133,7 @@ class Overview:
 
     def row(self, target: Target, provider: ProviderInfo, *, show_provider: bool) -> ModelRow:
         data = self.data
-        recent = data.caches.recent_totals.of(target.id, self.recent.get(target.id, []))
+        recent = now_totals(data, target.id)
         days = self.days.get(target.id, [])
         touching = self.touching.get(target.id, [])
         bar, uptime = data.caches.bars.bar(
@@ -141,7 +142,7 @@ class Overview:
         ) if provider.configured else ((), None)
         story = self.stories[target.id]
         bar = with_now(bar, story.status, data.now.date())
-        hour = self.hour.get(target.id, Totals())
+        hour = hour_totals(data, target.id)
         return ModelRow(
             id=target.id,
             name=target.display_name,

@@ -154,8 +154,9 @@ class KeptTotals:
     (the window moved on, once a minute), the sum starts over.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, latency: bool = True) -> None:
         self._kept: dict[str, tuple[tuple[Rollup, ...], int, Totals]] = {}
+        self.latency = latency  # False: counts only, no histogram merges
 
     def of(self, key: str, rollups: Sequence[Rollup]) -> Totals:
         seen, summed, head = self._kept.get(key, ((), 0, Totals()))
@@ -164,11 +165,11 @@ class KeptTotals:
             head, summed = Totals(), 0
         if same > summed:
             head = head.copy()  # a kept sum is never changed: another request may hold it
-            head.add_all(rollups[summed:same])
+            head.add_all(rollups[summed:same], latency=self.latency)
             summed = same
         self._kept[key] = (tuple(rollups), summed, head)
         totals = head.copy()
-        totals.add_all(rollups[summed:])
+        totals.add_all(rollups[summed:], latency=self.latency)
         return totals
 
 

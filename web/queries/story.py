@@ -34,7 +34,7 @@ from monitor.config import StatusSettings
 from monitor.judging.quality import AnswerEvidence, QualityRule, QualityVerdict, answer_verdict
 from monitor.judging.status import ComponentStatus, level_for_share
 from monitor.rollups import Resolution, Rollup, bucket_start
-from monitor.store import ProviderInfo
+from monitor.store import ProviderInfo, Target
 from web.queries.parts import (
     BASELINE_DAYS,
     Totals,
@@ -190,49 +190,73 @@ def _with(story: ModelStory, word: str, note: str) -> ModelStory:
 
 
 def stories(data: SiteData) -> dict[str, ModelStory]:
-    """Every enabled model's story, built once per `SiteData` (one request)."""
-    return data.once("stories", lambda: _stories(data))
+    """Every enabled model's story, each built once per `SiteData` (one request)."""
+    return {t.id: story_of(data, t.id) for t in data.targets()}
 
 
 def story_of(data: SiteData, target_id: str) -> ModelStory:
-    return stories(data).get(target_id) or ModelStory(NO_DATA)
+    """One model's story (a model page reads only its own)."""
+    target = data.target(target_id)
+    if target is None:
+        return ModelStory(NO_DATA)
+    return data.once(("story", target_id), lambda: _story(data, target))
 
 
-def quality_window(data: SiteData) -> dict[str, Totals]:
-    """Each model's last hour of answers: the window its answer verdict is judged over (15
-    minutes at one probe a minute is too few answers to judge)."""
-    return data.once("quality window", lambda: {
-        target: Totals.of(rollups, latency=False)
-        for target, rollups in by_target(data.recent_rollups()).items()})
+def recent_by_target(data: SiteData) -> dict[str, list[Rollup]]:
+    """Each model's minute rollups of the last hour, per region."""
+    return data.once("recent by target", lambda: by_target(data.recent_rollups()))
+
+
+def hour_totals(data: SiteData, target: str) -> Totals:
+    """A model's last hour of answers (counts only): the window its answer verdict is judged
+    over (15 minutes at one probe a minute is too few answers to judge). Summed through the
+    app's caches, once per request: only minutes new since the last request are added."""
+    return data.once(("hour totals", target), lambda: data.caches.hour_totals.of(
+        target, recent_by_target(data).get(target, [])))
+
+
+def now_by_target(data: SiteData) -> dict[str, list[Rollup]]:
+    """Each model's minute rollups of the last 15 minutes ("now" on every page)."""
+    start = data.now - NOW_WINDOW
+    return data.once("now by target", lambda: {
+        target: since(rollups, start) for target, rollups in recent_by_target(data).items()})
+
+
+def now_totals(data: SiteData, target: str) -> Totals:
+    """A model's last 15 minutes summed, latency included, through the app's caches; once
+    per request (a second `KeptTotals.of` would keep this request's fresh minutes in its
+    head, and the next request would start the sum over)."""
+    return data.once(("now totals", target), lambda: data.caches.recent_totals.of(
+        target, now_by_target(data).get(target, [])))
+
+
+def days_by_target(data: SiteData) -> dict[str, list[Rollup]]:
+    """Each model's day totals of the 90-day window."""
+    return data.once("days by target", lambda: by_target(data.day_totals()))
 
 
 def baselines(data: SiteData) -> dict[str, list[Rollup]]:
     """Each model's day rollups of its baseline days (and today)."""
     first = bucket_start(data.now, Resolution.DAY) - timedelta(days=BASELINE_DAYS)
-    return data.once("baselines", lambda: by_target(since(data.day_totals(), first)))
+    return data.once("baselines", lambda: {
+        target: since(days, first) for target, days in days_by_target(data).items()})
 
 
-def _stories(data: SiteData) -> dict[str, ModelStory]:
+def _story(data: SiteData, target: Target) -> ModelStory:
     settings, today = data.settings.status, data.now.date()
-    recent = by_target(since(data.recent_rollups(), data.now - NOW_WINDOW))
-    hour, days = quality_window(data), baselines(data)
+    baseline = baselines(data).get(target.id, [])
+    now = now_totals(data, target.id)
     open_incidents = data.incidents(open_only=True)
-    statuses = data.statuses()
-    told = {}
-    for target in data.targets():
-        baseline = days.get(target.id, [])
-        now = Totals.of(recent.get(target.id, []), latency=False)
-        quality = judge_answers(
-            hour.get(target.id, Totals()), baseline, today, settings,
-            in_quality_incident=in_quality_incident(target.id, open_incidents)).verdict
-        if not now.answers_checked and quality is QualityVerdict.CORRECT:
-            # No answer came back lately (an outage): the hour's earlier answers say
-            # nothing about now, as the incident's own wording says.
-            quality = QualityVerdict.UNKNOWN
-        change = statuses.get(target.id)
-        told[target.id] = tell(data.provider(target.provider), change.status if change else None,
-                               evidence(now, baseline, today, settings), quality, settings)
-    return told
+    quality = judge_answers(
+        hour_totals(data, target.id), baseline, today, settings,
+        in_quality_incident=in_quality_incident(target.id, open_incidents)).verdict
+    if not now.answers_checked and quality is QualityVerdict.CORRECT:
+        # No answer came back lately (an outage): the hour's earlier answers say
+        # nothing about now, as the incident's own wording says.
+        quality = QualityVerdict.UNKNOWN
+    change = data.statuses().get(target.id)
+    return tell(data.provider(target.provider), change.status if change else None,
+                evidence(now, baseline, today, settings), quality, settings)
 
 
 @dataclass(frozen=True, slots=True)
