@@ -69,3 +69,25 @@ def seed(store: Store, *, judged: bool = True, minutes: int = MINUTES) -> Store:
             StatusChange(target, SubjectKind.MODEL, ComponentStatus.OPERATIONAL, first, "first")
             for target in (OPUS, SONNET, GPT))))
     return store
+
+
+VANTAGE_REGIONS = ("local", "far", "east")
+
+
+def seed_vantage(store: Store) -> Store:
+    """Three regions; from "far" every probe of Opus fails from minute 10 (our network
+    there), the other two see it answer. The engine has judged everything operational."""
+    store.upgrade()
+    store.sync_targets(SETTINGS, {})
+    batch = []
+    for minute in range(MINUTES):
+        for index, region in enumerate(VANTAGE_REGIONS):
+            at = START + timedelta(minutes=minute, seconds=1 + 2 * index)
+            broken = region == "far" and minute >= FAULT_FROM
+            batch.append((OVERLOADED if broken else ok)(OPUS, region, at))
+            batch.append(ok(SONNET, region, at))
+    store.record_results(batch)
+    store.record_engine_changes(EngineChanges(status_changes=tuple(
+        StatusChange(target, SubjectKind.MODEL, ComponentStatus.OPERATIONAL,
+                     START + timedelta(minutes=1), "first") for target in (OPUS, SONNET))))
+    return store

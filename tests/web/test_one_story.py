@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from monitor.clock import FakeClock
 from monitor.store import Store
 from tests.web.html import parse
-from tests.web.one_vantage import GPT, MINUTES, NOW, OPUS, SETTINGS, SONNET, seed
+from tests.web.one_vantage import GPT, MINUTES, NOW, OPUS, SETTINGS, SONNET, seed, seed_vantage
 from web import create_app, public_paths
 
 
@@ -137,3 +137,15 @@ def test_a_model_the_engine_has_not_judged_still_shows_its_errors(unjudged):
     assert unjudged.get(public_paths.model_api(GPT)).json["model"]["status"] == "no_data"
     opus = unjudged.get(public_paths.model_api(OPUS)).json["model"]
     assert opus["status"] == "degraded_performance" and opus["recommendation"] == "avoid"
+
+
+def test_a_failure_from_one_vantage_point_of_three_leaves_the_model_operational(tmp_path):
+    store = seed_vantage(Store(f"sqlite:///{tmp_path / 'vantage.db'}"))
+    client = create_app(SETTINGS, store, clock=FakeClock(NOW)).test_client()
+    page = parse(model_page(client, OPUS))
+    assert page.text.split("Claude Opus (simulated)")[2].startswith(" Operational")
+    regions = page.text.split("By region")[1].split("Recent incidents")[0]
+    assert "far failing from this vantage point only Major outage" in regions
+    opus = client.get(public_paths.model_api(OPUS)).json["model"]
+    assert (opus["status"], opus["recommendation"]) == ("operational", "use")
+    store.dispose()

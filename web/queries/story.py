@@ -38,6 +38,7 @@ from monitor.store import ProviderInfo, Target
 from web.queries.parts import (
     BASELINE_DAYS,
     Totals,
+    by_region,
     by_target,
     in_quality_incident,
     judge_answers,
@@ -151,11 +152,17 @@ def tell(
     seen: Evidence | None,
     quality: QualityVerdict,
     settings: StatusSettings,
+    *,
+    confined: bool = False,
 ) -> ModelStory:
-    """The one story of a model (module docstring); `seen` is its last 15 minutes."""
+    """The one story of a model (module docstring); `seen` is its last 15 minutes, pooled
+    over regions; `confined`: its errors come from fewer than half of the regions that
+    probed it lately, which is our network until the engine says otherwise."""
     if provider is not None and not provider.configured:
         return ModelStory(NOT_CONFIGURED, engine, quality=quality)
     errors = errors_level(seen, settings) if seen is not None else None
+    if confined and errors is not None and errors.affected:
+        errors = ComponentStatus.OPERATIONAL
     probes, failed = (seen.probes, seen.failed) if seen is not None else (0, 0)
     story = ModelStory(engine.value if engine else NO_DATA, engine, errors, quality,
                        None, probes, failed)
@@ -167,7 +174,8 @@ def tell(
                      f"Elevated errors: {failed} of {probes} probes failed {NOW_WORDS}; "
                      "confirming")
     if quality is QualityVerdict.DEGRADED:
-        return _with(story, degraded, f"More wrong answers than usual {NOW_WORDS}; confirming")
+        return _with(story, degraded, "More wrong answers than usual in the last hour; "
+                     "confirming")
     if engine is None and probes:
         return _with(story, NO_DATA, "Probed; its first verdict comes within a few minutes")
     return story
@@ -255,8 +263,23 @@ def _story(data: SiteData, target: Target) -> ModelStory:
         # nothing about now, as the incident's own wording says.
         quality = QualityVerdict.UNKNOWN
     change = data.statuses().get(target.id)
+    seen = evidence(now, baseline, today, settings)
+    confined = False
+    if (level := errors_level(seen, settings)) is not None and level.affected:
+        confined = _confined(now_by_target(data).get(target.id, []), baseline, today, settings)
     return tell(data.provider(target.provider), change.status if change else None,
-                evidence(now, baseline, today, settings), quality, settings)
+                seen, quality, settings, confined=confined)
+
+
+def _confined(
+    recent: Sequence[Rollup], baseline: Sequence[Rollup], today: date, settings: StatusSettings,
+) -> bool:
+    """Fewer than half of the regions that probed lately see significant errors."""
+    levels = [errors_level(evidence(Totals.of(rollups, latency=False), baseline, today,
+                                    settings), settings)
+              for rollups in by_region(recent).values()]
+    failing = sum(1 for level in levels if level is not None and level.affected)
+    return 2 * failing < len(levels)
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,3 +90,9 @@ def test_a_region_failing_alone_keeps_its_level_and_says_so():
     assert verdicts["eu-west"].status is MAJOR and verdicts["eu-west"].alone
     assert verdicts["us-east"].status is OK
 
+
+
+def test_errors_from_fewer_than_half_of_the_regions_are_our_network_not_the_model():
+    story = tell(PROVIDER, OK, Evidence(45, 15, 0.02), QualityVerdict.UNKNOWN, S,
+                 confined=True)
+    assert story.word == "operational" and story.advice() == ("use", [])
