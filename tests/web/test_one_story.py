@@ -109,6 +109,7 @@ def test_the_overview_counts_the_model_as_affected_and_leaves_its_siblings_alone
     assert "Elevated errors: 9 of 14 probes failed" in page.text
     sonnet = page.text.split("Claude Sonnet (simulated)")[1].split("Time to first token")[0]
     assert "Operational" in sonnet
+    assert "from every region" not in page.text  # there is one
 
 
 def test_the_overview_shows_config_groups_with_each_models_provider(client):
