@@ -25,6 +25,23 @@ def model_page(target_id: str) -> str:
     return f"/models/{_target_segments(target_id)}"
 
 
+def model_feed(target_id: str, kind: str) -> str:
+    """`kind`: "rss" or "atom"."""
+    return f"{model_page(target_id)}/history.{kind}"
+
+
+def provider_page(provider_id: str) -> str:
+    return f"/providers/{quote(provider_id, safe='')}"
+
+
+def provider_feed(provider_id: str, kind: str) -> str:
+    return f"{provider_page(provider_id)}/history.{kind}"
+
+
+def site_feed(kind: str) -> str:
+    return f"/history.{kind}"
+
+
 def model_api(target_id: str) -> str:
     return f"/api/v1/models/{_target_segments(target_id)}"
 

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pytest
 import waitress.server
+from flask import Flask
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -44,6 +45,7 @@ from monitor.config import Settings
 from monitor.judging.incidents import Incident
 from monitor.store import Store
 from tests.browser.seeding import Outage, Plan, seed_store
+from tests.web import one_vantage
 from web import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -166,7 +168,20 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
 @pytest.fixture(scope="package")
 def base_url(seeded: Seeded) -> Iterator[str]:
     """The site, served by waitress (the production server) from a thread."""
-    app = create_app(SETTINGS, seeded.store, clock=FakeClock(NOW))
+    yield from _serve(create_app(SETTINGS, seeded.store, clock=FakeClock(NOW)))
+
+
+@pytest.fixture(scope="package")
+def one_vantage_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second site: a fresh install at one vantage point while the engine still says
+    `operational` beside a failing model (tests/web/one_vantage.py)."""
+    store = one_vantage.seed(Store(f"sqlite:///{tmp_path_factory.mktemp('one') / 'a.db'}"))
+    app = create_app(one_vantage.SETTINGS, store, clock=FakeClock(one_vantage.NOW))
+    yield from _serve(app)
+    store.dispose()
+
+
+def _serve(app: Flask) -> Iterator[str]:
     server = waitress.server.create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, name="site", daemon=True)
     thread.start()
@@ -174,6 +189,14 @@ def base_url(seeded: Seeded) -> Iterator[str]:
     server.task_dispatcher.shutdown()
     server.close()
     thread.join(timeout=5)
+
+
+@pytest.fixture
+def visit_one_vantage(browser: Browser, one_vantage_url: str) -> Iterator[Callable[..., Visit]]:
+    """`visit` on the one-vantage-point site."""
+    tab = Tab(browser, one_vantage_url)
+    yield tab.open
+    tab.close()
 
 
 @pytest.fixture(scope="package")

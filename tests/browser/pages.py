@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from tests.browser.conftest import OPUS, Seeded
-from web.public_paths import incident_page, model_page
+from web.public_paths import incident_page, model_page, provider_page
 
-PAGES = ("overview", "model", "incident", "incidents")
+PAGES = ("overview", "model", "provider", "incident", "incidents")
 MODES = ("light", "dark")
 
 
@@ -13,6 +13,7 @@ def path_of(name: str, seeded: Seeded) -> str:
     return {
         "overview": "/",
         "model": model_page(OPUS),
+        "provider": provider_page("anthropic"),
         "incident": incident_page(seeded.active.id),
         "incidents": "/incidents",
     }[name]

@@ -124,7 +124,7 @@ def overview(**overrides: Any) -> OverviewPage:
     ), simulated=True)
     fields: dict[str, Any] = {
         "generated_at": NOW,
-        "banner": Banner("partial_outage", model_count=5, affected_count=2),
+        "banner": Banner("partial_outage", model_count=5, affected_count=2, probed_count=5),
         "groups": (anthropic, openai, gemini, demo),
         "active_incidents": (incident(),),
         "recent_incidents": (incident(id="inc-41", url="/incidents/inc-41",

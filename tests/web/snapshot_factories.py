@@ -62,7 +62,7 @@ def model(target_id: str, status: ComponentStatus | None = ComponentStatus.OPERA
         "failures_last_hour": {FailureClass.OK: 118, FailureClass.CAPACITY: 2},
         "ttft": Latency(612.0, 1480.5, 120),
         "total": Latency(2140.0, 4020.25, 120),
-        "quality": Quality(QualityVerdict.CORRECT, 0.99, 0.985, 120),
+        "quality": Quality(QualityVerdict.CORRECT, 0.99, 0.985, 120, 5000),
         "regions": (
             RegionState("eu-west", ComponentStatus.OPERATIONAL, 60, 1, NOW),
             RegionState("us-east", ComponentStatus.OPERATIONAL, 60, 1, NOW),

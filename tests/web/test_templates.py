@@ -78,7 +78,8 @@ def test_overview_banner_counts_the_affected_models(sample):
 
 
 def test_overview_banner_says_all_operational_when_nothing_is_affected(render):
-    page = render("index.html", f.overview(banner=Banner("operational", 4, 0), active_incidents=()))
+    page = render("index.html", f.overview(banner=Banner("operational", 4, 0, 4),
+                                           active_incidents=()))
     assert "All models operational Operational · 4 models probed" in page.text
     assert "Active incidents" not in page.text
 
@@ -168,7 +169,7 @@ def test_model_page_compares_answers_with_the_baseline(render):
                       baseline_percent=99.5)
     page = render("model.html", f.model_page(quality=quality))
     assert "81.2% correct" in page.text
-    assert "Baseline for this model: 99.5% Below its baseline" in page.text
+    assert "Usual for this model: 99.5% Now below its usual" in page.text
 
 
 def test_region_table_lists_each_vantage_point(render):

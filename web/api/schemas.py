@@ -97,9 +97,11 @@ def v1_schemas() -> dict[str, Schema]:
         "Quality": closed({
             "verdict": words(QualityVerdict, "correct, degraded, or unknown (too few answers)"),
             "pass_rate": SHARE,
-            "baseline_pass_rate": SHARE,
+            "baseline_pass_rate": {**SHARE, "description": "the model's usual pass rate over "
+                                   "its days before today; null with no history yet"},
             "answers": COUNT,
-        }, "Canary answers in the judged window against the model's own baseline"),
+            "baseline_answers": {**COUNT, "description": "answers behind the baseline"},
+        }, "Canary answers of the last hour against the model's own baseline"),
         "RegionState": closed({
             "region": STRING,
             "status": words((*ComponentStatus, "no_data")),
@@ -114,11 +116,15 @@ def v1_schemas() -> dict[str, Schema]:
             "name": STRING,
             "status": words(STATUS_WORDS),
             "status_since": nullable(TIME),
-            "recommendation": words(("use", "avoid"), "avoid on outage, maintenance or "
-                                    "degraded answer quality; use otherwise"),
+            "status_note": nullable({**STRING, "description": (
+                "why the status is not yet the engine's (e.g. elevated errors, confirming), "
+                "or what it waits for; null otherwise")}),
+            "recommendation": words(("use", "avoid"), "avoid on outage, maintenance, "
+                                    "significant errors at an outage's share or degraded "
+                                    "answer quality; use otherwise"),
             "recommendation_reasons": array(words((
                 ComponentStatus.MAJOR_OUTAGE, ComponentStatus.PARTIAL_OUTAGE,
-                ComponentStatus.UNDER_MAINTENANCE, "quality_degraded"))),
+                ComponentStatus.UNDER_MAINTENANCE, "elevated_errors", "quality_degraded"))),
             "simulated": BOOL,
             "last_probe_at": nullable(TIME),
             "last_hour": closed({

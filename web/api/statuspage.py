@@ -129,7 +129,7 @@ def status_object(snapshot: SiteSnapshot) -> Document:
 
 def indicator(snapshot: SiteSnapshot) -> str:
     """The page indicator (module docstring's table)."""
-    judged = [m.status for p in snapshot.providers for m in p.judged if m.status is not None]
+    judged = [m.shown for p in snapshot.providers for m in p.judged if m.shown is not None]
     words = [_INDICATOR_OF[s] for s in judged]
     words += [i.impact.value for i in _unresolved(snapshot) if i.state in _WORKING]
     worst = max(words, key=INDICATORS.index, default="none")

@@ -4,14 +4,19 @@ Per model: its status, the last hour's probes by failure class, time to first
 token and total latency (p50/p95), the quality verdict with its pass rate and
 baseline, per-region statuses, and a `recommendation` a gateway can act on:
 
-    avoid   status is major_outage, partial_outage or under_maintenance,
-            or the quality verdict is degraded (fast but wrong answers)
+    avoid   the engine's status is major_outage, partial_outage or
+            under_maintenance; or, before the engine has confirmed it, the last
+            15 minutes' errors are significant and at an outage's share
+            (`elevated_errors`); or the quality verdict is degraded (fast but
+            wrong answers)
     use     otherwise: operational, degraded_performance (slower, still
             answering right), and models without evidence yet (no_data,
             not_configured): aistatus only advises against a model on evidence
 
 `recommendation_reasons` lists the words behind an `avoid` (`major_outage`,
-`quality_degraded`, ...); it is empty for `use`.
+`elevated_errors`, `quality_degraded`, ...); it is empty for `use`. Status,
+recommendation and the note beside them come from the model's one story
+(web/queries/story.py), the same the pages show.
 
 Shares are 0..1, latencies milliseconds, times UTC ISO 8601 with `Z`. Only
 public incidents appear. `web/api/openapi.py` describes every document; tests
@@ -53,6 +58,8 @@ Document = dict[str, Any]
 
 def recommendation(model: ModelSnapshot, provider: ProviderSnapshot) -> tuple[str, list[str]]:
     """`use` or `avoid`, and the reasons for `avoid` (module docstring)."""
+    if model.story is not None:
+        return model.story.advice()
     reasons: list[str] = []
     if provider.info.configured and model.status in _AVOID_STATUSES:
         reasons.append(model.status.value)
@@ -119,6 +126,7 @@ def model_object(
         "name": target.display_name,
         "status": provider.model_word(model),
         "status_since": _iso(model.status_since),
+        "status_note": model.story.note if model.story is not None else None,
         "recommendation": action,
         "recommendation_reasons": reasons,
         "simulated": target.simulated,
@@ -186,8 +194,10 @@ def _quality(quality: Quality) -> Document:
     return {
         "verdict": quality.verdict.value,
         "pass_rate": _round(quality.pass_rate, 4),
-        "baseline_pass_rate": _round(quality.baseline_pass_rate, 4),
+        # Null until the model has answers before today: a prior is not an observation.
+        "baseline_pass_rate": _round(quality.observed_baseline, 4),
         "answers": quality.answers,
+        "baseline_answers": quality.baseline_answers,
     }
 
 

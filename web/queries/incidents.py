@@ -10,7 +10,8 @@ from collections import defaultdict
 from datetime import UTC, date, datetime
 
 from monitor.judging.incidents import Incident
-from web.queries.parts import display_names, incident_summary, simulated_targets
+from web import public_paths
+from web.queries.parts import display_names, feed_links, incident_summary, simulated_targets
 from web.queries.site_data import SiteData
 from web.queries.viewmodels import HistoryMonth, IncidentPage, IncidentsPage, IncidentUpdateView
 from web.render.formatting import label
@@ -46,6 +47,7 @@ def incidents_page(data: SiteData, page: int) -> IncidentsPage:
         generated_at=data.now,
         newer_url=f"?page={page - 1}" if page > 1 else None,
         older_url=f"?page={page + 1}" if older else None,
+        feeds=feed_links(public_paths.site_feed),
     )
 
 

@@ -11,7 +11,13 @@ most a few hundred rollups:
 page should read, and more points than the chart has pixels.) The uptime bar,
 the answer baseline and "now" come from the rollup caches every page shares;
 day ranges read the model's day rollups for their latency histograms. An
-unknown range shows the default.
+unknown range shows the default. Charts end now: the newest bucket is the
+current, partial one.
+
+The pill, its note, "Answers correct", the answer card's verdict and the
+region rows all come from the model's story (web/queries/story.py), so they
+are the status and advice `/api/v1` gives. A baseline is shown only when the
+model has answers before today: a prior is not an observation.
 """
 
 from __future__ import annotations
@@ -21,7 +27,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from monitor.judging.quality import QualityVerdict
-from monitor.judging.status import ComponentStatus
 from monitor.results import FailureClass
 from monitor.rollups import Resolution, Rollup, bucket_start
 from monitor.store import ProviderInfo, Target
@@ -30,21 +35,21 @@ from web.queries.parts import (
     Totals,
     by_region,
     display_names,
+    feed_links,
     in_quality_incident,
     incident_summary,
     judge_answers,
     missing_key,
-    model_word,
     percent,
     probed,
     provider_link,
-    region_status,
     simulated_targets,
     since,
 )
 from web.queries.site_data import HISTORY_DAYS, SiteData
 from web.queries.snapshots import NO_DATA
-from web.queries.uptime import uptime_bar
+from web.queries.story import NOW_WINDOW, hour_totals, region_verdicts, story_of
+from web.queries.uptime import uptime_bar, uptime_span, with_now
 from web.queries.viewmodels import (
     DEFAULT_RANGE,
     ChartPoint,
@@ -58,7 +63,7 @@ from web.queries.viewmodels import (
     range_tabs,
 )
 
-LATENCY_WINDOW = timedelta(minutes=15)   # "now", as on the overview
+LATENCY_WINDOW = NOW_WINDOW   # "now", as on the overview
 MODEL_INCIDENTS = 10
 VANTAGE_NOTE = "failing from this vantage point only"
 _VERDICT_WORDS = {
@@ -103,6 +108,7 @@ class _ModelPage:
         self.days = [r for r in data.day_totals() if r.target == target.id]
         self.recent = [r for r in data.recent_rollups() if r.target == target.id]
         self.incidents = data.incidents(target=target.id, since=data.history_start)
+        self.story = story_of(data, target.id)
 
     def build(self, key: str) -> ModelPage:
         data, target = self.data, self.target
@@ -113,7 +119,11 @@ class _ModelPage:
         bar, uptime = uptime_bar(
             self.days, data.status_changes(target.id), data.statuses().get(target.id),
             self.incidents, data.history_start.date(), HISTORY_DAYS, data.now,
+            data.settings.status,
         )
+        bar = with_now(bar, self.story.status, data.now.date())
+        hour = hour_totals(data, target.id)
+        known = self.story.quality is not QualityVerdict.UNKNOWN
         names = display_names(data.targets())
         simulated = simulated_targets(data.targets())
         return ModelPage(
@@ -121,7 +131,7 @@ class _ModelPage:
             name=target.display_name,
             url=public_paths.model_page(target.id),
             provider=provider_link(self.provider) if self.provider else _bare(target),
-            status=model_word(self.provider, data.statuses().get(target.id)),
+            status=self.story.word,
             generated_at=data.now,
             ttft=_latency("Time to first token", rollups, chart, start, end, "ttft"),
             total=_latency("Total latency", rollups, chart, start, end, "total"),
@@ -137,6 +147,11 @@ class _ModelPage:
             simulated=target.simulated,
             missing_key=missing_key(self.provider),
             tabs=range_tabs(key),
+            status_note=self.story.note,
+            uptime_span=uptime_span(bar, data.now.date()),
+            answers_percent=percent(hour.pass_rate) if known else None,
+            answers_count=hour.answers_checked,
+            feeds=feed_links(lambda kind: public_paths.model_feed(target.id, kind)),
         )
 
     def _range_rollups(self, chart: ChartRange, start: datetime, end: datetime) -> list[Rollup]:
@@ -151,21 +166,22 @@ class _ModelPage:
         )
         open_now = [i for i in self.incidents if i.is_open and i.updates]
         return QualityView(
-            verdict=_VERDICT_WORDS[quality.verdict] if quality.answers else NO_DATA,
+            verdict=_VERDICT_WORDS[self.story.quality],  # now, as the pill and the API say
             pass_percent=percent(quality.pass_rate),
-            baseline_percent=percent(quality.baseline_pass_rate),
+            baseline_percent=percent(quality.observed_baseline),
             answers=quality.answers,
             explanation=open_now[0].updates[-1].text if open_now else None,
         )
 
     def _regions(self, rollups: Sequence[Rollup]) -> tuple[RegionRow, ...]:
-        settings = self.data.settings.status
         in_range = by_region(rollups)
         recent = by_region(since(self.recent, self.data.now - LATENCY_WINDOW))
         latest = by_region(r for r in self.recent if probed(r))
         names = sorted(set(in_range) | set(recent))
-        states = {name: region_status(Totals.of(recent.get(name, ()), latency=False), settings)
-                  for name in names}
+        verdicts = region_verdicts(
+            {name: Totals.of(recent.get(name, ()), latency=False) for name in names},
+            self.days, self.data.now.date(), self.data.settings.status, self.story)
+        states = {name: verdicts[name].status for name in names}
         rows = []
         for name in names:
             totals = Totals.of(in_range.get(name, ()))
@@ -179,25 +195,21 @@ class _ModelPage:
                 ttft_p50_ms=totals.ttft.quantile(0.5),
                 total_p50_ms=totals.total.quantile(0.5),
                 last_probe_at=max((r.bucket_start for r in newest), default=None),
-                note=VANTAGE_NOTE if _alone(name, states) else None,
+                note=VANTAGE_NOTE if verdicts[name].alone else None,
             ))
         return tuple(rows)
 
 
-def _alone(region: str, states: dict[str, ComponentStatus | None]) -> bool:
-    """Failing here while every other region that probed lately is fine."""
-    mine = states[region]
-    others = [s for name, s in states.items() if name != region and s is not None]
-    return bool(mine and mine.affected and others and not any(s.affected for s in others))
-
-
 def _window(now: datetime, chart: ChartRange) -> tuple[datetime, datetime]:
+    """From the start of the oldest bucket to now: the newest bucket is the current,
+    partial one, and the axis never runs into the future."""
     end = bucket_start(now, chart.resolution) + chart.resolution.step
-    return end - chart.span, end
+    return end - chart.span, now
 
 
 def _buckets(start: datetime, end: datetime, step: timedelta) -> list[datetime]:
-    count = int((end - start) / step)
+    """Every bucket starting in start..end, the partial current one included."""
+    count = -int(-(end - start) // step)  # rounded up
     return [start + n * step for n in range(count)]
 
 

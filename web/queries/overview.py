@@ -1,11 +1,17 @@
-"""The overview page from one `SiteData`: six store reads, whatever the number of models.
+"""The overview page from one `SiteData`: seven store reads, whatever the number of models.
 
-    providers, targets, current statuses     the groups, rows and status words
+    providers, targets, current statuses     the sections, rows and status words
     the unsettled minute rollups             with the rollup caches (web/queries/rollup_cache.py):
                                              latency p50 and answers of the last 15
                                              minutes, the 90-day bars, answer baselines
     status changes, 90 days (all subjects)   each day's worst status
     public incidents touching the 90 days    active and recent cards, day links
+    open incidents                           each model's story (web/queries/story.py)
+
+Models sit in sections: their config `group` when they have one (the demo's
+"Demo (simulated)" holds models of three simulated providers), else their
+provider, linked to its page. A section's status is derived from its models'
+stories, as a provider's is. Every row's status, note and answers are its story's.
 
 At 100 models a request would still rebuild 9,000 days of bars and merge 4,500
 minute histograms; the app's caches keep what a request cannot change: each
@@ -16,57 +22,66 @@ settled minutes of its latency window (`KeptTotals`, web/queries/parts.py).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from datetime import timedelta
 
 from monitor.judging.incidents import Incident
 from monitor.judging.quality import QualityVerdict
-from monitor.judging.status import StatusChange, worst
-from monitor.rollups import Rollup
+from monitor.judging.status import StatusChange, provider_status, worst
 from monitor.store import ProviderInfo, Target
 from web import public_paths
 from web.queries.parts import (
-    Totals,
-    by_target,
     display_names,
-    group_word,
-    in_quality_incident,
+    feed_links,
     incident_summary,
-    judge_answers,
     missing_key,
-    model_word,
     percent,
+    provider_link,
     simulated_targets,
-    since,
 )
 from web.queries.site_data import HISTORY_DAYS, SiteData
-from web.queries.snapshots import NO_DATA
-from web.queries.viewmodels import Banner, IncidentSummary, ModelRow, OverviewPage, ProviderGroup
+from web.queries.snapshots import NO_DATA, NOT_CONFIGURED
+from web.queries.story import (
+    ModelStory,
+    days_by_target,
+    hour_totals,
+    now_totals,
+    recent_by_target,
+    stories,
+)
+from web.queries.uptime import uptime_span, with_now
+from web.queries.viewmodels import (
+    Banner,
+    IncidentSummary,
+    ModelRow,
+    OverviewPage,
+    ProviderGroup,
+)
 
-# "Now" on the overview: latency and answers of the last 15 minutes.
-LATENCY_WINDOW = timedelta(minutes=15)
+# "Now" on the overview: latency of the last 15 minutes (story.NOW_WINDOW).
 RECENTLY_RESOLVED = timedelta(days=7)
 RECENT_CARDS = 5
 
 
 def overview(data: SiteData) -> OverviewPage:
-    page = _Overview(data)
-    groups = tuple(page.group(p) for p in data.providers())
-    judged = [
-        data.statuses()[row.id].status
-        for group in groups if not group.missing_key for row in group.models
-        if row.id in data.statuses()
-    ]
+    page = Overview(data)
+    groups = page.sections()
+    told = stories(data)
+    judged = [s.status for s in told.values() if s.status is not None]
+    # Probed lately or judged: a model with latencies on its card is never "not probed".
+    probed = sum(1 for t in data.targets() if told[t.id].word != NOT_CONFIGURED
+                 and (page.recent_rows.get(t.id) or told[t.id].status is not None))
     banner = Banner(
         status=worst(judged).value if judged else NO_DATA,
-        model_count=len(judged),
+        model_count=probed if judged else 0,
         affected_count=sum(1 for s in judged if s.affected),
+        probed_count=probed,
     )
     active, recent = page.incident_cards()
-    return OverviewPage(data.now, banner, groups, active, recent)
+    return OverviewPage(data.now, banner, groups, active, recent,
+                        feeds=feed_links(public_paths.site_feed))
 
 
-class _Overview:
+class Overview:
     """The reads of one overview, grouped by model once."""
 
     def __init__(self, data: SiteData) -> None:
@@ -74,8 +89,10 @@ class _Overview:
         targets = data.targets()
         self.names = display_names(targets)
         self.simulated = simulated_targets(targets)
-        self.recent = by_target(since(data.recent_rollups(), data.now - LATENCY_WINDOW))
-        self.days = by_target(data.day_totals())
+        self.recent_rows = recent_by_target(data)
+        self.stories = stories(data)
+        self.providers = {p.id: p for p in data.providers()}
+        self.days = days_by_target(data)
         self.changes: dict[str, list[StatusChange]] = defaultdict(list)
         for change in data.status_changes():
             self.changes[change.subject].append(change)
@@ -86,51 +103,64 @@ class _Overview:
                 self.touching[model].append(incident)
         self.first_day = data.history_start.date()
 
-    def group(self, provider: ProviderInfo) -> ProviderGroup:
-        targets = [t for t in self.data.targets() if t.provider == provider.id]
-        statuses = self.data.statuses()
-        rows = tuple(self.row(t, provider) for t in targets)
+    def sections(self) -> tuple[ProviderGroup, ...]:
+        """Config groups and providers, in the order the config first names them."""
+        placed: dict[tuple[str, str], list[Target]] = {}
+        for provider in self.data.providers():
+            for target in self.data.targets():
+                if target.provider == provider.id:
+                    key = ("group", target.group) if target.group else ("provider", provider.id)
+                    placed.setdefault(key, []).append(target)
+        return tuple(self.section(kind, name, targets)
+                     for (kind, name), targets in placed.items())
+
+    def section(self, kind: str, name: str, targets: list[Target]) -> ProviderGroup:
+        providers = [self.providers[t.provider] for t in targets]
+        grouped = kind == "group"
+        rows = tuple(self.row(t, p, show_provider=grouped) for t, p in zip(targets, providers,
+                                                                          strict=True))
+        keys = {missing_key(p) for p in providers}
+        key = keys.pop() if len(keys) == 1 else None
+        told = [self.stories[t.id] for t in targets]
         return ProviderGroup(
-            name=provider.display_name,
-            status=group_word(provider, (statuses[t.id].status for t in targets
-                                         if t.id in statuses)),
+            name=name if grouped else providers[0].display_name,
+            status=_section_word(told),
             models=rows,
-            simulated=provider.simulated,
-            missing_key=missing_key(provider),
+            simulated=all(p.simulated for p in providers),
+            missing_key=key,
+            url=None if grouped else public_paths.provider_page(name),
         )
 
-    def row(self, target: Target, provider: ProviderInfo) -> ModelRow:
+    def row(self, target: Target, provider: ProviderInfo, *, show_provider: bool) -> ModelRow:
         data = self.data
-        recent = data.caches.recent_totals.of(target.id, self.recent.get(target.id, []))
+        recent = now_totals(data, target.id)
         days = self.days.get(target.id, [])
         touching = self.touching.get(target.id, [])
         bar, uptime = data.caches.bars.bar(
             target.id, days, self.changes.get(target.id, []), data.statuses().get(target.id),
-            touching, self.first_day, HISTORY_DAYS, data.now,
+            touching, self.first_day, HISTORY_DAYS, data.now, data.settings.status,
         ) if provider.configured else ((), None)
+        story = self.stories[target.id]
+        bar = with_now(bar, story.status, data.now.date())
+        hour = hour_totals(data, target.id)
         return ModelRow(
             id=target.id,
             name=target.display_name,
             url=public_paths.model_page(target.id),
-            status=model_word(provider, data.statuses().get(target.id)),
+            status=story.word,
             ttft_ms=recent.ttft.quantile(0.5),
             total_ms=recent.total.quantile(0.5),
-            answers_ok=self._answers_ok(target, recent, days, touching),
-            answers_pass_percent=percent(recent.pass_rate),
+            answers_ok=_answers_ok(story),
+            answers_pass_percent=(percent(hour.pass_rate)
+                                  if _answers_ok(story) is not None else None),
             uptime_percent=uptime,
             uptime_days=bar,
             simulated=target.simulated,
+            status_note=story.note,
+            answers=hour.answers_checked,
+            uptime_span=uptime_span(bar, data.now.date()),
+            provider=provider_link(provider) if show_provider else None,
         )
-
-    def _answers_ok(self, target: Target, recent: Totals, days: Sequence[Rollup],
-                    touching: Sequence[Incident]) -> bool | None:
-        if not recent.answers_checked:
-            return None
-        quality = judge_answers(
-            recent, days, self.data.now.date(), self.data.settings.status,
-            in_quality_incident=in_quality_incident(target.id, touching),
-        )
-        return quality.verdict is not QualityVerdict.DEGRADED
 
     def incident_cards(self) -> tuple[tuple[IncidentSummary, ...], tuple[IncidentSummary, ...]]:
         now = self.data.now
@@ -142,3 +172,18 @@ class _Overview:
         recent = [incident_summary(i, self.names, now, self.simulated)
                   for i in resolved[:RECENT_CARDS]]
         return tuple(cards), tuple(recent)
+
+
+def _answers_ok(story: ModelStory) -> bool | None:
+    """Correct or wrong only where the verdict is known; None: not judged (too few)."""
+    if story.quality is QualityVerdict.UNKNOWN:
+        return None
+    return story.quality is QualityVerdict.CORRECT
+
+
+def _section_word(told: list[ModelStory]) -> str:
+    """A section's word, derived from its models' stories as a provider's is."""
+    if told and all(s.word == NOT_CONFIGURED for s in told):
+        return NOT_CONFIGURED
+    judged = [s.status for s in told if s.status is not None]
+    return provider_status(judged).status.value if judged else NO_DATA

@@ -1,11 +1,12 @@
-"""Pieces every page builder shares: status words, links, sums of rollups, the
-answer verdict, incident summaries. Pure functions over what `SiteData` read.
+"""Pieces every page builder shares: links, sums of rollups, the answer verdict,
+incident summaries. Pure functions over what `SiteData` read. Status words come
+from each model's story (web/queries/story.py), never from here.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from operator import attrgetter, is_
@@ -14,41 +15,19 @@ from monitor.config import StatusSettings
 from monitor.histogram import LatencyHistogram
 from monitor.judging.incidents import Incident
 from monitor.judging.quality import AnswerEvidence, QualityRule, QualityVerdict, answer_verdict
-from monitor.judging.status import (
-    Cause,
-    ComponentStatus,
-    StatusChange,
-    level_for_share,
-    provider_status,
-)
+from monitor.judging.status import Cause
 from monitor.results import FailureClass
 from monitor.rollups import DOWN_CLASSES, UP_CLASSES, Rollup
 from monitor.store import ProviderInfo, Target
 from web import public_paths
-from web.queries.snapshots import NO_DATA, NOT_CONFIGURED, Quality
+from web.queries.snapshots import Quality
 from web.queries.viewmodels import FailureCount, IncidentSummary, Link
 from web.render.charts import FAILURE_ORDER
-from web.render.filters import dom_id
 
 # Days before today that make a model's usual share of wrong answers.
 BASELINE_DAYS = 7
 
-# --- status words ------------------------------------------------------------------------
-
-
-def model_word(provider: ProviderInfo | None, change: StatusChange | None) -> str:
-    """A model's public word: its status, `no_data` (never judged) or `not_configured`."""
-    if provider is not None and not provider.configured:
-        return NOT_CONFIGURED
-    return NO_DATA if change is None else change.status.value
-
-
-def group_word(provider: ProviderInfo, statuses: Iterable[ComponentStatus]) -> str:
-    """A provider's word, derived from its judged models only (monitor/judging/status.py)."""
-    if not provider.configured:
-        return NOT_CONFIGURED
-    judged = list(statuses)
-    return provider_status(judged).status.value if judged else NO_DATA
+# --- providers ---------------------------------------------------------------------------
 
 
 def missing_key(provider: ProviderInfo | None) -> str | None:
@@ -65,8 +44,13 @@ def model_link(target_id: str, names: Mapping[str, str]) -> Link:
 
 
 def provider_link(provider: ProviderInfo) -> Link:
-    """The provider's section of the overview (there is no provider page)."""
-    return Link(provider.display_name, f"/#{dom_id(provider.display_name)}")
+    """The provider's page: its models, its status derived from theirs, its incidents."""
+    return Link(provider.display_name, public_paths.provider_page(provider.id))
+
+
+def feed_links(path: Callable[[str], str]) -> tuple[Link, ...]:
+    """A page's incident feeds, RSS then Atom; `path(kind)` gives each one's path."""
+    return (Link("RSS", path("rss")), Link("Atom", path("atom")))
 
 
 def display_names(targets: Iterable[Target]) -> dict[str, str]:
@@ -131,10 +115,19 @@ class Totals:
         return self.probes - self.counts[FailureClass.OK]
 
     @property
+    def up(self) -> int:
+        """Probes the provider answered (right or wrong): monitor/rollups.py's UP_CLASSES."""
+        return sum(self.counts[c] for c in _UP)
+
+    @property
+    def down(self) -> int:
+        """Probes the provider failed (not ours: not configuration or vantage)."""
+        return sum(self.counts[c] for c in _DOWN)
+
+    @property
     def uptime(self) -> float | None:
         """Share up among probes the provider answers for (monitor/rollups.py)."""
-        up = sum(self.counts[c] for c in _UP)
-        down = sum(self.counts[c] for c in _DOWN)
+        up, down = self.up, self.down
         return up / (up + down) if up + down else None
 
     @property
@@ -161,8 +154,9 @@ class KeptTotals:
     (the window moved on, once a minute), the sum starts over.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, latency: bool = True) -> None:
         self._kept: dict[str, tuple[tuple[Rollup, ...], int, Totals]] = {}
+        self.latency = latency  # False: counts only, no histogram merges
 
     def of(self, key: str, rollups: Sequence[Rollup]) -> Totals:
         seen, summed, head = self._kept.get(key, ((), 0, Totals()))
@@ -171,11 +165,11 @@ class KeptTotals:
             head, summed = Totals(), 0
         if same > summed:
             head = head.copy()  # a kept sum is never changed: another request may hold it
-            head.add_all(rollups[summed:same])
+            head.add_all(rollups[summed:same], latency=self.latency)
             summed = same
         self._kept[key] = (tuple(rollups), summed, head)
         totals = head.copy()
-        totals.add_all(rollups[summed:])
+        totals.add_all(rollups[summed:], latency=self.latency)
         return totals
 
 
@@ -212,18 +206,6 @@ def percent(share: float | None) -> float | None:
     return None if share is None else 100 * share
 
 
-def region_status(totals: Totals, settings: StatusSettings) -> ComponentStatus | None:
-    """One vantage point's own recent share of unanswered probes, in the engine's levels:
-    a hint at where a failure is seen from, not the engine's verdict. None: no probes."""
-    if not totals.probes:
-        return None
-    failed = totals.probes - totals.counts[FailureClass.OK] - totals.counts[FailureClass.QUALITY]
-    share = failed / totals.probes
-    if failed < settings.min_failures or share < settings.min_effect:
-        return ComponentStatus.OPERATIONAL
-    return level_for_share(share, settings.partial_outage_share, settings.major_outage_share)
-
-
 # --- answers -----------------------------------------------------------------------------
 
 
@@ -248,7 +230,8 @@ def judge_answers(
     rule = QualityRule(settings.quality_min_sample, settings.quality_min_effect,
                        settings.false_alarm_rate, settings.level_confidence_z)
     verdict = QualityVerdict.DEGRADED if in_quality_incident else answer_verdict(evidence, rule)
-    return Quality(verdict, window.pass_rate, 1 - baseline_wrong, window.answers_checked)
+    return Quality(verdict, window.pass_rate, 1 - baseline_wrong, window.answers_checked,
+                   earlier.answers_checked)
 
 
 def in_quality_incident(target_id: str, incidents: Iterable[Incident]) -> bool:

@@ -126,6 +126,8 @@ class RollupCaches:
     def __init__(self) -> None:
         self.bars = UptimeBars()
         self.recent_totals = KeptTotals()   # each model's, over the overview's latency window
+        # Each model's counts of the last hour: its story's answer window (web/queries/story.py).
+        self.hour_totals = KeptTotals(latency=False)
         self.minutes = SettledRollups(Resolution.MINUTE, timedelta(minutes=65),
                                       timedelta(minutes=10))
         self.hours = SettledRollups(Resolution.HOUR, timedelta(hours=26), timedelta(hours=1),

@@ -56,6 +56,11 @@ class SiteData:
             self._memo[key] = read()
         return self._memo[key]  # type: ignore[return-value]
 
+    def once(self, key: Hashable, build: Callable[[], T]) -> T:
+        """`build()` at most once per request: what several builders derive from these reads
+        (each model's story, web/queries/story.py) is derived once and shared."""
+        return self._once(("derived", key), build)
+
     # -- configuration and current state -------------------------------------------------
 
     def providers(self) -> list[ProviderInfo]:

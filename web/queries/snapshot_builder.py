@@ -8,10 +8,12 @@ never missed).
 
 "Last hour" means the minute buckets from the start of the minute an hour ago
 up to now, so 60 to 61 minutes of probes; `last_probe_at` is the start of the
-newest minute with a probe. A region's status is its own share of unanswered
-probes in the last 15 minutes (`region_status`), a hint of where a failure is
-seen from; the model's status is the engine's. `first_seen_at` is not read (no
-cheap query has it), so Statuspage's `created_at` is the status change's time.
+newest minute with a probe. A region's status is its own failed probes of the
+last 15 minutes (`story.region_verdicts`), a hint of where a failure is seen
+from, by the same test as the model's own errors and never worse than the model
+(web/queries/story.py). Every model carries its story, so every document shows the
+status the pages show. `first_seen_at` is not read (no cheap query has it), so
+Statuspage's `created_at` is the status change's time.
 
 `/metrics` counts probes from today's day rollups: counters restart at UTC
 midnight, which Prometheus reads as a counter reset (rate() and increase()
@@ -21,20 +23,19 @@ stay right), and a scrape never reads more than one day of rollups.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 
 from monitor.judging.incidents import Incident
 from monitor.rollups import Resolution, Rollup, bucket_start
 from monitor.store import Target
 from web.queries.parts import (
-    BASELINE_DAYS,
     Totals,
     by_region,
     by_target,
     in_quality_incident,
     judge_answers,
     probed,
-    region_status,
     since,
 )
 from web.queries.site_data import SiteData
@@ -45,9 +46,10 @@ from web.queries.snapshots import (
     RegionState,
     SiteSnapshot,
 )
+from web.queries.story import NOW_WINDOW, ModelStory, baselines, region_verdicts, story_of
 
 INCIDENT_LIMIT = 50
-REGION_WINDOW = timedelta(minutes=15)
+REGION_WINDOW = NOW_WINDOW
 
 
 def site_snapshot(
@@ -62,15 +64,14 @@ def site_snapshot(
     model's own newest incidents (its API document lists 20)."""
     incidents = _incidents(data, include_private, target)
     recent: dict[str, list[Rollup]] = {}
-    baselines: dict[str, list[Rollup]] = {}
+    days: dict[str, list[Rollup]] = {}
     if detail:
         recent = by_target(data.recent_rollups())
-        first = bucket_start(data.now, Resolution.DAY) - timedelta(days=BASELINE_DAYS)
-        baselines = by_target(since(data.day_totals(), first))
+        days = baselines(data)
     providers = []
     for provider in data.providers():
         models = tuple(
-            _model(data, t, recent.get(t.id, []), baselines.get(t.id, []), incidents)
+            _model(data, t, recent.get(t.id, []), days.get(t.id, []), incidents)
             if detail else _bare_model(data, t)
             for t in data.targets() if t.provider == provider.id
         )
@@ -98,7 +99,8 @@ def _incidents(data: SiteData, include_private: bool, target: str | None) -> tup
 def _bare_model(data: SiteData, target: Target) -> ModelSnapshot:
     change = data.statuses().get(target.id)
     return ModelSnapshot(target, change.status if change else None,
-                         status_since=change.at if change else None)
+                         status_since=change.at if change else None,
+                         story=story_of(data, target.id))
 
 
 def _model(
@@ -112,6 +114,8 @@ def _model(
         in_quality_incident=in_quality_incident(target.id, incidents),
     )
     newest = [r for r in recent if probed(r)]
+    story = story_of(data, target.id)
+    quality = replace(quality, verdict=story.quality)  # the verdict the pages show
     return ModelSnapshot(
         target=target,
         status=change.status if change else None,
@@ -121,20 +125,27 @@ def _model(
         ttft=Latency.of(hour.ttft),
         total=Latency.of(hour.total),
         quality=quality,
-        regions=_regions(data, recent),
+        regions=_regions(data, recent, baseline, story),
+        story=story,
     )
 
 
-def _regions(data: SiteData, recent: Sequence[Rollup]) -> tuple[RegionState, ...]:
+def _regions(
+    data: SiteData, recent: Sequence[Rollup], baseline: Sequence[Rollup], story: ModelStory,
+) -> tuple[RegionState, ...]:
     states = []
     lately = data.now - REGION_WINDOW
-    for region, rollups in by_region(recent).items():
+    grouped = by_region(recent)
+    verdicts = region_verdicts(
+        {region: Totals.of(since(rollups, lately), latency=False)
+         for region, rollups in grouped.items()},
+        baseline, data.now.date(), data.settings.status, story)
+    for region, rollups in grouped.items():
         hour = Totals.of(rollups, latency=False)
         newest = [r for r in rollups if probed(r)]
         states.append(RegionState(
             region=region,
-            status=region_status(Totals.of(since(rollups, lately), latency=False),
-                                 data.settings.status),
+            status=verdicts[region].status,
             probes=hour.probes,
             failures=hour.failed,
             last_probe_at=max((r.bucket_start for r in newest), default=None),

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from monitor.config import SiteSettings
 from monitor.histogram import LatencyHistogram
@@ -31,6 +32,9 @@ from monitor.judging.status import ComponentStatus, ProviderStatus, provider_sta
 from monitor.results import FailureClass
 from monitor.rollups import ALL_REGIONS, Rollup
 from monitor.store import ProviderInfo, Target
+
+if TYPE_CHECKING:  # story.py builds on this module's words
+    from web.queries.story import ModelStory
 
 NO_DATA = "no_data"
 NOT_CONFIGURED = "not_configured"
@@ -63,6 +67,12 @@ class Quality:
     pass_rate: float | None = None           # correct / scored answers in the judged window
     baseline_pass_rate: float | None = None  # the model's usual share (1 - baseline wrong)
     answers: int = 0                         # scored answers in the judged window
+    baseline_answers: int = 0                # answers behind the baseline; 0: the prior only
+
+    @property
+    def observed_baseline(self) -> float | None:
+        """The baseline pass rate when the model has a history; never the prior alone."""
+        return self.baseline_pass_rate if self.baseline_answers else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,10 +101,16 @@ class ModelSnapshot:
     total: Latency = Latency()
     quality: Quality = Quality()
     regions: tuple[RegionState, ...] = ()
+    story: ModelStory | None = None          # what every surface says (web/queries/story.py)
 
     @property
     def id(self) -> str:
         return self.target.id
+
+    @property
+    def shown(self) -> ComponentStatus | None:
+        """The status every surface shows: the story's, else the engine's."""
+        return self.story.status if self.story is not None else self.status
 
     def count(self, failure: FailureClass) -> int:
         return int(self.failures_last_hour.get(failure, 0))
@@ -114,7 +130,7 @@ class ProviderSnapshot:
         """Models with a status the public may see: configured and probed."""
         if not self.info.configured:
             return ()
-        return tuple(m for m in self.models if m.status is not None)
+        return tuple(m for m in self.models if m.shown is not None)
 
     @property
     def status(self) -> ProviderStatus | None:
@@ -122,7 +138,7 @@ class ProviderSnapshot:
         judged = self.judged
         if not judged:
             return None
-        return provider_status(m.status for m in judged if m.status is not None)
+        return provider_status(m.shown for m in judged if m.shown is not None)
 
     @property
     def status_word(self) -> str:
@@ -134,7 +150,7 @@ class ProviderSnapshot:
     def model_word(self, model: ModelSnapshot) -> str:
         if not self.info.configured:
             return NOT_CONFIGURED
-        return NO_DATA if model.status is None else model.status.value
+        return NO_DATA if model.shown is None else model.shown.value
 
 
 @dataclass(frozen=True, slots=True)

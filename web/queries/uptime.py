@@ -5,7 +5,10 @@ A day's colour is the worst status the model held at any moment of that UTC day
 major outage colours its day red. Statuses before the first change of the
 window: the current status when nothing changed in the window, else
 operational (the engine starts every model there). A day without probes is
-`no_data`, whatever the status said.
+`no_data`, whatever the status said. A day whose failed probes are significant
+on their own (web/queries/story.py's test, against the engine's prior) is at
+least `degraded_performance`, whatever was stored: a day of 67 % uptime is never
+green because no status change was written for it.
 
 The overview builds a bar for every model on every request: 9,000 days at 100
 models. But a day before today no longer changes once its rollups have settled,
@@ -27,18 +30,20 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from itertools import compress
 from operator import add, attrgetter, itemgetter, not_
 
+from monitor.config import StatusSettings
 from monitor.judging.incidents import Incident
 from monitor.judging.status import ComponentStatus, StatusChange, worst
 from monitor.results import FailureClass
 from monitor.rollups import DOWN_CLASSES, UP_CLASSES, Rollup
 from web import public_paths
 from web.queries.snapshots import NO_DATA
+from web.queries.story import Evidence, errors_level
 from web.queries.viewmodels import FailureCount, Link, UptimeDay
 from web.render.charts import FAILURE_ORDER
 
@@ -58,6 +63,7 @@ def uptime_bar(
     first_day: date,
     count: int,
     now: datetime,
+    settings: StatusSettings,
 ) -> tuple[tuple[UptimeDay, ...], float | None]:
     """`count` days from `first_day`, oldest first, and the uptime over all of them.
 
@@ -65,8 +71,33 @@ def uptime_bar(
     changes in the window (oldest first), `incidents` the public ones touching it."""
     dates = _dates(first_day, count)
     statuses, _ = _worst_per_day(changes, _initial(changes, current), dates)
-    built = _Built.of(dates, days, statuses, incidents, now)
+    built = _Built.of(dates, days, statuses, incidents, now, settings)
     return built.days, built.uptime_percent
+
+
+def with_now(
+    bar: tuple[UptimeDay, ...], now_status: ComponentStatus | None, today: date,
+) -> tuple[UptimeDay, ...]:
+    """The bar with today at least as bad as the model's word now (its story): today's
+    segment covers now, so it never reads better than the pill beside it."""
+    if not bar or now_status is None or not now_status.affected or bar[-1].day != today:
+        return bar
+    last = bar[-1]
+    held = ComponentStatus(last.status) if last.status != NO_DATA else None
+    if held is not None and held.severity >= now_status.severity:
+        return bar
+    return (*bar[:-1], replace(last, status=now_status.value))
+
+
+def uptime_span(days: Sequence[UptimeDay], today: date) -> str:
+    """Over how long the uptime runs: "over 90 days", "since 2 Dec", "today"; the
+    first day with probes starts it."""
+    first = next((d.day for d in days if d.probes), None)
+    if first is None or first >= today:
+        return "today"
+    if first == days[0].day:
+        return f"over {len(days)} days"
+    return f"since {first.day} {first.strftime('%b')}"
 
 
 def day_statuses(
@@ -92,6 +123,7 @@ class UptimeBars:
         first_day: date,
         count: int,
         now: datetime,
+        settings: StatusSettings,
     ) -> tuple[tuple[UptimeDay, ...], float | None]:
         """What `uptime_bar` returns for these arguments, reusing the days kept for
         `target` when what they were built from is unchanged."""
@@ -107,15 +139,16 @@ class UptimeBars:
             tuple(changes),
             current,
             tuple(map(_incident_key, incidents)),
+            settings,
         )
         kept = self._kept.get(target)
         if kept is None or kept.inputs != inputs:
             statuses, carry = _worst_per_day(changes, _initial(changes, current), dates[:past])
-            built = _Built.of(dates[:past], inputs.settled, statuses, incidents, now)
+            built = _Built.of(dates[:past], inputs.settled, statuses, incidents, now, settings)
             kept = self._kept[target] = _Kept(inputs, built, carry)
         statuses, _ = _worst_per_day(changes, kept.carry, dates[past:])
         newest = _Built.of(
-            dates[past:], compress(days, map(not_, before)), statuses, incidents, now
+            dates[past:], compress(days, map(not_, before)), statuses, incidents, now, settings
         )
         whole = kept.built + newest
         return whole.days, whole.uptime_percent
@@ -131,6 +164,7 @@ class _Inputs:
     changes: tuple[StatusChange, ...]
     current: StatusChange | None
     incidents: tuple[tuple[str, str, datetime, datetime | None], ...]
+    settings: StatusSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +181,7 @@ class _Built:
         statuses: dict[date, ComponentStatus],
         incidents: Sequence[Incident],
         now: datetime,
+        settings: StatusSettings,
     ) -> _Built:
         counts = _daily_counts(rollups)
         links = _links_by_day(incidents, dates, now)
@@ -157,7 +192,8 @@ class _Built:
                 up += _up(held)
                 down += _down(held)
         return cls(
-            tuple([_day(d, counts.get(d), statuses.get(d), links.get(d, ())) for d in dates]),
+            tuple([_day(d, counts.get(d), statuses.get(d), links.get(d, ()), settings)
+                   for d in dates]),
             up,
             down,
         )
@@ -226,6 +262,13 @@ def _down(counts: Counts) -> int:
     return sum(_down_of(counts))
 
 
+def _floor(up: int, down: int, settings: StatusSettings) -> ComponentStatus | None:
+    """Degraded when the day's failures are significant against the engine's prior; the
+    site never calls an outage the engine did not store."""
+    level = errors_level(Evidence(up + down, down, settings.prior_failure_rate), settings)
+    return ComponentStatus.DEGRADED_PERFORMANCE if level is not None and level.affected else None
+
+
 def _incident_key(incident: Incident) -> tuple[str, str, datetime, datetime | None]:
     return incident.id, incident.display_title, incident.started_at, incident.resolved_at
 
@@ -246,12 +289,16 @@ def _links_by_day(
 
 
 def _day(
-    day: date, counts: Counts | None, status: ComponentStatus | None, links: tuple[Link, ...]
+    day: date, counts: Counts | None, status: ComponentStatus | None, links: tuple[Link, ...],
+    settings: StatusSettings,
 ) -> UptimeDay:
     probes = sum(counts) if counts is not None else 0
     if counts is None or not probes:
         return UptimeDay(day, NO_DATA, None, incidents=links)
     up, down = _up(counts), _down(counts)
+    floor = _floor(up, down, settings)
+    if floor is not None:
+        status = floor if status is None else worst((status, floor))
     return UptimeDay(
         day=day,
         status=status.value if status is not None else NO_DATA,

@@ -86,17 +86,22 @@ class ModelRow:
     # so every bar has the same scale.
     uptime_days: tuple[UptimeDay, ...] = ()
     simulated: bool = False
+    status_note: str | None = None       # e.g. "Elevated errors: 14 of 31 ...; confirming"
+    answers: int = 0                     # canary answers of the last hour
+    uptime_span: str = "over 90 days"    # over how long uptime_percent runs
+    provider: Link | None = None         # in a config group's section: the model's provider
 
 
 @dataclass(frozen=True, slots=True)
 class ProviderGroup:
-    """A heading on the overview and the models under it."""
+    """A section of the overview (a config group, or a provider) and the models in it."""
 
     name: str
     status: str                          # derived from its models
     models: tuple[ModelRow, ...]
     simulated: bool = False
     missing_key: str | None = None       # the env variable to set, e.g. "ANTHROPIC_API_KEY"
+    url: str | None = None               # a provider's page; None for a config group
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +109,9 @@ class Banner:
     """The overall line at the top of the overview."""
 
     status: str                          # worst status among probed models
-    model_count: int                     # probed models
+    model_count: int                     # probed models; 0 while none is judged yet
     affected_count: int                  # of those, not operational
+    probed_count: int = 0                # probed in the last hour or judged
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +121,25 @@ class OverviewPage:
     groups: tuple[ProviderGroup, ...]
     active_incidents: tuple[IncidentSummary, ...] = ()
     recent_incidents: tuple[IncidentSummary, ...] = ()   # resolved lately
+    feeds: tuple[Link, ...] = ()         # the site's incident feeds (RSS, Atom)
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderPage:
+    """One provider: its models, its status derived from theirs, its incidents."""
+
+    id: str
+    name: str
+    url: str
+    status: str                          # derived from its models' stories
+    summary: str | None                  # "1 of 3 models affected"; None: nothing judged
+    generated_at: datetime
+    models: tuple[ModelRow, ...]
+    active_incidents: tuple[IncidentSummary, ...] = ()
+    past_incidents: tuple[IncidentSummary, ...] = ()    # resolved, newest first
+    simulated: bool = False
+    missing_key: str | None = None
+    feeds: tuple[Link, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +233,11 @@ class ModelPage:
     simulated: bool = False
     missing_key: str | None = None
     tabs: tuple[RangeTab, ...] = field(default_factory=lambda: range_tabs(DEFAULT_RANGE))
+    status_note: str | None = None       # e.g. "Elevated errors: ...; confirming"
+    uptime_span: str = "over 90 days"    # over how long uptime_percent runs
+    answers_percent: float | None = None  # correct in the last hour; None: no verdict yet
+    answers_count: int = 0               # canary answers of the last hour
+    feeds: tuple[Link, ...] = ()         # this model's incident feeds (RSS, Atom)
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +268,7 @@ class IncidentsPage:
     generated_at: datetime
     newer_url: str | None = None
     older_url: str | None = None
+    feeds: tuple[Link, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

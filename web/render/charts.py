@@ -171,6 +171,8 @@ def _bucket_title(bucket: FailureBucket) -> str:
 
 
 def _bar(frame: Frame, bucket: FailureBucket, slot: float) -> Markup:
+    # The current bucket is partial: the chart ends now, and so does its bar's slot.
+    slot = max(1.0, min(slot, frame.x1 - frame.x(bucket.start)))
     width = max(1.0, slot * 0.72)
     x = frame.x(bucket.start) + (slot - width) / 2
     rects: list[Markup] = []

@@ -1,5 +1,6 @@
-"""`/badge/<provider>/<model>.svg`: a model's status, or with `?uptime=1` its 90-day
-uptime, as a Shields-style SVG for READMEs and dashboards.
+"""`/badge/<provider>/<model>.svg`: a model's status (the one its page shows), or with
+`?uptime=1` its uptime over up to 90 days, saying over how long ("99.5% uptime (12 d)",
+"100% uptime (today)"), as a Shields-style SVG for READMEs and dashboards.
 
 Uptime colours: 99.9 % and up operational green, 99 % degraded, 95 % partial,
 below that major; no probes in 90 days is `no_data`.
@@ -9,10 +10,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
+from monitor.rollups import Rollup
 from web.caching import BADGE, cached
-from web.queries.parts import Totals, model_word
-from web.queries.site_data import SiteData
+from web.queries.parts import Totals
+from web.queries.site_data import HISTORY_DAYS, SiteData
 from web.queries.snapshots import NO_DATA
+from web.queries.story import story_of
 from web.render.badges import badge_svg
 from web.render.formatting import label
 from web.views.pages import site_data
@@ -37,19 +40,26 @@ def badge(provider: str, model: str) -> Response:
     if request.args.get("uptime") == "1":
         message, colour = _uptime(data, target.id)
     else:
-        colour = model_word(data.provider(target.provider), data.statuses().get(target.id))
+        colour = story_of(data, target.id).word  # what the model's page says
         message = label(colour).lower()
     return Response(badge_svg(target.display_name, message, colour), content_type=SVG)
 
 
 def _uptime(data: SiteData, target_id: str) -> tuple[str, str]:
-    days = (r for r in data.day_totals() if r.target == target_id)
+    days = [r for r in data.day_totals() if r.target == target_id]
     uptime = Totals.of(days, latency=False).uptime
     if uptime is None:
         return "no data yet", NO_DATA
     percent = 100 * uptime
     colour = next((c for floor, c in _UPTIME_COLOURS if percent >= floor), "major_outage")
-    return f"{_percent_text(percent)} uptime (90 d)", colour
+    return f"{_percent_text(percent)} uptime ({_span(days, data)})", colour
+
+
+def _span(days: list[Rollup], data: SiteData) -> str:
+    """Over how long the figure runs: "90 d" only when there are 90 days of probes."""
+    first = min((r.bucket_start for r in days if r.probes), default=data.now).date()
+    covered = min((data.now.date() - first).days + 1, HISTORY_DAYS)
+    return "today" if covered <= 1 else f"{covered} d"
 
 
 def _percent_text(percent: float) -> str:

@@ -8,7 +8,6 @@ filtered in the store's query). Links are absolute, built from
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app
 
@@ -45,9 +44,9 @@ def provider_history(provider: str, kind: str) -> Response:
     if info is None:
         return _missing()
     title = f"{data.settings.site.title} incidents: {info.display_name}"
-    path = f"/providers/{quote(provider, safe='')}/history.{kind}"
     updates = data.recent_updates(limit=FEED_SIZE, provider=provider)
-    return _feed(data, updates, title, path, "/", kind)
+    return _feed(data, updates, title, public_paths.provider_feed(provider, kind),
+                 public_paths.provider_page(provider), kind)
 
 
 @feeds.get(f"/models/<provider>/<path:model>/history.{KINDS}")
@@ -75,6 +74,7 @@ def _feed(data: SiteData, updates: Sequence[tuple[Incident, Update]], title: str
         self_url=public_paths.absolute(site, self_path),
         alternate_url=public_paths.absolute(site, alternate_path),
         incident_url=incident_url(site),
+        generated_at=data.now,  # an empty feed was built now, not in 1970
     )
     body = documents.rss() if kind == "rss" else documents.atom()
     return Response(body, content_type=_CONTENT_TYPES[kind])

@@ -15,6 +15,7 @@ from web.caching import PAGE, as_given, cached
 from web.queries.incidents import incident_page, incidents_page
 from web.queries.model import model_page, range_key
 from web.queries.overview import overview
+from web.queries.provider import provider_page
 from web.queries.rollup_cache import ROLLUP_CACHES
 from web.queries.site_data import SiteData
 from web.queries.viewmodels import ErrorPage
@@ -69,3 +70,12 @@ def incident(incident_id: str) -> Rendered:
     if page is None:
         return not_found("No such incident", "There is no public incident with this number.")
     return render_template("incident.html", page=page)
+
+
+@pages.get("/providers/<provider>")
+@cached(PAGE)
+def provider(provider: str) -> Rendered:
+    page = provider_page(site_data(), provider)
+    if page is None:
+        return not_found("No such provider", f"No provider is monitored as {provider}.")
+    return render_template("provider.html", page=page)

@@ -81,9 +81,19 @@ def test_a_model_reports_its_last_hour_latency_quality_and_regions():
     assert opus["last_hour"]["by_class"]["quality"] == 0
     assert opus["latency"]["ttft"] == {"p50_ms": 612.0, "p95_ms": 1480.5, "samples": 120}
     assert opus["quality"] == {"verdict": "correct", "pass_rate": 0.99,
-                               "baseline_pass_rate": 0.985, "answers": 120}
+                               "baseline_pass_rate": 0.985, "answers": 120,
+                               "baseline_answers": 5000}
     assert [r["region"] for r in opus["regions"]] == ["eu-west", "us-east"]
     assert opus["open_incidents"] == ["7"]
+
+
+def test_a_model_without_history_quotes_no_baseline_as_its_own():
+    young = model("anthropic/opus", ComponentStatus.OPERATIONAL,
+                  quality=Quality(QualityVerdict.UNKNOWN, 1.0, 0.98, 3, baseline_answers=0))
+    snapshot = SiteSnapshot(SITE, scene().generated_at, (
+        ProviderSnapshot(provider_info("anthropic"), (young,)),))
+    quality = models_by_id(snapshot)["anthropic/opus"]["quality"]
+    assert quality["baseline_pass_rate"] is None and quality["baseline_answers"] == 0
 
 
 def test_a_failing_model_does_not_change_its_siblings_advice():

@@ -1,0 +1,152 @@
+"""Every surface tells one story about a model (issue 9): the status pill, its note, the
+uptime, the daily bar, the region table, the answers, the APIs and the badge agree,
+even while the engine still says `operational` beside a failure rate."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from monitor.clock import FakeClock
+from monitor.store import Store
+from tests.web.html import parse
+from tests.web.one_vantage import GPT, MINUTES, NOW, OPUS, SETTINGS, SONNET, seed, seed_vantage
+from web import create_app, public_paths
+
+
+def client_for(tmp_path: Path, *, judged: bool = True, minutes: int = MINUTES,
+               ) -> Iterator[FlaskClient]:
+    store = seed(Store(f"sqlite:///{tmp_path / 'aistatus.db'}"), judged=judged,
+                 minutes=minutes)
+    yield create_app(SETTINGS, store, clock=FakeClock(NOW)).test_client()
+    store.dispose()
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[FlaskClient]:
+    yield from client_for(tmp_path)
+
+
+@pytest.fixture
+def unjudged(tmp_path: Path) -> Iterator[FlaskClient]:
+    yield from client_for(tmp_path, judged=False)
+
+
+def model_page(client: FlaskClient, target: str) -> str:
+    return client.get(public_paths.model_page(target)).text
+
+
+def test_a_failing_model_is_never_shown_operational_beside_its_failure_rate(client):
+    page = parse(model_page(client, OPUS))
+    head = page.text.split("Claude Opus (simulated)")[2]  # after the breadcrumb and the title
+    assert head.startswith(" Degraded performance")
+    assert "Elevated errors: 9 of 14 probes failed in the last 15 minutes; confirming" in page.text
+    assert "Operational" not in head.split("Time to first token")[0]
+
+
+def test_the_region_table_never_reads_worse_than_the_model(client):
+    page = parse(model_page(client, OPUS))
+    regions = page.text.split("By region")[1].split("Recent incidents")[0]
+    assert "local Degraded performance" in regions
+    assert "Partial outage" not in page.text
+
+
+def test_todays_bar_is_not_green_on_a_day_of_failures(client):
+    html = model_page(client, OPUS)
+    bar = html.split('aria-label="Daily status of Claude Opus (simulated)')[1].split("</ol>")[0]
+    today = bar.split('class="uptime__day"')[-1]
+    assert "tone-ok" not in today and "tone-minor" in today
+
+
+def test_uptime_says_it_covers_today_only(client):
+    text = parse(model_page(client, OPUS)).text
+    assert re.search(r"Uptime today 54\.83%", text)
+    assert "90 days" not in text.split("Daily status")[0]
+    assert "54.83% uptime today" in text
+
+
+def test_answers_are_called_correct_only_on_a_known_verdict(client):
+    opus = parse(model_page(client, OPUS)).text
+    assert "Answers correct, last hour Not judged yet (17 answers)" in opus
+    sonnet = parse(model_page(client, SONNET)).text
+    assert "Answers correct, last hour 100%" in sonnet
+
+
+def test_no_baseline_is_quoted_before_the_model_has_history(client):
+    text = parse(model_page(client, SONNET)).text
+    assert "No earlier answers to compare with yet." in text
+    assert "Usual for this model" not in text and "98%" not in text
+
+
+def test_the_api_gives_the_pages_status_and_advises_against_the_failing_model(client):
+    models = {m["id"]: m for m in client.get("/api/v1/models").json["models"]}
+    opus = models[OPUS]
+    assert opus["status"] == "degraded_performance"
+    assert opus["status_note"].endswith("confirming")
+    assert (opus["recommendation"], opus["recommendation_reasons"]) == ("avoid",
+                                                                        ["elevated_errors"])
+    assert [r["status"] for r in opus["regions"]] == ["degraded_performance"]
+    assert opus["quality"]["baseline_pass_rate"] is None
+    assert models[SONNET]["status"] == "operational"
+    assert models[SONNET]["recommendation"] == "use"
+
+
+def test_statuspage_components_and_badges_say_what_the_page_says(client):
+    components = {c["name"]: c["status"]
+                  for c in client.get("/api/v2/components.json").json["components"]}
+    assert components["Claude Opus (simulated)"] == "degraded_performance"
+    assert components["Claude Sonnet (simulated)"] == "operational"
+    assert "degraded performance" in client.get(public_paths.badge(OPUS)).text
+
+
+def test_the_overview_counts_the_model_as_affected_and_leaves_its_siblings_alone(client):
+    page = parse(client.get("/").text)
+    assert "1 of 3 models affected" in page.text
+    assert "Elevated errors: 9 of 14 probes failed" in page.text
+    sonnet = page.text.split("Claude Sonnet (simulated)")[1].split("Time to first token")[0]
+    assert "Operational" in sonnet
+    assert "from every region" not in page.text  # there is one
+
+
+def test_the_overview_shows_config_groups_with_each_models_provider(client):
+    html = client.get("/").text
+    sections = html.split('<section class="group"')[1:]
+    assert len(sections) == 1  # three models of two providers, one config group
+    assert parse("<h2" + sections[0].split("<h2")[1].split("</h2>")[0]).text == (
+        "Demo (simulated)")
+    assert sections[0].count('<li class="model">') == 3
+    assert 'href="/providers/sim-openai"' in sections[0]
+    assert 'href="/providers/sim-anthropic"' in sections[0]
+
+
+def test_probed_models_without_a_verdict_are_not_called_unprobed(tmp_path):
+    client = next(client_for(tmp_path, judged=False, minutes=8))
+    text = parse(client.get("/").text).text
+    assert "No models probed yet" not in text and "0 models probed" not in text
+    assert "3 models probed, not judged yet" in text
+
+
+def test_a_failure_before_any_verdict_counts_among_every_probed_model(unjudged):
+    assert "1 of 3 models affected" in parse(unjudged.get("/").text).text
+
+
+def test_a_model_the_engine_has_not_judged_still_shows_its_errors(unjudged):
+    assert unjudged.get(public_paths.model_api(GPT)).json["model"]["status"] == "no_data"
+    opus = unjudged.get(public_paths.model_api(OPUS)).json["model"]
+    assert opus["status"] == "degraded_performance" and opus["recommendation"] == "avoid"
+
+
+def test_a_failure_from_one_vantage_point_of_three_leaves_the_model_operational(tmp_path):
+    store = seed_vantage(Store(f"sqlite:///{tmp_path / 'vantage.db'}"))
+    client = create_app(SETTINGS, store, clock=FakeClock(NOW)).test_client()
+    page = parse(model_page(client, OPUS))
+    assert page.text.split("Claude Opus (simulated)")[2].startswith(" Operational")
+    regions = page.text.split("By region")[1].split("Recent incidents")[0]
+    assert "far failing from this vantage point only Major outage" in regions
+    opus = client.get(public_paths.model_api(OPUS)).json["model"]
+    assert (opus["status"], opus["recommendation"]) == ("operational", "use")
+    store.dispose()
