@@ -4,7 +4,8 @@ Writes a year of probes (one a minute, per model and region) through the store's
 path — `Store.record_results` in batches, then `apply_retention` once a simulated day, as
 the worker's daily chore does — and prints the database's size per model-region, table by
 table, on SQLite or PostgreSQL. The steady state after a year is what a user keeps: raw
-results and minute rollups for `raw_retention_days`, hour rollups for
+results for `raw_retention_days`, minute rollups for `minute_rollup_retention_days`,
+hour rollups for
 `hour_rollup_retention_days`, day rollups for `rollup_retention_days` (the config's defaults).
 
 Goal (issue "Cost and weight at scale"): <= 10 MB per model-region-year on both databases.
@@ -120,6 +121,7 @@ def write_year(
         end_of_day = START + timedelta(days=day + 1)
         store.apply_retention(
             end_of_day, defaults.raw_retention_days, defaults.rollup_retention_days,
+            minute_rollup_days=defaults.minute_rollup_retention_days,
             hour_rollup_days=defaults.hour_rollup_days)
         if vacuum is not None:
             vacuum()
@@ -148,9 +150,9 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="127.0.0.1:5432, db test")
     args = parser.parse_args()
     defaults = StorageSettings()
-    print(f"retention: raw and minute rollups {defaults.raw_retention_days} d, "
-          f"hour rollups {defaults.hour_rollup_days} d, day rollups "
-          f"{defaults.rollup_retention_days} d")
+    print(f"retention: raw {defaults.raw_retention_days} d, minute rollups "
+          f"{defaults.minute_rollup_retention_days} d, hour rollups "
+          f"{defaults.hour_rollup_days} d, day rollups {defaults.rollup_retention_days} d")
     with tempfile.TemporaryDirectory() as folder:
         if args.postgres:
             schema = f"bench_{uuid.uuid4().hex[:8]}"

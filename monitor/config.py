@@ -94,6 +94,9 @@ class StorageSettings(_Section):
     # Pages read hour rollups for 7 days at most (the 24 h and 7 d charts); at 8,760
     # rows a year they were most of a model-region's disk when kept as long as days.
     hour_rollup_retention_days: int = Field(default=90, ge=7)
+    # Minute rollups are read for the last hour only ("now" on every page); a week of
+    # them was as many rows as the raw results.
+    minute_rollup_retention_days: int = Field(default=2, ge=1)
     buffer_max: int = Field(default=100_000, ge=100)
     batch_size: int = Field(default=500, ge=1)
 

@@ -125,6 +125,7 @@ def worker_chores(settings: Settings, store: Store, clock: Clock, region: str) -
         storage = settings.storage
         return store.apply_retention(
             clock.now(), storage.raw_retention_days, storage.rollup_retention_days,
+            minute_rollup_days=storage.minute_rollup_retention_days,
             hour_rollup_days=storage.hour_rollup_days,
         )
 

@@ -143,6 +143,12 @@ def test_hour_rollups_are_kept_90_days_but_never_longer_than_days(storage, hour_
     assert settings_from_dict(config(storage=storage)).storage.hour_rollup_days == hour_days
 
 
+def test_minute_rollups_are_kept_two_days_unless_set():
+    assert settings_from_dict(config()).storage.minute_rollup_retention_days == 2
+    with pytest.raises(ConfigError, match="minute_rollup_retention_days"):
+        settings_from_dict(config(storage={"minute_rollup_retention_days": 0}))
+
+
 def demo_config(**simulator):
     """The shape of config.toml's demo group: one simulated provider the simulator serves."""
     sim_provider = {
@@ -317,7 +323,7 @@ def test_preflight_names_every_problem_of_a_bad_scenario_file(tmp_path):
         "simulator.scenario: s.toml: models[0].jitter: must be between 0 and 1, got 7",
         "simulator.scenario: s.toml: faults[0].kind: unknown fault kind 'boom' (kinds: "
         "http_error, timeout, slow, stall, stream_error, reset, wrong_answer, garbled, empty, "
-        "dns, tls)",
+        "dns, tls, gateway_error, slow_first_token, endless_line)",
     ]
 
 
