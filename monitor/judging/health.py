@@ -21,6 +21,7 @@ import math
 from datetime import datetime, timedelta
 
 from monitor.config import StatusSettings
+from monitor.judging.confirm import recovering, suspicion
 from monitor.judging.episodes import (
     CONFIGURATION_FAILURES,
     PROVIDER_FAILURES,
@@ -81,6 +82,11 @@ class TargetHealth:
         self.vantage_pending: datetime | None = None
         self.undecided_since: datetime | None = None
         self.maintenance = False
+        # More probes asked for until then (monitor/judging/confirm.py), and why.
+        self.confirm_until: datetime | None = None
+        self.confirm_reason = ""
+        # Signals whose evidence is building: shown as degraded ("confirming"), no incident.
+        self.confirming: set[Signal] = set()
         self.p_slow = s.prior_slow_rate
         self._refresh_at: int | None = None
         self.tests = signal_tests(s)
@@ -94,14 +100,15 @@ class TargetHealth:
         if self.maintenance:
             return ComponentStatus.UNDER_MAINTENANCE
         if not self.episodes:
-            return _OPERATIONAL
+            return _DEGRADED if self.confirming else _OPERATIONAL
         return worst(episode.level for episode in self.episodes.values())
 
     def baseline_support(self, signal: Signal) -> float:
         """How many probes (history plus prior) the baseline share is learnt from."""
         if signal is Signal.LATENCY:
             return self.book.baseline.latency_count + self.settings.prior_weight
-        return self.book.baseline.counts[self.tests[signal].total] + self.settings.prior_weight
+        test = self.tests[signal]
+        return self.book.baseline.counts[test.total] + test.weight
 
     def baseline_share(self, signal: Signal) -> float:
         if signal is Signal.LATENCY:
@@ -144,7 +151,9 @@ class TargetHealth:
         if self._refresh_at is None or minute >= self._refresh_at:
             self._refresh_latency()
             self._refresh_at = minute + _LATENCY_REFRESH
+        self._plan_confirmation(now, minute)
         if self._quiet():
+            self.confirming.clear()
             return
         verdict = self._judge_availability(now, minute)
         if self.book.slow_ms is not None:
@@ -162,6 +171,15 @@ class TargetHealth:
         )
         self._judge_vantage(now, minute, verdict)
         self._taint(minute)
+
+    def _plan_confirmation(self, now: datetime, minute: int) -> None:
+        s = self.settings
+        if s.confirm_for <= 0 or (self.confirm_until is not None and now < self.confirm_until):
+            return
+        reason = suspicion(self, minute) or ("recovering" if recovering(self, minute) else None)
+        if reason is not None:
+            self.confirm_until = now + timedelta(seconds=s.confirm_for)
+            self.confirm_reason = reason
 
     def _hold_until(self, minute: int) -> int | None:
         """While the longest window fails noticeably more than usual (half the minimum
@@ -192,6 +210,7 @@ class TargetHealth:
             self._close_if_recovered(Signal.AVAILABILITY, minute, p0)
             return None
         fired = self._fired(Signal.AVAILABILITY, p0)
+        self._confirm(Signal.AVAILABILITY, p0, fired)
         if fired is None:
             self.undecided_since = None
             return None
@@ -227,6 +246,8 @@ class TargetHealth:
             self._close_if_recovered(signal, minute, p0)
             return
         fired = self._fired(signal, p0)
+        if signal is Signal.LATENCY:
+            self._confirm(signal, p0, fired)
         if fired is not None:
             started = self._first_bad(minute - fired, minute, hits)
             regions = hit_regions(self.book, minute - fired, minute, hits)
@@ -270,7 +291,26 @@ class TargetHealth:
 
     # -- evidence helpers ---------------------------------------------------------------
 
-    def _fired(self, signal: Signal, p0: float) -> int | None:
+    def _confirm(self, signal: Signal, p0: float, fired: int | None) -> None:
+        """Degraded while evidence builds: surprising at `confirming_alpha`, not yet at the
+        false-alarm rate an incident needs."""
+        alpha = self.settings.confirming_alpha
+        if fired is None and self._fired(signal, p0, alpha) is not None:
+            self.confirming.add(signal)
+        else:
+            self.confirming.discard(signal)
+
+    def _outage(self, bad: int, total: int) -> bool:
+        """A share no LLM API has as its normal (half of six probes or more, and surprising
+        even for a model at the prior's share): an outage whatever the baseline learnt."""
+        s = self.settings
+        return (
+            total >= s.outage_min_probes
+            and bad >= s.outage_share * total
+            and is_surprising(bad, total, s.prior_failure_rate, s.false_alarm_rate)
+        )
+
+    def _fired(self, signal: Signal, p0: float, alpha: float | None = None) -> int | None:
         """The shortest window whose bad share is surprising and large enough, if any."""
         test = self.tests[signal]
         floor = self.settings.min_failures
@@ -283,10 +323,12 @@ class TargetHealth:
                 continue
             sums = self.book.window(minutes)
             bad, total = sums[test.bad], sums[test.total]
+            if signal is Signal.AVAILABILITY and bad >= floor and self._outage(bad, total):
+                return minutes
             if bad < floor or total < test.min_total or bad < (p0 + test.effect) * total:
                 continue
             support = self.baseline_support(signal)
-            if is_surprising(bad, total, p0, self.settings.false_alarm_rate, support):
+            if is_surprising(bad, total, p0, alpha or self.settings.false_alarm_rate, support):
                 return minutes
         return None
 
