@@ -134,7 +134,7 @@ class StatusSettings(_Section):
     # How sure the prior is of itself: what LLM APIs normally do is known from many of
     # them, so a model without history is tested as if its normal were known from this
     # many probes (its own history adds on top), not from the few minutes it has.
-    prior_support: float = Field(default=100.0, ge=1)
+    prior_support: float = Field(default=200.0, ge=1)
     outage_share: float = Field(default=0.5, gt=0, le=1)  # no LLM API's normal...
     outage_min_probes: int = Field(default=6, ge=3)  # ...over at least this many probes
     confirm_interval: Seconds = 10.0  # probe a suspicious model this often...
@@ -144,10 +144,15 @@ class StatusSettings(_Section):
     # needs. Off by default: every such test is a chance of a false status on noise.
     confirming_alpha: float = Field(default=1e-6, gt=0, lt=0.1)
 
+    @field_validator("confirm_interval")
+    @classmethod
+    def _confirm_interval(cls, value: float) -> float:
+        if value < 5:
+            raise ValueError(f"must be at least 5s, got {value:g}s")
+        return value
+
     @model_validator(mode="after")
     def _confirming(self) -> Self:
-        if self.confirm_interval < 5:
-            raise ValueError(f"confirm_interval: {self.confirm_interval:g}s is below 5s")
         if self.confirming_alpha < self.false_alarm_rate:
             raise ValueError(
                 f"confirming_alpha ({self.confirming_alpha:g}) must not be below "

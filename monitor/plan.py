@@ -20,7 +20,7 @@ class Confirmation:
     target: str
     until: datetime
     interval_s: float
-    reason: str  # "a failure", "a slow answer", "a wrong answer", "recovering"
+    reason: str  # "a failure", "a slow/wrong answer", "recovering", "no history yet"
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,16 +9,20 @@ have recovered), the engine asks for probes every `confirm_interval` for
 `confirm_for`. The scheduler reads that plan (monitor/plan.py); the extra probes are
 ordinary results and are judged like any other, so they confirm or clear in minutes.
 
-Bounded: one request lasts `confirm_for`, and a model asks again only once it has
-ended and its probes are still odd. `aistatus check-config` shows what that costs.
+A model with no history at all is looked at closely once, for its first
+`confirm_for`: it is the model the engine knows least about. Bounded: one request
+lasts `confirm_for`, and a model asks again only once it has ended and its probes
+are still odd. `aistatus check-config` shows what that costs.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from monitor.judging.episodes import Signal
+from monitor.judging.episodes import Signal, minute_of
 from monitor.judging.significance import binomial_tail
+from monitor.judging.tally import ALL
 
 if TYPE_CHECKING:
     from monitor.judging.health import TargetHealth
@@ -29,6 +33,33 @@ _WORDS = {
     Signal.QUALITY: "a wrong answer",
 }
 _FRESH_MINUTES = 1  # a bad probe this recent (or in the current minute) makes a suspicion
+
+
+def plan_confirmation(health: TargetHealth, now: datetime, minute: int) -> None:
+    """Ask for more probes of the model if it looks odd and none are asked for already."""
+    s = health.settings
+    until = health.confirm_until
+    if s.confirm_for <= 0 or (until is not None and now < until):
+        return
+    reason = suspicion(health, minute) or ("recovering" if recovering(health, minute) else None)
+    if until is None and not health.book.baseline.counts[ALL]:
+        reason = "no history yet"  # a model we know least about: look closely, once
+    if reason is not None:
+        health.confirm_until = now + timedelta(seconds=s.confirm_for)
+        health.confirm_reason = reason
+
+
+def confirm_status(health: TargetHealth, signal: Signal, p0: float, fired: int | None) -> None:
+    """Degraded while evidence builds: surprising at `confirming_alpha`, not yet at the
+    false-alarm rate an incident needs, and only while more probes are on their way (they
+    will confirm or clear it soon)."""
+    until, now = health.confirm_until, health.book.now_minute
+    probing = until is not None and now is not None and minute_of(until) > now
+    alpha = health.settings.confirming_alpha
+    if fired is None and probing and health.fired(signal, p0, alpha) is not None:
+        health.confirming.add(signal)
+    else:
+        health.confirming.discard(signal)
 
 
 def suspicion(health: TargetHealth, minute: int) -> str | None:

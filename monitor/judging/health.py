@@ -21,7 +21,7 @@ import math
 from datetime import datetime, timedelta
 
 from monitor.config import StatusSettings
-from monitor.judging.confirm import recovering, suspicion
+from monitor.judging.confirm import confirm_status, plan_confirmation
 from monitor.judging.episodes import (
     CONFIGURATION_FAILURES,
     PROVIDER_FAILURES,
@@ -151,7 +151,7 @@ class TargetHealth:
         if self._refresh_at is None or minute >= self._refresh_at:
             self._refresh_latency()
             self._refresh_at = minute + _LATENCY_REFRESH
-        self._plan_confirmation(now, minute)
+        plan_confirmation(self, now, minute)
         if self._quiet():
             self.confirming.clear()
             return
@@ -171,15 +171,6 @@ class TargetHealth:
         )
         self._judge_vantage(now, minute, verdict)
         self._taint(minute)
-
-    def _plan_confirmation(self, now: datetime, minute: int) -> None:
-        s = self.settings
-        if s.confirm_for <= 0 or (self.confirm_until is not None and now < self.confirm_until):
-            return
-        reason = suspicion(self, minute) or ("recovering" if recovering(self, minute) else None)
-        if reason is not None:
-            self.confirm_until = now + timedelta(seconds=s.confirm_for)
-            self.confirm_reason = reason
 
     def _hold_until(self, minute: int) -> int | None:
         """While the longest window fails noticeably more than usual (half the minimum
@@ -209,8 +200,8 @@ class TargetHealth:
                     episode.regions = tuple(sorted({*episode.regions, *verdict.failing}))
             self._close_if_recovered(Signal.AVAILABILITY, minute, p0)
             return None
-        fired = self._fired(Signal.AVAILABILITY, p0)
-        self._confirm(Signal.AVAILABILITY, p0, fired)
+        fired = self.fired(Signal.AVAILABILITY, p0)
+        confirm_status(self, Signal.AVAILABILITY, p0, fired)
         if fired is None:
             self.undecided_since = None
             return None
@@ -245,16 +236,16 @@ class TargetHealth:
         if signal in self.episodes:
             self._close_if_recovered(signal, minute, p0)
             return
-        fired = self._fired(signal, p0)
+        fired = self.fired(signal, p0)
         if signal is Signal.LATENCY:
-            self._confirm(signal, p0, fired)
+            confirm_status(self, signal, p0, fired)
         if fired is not None:
             started = self._first_bad(minute - fired, minute, hits)
             regions = hit_regions(self.book, minute - fired, minute, hits)
             self.episodes[signal] = Episode(signal, cause, started, now, level, regions)
 
     def _judge_vantage(self, now: datetime, minute: int, verdict: RegionVerdict | None) -> None:
-        fired = self._fired(Signal.VANTAGE, self.baseline_share(Signal.VANTAGE))
+        fired = self.fired(Signal.VANTAGE, self.baseline_share(Signal.VANTAGE))
         if fired is not None:
             first, hits = minute - fired, VANTAGE_FAILURES
             regions = hit_regions(self.book, first, minute, hits)
@@ -291,15 +282,6 @@ class TargetHealth:
 
     # -- evidence helpers ---------------------------------------------------------------
 
-    def _confirm(self, signal: Signal, p0: float, fired: int | None) -> None:
-        """Degraded while evidence builds: surprising at `confirming_alpha`, not yet at the
-        false-alarm rate an incident needs."""
-        alpha = self.settings.confirming_alpha
-        if fired is None and self._fired(signal, p0, alpha) is not None:
-            self.confirming.add(signal)
-        else:
-            self.confirming.discard(signal)
-
     def _outage(self, bad: int, total: int) -> bool:
         """A share no LLM API has as its normal (half of six probes or more, and surprising
         even for a model at the prior's share): an outage whatever the baseline learnt."""
@@ -310,7 +292,7 @@ class TargetHealth:
             and is_surprising(bad, total, s.prior_failure_rate, s.false_alarm_rate)
         )
 
-    def _fired(self, signal: Signal, p0: float, alpha: float | None = None) -> int | None:
+    def fired(self, signal: Signal, p0: float, alpha: float | None = None) -> int | None:
         """The shortest window whose bad share is surprising and large enough, if any."""
         test = self.tests[signal]
         floor = self.settings.min_failures
