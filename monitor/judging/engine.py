@@ -144,8 +144,10 @@ class StatusEngine:
         return self._book.open_incidents()
 
     def probe_plan(self, now: datetime) -> ProbePlan:
-        """The models to probe more often from `now`, and until when (monitor/plan.py)."""
-        interval = self.settings.confirm_interval
+        """The models to probe more often from `now`, and until when (monitor/plan.py).
+        The regions' probes are pooled, so each region probes at `confirm_interval` times
+        the number of regions: one region or three, the evidence comes in as fast."""
+        interval = self.settings.confirm_interval * max(1, len(self.regions))
         return ProbePlan(
             tuple(
                 Confirmation(target, health.confirm_until, interval, health.confirm_reason)

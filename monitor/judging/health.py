@@ -381,7 +381,8 @@ class TargetHealth:
         that: quick to say it got worse, slow to say it got better."""
         s = self.settings
         z = s.level_confidence_z
-        need = s.recovery_min_probes  # a burst of a few probes must not set the level
+        # A burst of a few probes must not set the level; a dozen all failing may.
+        need = min(s.recovery_min_probes, 2 * s.outage_min_probes)
         lower, _ = wilson_bounds(*self._span(minute, started, self.level_minutes, need), z)
         _, upper = wilson_bounds(*self._span(minute, started, 2 * self.level_minutes, need), z)
         return next_level(current, lower, upper, s.partial_outage_share, s.major_outage_share)

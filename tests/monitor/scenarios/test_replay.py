@@ -180,7 +180,9 @@ def test_a_provider_wide_outage_leaves_the_other_providers_untouched(provider_ou
 def test_a_week_of_1_to_2_percent_noise_raises_nothing(week_of_noise):
     assert week_of_noise["incidents"] == []
     assert changed(week_of_noise) == set()
-    assert week_of_noise["probes"] == 4 * 3 * 7 * 24 * 60
+    # Confirmation probes count like any other; on noise they stay a small share.
+    scheduled = 4 * 3 * 7 * 24 * 60
+    assert scheduled < week_of_noise["probes"] <= 1.12 * scheduled
 
 
 def test_a_model_flapping_2_minutes_down_2_up_for_an_hour_is_one_incident(flapping):
