@@ -279,27 +279,33 @@ def rebuild(
     engine = StatusEngine(settings, targets, regions, first_incident_id)
     if late_since is not None:
         engine.late = (late_since, until)
-    results = sorted(results, key=lambda r: r.started_at)
+    results = list(results)
+    engine.ingest(results)
     if not results:
         return engine, [engine.evaluate(until)]
-    minute = minute_of(results[0].started_at)
+    minute = minute_of(min(r.started_at for r in results))
     step = datetime.fromtimestamp(minute * 60 + 60, until.tzinfo)
-    changes, fed = [], 0
-    while True:
-        at = min(step, until)
-        # Only what had started by then, as the live engine saw it: a minute judged with
-        # probes from after its instant would date an incident before its first failure.
-        upto = fed
-        while upto < len(results) and results[upto].started_at < at:
-            upto += 1
-        engine.ingest(results[fed:upto])
-        fed = upto
-        changes.append(engine.evaluate(at))
-        if at >= until:
-            break
+    # Its first level_window the engine has too few probes to set a level: statuses it
+    # would say then (partial, where the store already says major) are not news.
+    warm = datetime.fromtimestamp(minute * 60 + settings.level_window, until.tzinfo)
+    changes: list[EngineChanges] = []
+    seen: set[str] = set()
+    while step < until:
+        changes.append(_warmed(engine.evaluate(step), step, warm, seen))
         step += timedelta(minutes=1)
-    engine.ingest(results[fed:])
+    changes.append(_warmed(engine.evaluate(until), until, warm, seen))
     return engine, [c for c in changes if c]
+
+
+def _warmed(
+    changes: EngineChanges, at: datetime, warm: datetime, seen: set[str]
+) -> EngineChanges:
+    """While warming up, only each subject's first status (it is on record from then)."""
+    if at >= warm:
+        return changes
+    first = tuple(c for c in changes.status_changes if c.subject not in seen)
+    seen.update(c.subject for c in first)
+    return EngineChanges(first, changes.incident_events)
 
 
 def _problem(target: str, provider: str, episode: Episode) -> Problem:
