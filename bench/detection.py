@@ -2,12 +2,20 @@
 
 Replays scenario files (default: every tests/scenarios/*.toml) through `monitor.scenarios.replay`
 and prints a Markdown table, per scenario:
+  - history before the fault ("none" for a fresh install: the fault starts with the data);
   - incidents opened, and their causes (operator-only ones marked "op");
+  - shown: when every faulted model has left `operational` (its first non-operational
+    status after the fault began), and when one reached `major_outage`;
   - time to detect: the first incident naming a faulted model, detected_at - fault start;
+  - one incident: seeds where a single incident names every faulted model;
   - time to resolve: the last such incident's resolved_at - fault end ("open" if never);
-  - false incidents: incidents naming a model no fault touches, and every incident of a
+  - false incidents: incidents naming a model no fault touches, every incident of a
     scenario with nothing worth reporting (no fault, or faults adding up to less than
-    `BLIP_INTERVALS` probe intervals, such as a single bad probe);
+    `BLIP_INTERVALS` probe intervals, such as a single bad probe), and any incident of a
+    wrong-answers-only scenario not called `quality`;
+  - false statuses: non-operational statuses of models no fault touches (of every model
+    when there is nothing worth reporting);
+  - extra probes: confirmation probes the engine asked for, as a share of the schedule;
   - replay wall time.
 With `--seeds N` each scenario runs N times with seeds seed, seed+1, ... (the file's own
 seed first) and the cells show min / median / max, plus the share detected within 5 min.
@@ -27,12 +35,14 @@ from pathlib import Path
 
 from monitor.config import Settings, load_settings
 from monitor.judging.incidents import Incident
+from monitor.judging.status import ComponentStatus, StatusChange
 from monitor.scenarios.replay import replay
-from monitor.scenarios.spec import Fault, Scenario, load_scenario
+from monitor.scenarios.spec import Fault, FaultKind, Scenario, load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "tests" / "scenarios"
 BLIP_INTERVALS = 3          # a fault shorter than this many probe intervals is not an outage
 PROMPT_S = 300.0            # "detected within 5 minutes"
+QUALITY_KINDS = {FaultKind.WRONG_ANSWER, FaultKind.GARBLED, FaultKind.EMPTY}
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,11 @@ class Run:
     causes: frozenset[str]
     false_incidents: int
     wall_s: float
+    shown_s: float | None = None    # every faulted model non-operational
+    major_s: float | None = None    # a faulted model in major_outage
+    one_incident: bool = False      # one incident names every faulted model
+    false_statuses: int = 0
+    extra_probes: float = 0.0       # confirmation probes / scheduled probes
 
 
 def fault_window(scenario: Scenario) -> tuple[datetime, datetime] | None:
@@ -63,21 +78,51 @@ def faulted_models(scenario: Scenario) -> set[str]:
 
 def measure(scenario: Scenario, settings: Settings) -> Run:
     started = time.perf_counter()
-    incidents = replay(scenario, settings).incidents
+    outcome = replay(scenario, settings)
+    incidents = outcome.incidents
     wall = time.perf_counter() - started
     window = fault_window(scenario)
-    faulted = faulted_models(scenario)
-    ours = [i for i in incidents if window and set(i.models) <= faulted]
+    faulted = faulted_models(scenario) if window else set()
+    quality_only = _quality_only(scenario)
+    ours = [i for i in incidents if window and set(i.models) <= faulted
+            and (not quality_only or i.cause.value == "quality")]
     causes = frozenset(_cause(i) for i in incidents)
     false = len(incidents) - len(ours)
-    if not ours or window is None:
-        return Run(None, None, False, len(incidents), causes, false, wall)
+    history = {m.id: outcome.history.get(m.id, []) for m in scenario.models}
+    false_statuses = sum(
+        1 for target, changes in history.items() if target not in faulted
+        for c in changes if c.status.affected)
+    scheduled = len(scenario.models) * len(scenario.regions) * scenario.duration_s / (
+        scenario.interval_s)
+    extra = max(0.0, outcome.probes / scheduled - 1.0)
+    common = dict(false_statuses=false_statuses, extra_probes=extra)
+    if window is None:
+        return Run(None, None, False, len(incidents), causes, false, wall, **common)
+    shown = [_first(history[t], window[0], lambda c: c.status.affected) for t in faulted]
+    shown_s = None if None in shown else max(_since(window[0], s) for s in shown if s)
+    majors = [_first(history[t], window[0], lambda c: c.status is ComponentStatus.MAJOR_OUTAGE)
+              for t in faulted]
+    major_s = min((_since(window[0], m) for m in majors if m), default=None)
+    common.update(shown_s=shown_s, major_s=major_s,
+                  one_incident=any(set(i.models) == faulted for i in ours))
+    if not ours:
+        return Run(None, None, False, len(incidents), causes, false, wall, **common)
     detected = min(i.detected_at for i in ours)
     still_open = any(i.resolved_at is None for i in ours)
     resolved = max(i.resolved_at or window[1] for i in ours)
     resolve_s = None if still_open else (resolved - window[1]).total_seconds()
     detect_s = (detected - window[0]).total_seconds()
-    return Run(detect_s, resolve_s, still_open, len(incidents), causes, false, wall)
+    return Run(detect_s, resolve_s, still_open, len(incidents), causes, false, wall, **common)
+
+
+def history_before(scenario: Scenario) -> str:
+    """How much healthy history the engine has when the first fault starts."""
+    if not scenario.faults:
+        return "—"
+    first = min(f.from_s for f in scenario.faults)
+    if first < scenario.interval_s:
+        return "none (fresh install)"
+    return f"{first / 3600:g} h" if first >= 3600 else f"{first / 60:g} min"
 
 
 def row(scenario: Scenario, runs: Sequence[Run]) -> list[str]:
@@ -88,22 +133,35 @@ def row(scenario: Scenario, runs: Sequence[Run]) -> list[str]:
     resolved = _spread(resolves, _minutes) if resolves else ""
     if still:
         resolved = f"{resolved} ({still} open at end)".strip()
+    faulty = fault_window(scenario) is not None
+    several = len(faulted_models(scenario)) > 1
+    shown = [r.shown_s for r in runs if r.shown_s is not None]
+    majors = [r.major_s for r in runs if r.major_s is not None]
     return [
         scenario.name,
+        history_before(scenario),
         _spread([r.incidents for r in runs], lambda n: f"{n:g}"),
         ", ".join(sorted(set().union(*(r.causes for r in runs)))) or "—",
+        "—" if _quality_only(scenario) else _spread(shown, _minutes) + (
+            f" ({len(runs) - len(shown)} never)" if faulty and len(shown) < len(runs) else ""),
+        _spread(majors, _minutes) if majors else "—",
         _spread(detects, _minutes),
-        f"{prompt}/{len(runs)}" if fault_window(scenario) else "—",
+        f"{prompt}/{len(runs)}" if faulty else "—",
+        f"{sum(r.one_incident for r in runs)}/{len(runs)}" if faulty and several else "—",
         resolved or "—",
         str(sum(r.false_incidents for r in runs)),
+        str(sum(r.false_statuses for r in runs)),
+        _spread([100 * r.extra_probes for r in runs], lambda x: f"{x:.0f} %"),
         _spread([r.wall_s for r in runs], lambda s: f"{s:.1f} s"),
     ]
 
 
 def table(rows: Sequence[Sequence[str]], seeds: int) -> str:
     spread = " (min / median / max)" if seeds > 1 else ""
-    header = ["scenario", f"incidents{spread}", "causes", f"time to detect{spread}",
-              "detected ≤ 5 min", f"resolved after fault end{spread}", "false incidents",
+    header = ["scenario", "history before fault", f"incidents{spread}", "causes",
+              f"shown{spread}", f"major_outage{spread}", f"time to detect{spread}",
+              "detected ≤ 5 min", "one incident names all", f"resolved after fault end{spread}",
+              "false incidents", "false statuses", f"extra probes{spread}",
               f"replay wall time{spread}"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cells) + " |" for cells in rows]
@@ -130,6 +188,20 @@ def main() -> None:
 
 def _cause(incident: Incident) -> str:
     return incident.cause.value if incident.public else f"{incident.cause.value} (op)"
+
+
+def _quality_only(scenario: Scenario) -> bool:
+    """Only wrong, garbled or empty answers: the status stays, a quality incident opens."""
+    return bool(scenario.faults) and all(f.kind in QUALITY_KINDS for f in scenario.faults)
+
+
+def _first(changes: Sequence[StatusChange], since: datetime,
+           match: Callable[[StatusChange], bool]) -> datetime | None:
+    return next((c.at for c in changes if c.at >= since and match(c)), None)
+
+
+def _since(start: datetime, at: datetime) -> float:
+    return (at - start).total_seconds()
 
 
 def _length_s(scenario: Scenario, fault: Fault) -> float:

@@ -158,7 +158,7 @@ class StatusSettings(_Section):
     min_failures: int = Field(default=3, ge=1)  # fewer never change a status
     min_effect: float = Field(default=0.05, gt=0, lt=1)  # share above baseline to matter
     baseline_window: Seconds = Field(default=86400.0, ge=3600)
-    prior_failure_rate: float = Field(default=0.02, gt=0, lt=1)  # until there is history
+    prior_failure_rate: float = Field(default=0.01, gt=0, lt=1)  # until there is history
     prior_weight: float = Field(default=20.0, ge=1)  # the prior counts as 20 probes
     partial_outage_share: float = Field(default=0.20, gt=0, lt=1)
     major_outage_share: float = Field(default=0.80, gt=0, le=1)
@@ -177,6 +177,35 @@ class StatusSettings(_Section):
     quality_min_effect: float = Field(default=0.10, gt=0, lt=1)
     prior_wrong_rate: float = Field(default=0.02, gt=0, lt=1)
     incidents: IncidentSettings = IncidentSettings()
+    # -- young models, outages and confirmation probing (monitor/judging/status.py) --
+    # How sure the prior is of itself: what LLM APIs normally do is known from many of
+    # them, so a model without history is tested as if its normal were known from this
+    # many probes (its own history adds on top), not from the few minutes it has.
+    prior_support: float = Field(default=200.0, ge=1)
+    outage_share: float = Field(default=0.5, gt=0, le=1)  # no LLM API's normal...
+    outage_min_probes: int = Field(default=6, ge=3)  # ...over at least this many probes
+    confirm_interval: Seconds = 10.0  # probe a suspicious model this often...
+    confirm_for: Seconds = 300.0  # ...for this long (0: never probe more often)
+    confirm_alpha: float = Field(default=0.05, gt=0, lt=0.5)  # how odd is suspicious
+    # Above false_alarm_rate: degraded ("confirming") on weaker evidence than an incident
+    # needs. Off by default: every such test is a chance of a false status on noise.
+    confirming_alpha: float = Field(default=1e-6, gt=0, lt=0.1)
+
+    @field_validator("confirm_interval")
+    @classmethod
+    def _confirm_interval(cls, value: float) -> float:
+        if value < 5:
+            raise ValueError(f"must be at least 5s, got {value:g}s")
+        return value
+
+    @model_validator(mode="after")
+    def _confirming(self) -> Self:
+        if self.confirming_alpha < self.false_alarm_rate:
+            raise ValueError(
+                f"confirming_alpha ({self.confirming_alpha:g}) must not be below "
+                f"false_alarm_rate ({self.false_alarm_rate:g})"
+            )
+        return self
 
     @field_validator("windows")
     @classmethod

@@ -48,6 +48,7 @@ def config_summary(
             f"{tokens_in:>9.0f}/{out_typical:<10.0f} "
             f"{typical:>9.2f}..{worst:<9.2f}  {state}"
         )
+    lines.append(confirmation_cost(settings))
     missing = sorted({k for p in settings.providers if (k := missing_key(p, environ))})
     if missing:
         lines.append(
@@ -59,6 +60,31 @@ def config_summary(
             f"first_token_timeout, {hung_slots:.1f} would be busy on average"
         )
     return "\n".join(lines)
+
+
+def confirmation_cost(settings: Settings) -> str:
+    """What confirmation probing (monitor/judging/confirm.py) costs when a model looks odd."""
+    status = settings.status
+    if status.confirm_for <= 0:
+        return "confirmation probing: off (status.confirm_for = 0)"
+    models = [m for m in settings.models if m.enabled]
+    extra = [
+        max(0.0, status.confirm_for / status.confirm_interval
+            - status.confirm_for / settings.interval_for(m))
+        for m in models
+    ]
+    per_suspicion = max(extra, default=0.0)
+    dollars = max(
+        (_daily_cost(m, e * PROMPT_TOKENS, e * TYPICAL_OUTPUT_TOKENS) for m, e in zip(
+            models, extra, strict=True)),
+        default=0.0,
+    )
+    return (
+        f"confirmation probing: a model that looks odd is probed every "
+        f"{status.confirm_interval:g}s for {status.confirm_for:g}s from each region: up to "
+        f"{per_suspicion:.0f} extra probes (${dollars:.4f} typical) per suspicion and region; "
+        "it asks again only after that ends and its probes still look odd"
+    )
 
 
 def _daily_cost(model: ModelSettings, tokens_in: float, tokens_out: float) -> float:

@@ -31,7 +31,10 @@ from monitor.judging.status import (
     provider_status,
 )
 from monitor.judging.wording import Story, body, title
+from monitor.plan import Confirmation, ProbePlan
 from monitor.results import ProbeResult
+
+LATE_WORDS = "detected late, after a gap in our own storage"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,9 @@ class StatusEngine:
         self._provider: dict[str, ProviderStatus] = {}
         self._history: dict[str, list[StatusChange]] = {}
         self._last: datetime | None = None
+        # (first minute, caught up at): evaluations in between judge results that reached
+        # us late, after a gap in our own storage; what they write says so.
+        self.late: tuple[datetime, datetime] | None = None
 
     # -- feeding ----------------------------------------------------------------------------
 
@@ -99,6 +105,21 @@ class StatusEngine:
         events = self._book.apply(self._problems(), now)
         return EngineChanges(tuple(changes), tuple(events))
 
+    def unseen(self, results: Iterable[ProbeResult]) -> list[ProbeResult]:
+        """The results of known models this engine has not counted yet."""
+        return [
+            r
+            for r in results
+            if r.target in self._health and not self._health[r.target].book.has(r)
+        ]
+
+    def counted(self, target: str, since: datetime, until: datetime) -> int:
+        """How many results of `target` that started in [since, until) it has counted."""
+        health = self._health.get(target)
+        if health is None:
+            return 0
+        return health.book.sum(minute_of(since), minute_of(until) - 1)[0]
+
     def set_maintenance(self, target: str, active: bool) -> None:
         """An operator's word: the model shows under_maintenance from the next evaluate."""
         self._health[target].maintenance = active
@@ -122,6 +143,19 @@ class StatusEngine:
     def open_incidents(self) -> list[Incident]:
         return self._book.open_incidents()
 
+    def probe_plan(self, now: datetime) -> ProbePlan:
+        """The models to probe more often from `now`, and until when (monitor/plan.py).
+        The regions' probes are pooled, so each region probes at `confirm_interval` times
+        the number of regions: one region or three, the evidence comes in as fast."""
+        interval = self.settings.confirm_interval * max(1, len(self.regions))
+        return ProbePlan(
+            tuple(
+                Confirmation(target, health.confirm_until, interval, health.confirm_reason)
+                for target, health in self._health.items()
+                if health.confirm_until is not None and now < health.confirm_until
+            )
+        )
+
     def history(self) -> dict[str, list[StatusChange]]:
         """Every status change per model and provider id, the first at the first evaluate."""
         return {subject: list(changes) for subject, changes in self._history.items()}
@@ -139,7 +173,9 @@ class StatusEngine:
                 continue
             first = target not in self._status
             self._status[target] = status
-            reason = "monitoring started" if first else _reason(health, status)
+            reason = "monitoring started" if first else _reason(health, status, now)
+            if self._late_at(now):
+                reason += f" ({LATE_WORDS})"
             changes.append(self._record(target, SubjectKind.MODEL, status, now, reason))
         return changes
 
@@ -199,8 +235,19 @@ class StatusEngine:
             evidence=evidence,
             answers=answers,
             answer_verdict=answer_verdict(answers, self._health[info.id].quality_rule),
-            notes=(_single_vantage(),) if len(self.regions) == 1 and incident.public else (),
+            notes=(
+                *((_single_vantage(),) if len(self.regions) == 1 and incident.public else ()),
+                *((self._late_note(),) if self._late_at(now) else ()),
+            ),
         )
+
+    def _late_at(self, now: datetime) -> bool:
+        return self.late is not None and self.late[0] <= now < self.late[1]
+
+    def _late_note(self) -> str:
+        caught_up = self.late[1] if self.late else None
+        when = f", at {caught_up:%H:%M} UTC" if caught_up else ""
+        return f"{LATE_WORDS[0].upper()}{LATE_WORDS[1:]}{when}: its probes reached us late."
 
 
 class _Narrator:
@@ -223,22 +270,42 @@ def rebuild(
     results: Iterable[ProbeResult],
     until: datetime,
     first_incident_id: int = 1,
+    late_since: datetime | None = None,
 ) -> tuple[StatusEngine, list[EngineChanges]]:
     """A fresh engine that has seen `results` (e.g. the last 25 hours from the store),
-    evaluated minute by minute up to `until`, with every change it produced on the way."""
+    evaluated minute by minute up to `until`, with every change it produced on the way.
+    `late_since`: results from then on reached the store late; what is judged of them
+    is dated by its minute and says it was detected late."""
     engine = StatusEngine(settings, targets, regions, first_incident_id)
+    if late_since is not None:
+        engine.late = (late_since, until)
     results = list(results)
     engine.ingest(results)
     if not results:
         return engine, [engine.evaluate(until)]
     minute = minute_of(min(r.started_at for r in results))
     step = datetime.fromtimestamp(minute * 60 + 60, until.tzinfo)
-    changes = []
+    # Its first level_window the engine has too few probes to set a level: statuses it
+    # would say then (partial, where the store already says major) are not news.
+    warm = datetime.fromtimestamp(minute * 60 + settings.level_window, until.tzinfo)
+    changes: list[EngineChanges] = []
+    seen: set[str] = set()
     while step < until:
-        changes.append(engine.evaluate(step))
+        changes.append(_warmed(engine.evaluate(step), step, warm, seen))
         step += timedelta(minutes=1)
-    changes.append(engine.evaluate(until))
+    changes.append(_warmed(engine.evaluate(until), until, warm, seen))
     return engine, [c for c in changes if c]
+
+
+def _warmed(
+    changes: EngineChanges, at: datetime, warm: datetime, seen: set[str]
+) -> EngineChanges:
+    """While warming up, only each subject's first status (it is on record from then)."""
+    if at >= warm:
+        return changes
+    first = tuple(c for c in changes.status_changes if c.subject not in seen)
+    seen.update(c.subject for c in first)
+    return EngineChanges(first, changes.incident_events)
 
 
 def _problem(target: str, provider: str, episode: Episode) -> Problem:
@@ -253,7 +320,8 @@ def _problem(target: str, provider: str, episode: Episode) -> Problem:
     )
 
 
-def _reason(health: TargetHealth, status: ComponentStatus) -> str:
+def _reason(health: TargetHealth, status: ComponentStatus, now: datetime) -> str:
+    """Why the status changed; "confirming" while the engine still probes more often."""
     if status is ComponentStatus.UNDER_MAINTENANCE:
         return "set by an operator"
     if status is ComponentStatus.OPERATIONAL:
@@ -263,7 +331,12 @@ def _reason(health: TargetHealth, status: ComponentStatus) -> str:
         Signal.LATENCY: "slow responses",
     }
     parts = [words[s] for s in (Signal.AVAILABILITY, Signal.LATENCY) if s in health.episodes]
-    return " and ".join(parts) or status.value
+    if not parts:  # evidence still building (confirming_alpha): say so, not silence
+        parts = [words[s] for s in sorted(health.confirming) if s in words]
+    confirming = health.confirming or (
+        health.confirm_until is not None and now < health.confirm_until
+    )
+    return " and ".join(parts) + (", confirming" if parts and confirming else "") or status.value
 
 
 def _single_vantage() -> str:

@@ -101,15 +101,18 @@ def minute_start(minute: int) -> datetime:
 
 
 def signal_tests(s: StatusSettings) -> dict[Signal, SignalTest]:
-    prior, weight = s.prior_failure_rate, s.prior_weight
+    # Failures weigh the prior as `prior_support` probes (what LLM APIs normally do is
+    # well known); slow and wrong answers depend on our own thresholds and canaries, so
+    # their priors stay weak (`prior_weight`).
+    prior, known, weight = s.prior_failure_rate, s.prior_support, s.prior_weight
     return {
-        Signal.AVAILABILITY: SignalTest(FAIL, N, prior, weight, s.min_effect, 1),
+        Signal.AVAILABILITY: SignalTest(FAIL, N, prior, known, s.min_effect, 1),
         Signal.LATENCY: SignalTest(SLOW, LAT, s.prior_slow_rate, weight, s.latency_min_effect, 1),
         Signal.QUALITY: SignalTest(
             WRONG, ANS, s.prior_wrong_rate, weight, s.quality_min_effect, s.quality_min_sample
         ),
-        Signal.CONFIGURATION: SignalTest(CFG, ALL, prior, weight, s.min_effect, 1),
-        Signal.VANTAGE: SignalTest(VAN, ALL, prior, weight, s.min_effect, 1),
+        Signal.CONFIGURATION: SignalTest(CFG, ALL, prior, known, s.min_effect, 1),
+        Signal.VANTAGE: SignalTest(VAN, ALL, prior, known, s.min_effect, 1),
     }
 
 

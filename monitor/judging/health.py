@@ -21,6 +21,7 @@ import math
 from datetime import datetime, timedelta
 
 from monitor.config import StatusSettings
+from monitor.judging.confirm import confirm_status, plan_confirmation
 from monitor.judging.episodes import (
     CONFIGURATION_FAILURES,
     PROVIDER_FAILURES,
@@ -81,6 +82,11 @@ class TargetHealth:
         self.vantage_pending: datetime | None = None
         self.undecided_since: datetime | None = None
         self.maintenance = False
+        # More probes asked for until then (monitor/judging/confirm.py), and why.
+        self.confirm_until: datetime | None = None
+        self.confirm_reason = ""
+        # Signals whose evidence is building: shown as degraded ("confirming"), no incident.
+        self.confirming: set[Signal] = set()
         self.p_slow = s.prior_slow_rate
         self._refresh_at: int | None = None
         self.tests = signal_tests(s)
@@ -94,14 +100,15 @@ class TargetHealth:
         if self.maintenance:
             return ComponentStatus.UNDER_MAINTENANCE
         if not self.episodes:
-            return _OPERATIONAL
+            return _DEGRADED if self.confirming else _OPERATIONAL
         return worst(episode.level for episode in self.episodes.values())
 
     def baseline_support(self, signal: Signal) -> float:
         """How many probes (history plus prior) the baseline share is learnt from."""
         if signal is Signal.LATENCY:
             return self.book.baseline.latency_count + self.settings.prior_weight
-        return self.book.baseline.counts[self.tests[signal].total] + self.settings.prior_weight
+        test = self.tests[signal]
+        return self.book.baseline.counts[test.total] + test.weight
 
     def baseline_share(self, signal: Signal) -> float:
         if signal is Signal.LATENCY:
@@ -144,7 +151,9 @@ class TargetHealth:
         if self._refresh_at is None or minute >= self._refresh_at:
             self._refresh_latency()
             self._refresh_at = minute + _LATENCY_REFRESH
+        plan_confirmation(self, now, minute)
         if self._quiet():
+            self.confirming.clear()
             return
         verdict = self._judge_availability(now, minute)
         if self.book.slow_ms is not None:
@@ -191,7 +200,8 @@ class TargetHealth:
                     episode.regions = tuple(sorted({*episode.regions, *verdict.failing}))
             self._close_if_recovered(Signal.AVAILABILITY, minute, p0)
             return None
-        fired = self._fired(Signal.AVAILABILITY, p0)
+        fired = self.fired(Signal.AVAILABILITY, p0)
+        confirm_status(self, Signal.AVAILABILITY, p0, fired)
         if fired is None:
             self.undecided_since = None
             return None
@@ -226,14 +236,16 @@ class TargetHealth:
         if signal in self.episodes:
             self._close_if_recovered(signal, minute, p0)
             return
-        fired = self._fired(signal, p0)
+        fired = self.fired(signal, p0)
+        if signal is Signal.LATENCY:
+            confirm_status(self, signal, p0, fired)
         if fired is not None:
             started = self._first_bad(minute - fired, minute, hits)
             regions = hit_regions(self.book, minute - fired, minute, hits)
             self.episodes[signal] = Episode(signal, cause, started, now, level, regions)
 
     def _judge_vantage(self, now: datetime, minute: int, verdict: RegionVerdict | None) -> None:
-        fired = self._fired(Signal.VANTAGE, self.baseline_share(Signal.VANTAGE))
+        fired = self.fired(Signal.VANTAGE, self.baseline_share(Signal.VANTAGE))
         if fired is not None:
             first, hits = minute - fired, VANTAGE_FAILURES
             regions = hit_regions(self.book, first, minute, hits)
@@ -270,7 +282,17 @@ class TargetHealth:
 
     # -- evidence helpers ---------------------------------------------------------------
 
-    def _fired(self, signal: Signal, p0: float) -> int | None:
+    def _outage(self, bad: int, total: int) -> bool:
+        """A share no LLM API has as its normal (half of six probes or more, and surprising
+        even for a model at the prior's share): an outage whatever the baseline learnt."""
+        s = self.settings
+        return (
+            total >= s.outage_min_probes
+            and bad >= s.outage_share * total
+            and is_surprising(bad, total, s.prior_failure_rate, s.false_alarm_rate)
+        )
+
+    def fired(self, signal: Signal, p0: float, alpha: float | None = None) -> int | None:
         """The shortest window whose bad share is surprising and large enough, if any."""
         test = self.tests[signal]
         floor = self.settings.min_failures
@@ -283,10 +305,12 @@ class TargetHealth:
                 continue
             sums = self.book.window(minutes)
             bad, total = sums[test.bad], sums[test.total]
+            if signal is Signal.AVAILABILITY and bad >= floor and self._outage(bad, total):
+                return minutes
             if bad < floor or total < test.min_total or bad < (p0 + test.effect) * total:
                 continue
             support = self.baseline_support(signal)
-            if is_surprising(bad, total, p0, self.settings.false_alarm_rate, support):
+            if is_surprising(bad, total, p0, alpha or self.settings.false_alarm_rate, support):
                 return minutes
         return None
 
@@ -357,7 +381,8 @@ class TargetHealth:
         that: quick to say it got worse, slow to say it got better."""
         s = self.settings
         z = s.level_confidence_z
-        need = s.recovery_min_probes  # a burst of a few probes must not set the level
+        # A burst of a few probes must not set the level; a dozen all failing may.
+        need = min(s.recovery_min_probes, 2 * s.outage_min_probes)
         lower, _ = wilson_bounds(*self._span(minute, started, self.level_minutes, need), z)
         _, upper = wilson_bounds(*self._span(minute, started, 2 * self.level_minutes, need), z)
         return next_level(current, lower, upper, s.partial_outage_share, s.major_outage_share)

@@ -209,7 +209,8 @@ class IncidentBook:
             active_models=targets,
             regions=tuple(sorted({r for p in problems for r in p.regions})),
             signals=tuple(sorted({p.signal for p in problems})),
-            started_at=min(p.started_at for p in problems),
+            # Never detected before it started: evidence is dated by when its probes began.
+            started_at=min(now, *(p.started_at for p in problems)),
             detected_at=now,
             resolved_at=None,
             title="",

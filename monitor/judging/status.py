@@ -15,9 +15,22 @@ How the engine decides (defaults in monitor/config.py `StatusSettings`):
 - min_failures 3: one or two bad probes never change a status.
 - min_effect 0.05: besides being surprising, the share must be 5 points above
   the baseline; a real 0.3 % -> 0.6 % drift is not an outage.
-- baseline_window 24h, prior 2 % counted as 20 probes: a day covers a daily
-  cycle; the baseline leaves out bad episodes and holds back minutes while the
-  1h window looks suspicious, so a slow fault does not become the new normal.
+- baseline_window 24h: a day covers a daily cycle; the baseline leaves out bad
+  episodes and holds back minutes while the 1h window looks suspicious, so a slow
+  fault does not become the new normal (a 12 h incident resolves as fast as a
+  12 min one).
+- prior_failure_rate 1 %, prior_support 200: until a model has history it is judged
+  against what LLM APIs normally do, as if known from 200 probes, not against its
+  first uncertain minutes; a model whose normal is 4 % moves its baseline there
+  within hours (3 days of 1-4 % noise from a fresh start raised nothing).
+- outage_share 0.5 over outage_min_probes 6: a share no LLM API has as its normal
+  is an outage whatever the baseline learnt (still surprising at the prior's share,
+  so 3 of 6 at a noisy model is not).
+- confirm_interval 10s for confirm_for 5m, confirm_alpha 0.05: a model that looks
+  odd for itself, a model clean for longer than its failing share explains, and a
+  model with no history are probed more often (monitor/judging/confirm.py);
+  confirming_alpha (off: equal to false_alarm_rate) shows degraded on weaker
+  evidence while those probes come in.
 - partial_outage_share 0.20, major_outage_share 0.80, level_window 15m, z 1.64:
   a level goes up when the share's lower bound passes its threshold, down when
   the upper bound over twice the window falls below it: no flapping between

@@ -158,12 +158,20 @@ class TallyBook:
             self.baseline.add(minute, delta, [] if slot is None else [slot])
         return True
 
+    def has(self, result: ProbeResult) -> bool:
+        """Whether `result` was counted (or is too old to count)."""
+        minute = int(result.started_at.timestamp() // 60)
+        expired = self._expire_cursor is not None and minute < self._expire_cursor
+        return expired or result.id in self._seen
+
     def advance(self, minute: int) -> None:
         """Move "now" to `minute`; fold and expire tallies that aged."""
         if self.now_minute is not None and minute <= self.now_minute:
             return
         if self.now_minute is None:
-            self._origin = min(self.tallies, default=minute)
+            # Results stamped after `minute` (a clock ahead of ours) are counted when their
+            # minute comes; the totals must still start no later than now.
+            self._origin = min(min(self.tallies, default=minute), minute)
             self._accumulate(self._origin, minute)
         else:
             self._accumulate(self.now_minute + 1, minute)

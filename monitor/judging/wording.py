@@ -220,17 +220,19 @@ def _latency(story: Story) -> str:
 
 def _answers(story: Story) -> str:
     answers = story.answers
-    baseline = f"baseline {_percent(1 - _usual_wrong(story), precise=True)}"
+    usual = _usual_wrong(story)
+    # A prior is not an observation: "baseline" only once the models have history.
+    baseline = "" if usual is None else f", baseline {_percent(1 - usual, precise=True)}"
     if story.answer_verdict is QualityVerdict.CORRECT:
         kind = "an availability" if "availability" in story.incident.signals else "a performance"
         return (
-            f"Answers remained correct ({answers.correct} of {answers.checked} checked, "
+            f"Answers remained correct ({answers.correct} of {answers.checked} checked"
             f"{baseline}): this is {kind} problem, not a change in model quality."
         )
     if story.answer_verdict is QualityVerdict.DEGRADED:
         return (
             f"Answers were also wrong more often than usual ({answers.wrong} of "
-            f"{answers.checked} checked, {baseline})."
+            f"{answers.checked} checked{baseline})."
         )
     if not answers.checked:
         return "No answers came back, so answer quality cannot be judged yet."
@@ -250,16 +252,19 @@ def _wrong_answers(story: Story) -> str:
     )
     kinds = ", ".join(f"{count} {label}" for label, count in labels.most_common(4))
     share = _percent(answers.wrong / answers.checked) if answers.checked else "0 %"
+    usual = _usual_wrong(story)
+    usually = "" if usual is None else f"; usually {_percent(usual)}"
     return (
-        f"{answers.wrong} of {answers.checked} answers were wrong ({share}; usually "
-        f"{_percent(_usual_wrong(story))})" + (f": {kinds}." if kinds else ".")
+        f"{answers.wrong} of {answers.checked} answers were wrong ({share}{usually})"
+        + (f": {kinds}." if kinds else ".")
     )
 
 
-def _usual_wrong(story: Story) -> float:
-    """The models' plain wrong-answer share when they have history, else the prior."""
+def _usual_wrong(story: Story) -> float | None:
+    """The models' plain wrong-answer share once they have history; None before: the
+    prior the engine judges a young model by is not something we observed."""
     usual = [e.usual_wrong_share for e in story.evidence if e.usual_wrong_share is not None]
-    return max(usual) if usual else story.answers.baseline_wrong
+    return max(usual) if usual else None
 
 
 def _requests_fine(story: Story) -> str:

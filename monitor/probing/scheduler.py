@@ -15,6 +15,9 @@ Why it is shaped like this:
   probe holds one for at most its model's share of the pool, then carries on
   outside it until its own timeouts end it, so hung models cannot starve
   healthy ones of their slots.
+- The status engine's probe plan (monitor/plan.py), when given, is read every few
+  seconds: a model it wants confirmed gets extra probes at the plan's interval, at
+  most one in flight per model. They are ordinary probes, sunk like any other.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.clock import Clock, SystemClock
 from monitor.config import ModelSettings, Settings, api_key_for, missing_key
+from monitor.plan import ProbePlan
 from monitor.probing.client import make_client, warm_up
 from monitor.probing.probe import run_probe
 from monitor.probing.slots import ProbeSlots, slot_share_s
@@ -43,6 +47,7 @@ from monitor.results import ProbeResult
 log = logging.getLogger(__name__)
 
 ResultSink = Callable[[ProbeResult], None]
+CONFIRM_TICK_S = 5.0  # how often the plan is read
 
 
 def probe_targets(
@@ -92,6 +97,7 @@ class ProberStats:
     started: int = 0
     finished: int = 0
     skipped: int = 0  # runs not started because the previous one still ran
+    confirmations: int = 0  # extra probes the status engine's plan asked for
     lateness_s: list[float] = field(default_factory=list)  # start minus scheduled slot
 
     def record_lateness(self, seconds: float, keep: int = 100_000) -> None:
@@ -112,6 +118,7 @@ class Prober:
         suite: tuple[str, ...] = ("parity", "format", "script"),
         suite_every: int = 10,
         chores: Sequence[Chore] = (),
+        plan: Callable[[], ProbePlan] | None = None,
     ) -> None:
         self.settings = settings
         self.region = region or settings.probe.region
@@ -121,6 +128,9 @@ class Prober:
         self.suite = suite
         self.suite_every = suite_every
         self.chores = tuple(chores)
+        self.plan = plan
+        self._last_start: dict[str, datetime] = {}
+        self._extra: dict[str, asyncio.Task[None]] = {}  # confirmation probes in flight
         self.stats = ProberStats()
         self._rng = random.Random()
         self._rounds: dict[str, int] = {}
@@ -184,6 +194,14 @@ class Prober:
                 name=f"probe {model.id} from {self.region}",
                 next_run_time=first,
             )
+        if self.plan is not None:
+            scheduler.add_job(
+                self._confirm_due,
+                IntervalTrigger(seconds=CONFIRM_TICK_S, timezone="UTC"),
+                args=[targets],
+                id="chore:confirmation probes",
+                name="confirmation probes",
+            )
         for chore in self.chores:
             scheduler.add_job(
                 self._run_chore,
@@ -232,6 +250,31 @@ class Prober:
         except Exception as error:
             log.error("%s failed: %s: %s", chore.name, type(error).__name__, error)
 
+    async def _confirm_due(self, targets: Sequence[ModelSettings]) -> None:
+        plan = self.plan() if self.plan is not None else ProbePlan()
+        if not plan:
+            return
+        now = self.clock.now()
+        for model in targets:
+            wanted = plan.due(model.id, now)
+            last = self._last_start.get(model.id)
+            if wanted is None or model.id in self._extra:
+                continue
+            if last is not None and (now - last).total_seconds() < wanted.interval_s - 1.0:
+                continue
+            self._extra[model.id] = asyncio.create_task(self._confirmation_probe(model))
+
+    async def _confirmation_probe(self, model: ModelSettings) -> None:
+        try:
+            async with self._limit:
+                result = await self.probe(model)
+        except asyncio.CancelledError:
+            return
+        finally:
+            self._extra.pop(model.id, None)
+        self.stats.confirmations += 1
+        self.sink(result)
+
     # -- one probe --------------------------------------------------------
     async def _probe_job(self, model: ModelSettings) -> None:
         self._record_lateness(model)
@@ -259,6 +302,7 @@ class Prober:
         provider = self.settings.provider(model.provider)
         round_no = self._rounds.get(model.id, 0)
         self._rounds[model.id] = round_no + 1
+        self._last_start[model.id] = self.clock.now()
         return await run_probe(
             self._client,
             provider,

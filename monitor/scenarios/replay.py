@@ -23,6 +23,7 @@ from monitor.judging.engine import StatusEngine, TargetInfo
 from monitor.judging.incidents import Incident
 from monitor.judging.status import StatusChange, SubjectKind
 from monitor.names import display_name_for, provider_name_for
+from monitor.plan import ProbePlan
 from monitor.probing.scheduler import phase_offset
 from monitor.results import ProbeResult
 from monitor.scenarios.spec import Scenario
@@ -48,20 +49,32 @@ def replay(scenario: Scenario, settings: Settings | None = None) -> ReplayOutcom
     now = scenario.start
     schedule = _schedule(scenario)
     upcoming = next(schedule, None)
+    plan = ProbePlan()
     while now < scenario.end:
-        now = min(now + EVALUATE_EVERY, scenario.end)
+        previous, now = now, min(now + EVALUATE_EVERY, scenario.end)
+        # The scheduler reads the engine's latest plan: extra probes until the next minute.
+        extra = _confirmations(scenario, plan, previous, now)
         while upcoming is not None and upcoming[0] < now:
-            at, target, region = upcoming
+            if extra and extra[0] <= upcoming:
+                at, target, region = heapq.heappop(extra)
+            else:
+                at, target, region = upcoming
+                upcoming = next(schedule, None)
             result = virtual_probe(scenario, target, region, at, settings.probe)
             done = at + timedelta(milliseconds=result.total_ms or 0.0)
             heapq.heappush(finished, (done, probes, result))
             probes += 1
-            upcoming = next(schedule, None)
+        for at, target, region in sorted(extra):
+            result = virtual_probe(scenario, target, region, at, settings.probe)
+            done = at + timedelta(milliseconds=result.total_ms or 0.0)
+            heapq.heappush(finished, (done, probes, result))
+            probes += 1
         ready = []
         while finished and finished[0][0] <= now:
             ready.append(heapq.heappop(finished)[2])
         engine.ingest(ready)
         engine.evaluate(now)
+        plan = engine.probe_plan(now)
     return ReplayOutcome(scenario, probes, engine.incidents(), engine.history())
 
 
@@ -74,6 +87,26 @@ def _schedule(scenario: Scenario) -> Iterator[tuple[datetime, str, str]]:
             first = scenario.start + timedelta(seconds=phase_offset(model.id, region, interval))
             streams.append(_every(first, interval, scenario.end, model.id, region))
     return heapq.merge(*streams)
+
+
+def _confirmations(
+    scenario: Scenario, plan: ProbePlan, since: datetime, until: datetime
+) -> list[tuple[datetime, str, str]]:
+    """The extra probes `plan` asks for between `since` and `until`, from every region, each
+    on its own grid of the confirmation interval (as the live scheduler spreads them)."""
+    probes = []
+    for confirmation in plan.confirmations:
+        step = confirmation.interval_s
+        end = min(until, confirmation.until, scenario.end)
+        for region in scenario.regions:
+            phase = phase_offset(confirmation.target, region, step)
+            offset = (since - scenario.start).total_seconds() - phase
+            k = max(0, -int(-offset // step))  # the first grid point at or after `since`
+            at = scenario.start + timedelta(seconds=phase + k * step)
+            while at < end:
+                probes.append((at, confirmation.target, region))
+                at += timedelta(seconds=step)
+    return sorted(probes)
 
 
 def _every(

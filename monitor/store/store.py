@@ -51,7 +51,7 @@ from monitor.store.rows.incidents import (
     set_body_override,
     set_title_override,
 )
-from monitor.store.rows.leases import take_lease
+from monitor.store.rows.leases import give_up_lease, take_lease
 from monitor.store.rows.results import insert_new_results
 from monitor.store.rows.rollups import add_rollups, rollups_of
 from monitor.store.rows.schema import PROBE_RESULTS, PROVIDERS, TARGETS
@@ -154,6 +154,18 @@ class Store:
             query = query.where(columns.region == region)
         query = query.order_by(columns.started_at, columns.id)
         return [row_to_result(row) for row in self._rows(query)]
+
+    def result_counts(self, start: datetime, end: datetime) -> dict[str, int]:
+        """How many results of each target started in [start, end): the evaluator compares
+        them with what its engine counted to find results that were written late."""
+        columns = PROBE_RESULTS.c
+        query = (
+            select(columns.target, func.count())
+            .where(columns.started_at >= start, columns.started_at < end)
+            .group_by(columns.target)
+        )
+        with self._engine.connect() as connection:
+            return {target: count for target, count in connection.execute(query)}
 
     def latest_results(self, *, since: datetime | None = None) -> list[ProbeResult]:
         """The newest result of each target in each region, by target then region.
@@ -337,6 +349,12 @@ class Store:
         free or expired) until `now + ttl_s`. Not a data change: the version stays."""
         with self._writes.begin() as connection:
             return take_lease(connection, name, holder, now, ttl_s)
+
+    def release_lease(self, name: str, holder: str) -> bool:
+        """Give up the lease `name` if `holder` holds it (a clean shutdown): another
+        process may take it at once. Whether it was held."""
+        with self._writes.begin() as connection:
+            return give_up_lease(connection, name, holder)
 
     def data_version(self) -> str:
         """A value that changes with every write transaction (results, rollups, statuses,

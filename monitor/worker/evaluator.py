@@ -8,13 +8,15 @@ a restart that rebuilds the engine from the last day of results, or a second
 worker, cannot open an incident twice or move one backwards.
 
 When probers run in several regions against one database, each worker competes
-for a lease; only the holder evaluates.
+for a lease; only the holder evaluates. The holder is named by host and region, not
+process: a worker restarted on the same host takes its lease back at once, and a
+clean shutdown gives the lease up, so no restart leaves status unevaluated for the
+lease's ttl.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import socket
 from collections.abc import Sequence
 from dataclasses import replace
@@ -24,6 +26,7 @@ from monitor.clock import Clock
 from monitor.config import Settings
 from monitor.judging.engine import EngineChanges, StatusEngine, TargetInfo, rebuild
 from monitor.judging.incidents import EventKind, IncidentEvent, IncidentState, Update
+from monitor.plan import PlanBoard, ProbePlan
 from monitor.results import ProbeResult
 from monitor.store import Store
 
@@ -31,6 +34,10 @@ log = logging.getLogger(__name__)
 
 REBUILD_SPAN = timedelta(hours=25)  # a full baseline day, plus the hour the windows look back
 LOOKBACK = timedelta(minutes=5)  # results land late: probes take time, the writer batches
+# Results written later than LOOKBACK (the database was down, the writer buffered) are
+# looked for this far back, and back to the last evaluation before a gap.
+LATE_SPAN = timedelta(hours=1)
+LATE_LIMIT = timedelta(hours=23)  # within the engine's memory of what it counted
 LEASE = "status-engine"
 UNOBSERVED = (
     "Resolved: after a restart of the monitor, the probes of the last 25 hours no longer "
@@ -44,15 +51,24 @@ def minute_floor(when: datetime) -> datetime:
 
 
 class Evaluator:
-    def __init__(self, settings: Settings, store: Store, clock: Clock, region: str) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        clock: Clock,
+        region: str,
+        board: PlanBoard | None = None,
+    ) -> None:
         self.settings = settings
         self.region = region
         self.store = store
         self.clock = clock
-        self.holder = f"{socket.gethostname()}:{os.getpid()}"
+        self.board = board or PlanBoard()  # the probe plan, for this process's scheduler
+        self.holder = f"{socket.gethostname()}:{region}"
         self.engine: StatusEngine | None = None
         self._regions: tuple[str, ...] = ()
         self._judged: frozenset[str] = frozenset()
+        self._evaluated: datetime | None = None  # the last minute evaluated and stored
         self.rebuilds = 0
 
     def targets(self, seen: frozenset[str]) -> list[TargetInfo]:
@@ -71,22 +87,71 @@ class Evaluator:
         now = minute_floor(self.clock.now())
         if not self.store.acquire_lease(LEASE, self.holder, now, LEASE_TTL_S):
             self.engine = None  # another worker evaluates; rebuild if we take over later
+            self.board.publish(ProbePlan())
             return 0
+        stored = self._evaluate(now)
+        if self.engine is not None:
+            self.board.publish(self.engine.probe_plan(now))
+        return stored
+
+    def release(self) -> None:
+        """Give the lease up (the worker is stopping): the next worker need not wait."""
+        try:
+            self.store.release_lease(LEASE, self.holder)
+        except Exception as error:  # the database may be the reason we stop
+            log.warning("could not release the status-engine lease: %s", error)
+        self.engine = None
+        self.board.publish(ProbePlan())
+
+    def _evaluate(self, now: datetime) -> int:
         recent = self.store.results_between(now - LOOKBACK, now)
         regions = self._regions_with(recent)
         judged = self._judged | {r.target for r in recent}
         if self.engine is None or regions != self._regions or judged != self._judged:
-            return self._rebuild(now, regions)
-        self.engine.ingest(recent)
-        changes = self.engine.evaluate(now)
-        return self.store.record_engine_changes(changes) if changes else 0
+            stored = self._rebuild(now, regions)
+        elif (late := self._late_since(self.engine, now)) is not None:
+            log.warning("results since %s were written late: judging them again", late)
+            stored = self._rebuild(now, regions, late)
+        else:
+            self.engine.ingest(recent)
+            changes = self.engine.evaluate(now)
+            stored = self.store.record_engine_changes(changes) if changes else 0
+        self._evaluated = now
+        return stored
 
-    def _rebuild(self, now: datetime, regions: Sequence[str]) -> int:
+    def _late_since(self, engine: StatusEngine, now: datetime) -> datetime | None:
+        """The first minute of results stored after the engine judged their minute (a
+        storage outage longer than LOOKBACK), if there are any. One count per target
+        and tick; the results themselves are read only when the counts disagree."""
+        since = now - LATE_SPAN
+        if self._evaluated is not None:
+            since = min(since, self._evaluated - LOOKBACK)
+        since, until = max(since, now - LATE_LIMIT), now - LOOKBACK
+        if since >= until:
+            return None
+        stored = self.store.result_counts(since, until)
+        if all(
+            count <= engine.counted(target, since, until)
+            for target, count in stored.items()
+            if target in engine.targets
+        ):
+            return None
+        late = engine.unseen(self.store.results_between(since, until))
+        return minute_floor(min(r.started_at for r in late)) if late else None
+
+    def _rebuild(
+        self, now: datetime, regions: Sequence[str], late_since: datetime | None = None
+    ) -> int:
         history = self.store.results_between(now - REBUILD_SPAN, now)
         regions = self._regions_with(history) if history else tuple(regions)
         judged = frozenset(r.target for r in history)
         engine, changes = rebuild(
-            self.settings.status, self.targets(judged), regions, history, until=now
+            self.settings.status,
+            self.targets(judged),
+            regions,
+            history,
+            until=now,
+            late_since=late_since,
         )
         self.engine, self._regions, self._judged = engine, tuple(regions), judged
         self.rebuilds += 1

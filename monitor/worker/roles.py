@@ -25,6 +25,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from monitor.clock import Clock, SystemClock
 from monitor.config import Settings, missing_key
+from monitor.plan import PlanBoard
 from monitor.probing.scheduler import Chore, Prober
 from monitor.scenarios.simulator.server import start_simulator
 from monitor.scenarios.spec import load_scenario
@@ -98,12 +99,17 @@ def worker(
         )
         writer.start()
         stack.callback(writer.stop)
+        board = PlanBoard()  # the status engine's probe plan, read by the prober
+        evaluator = Evaluator(settings, store, clock, region or settings.probe.region, board)
+        stack.callback(evaluator.release)  # after the prober stops: no tick can follow
         prober = Prober(
             settings,
             writer.submit,
             region=region,
             clock=clock,
-            chores=worker_chores(settings, store, clock, region or settings.probe.region),
+            chores=worker_chores(settings, store, clock, region or settings.probe.region, board,
+                                 evaluator),
+            plan=board.current,
         )
         prober.start()
         stack.callback(prober.stop)
@@ -111,8 +117,15 @@ def worker(
         yield prober
 
 
-def worker_chores(settings: Settings, store: Store, clock: Clock, region: str) -> list[Chore]:
-    evaluator = Evaluator(settings, store, clock, region)
+def worker_chores(
+    settings: Settings,
+    store: Store,
+    clock: Clock,
+    region: str,
+    board: PlanBoard | None = None,
+    evaluator: Evaluator | None = None,
+) -> list[Chore]:
+    evaluator = evaluator or Evaluator(settings, store, clock, region, board)
 
     def evaluate() -> int:
         rebuilds = evaluator.rebuilds

@@ -54,6 +54,8 @@ def test_check_config_lists_models_cost_and_missing_keys(tmp_path, capsys, monke
     out = capsys.readouterr().out
     assert "anthropic/claude-test" in out and "8640" in out  # probes a day at 10 s
     assert "not configured: set AISTATUS_TEST_OPENAI_KEY" in out
+    # What a model that looks odd costs: every 10 s for 5 min instead of every 10 s.
+    assert "confirmation probing: a model that looks odd is probed every 10s for 300s" in out
 
 
 def test_the_shipped_config_lists_real_providers_as_not_configured(capsys, monkeypatch):

@@ -367,3 +367,24 @@ def test_a_header_name_that_http_cannot_carry_is_refused():
     raw = {"providers": [{**PROVIDER, "headers": {"x-ok": "a\r\nInjected: 1"}}]}
     with pytest.raises(ConfigError, match=r"providers\[0\].headers.x-ok: contains the control"):
         settings_from_dict(raw)
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ({"confirm_interval": "2s"}, "status.confirm_interval: must be at least 5s, got 2s"),
+        ({"outage_share": 1.5}, "status.outage_share: Input should be less than or equal to 1"),
+        ({"outage_min_probes": 2}, "status.outage_min_probes: Input should be greater than"),
+        ({"confirm_for": "soon"}, "status.confirm_for: expected a duration"),
+        ({"confirming_alpha": 1e-9}, "confirming_alpha (1e-09) must not be below false_alarm_rate"),
+    ],
+)
+def test_bad_confirmation_and_outage_keys_are_named(status, expected):
+    with pytest.raises(ConfigError) as error:
+        settings_from_dict(config(status=status))
+    assert expected in str(error.value)
+
+
+def test_confirmation_probing_can_be_switched_off_and_tuned():
+    settings = settings_from_dict(config(status={"confirm_for": 0, "confirm_interval": "15s"}))
+    assert (settings.status.confirm_for, settings.status.confirm_interval) == (0.0, 15.0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, or_, update
+from sqlalchemy import Connection, delete, or_, update
 
 from monitor.store.rows.dialects import insert_for
 from monitor.store.rows.schema import LEASES
@@ -36,3 +36,13 @@ def take_lease(connection: Connection, name: str, holder: str, now: datetime, tt
         .returning(columns.name)
     )
     return taken.first() is not None
+
+
+def give_up_lease(connection: Connection, name: str, holder: str) -> bool:
+    """Free the lease `name` if `holder` holds it, so the next taker need not wait out its
+    ttl; whether it was held."""
+    columns = LEASES.c
+    freed = connection.execute(
+        delete(LEASES).where(columns.name == name, columns.holder == holder)
+    )
+    return freed.rowcount == 1

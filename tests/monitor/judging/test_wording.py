@@ -163,3 +163,17 @@ def test_resolution_states_how_long_it_lasted():
     text = body(overloaded_story(), Change.RESOLVED, [], at(120) + timedelta(hours=12, minutes=9))
     assert text.startswith("Resolved. From 02:00 UTC to 14:09 UTC (12 h 9 min):")
 
+
+
+def test_a_model_without_history_is_never_given_a_usual_share_or_baseline():
+    from dataclasses import replace
+
+    young = [replace(e, usual_failure_share=None, usual_wrong_share=None)
+             for e in overloaded_story().evidence]
+    said = body(replace(overloaded_story(), evidence=young), Change.OPENED, [], at(124))
+    assert "Answers remained correct (212 of 213 checked): this is an availability" in said
+    assert "baseline" not in said and "usual failure rate" not in said
+    wrong = story(incident([OPUS7], cause=Cause.QUALITY), young[:1], QualityVerdict.DEGRADED,
+                  checked=40, wrong=16)
+    assert "16 of 40 answers were wrong (40 %)" in body(wrong, Change.OPENED, [], at(124))
+    assert "usually" not in body(wrong, Change.OPENED, [], at(124))

@@ -112,3 +112,34 @@ def test_a_hanging_model_does_not_delay_another(simulator, scenario_dict):
     assert hanging.failure_class is FailureClass.AMBIGUOUS
     assert healthy.failure_class is FailureClass.OK
     assert healthy.total_ms is not None and healthy.total_ms < 900
+
+
+def test_the_probe_plan_brings_extra_probes_of_the_models_it_names_only():
+    from monitor.plan import Confirmation, ProbePlan
+    from monitor.results import Outcome, ProbeResult
+
+    settings = settings_for("http://127.0.0.1:1")
+    models = probe_targets(settings, environ={})
+    opus = models[0]
+    until = datetime.now(UTC) + timedelta(minutes=5)
+    plan = ProbePlan((Confirmation(opus.id, until, 10.0, "a failure"),))
+    sunk: list[ProbeResult] = []
+    prober = Prober(settings, sunk.append, region="us-east", environ={}, plan=lambda: plan)
+
+    async def probe(model):
+        prober._last_start[model.id] = datetime.now(UTC)
+        return ProbeResult(target=model.id, region="us-east", started_at=datetime.now(UTC),
+                           outcome=Outcome.OK)
+
+    prober.probe = probe  # no network: what matters is which models the plan makes due
+
+    async def two_reads() -> None:
+        prober._limit = asyncio.Semaphore(4)
+        await prober._confirm_due(models)
+        await asyncio.gather(*prober._extra.values())
+        await prober._confirm_due(models)      # read again at once: not due again yet
+        await asyncio.gather(*prober._extra.values())
+
+    asyncio.run(two_reads())
+    assert [r.target for r in sunk] == [opus.id]   # stored like any other result
+    assert prober.stats.confirmations == 1

@@ -181,7 +181,9 @@ def test_a_provider_wide_outage_leaves_the_other_providers_untouched(provider_ou
 def test_a_week_of_1_to_2_percent_noise_raises_nothing(week_of_noise):
     assert week_of_noise["incidents"] == []
     assert changed(week_of_noise) == set()
-    assert week_of_noise["probes"] == 4 * 3 * 7 * 24 * 60
+    # Confirmation probes count like any other; on noise they stay a small share.
+    scheduled = 4 * 3 * 7 * 24 * 60
+    assert scheduled < week_of_noise["probes"] <= 1.12 * scheduled
 
 
 def test_a_model_flapping_2_minutes_down_2_up_for_an_hour_is_one_incident(flapping):
@@ -297,7 +299,8 @@ def test_the_document_follows_the_public_contract(name, request):
     assert set(document) == DOCUMENT_KEYS
     assert document["end"] == _iso(source.end) and document["start"] == _iso(source.start)
     per_stream = source.duration_s / source.interval_s
-    assert document["probes"] == len(source.models) * len(source.regions) * per_stream
+    # Every scheduled probe, and the confirmation probes the engine asked for on top.
+    assert document["probes"] >= len(source.models) * len(source.regions) * per_stream
     assert set(document["statuses"]) == {m.id for m in source.models}
     assert set(document["providers"]) == {m.provider for m in source.models}
     for table in ("statuses", "providers"):

@@ -71,7 +71,10 @@ def test_an_engine_rebuilt_mid_incident_continues_the_stored_incident(store):
     _, replayed = rebuild(StatusSettings(), MODELS, REGIONS, later_half, story.now)
 
     assert replayed[0].incident_events[0].incident.started_at == at(125)
-    assert record_all(store, replayed) == 0
+    # Nothing new about the incident. (Its model's status may say "partial" again first:
+    # from five minutes of probes the rebuilt engine cannot yet tell partial from major.)
+    incident_events = [replace(c, status_changes=()) for c in replayed]
+    assert record_all(store, incident_events) == 0
     [incident] = store.incidents()
     assert (incident.started_at, incident.state) == (at(120), IDENTIFIED)
 

@@ -58,3 +58,11 @@ def test_of_many_workers_racing_for_a_lease_exactly_one_wins(store, database_url
         other.dispose()
     assert len(wins) == 1
     assert store.acquire_lease("status-engine", wins[0], T0 + timedelta(seconds=1), TTL_S)
+
+
+def test_a_released_lease_can_be_taken_at_once_and_only_its_holder_releases_it(store):
+    assert store.acquire_lease("status-engine", "worker-a", T0, TTL_S)
+    assert not store.release_lease("status-engine", "worker-b")
+    assert not store.acquire_lease("status-engine", "worker-b", T0 + timedelta(seconds=1), TTL_S)
+    assert store.release_lease("status-engine", "worker-a")
+    assert store.acquire_lease("status-engine", "worker-b", T0 + timedelta(seconds=2), TTL_S)

@@ -114,3 +114,19 @@ def test_a_model_never_probed_gets_no_status(store):
     statuses = store.current_statuses()
     assert statuses[OPUS].status == "operational"
     assert SONNET not in statuses            # "operational" would be a claim without evidence
+
+
+def test_the_evaluator_publishes_the_engines_probe_plan_for_the_scheduler(store):
+    clock = FakeClock(START)
+    evaluator = Evaluator(SETTINGS, store, clock, "us-east")
+    for minute in range(6):
+        at = clock.now()
+        opus = overloaded if minute == 5 else ok
+        store.record_results([opus(OPUS, "us-east", at), ok(SONNET, "us-east", at)])
+        clock.advance(60)
+        evaluator.tick()
+    plan = evaluator.board.current()
+    assert plan.due(OPUS, clock.now()) is not None
+    assert plan.due(SONNET, clock.now()) is None
+    evaluator.release()
+    assert not evaluator.board.current()

@@ -1,0 +1,109 @@
+"""Confirmation probing: when a model looks odd, ask for more probes for a while.
+
+One vantage point probing every minute sees one probe a minute: a single failure is
+weak evidence, and the 5 or 10 probes a real fault needs take as many minutes. So
+when the latest probes look odd *for this model* (a failure, a slow or a wrong answer
+that its baseline makes unlikely in the short window, at `confirm_alpha`), or when a
+model in an episode has been clean for longer than its failing share explains (it may
+have recovered), the engine asks for probes every `confirm_interval` for
+`confirm_for`. The scheduler reads that plan (monitor/plan.py); the extra probes are
+ordinary results and are judged like any other, so they confirm or clear in minutes.
+
+A model with no history at all is looked at closely once, for its first
+`confirm_for`: it is the model the engine knows least about. Bounded: one request
+lasts `confirm_for`, and a model asks again only once it has ended and its probes
+are still odd. `aistatus check-config` shows what that costs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from monitor.judging.episodes import Signal, minute_of
+from monitor.judging.significance import binomial_tail
+from monitor.judging.tally import ALL
+
+if TYPE_CHECKING:
+    from monitor.judging.health import TargetHealth
+
+_WORDS = {
+    Signal.AVAILABILITY: "a failure",
+    Signal.LATENCY: "a slow answer",
+    Signal.QUALITY: "a wrong answer",
+}
+_FRESH_MINUTES = 1  # a bad probe this recent (or in the current minute) makes a suspicion
+
+
+def plan_confirmation(health: TargetHealth, now: datetime, minute: int) -> None:
+    """Ask for more probes of the model if it looks odd and none are asked for already."""
+    s = health.settings
+    until = health.confirm_until
+    if s.confirm_for <= 0 or (until is not None and now < until):
+        return
+    reason = suspicion(health, minute) or ("recovering" if recovering(health, minute) else None)
+    if until is None and not health.book.baseline.counts[ALL]:
+        reason = "no history yet"  # a model we know least about: look closely, once
+    if reason is not None:
+        health.confirm_until = now + timedelta(seconds=s.confirm_for)
+        health.confirm_reason = reason
+
+
+def confirm_status(health: TargetHealth, signal: Signal, p0: float, fired: int | None) -> None:
+    """Degraded while evidence builds: surprising at `confirming_alpha`, not yet at the
+    false-alarm rate an incident needs, and only while more probes are on their way (they
+    will confirm or clear it soon)."""
+    until, now = health.confirm_until, health.book.now_minute
+    probing = until is not None and now is not None and minute_of(until) > now
+    alpha = health.settings.confirming_alpha
+    if fired is None and probing and health.fired(signal, p0, alpha) is not None:
+        health.confirming.add(signal)
+    else:
+        health.confirming.discard(signal)
+
+
+def suspicion(health: TargetHealth, minute: int) -> str | None:
+    """Why the model's latest probes deserve a closer look, or None."""
+    book = health.book
+    alpha = health.settings.confirm_alpha
+    for signal, word in _WORDS.items():
+        if signal in health.episodes:
+            continue
+        if signal is Signal.LATENCY and book.slow_ms is None:
+            continue
+        test = health.tests[signal]
+        if book.sum(minute - _FRESH_MINUTES, minute)[test.bad] == 0:
+            continue
+        sums = book.window(health.windows[0])
+        bad, total = sums[test.bad], sums[test.total]
+        if total and binomial_tail(bad, total, health.baseline_share(signal)) < alpha:
+            return word
+    return None
+
+
+def recovering(health: TargetHealth, minute: int) -> bool:
+    """True when a bad episode's model has answered well for longer than its failing share
+    makes likely: it may be back, and more probes say so sooner."""
+    book = health.book
+    s = health.settings
+    for signal in _WORDS:
+        episode = health.episodes.get(signal)
+        if episode is None or (signal is Signal.LATENCY and book.slow_ms is None):
+            continue
+        test = health.tests[signal]
+        clean, last_bad = 0, None
+        for tally in sorted(
+            book.between(minute - health.windows[-1], minute), key=lambda t: -t.minute
+        ):
+            if tally.counts[test.bad]:
+                last_bad = tally.minute
+                break
+            clean += tally.counts[test.total]
+        if last_bad is None or clean == 0:
+            continue
+        before = book.sum(last_bad - health.level_minutes, last_bad)
+        share = before[test.bad] / before[test.total] if before[test.total] else 0.0
+        failing = max(share, health.baseline_share(signal) + test.effect)
+        if (1.0 - failing) ** clean < s.confirm_alpha:
+            return True
+    return False

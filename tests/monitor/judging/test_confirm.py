@@ -1,0 +1,140 @@
+"""A young model, one vantage point, and the engine asking for more probes to be sure."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from monitor.config import StatusSettings
+from monitor.judging.engine import StatusEngine, rebuild
+from monitor.judging.status import ComponentStatus
+from monitor.judging.tally import ALL, FAIL, WIDTH, N
+from tests.monitor.synthetic import START, at, http, ok, targets
+
+GPT = "openai/gpt-5-1"
+MINI = "openai/gpt-5-mini"
+REGION = ("us-east",)
+unavailable = http(503)
+
+
+def one_region_engine(settings: StatusSettings | None = None) -> StatusEngine:
+    engine = StatusEngine(settings or StatusSettings(), targets(GPT, MINI), REGION)
+    engine.evaluate(START)
+    return engine
+
+
+def probe(engine: StatusEngine, minute: int, fails: bool, second: int = 10) -> None:
+    when = at(minute) + timedelta(seconds=second)
+    engine.ingest([(unavailable if fails else ok)(GPT, "us-east", when),
+                   ok(MINI, "us-east", when)])
+
+
+def test_one_failure_of_a_young_model_asks_for_more_probes_of_it_only():
+    engine = one_region_engine()
+    for minute in range(5):
+        probe(engine, minute, fails=minute == 4)
+        engine.evaluate(at(minute + 1))
+    plan = engine.probe_plan(at(5))
+    (wanted,) = plan.confirmations
+    assert wanted.target == GPT and wanted.reason == "a failure"
+    assert wanted.until == at(5) + timedelta(minutes=5)      # bounded by confirm_for
+    assert wanted.interval_s == 10.0
+    assert plan.due(MINI, at(5)) is None
+    assert engine.model_status(GPT) is ComponentStatus.OPERATIONAL   # one failure says little
+
+
+def test_a_model_failing_at_its_usual_rate_asks_for_nothing():
+    engine = one_region_engine()
+    # Two days of a model whose normal is 4 % errors: one failure is its usual.
+    for minute in range(2 * 24 * 60):
+        probe(engine, minute, fails=minute % 25 == 0)
+        engine.evaluate(at(minute + 1))
+    probe(engine, 2 * 24 * 60, fails=True)
+    now = at(2 * 24 * 60 + 1)
+    engine.evaluate(now)
+    assert engine.probe_plan(now).due(GPT, now) is None
+    assert engine.incidents() == []
+
+
+def test_confirmation_probes_of_a_young_model_find_forty_percent_errors_in_minutes():
+    engine = one_region_engine()
+    # No history: the first probe after start fails, then the plan's 10 s probes come in.
+    probe(engine, 0, fails=True)
+    engine.evaluate(at(1))
+    assert engine.probe_plan(at(1)).due(GPT, at(1)) is not None
+    shown = None
+    for minute in range(1, 8):
+        for second in range(0, 60, 10):
+            probe(engine, minute, fails=(minute * 6 + second // 10) % 5 in (0, 2), second=second)
+        engine.evaluate(at(minute + 1))
+        if shown is None and engine.model_status(GPT).affected:
+            shown = minute + 1
+    assert shown is not None and shown <= 4
+    (incident,) = engine.incidents()
+    assert incident.models == (GPT,)
+    assert "Single vantage point" in incident.updates[0].body or \
+        "single vantage point" in incident.updates[0].body
+
+
+def test_a_failure_share_no_api_has_is_an_outage_whatever_the_baseline_learnt():
+    # A baseline that (wrongly) learnt 40 % errors from a thousand probes: against it,
+    # the statistics alone would not call 6 failures of 6 surprising.
+    engine = one_region_engine()
+    learnt = [0] * WIDTH
+    learnt[ALL], learnt[N], learnt[FAIL] = 1000, 1000, 400
+    engine.health(GPT).book.baseline.add(0, learnt, [])
+    for minute in range(6):
+        probe(engine, minute, fails=True)
+        engine.evaluate(at(minute + 1))
+    assert engine.model_status(GPT).affected
+    (incident,) = engine.incidents()
+    assert incident.models == (GPT,)
+
+
+def test_a_model_that_stays_clean_after_failing_is_probed_more_to_clear_it():
+    engine = one_region_engine()
+    for minute in range(30):
+        for second in range(0, 60, 10):
+            probe(engine, minute, fails=second in (10, 30, 40), second=second)
+        engine.evaluate(at(minute + 1))
+    assert engine.model_status(GPT).affected
+    for minute in range(30, 60):
+        probe(engine, minute, fails=False)
+        engine.evaluate(at(minute + 1))
+        wanted = engine.probe_plan(at(minute + 1)).due(GPT, at(minute + 1))
+        if wanted is not None and wanted.reason == "recovering":
+            break
+    assert wanted is not None and wanted.reason == "recovering"
+    assert minute <= 35   # five clean probes in a row: one time in 32 at 50 % errors
+
+
+def test_the_status_change_says_the_engine_is_still_confirming():
+    engine = one_region_engine()
+    probe(engine, 0, fails=True)
+    engine.evaluate(at(1))
+    for minute in range(1, 6):
+        for second in range(0, 60, 10):
+            probe(engine, minute, fails=True, second=second)
+        engine.evaluate(at(minute + 1))
+    change = next(c for c in engine.history()[GPT] if c.status.affected)
+    assert change.reason.endswith(", confirming")
+    assert "elevated errors" in change.reason
+
+
+def test_a_rebuilt_engine_never_dates_an_incident_after_its_detection():
+    results = []
+    for minute in range(120):
+        for second in (5, 35):
+            fails = minute >= 100 and second == 35
+            when = at(minute) + timedelta(seconds=second)
+            results.append((unavailable if fails else ok)(GPT, "us-east", when))
+    engine, _ = rebuild(StatusSettings(), targets(GPT), REGION, results, until=at(120))
+    (incident,) = engine.incidents()
+    assert incident.started_at <= incident.detected_at
+
+
+def test_results_stamped_ahead_of_the_engines_clock_do_not_break_it():
+    engine = StatusEngine(StatusSettings(), targets(GPT), REGION)
+    engine.ingest([ok(GPT, "us-east", at(10)), unavailable(GPT, "us-east", at(12))])
+    engine.evaluate(at(5))               # a prober whose clock runs minutes ahead of ours
+    engine.evaluate(at(13))
+    assert engine.model_status(GPT) is ComponentStatus.OPERATIONAL
