@@ -33,6 +33,7 @@ from monitor.store import Store
 from monitor.store.writer import ResultWriter
 from monitor.worker import StartupError, heap
 from monitor.worker.evaluator import Evaluator
+from monitor.worker.outage_log import once_per_outage
 
 log = logging.getLogger(__name__)
 PROBER_SWITCH_INTERVAL_S = 0.0002
@@ -144,8 +145,10 @@ def worker_chores(
 
     return [
         # A few seconds past the minute, so the minute's probes have landed.
-        Chore("status engine", evaluate, CronTrigger(second=5, timezone="UTC"), True),
-        Chore("retention", retention, CronTrigger(minute=17, timezone="UTC")),
+        Chore("status engine", once_per_outage("status engine", evaluate),
+              CronTrigger(second=5, timezone="UTC"), True),
+        Chore("retention", once_per_outage("retention", retention),
+              CronTrigger(minute=17, timezone="UTC")),
     ]
 
 
