@@ -20,6 +20,9 @@ STATUSPAGE_TAG = "statuspage-v2"
 JSON_PATHS: dict[str, tuple[str, str]] = {
     "/api/v1/models": ("ModelsDocument", "Every model: status, latency, quality, recommendation"),
     "/api/v1/models/{provider}/{model}": ("ModelDocument", "One model and its incidents"),
+    "/api/v1/models/{provider}/{model}/health": (
+        "HealthDocument", "A gateway health check: 200 use, 503 with Retry-After avoid"),
+    "/api/v1/routing": ("RoutingDocument", "Every model's routing advice, why and since when"),
     "/api/v1/providers": ("ProvidersDocument", "Providers, with status derived from models"),
     "/api/v1/incidents": ("IncidentsDocument", "Public incidents, newest first (50)"),
     "/api/v2/summary.json": ("SpSummary", "Statuspage summary: page, status, components, "
@@ -92,6 +95,15 @@ def _json_path(path: str, schema: str, summary: str) -> dict[str, Any]:
     if "{provider}" in path:
         operation["parameters"] = _TARGET_PARAMETERS
         responses["404"] = {"description": "No such model", "content": _JSON_ERROR}
+    if path.endswith("/health"):
+        # Both 503s carry Retry-After: "avoid this model" (the health document) and
+        # "the database is unreachable" (an error).
+        responses["503"] = {
+            "description": "avoid this model (HealthDocument), or " + _UNAVAILABLE_DESCRIPTION,
+            "headers": _RETRY_AFTER,
+            "content": {"application/json": {"schema": {
+                "anyOf": [ref(schema), ref("Error")]}}},
+        }
     if path == "/api/v1/incidents":
         responses["400"] = {"description": "status is neither open nor all",
                             "content": _JSON_ERROR}
