@@ -1,0 +1,84 @@
+"""`Notifications`: the outbox, its deliveries and the subscriptions, over a `Store`.
+
+The outbox rows themselves are written by `Store.record_engine_changes`, in the
+transaction of the changes that cause them; this class serves the deliverer
+(monitor/notify/) and the subscription endpoints. Its writes do not move the data
+version: nothing a page shows changes with a delivery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from monitor.store.rows import outbox as rows
+from monitor.store.rows.schema import DELIVERIES, OUTBOX, SUBSCRIPTIONS
+from monitor.store.store import Store
+
+Row = Mapping[str, Any]
+
+
+class Notifications:
+    def __init__(self, store: Store) -> None:
+        self._engine = store._engine
+        self._writes = store._writes
+
+    def fan_out(self, now: datetime, limit: int = 100) -> int:
+        with self._writes.begin() as connection:
+            return rows.fan_out(connection, now, limit)
+
+    def claim(self, now: datetime, until: datetime, limit: int) -> list[Row]:
+        with self._writes.begin() as connection:
+            return rows.claim(connection, now, until, limit)
+
+    def finish(self, delivery_id: int, state: str, now: datetime, *,
+               next_attempt_at: datetime | None = None, error: str | None = None,
+               subscription_id: int | None = None, permanent_failure: bool = False,
+               disable_after: int = 3) -> bool:
+        """Record one attempt's end (and what it says of the subscription, when given);
+        True if the subscription is disabled by it."""
+        with self._writes.begin() as connection:
+            rows.finish(connection, delivery_id, state, now, next_attempt_at=next_attempt_at,
+                        error=error)
+            if subscription_id is None:
+                return False
+            return rows.subscription_answered(
+                connection, subscription_id, permanent_failure=permanent_failure,
+                disable_after=disable_after, reason=error)
+
+    def add_subscription(self, row: Row) -> tuple[int, bool]:
+        with self._writes.begin() as connection:
+            return rows.add_subscription(connection, row)
+
+    def set_subscription_state(self, subscription_id: int, state: str, now: datetime, *,
+                               only_from: Sequence[str] = ()) -> bool:
+        with self._writes.begin() as connection:
+            return rows.set_subscription_state(connection, subscription_id, state, now,
+                                               only_from=only_from)
+
+    def subscription(self, subscription_id: int) -> Row | None:
+        with self._engine.connect() as connection:
+            return connection.execute(select(SUBSCRIPTIONS).where(
+                SUBSCRIPTIONS.c.id == subscription_id)).mappings().first()
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        with self._engine.connect() as connection:
+            return rows.counts(connection)
+
+    def recent_failures(self, limit: int = 20) -> list[Row]:
+        with self._engine.connect() as connection:
+            return rows.recent_failures(connection, limit)
+
+    def deliveries(self) -> list[Row]:
+        """Every delivery with its event id and subscription (tests, `aistatus notifications`)."""
+        query = (select(DELIVERIES, OUTBOX.c.event_id)
+                 .join(OUTBOX, OUTBOX.c.id == DELIVERIES.c.outbox_id).order_by(DELIVERIES.c.id))
+        with self._engine.connect() as connection:
+            return list(connection.execute(query).mappings())
+
+    def outbox(self) -> list[Row]:
+        with self._engine.connect() as connection:
+            return list(connection.execute(select(OUTBOX).order_by(OUTBOX.c.id)).mappings())
