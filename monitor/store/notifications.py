@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from monitor.store.rows import outbox as rows
 from monitor.store.rows.schema import DELIVERIES, OUTBOX, SUBSCRIPTIONS
@@ -63,6 +63,18 @@ class Notifications:
         with self._engine.connect() as connection:
             return connection.execute(select(SUBSCRIPTIONS).where(
                 SUBSCRIPTIONS.c.id == subscription_id)).mappings().first()
+
+    def pending_webhooks(self) -> list[Row]:
+        query = select(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.kind == "webhook",
+                                            SUBSCRIPTIONS.c.state == rows.PENDING)
+        with self._engine.connect() as connection:
+            return list(connection.execute(query.order_by(SUBSCRIPTIONS.c.id)).mappings())
+
+    def count_verification_try(self, subscription_id: int) -> None:
+        columns = SUBSCRIPTIONS.c
+        with self._writes.begin() as connection:
+            connection.execute(update(SUBSCRIPTIONS).where(columns.id == subscription_id)
+                               .values(permanent_failures=columns.permanent_failures + 1))
 
     def counts(self) -> dict[str, dict[str, int]]:
         with self._engine.connect() as connection:
