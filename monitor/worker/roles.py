@@ -32,6 +32,7 @@ from monitor.store import Store
 from monitor.store.writer import ResultWriter
 from monitor.worker import StartupError, heap
 from monitor.worker.evaluator import Evaluator
+from monitor.worker.notifications import notification_chore
 
 log = logging.getLogger(__name__)
 PROBER_SWITCH_INTERVAL_S = 0.0002
@@ -128,11 +129,13 @@ def worker_chores(settings: Settings, store: Store, clock: Clock, region: str) -
             hour_rollup_days=storage.hour_rollup_days,
         )
 
-    return [
+    chores = [
         # A few seconds past the minute, so the minute's probes have landed.
         Chore("status engine", evaluate, CronTrigger(second=5, timezone="UTC"), True),
         Chore("retention", retention, CronTrigger(minute=17, timezone="UTC")),
     ]
+    notify = notification_chore(settings, store, clock)
+    return chores if notify is None else [*chores, notify]
 
 
 @dataclass(frozen=True, slots=True)

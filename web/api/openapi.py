@@ -36,6 +36,8 @@ JSON_PATHS: dict[str, tuple[str, str]] = {
     "/api/v2/scheduled-maintenances/active.json": ("SpScheduledMaintenances", "Always empty"),
 }
 
+SUBSCRIPTIONS_PATH = "/api/v1/subscriptions"
+
 _JSON_ERROR = {"application/json": {"schema": ref("Error")}}
 _RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again",
                                 "schema": {"type": "integer", "minimum": 1}}}
@@ -55,6 +57,7 @@ def openapi_document(site: SiteSettings) -> dict[str, Any]:
     paths: dict[str, Any] = {path: _json_path(path, *spec) for path, spec in JSON_PATHS.items()}
     paths["/badge/{provider}/{model}.svg"] = _badge_path()
     paths["/metrics"] = _metrics_path()
+    paths[SUBSCRIPTIONS_PATH] = _subscriptions_path()
     return {
         "openapi": "3.1.0",
         "info": {
@@ -148,3 +151,23 @@ def _metrics_path() -> dict[str, Any]:
 def _text_unavailable() -> dict[str, Any]:
     return {"description": _UNAVAILABLE_DESCRIPTION, "headers": _RETRY_AFTER,
             "content": {"text/plain": {"schema": {"type": "string"}}}}
+
+
+def _subscriptions_path() -> dict[str, Any]:
+    return {"post": {
+        "summary": "Subscribe an email address or a webhook URL to the site, providers or "
+                   "models; nothing is sent until the address is confirmed",
+        "tags": ["v1"],
+        "requestBody": {"required": True, "content": {
+            "application/json": {"schema": ref("SubscriptionRequest")}}},
+        "responses": {
+            "202": {"description": "Accepted; the same answer for a known address",
+                    "content": {"application/json": {"schema": ref("SubscriptionAccepted")}}},
+            "400": {"description": "Malformed, an unknown model or provider, or a webhook "
+                                   "URL aistatus will not call", "content": _JSON_ERROR},
+            "413": {"description": "Request body over 16 KiB", "content": _JSON_ERROR},
+            "429": {"description": "Too many requests from this address or for this "
+                                   "subscriber", "headers": _RETRY_AFTER,
+                    "content": _JSON_ERROR},
+        },
+    }}

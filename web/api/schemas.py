@@ -179,6 +179,16 @@ def v1_schemas() -> dict[str, Schema]:
         "HealthDocument": document({"generated_at": TIME, **_routing_fields()},
                                    "200 on use; 503 with Retry-After on avoid"),
         "RoutingDocument": document({"generated_at": TIME, "models": array(ref("Routing"))}),
+        "SubscriptionRequest": {
+            **closed({
+                "email": STRING,
+                "webhook": {**URI, "description": "https; signed POSTs (see the README)"},
+                "models": array({"type": "string", "description": "provider/model"}),
+                "providers": array(STRING),
+            }, "Exactly one of email or webhook; neither models nor providers: the whole "
+               "site", optional=("email", "webhook", "models", "providers")),
+        },
+        "SubscriptionAccepted": closed({"status": words(("accepted",)), "message": STRING}),
         "ModelsDocument": document({"generated_at": TIME, "models": array(ref("Model"))}),
         "ModelDocument": document({
             "generated_at": TIME, "model": ref("Model"), "incidents": array(ref("Incident")),

@@ -161,8 +161,8 @@ def test_the_openapi_document_describes_every_endpoint():
     document = openapi_document(SITE)
     assert document["openapi"] == "3.1.0"
     assert document["servers"] == [{"url": "https://status.example.org"}]
-    assert set(JSON_PATHS) | {"/badge/{provider}/{model}.svg", "/metrics"} == set(
-        document["paths"])
+    assert set(JSON_PATHS) | {"/badge/{provider}/{model}.svg", "/metrics",
+                              "/api/v1/subscriptions"} == set(document["paths"])
     assert json.loads(json.dumps(document)) == document
 
 

@@ -1,0 +1,118 @@
+"""`POST /api/v1/subscriptions`: subscribe an email address or a webhook URL.
+
+    {"email": "a@example.org"}  or  {"webhook": "https://..."}
+    optional "models": ["provider/model", ...], "providers": ["anthropic", ...]
+    (neither: the whole site)
+
+202 with the same body whether the address is new or known: the answer tells
+nobody who is subscribed. Nothing is sent to the address until it is confirmed
+(email: a signed, expiring link; webhook: a verification POST answered with a
+2xx), which the worker does. Refused with 400: a malformed request, an unknown
+model or provider, a webhook URL on a loopback, private or link-local address
+(unless `[notifications] allow_private_targets`); 429 past the per-IP or
+per-address limit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+
+from monitor.config import Settings
+from monitor.notify.subscriptions import (
+    EMAIL,
+    WEBHOOK,
+    Request,
+    SubscriptionRefused,
+    subscribe,
+)
+from monitor.store.notifications import Notifications
+from web.limits import WindowLimit
+from web.views.api import json_response
+
+subscriptions = Blueprint("subscriptions", __name__)
+
+PER_IP = (20, timedelta(hours=1))
+PER_ADDRESS = (3, timedelta(hours=24))
+LIMITS = "aistatus_subscription_limits"  # the app.extensions key
+MAX_BODY = 16 * 1024
+MAX_CHOICES = 200
+_EMAIL = re.compile(r"^[^@\s<>,;\"]{1,64}@[^@\s<>,;\"]{1,253}\.[A-Za-z]{2,63}$")
+ACCEPTED = {
+    "status": "accepted",
+    "message": "If the address can receive our messages, a confirmation is on its way; "
+               "nothing else is sent until it is confirmed.",
+}
+
+
+@subscriptions.post("/api/v1/subscriptions")
+def create() -> Response:
+    settings: Settings = current_app.config["AISTATUS_SETTINGS"]
+    now = current_app.config["AISTATUS_CLOCK"].now()
+    if (request.content_length or 0) > MAX_BODY:
+        return json_response({"error": "request too large"}, 413)
+    per_ip, per_address = _limits()
+    if not per_ip.allow(request.remote_addr or "?", now):
+        return _too_many()
+    body = request.get_json(silent=True)
+    try:
+        wanted = parse(body, settings)
+    except ValueError as problem:
+        return json_response({"error": str(problem)}, 400)
+    # The address's hash, not the address, keys the limit: the table holds no addresses.
+    if not per_address.allow(hashlib.sha256(wanted.address.lower().encode()).hexdigest(), now):
+        return _too_many()
+    store = Notifications(current_app.config["AISTATUS_STORE"])
+    try:
+        subscribe(store, wanted, now,
+                  allow_private=settings.notifications.allow_private_targets)
+    except SubscriptionRefused as problem:
+        return json_response({"error": f"webhook refused: {problem}"}, 400)
+    return json_response(ACCEPTED, 202)
+
+
+def parse(body: Any, settings: Settings) -> Request:
+    """The request, or ValueError saying what is wrong with it."""
+    if not isinstance(body, dict):
+        raise ValueError('send a JSON object: {"email": "..."} or {"webhook": "https://..."}')
+    unknown = set(body) - {EMAIL, WEBHOOK, "models", "providers"}
+    if unknown:
+        raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
+    kinds = [kind for kind in (EMAIL, WEBHOOK) if kind in body]
+    if len(kinds) != 1 or not isinstance(body[kinds[0]], str):
+        raise ValueError("give exactly one of email or webhook, as a string")
+    kind, address = kinds[0], body[kinds[0]].strip()
+    if kind == EMAIL and not _EMAIL.match(address):
+        raise ValueError("email is not a mail address")
+    if kind == WEBHOOK and len(address) > 2000:
+        raise ValueError("webhook URL is too long")
+    models = _choices(body, "models", {m.id for m in settings.models})
+    providers = _choices(body, "providers", {p.id for p in settings.providers})
+    return Request(kind, address, providers, models)
+
+
+def _choices(body: dict[str, Any], key: str, known: set[str]) -> tuple[str, ...]:
+    chosen = body.get(key, [])
+    if not isinstance(chosen, list) or len(chosen) > MAX_CHOICES or not all(
+            isinstance(item, str) for item in chosen):
+        raise ValueError(f"{key} must be a list of ids")
+    strangers = [item for item in chosen if item not in known]
+    if strangers:
+        raise ValueError(f"no such {key[:-1]}: {strangers[0][:100]}")
+    return tuple(chosen)
+
+
+def _limits() -> tuple[WindowLimit, WindowLimit]:
+    """Per app: two sites in one process (the tests) count apart."""
+    return current_app.extensions.setdefault(  # type: ignore[no-any-return]
+        LIMITS, (WindowLimit(*PER_IP), WindowLimit(*PER_ADDRESS)))
+
+
+def _too_many() -> Response:
+    response = json_response({"error": "too many subscription requests; try again later"}, 429)
+    response.headers["Retry-After"] = "3600"
+    return response
