@@ -2,7 +2,8 @@
 
     engine change ──same transaction──► outbox row (facts as they were, event id)
     fan_out:  outbox row ──► a delivery per matching active subscription (public only)
-    claim:    due deliveries, leased for a while: a crashed worker's lease runs out
+    claim:    due deliveries, leased for a while: a crashed worker's lease runs out;
+              a subscriber's oldest pending one only, so it hears events in order
     finish:   sent | retried later | failed for good | given up
 
 An outbox row's `event_id` is unique: an engine replaying changes (a rebuild, a
@@ -16,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import Connection, and_, exists, func, or_, select, update
 
 from monitor.judging.incidents import IncidentEvent
 from monitor.judging.status import ComponentStatus, StatusChange, SubjectKind
@@ -148,11 +149,17 @@ def claim(connection: Connection, now: datetime, until: datetime, limit: int) ->
     with its outbox row and subscription; oldest due first."""
     columns = DELIVERIES.c
     free = or_(columns.claimed_until.is_(None), columns.claimed_until <= now)
+    # One subscriber hears its events in order, one at a time: only its oldest pending
+    # delivery is ever due (a receiver failing on it gets nothing newer meanwhile).
+    earlier = DELIVERIES.alias("earlier")
+    older_pending = exists().where(
+        earlier.c.subscription_id == columns.subscription_id,
+        earlier.c.state == PENDING, earlier.c.outbox_id < columns.outbox_id)
     due = (
         select(DELIVERIES.c.id)
         .join(SUBSCRIPTIONS, SUBSCRIPTIONS.c.id == columns.subscription_id)
         .where(columns.state == PENDING, columns.next_attempt_at <= now, free,
-               SUBSCRIPTIONS.c.state == ACTIVE)
+               SUBSCRIPTIONS.c.state == ACTIVE, ~older_pending)
         .order_by(columns.next_attempt_at, columns.id)
         .limit(limit)
     )
