@@ -275,6 +275,12 @@ class NotificationSettings(_Section):
     key_env: str = Field(default="AISTATUS_NOTIFY_KEY", pattern=_ENV_NAME)
     allow_private_targets: bool = False  # webhooks to loopback/private addresses: labs only
 
+    @model_validator(mode="after")
+    def _sender(self) -> Self:
+        if self.smtp_url and not self.from_:
+            raise ValueError("smtp_url needs `from`, the address mails are sent from")
+        return self
+
 
 class Settings(_Section):
     site: SiteSettings = SiteSettings()

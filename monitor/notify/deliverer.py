@@ -32,6 +32,7 @@ import email.utils
 import json
 import logging
 import random
+import smtplib
 import threading
 import time
 from collections.abc import Callable
@@ -44,7 +45,7 @@ import httpx
 
 from monitor.clock import Clock
 from monitor.config import Settings
-from monitor.notify import payloads, signing
+from monitor.notify import mail, payloads, signing
 from monitor.notify.targets import unsafe_target
 from monitor.store import is_unavailable
 from monitor.store.notifications import Notifications
@@ -93,13 +94,15 @@ class Deliverer:
     def __init__(self, notifications: Notifications, settings: Settings, operator_key: bytes,
                  clock: Clock, policy: DeliveryPolicy = DeliveryPolicy(), *,
                  rng: random.Random | None = None,
-                 client: httpx.Client | None = None) -> None:
+                 client: httpx.Client | None = None,
+                 mailer: mail.Mailer | None = None) -> None:
         self.notifications = notifications
         self.settings = settings
         self.operator_key = operator_key
         self.clock = clock
         self.policy = policy
         self.rng = rng or random.Random()
+        self.mailer = mailer
         self.client = client or httpx.Client(
             timeout=httpx.Timeout(policy.timeout_s), follow_redirects=False,
             headers={"User-Agent": USER_AGENT},
@@ -172,8 +175,8 @@ class Deliverer:
                 self._idle.notify_all()
 
     def _attempt(self, delivery: dict[str, Any]) -> Attempt:
-        if delivery["channel"] != "webhook":
-            return Attempt(PENDING, f"no sender for {delivery['channel']} yet")
+        if delivery["channel"] == "email":
+            return self._mail(delivery)
         now = self.clock.now()
         body = json.dumps(payloads.payload(
             self.settings, delivery["kind"], delivery["event_id"], delivery["event"], now,
@@ -190,10 +193,19 @@ class Deliverer:
         }
         return post(self.client, delivery["address"], body, headers, self.policy)
 
+    def _mail(self, delivery: dict[str, Any]) -> Attempt:
+        if self.mailer is None:
+            return Attempt(PENDING, "no [notifications] smtp_url to send mail with")
+        compose = mail.incident_mail if delivery["kind"] == "incident" else mail.component_mail
+        message = compose(self.settings, delivery["address"], delivery["event"],
+                          delivery["event_id"],
+                          self.unsubscribe_url(delivery["subscription_id"], delivery["salt"]))
+        return send_mail(self.mailer, message, self.clock.now())
+
     def unsubscribe_url(self, subscription_id: int, salt: str) -> str:
         token = signing.unsubscribe_token(self.operator_key, subscription_id, salt)
         base = self.settings.site.public_url.rstrip("/")
-        return f"{base}/unsubscribe/{subscription_id}/{token}"
+        return f"{base}/unsubscribe/{subscription_id}/{token}"  # web/views/subscriptions.py
 
     # -- results -------------------------------------------------------------------------
 
@@ -256,6 +268,23 @@ def post(client: httpx.Client, url: str, body: bytes, headers: dict[str, str],
     if code in _RETRYABLE or code >= 500 or 300 <= code < 400:
         return Attempt(PENDING, f"HTTP {code}", retry_after=retry_after)
     return Attempt(FAILED, f"HTTP {code}", permanent=True)
+
+
+def send_mail(mailer: mail.Mailer, message: mail.Mail, now: datetime) -> Attempt:
+    """One SMTP hand-over. Only a 5xx refusal of the recipient is that subscriber's
+    problem (permanent); anything else (our server down, our login refused) is ours,
+    tried again, and never counts against the subscription."""
+    try:
+        mailer.send(message, now)
+    except smtplib.SMTPRecipientsRefused as refused:
+        codes = sorted({code for code, _ in refused.recipients.values()})
+        permanent = all(code >= 500 for code in codes)
+        return Attempt(FAILED if permanent else PENDING, f"SMTP {codes}", permanent=permanent)
+    except smtplib.SMTPResponseException as error:
+        return Attempt(PENDING, f"SMTP {error.smtp_code}")
+    except (smtplib.SMTPException, OSError) as error:
+        return Attempt(PENDING, f"SMTP: {type(error).__name__}")
+    return Attempt(SENT)
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:

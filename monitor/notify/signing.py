@@ -36,6 +36,16 @@ def unsubscribe_token(operator_key: bytes, subscription_id: int, salt: str) -> s
                     hashlib.sha256).hexdigest()[:32]
 
 
+def confirm_token(operator_key: bytes, subscription_id: int, salt: str, expires: int) -> str:
+    """The token of a double opt-in link, good until `expires` (Unix seconds)."""
+    return hmac.new(operator_key, f"confirm:{subscription_id}:{salt}:{expires}".encode(),
+                    hashlib.sha256).hexdigest()[:32]
+
+
+def same(token: str, expected: str) -> bool:
+    return hmac.compare_digest(token.encode(), expected.encode())
+
+
 def sign(secret: str, timestamp: int, body: bytes) -> str:
     mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
     return f"{VERSION}={mac.hexdigest()}"

@@ -1,7 +1,9 @@
 """Subscribing: an address and what it wants to hear about, confirmed before anything is sent.
 
     subscribe(...)            a pending subscription (or the existing one: same answer)
-    verify_webhooks()         (the worker) a signed verification POST to each pending
+    EmailConfirmations        (the worker) one mail with a signed link that expires in
+                              24 h; following it (web/views/subscriptions.py) activates
+    WebhookVerifier           (the worker) a signed verification POST to each pending
                               webhook, carrying its secret; a 2xx makes it active.
                               Tried again with back-off, given up after a day.
 
@@ -21,13 +23,16 @@ from typing import Any
 import httpx
 
 from monitor.clock import Clock, utc_iso
+from monitor.config import Settings
 from monitor.notify import signing
-from monitor.notify.deliverer import DeliveryPolicy, post
+from monitor.notify.deliverer import DeliveryPolicy, post, send_mail
+from monitor.notify.mail import Mailer, confirmation_mail
 from monitor.notify.targets import unsafe_target
 from monitor.store.notifications import Notifications
-from monitor.store.rows.outbox import ACTIVE, DISABLED, PENDING, SENT
+from monitor.store.rows.outbox import ACTIVE, DISABLED, PENDING, REMOVED, SENT
 
 EMAIL, WEBHOOK = "email", "webhook"
+__all__ = ["ACTIVE", "DISABLED", "EMAIL", "PENDING", "REMOVED", "WEBHOOK"]  # states for the web
 VERIFY_FOR = timedelta(hours=24)
 VERIFY_FIRST_RETRY = timedelta(seconds=30)
 
@@ -93,7 +98,7 @@ class WebhookVerifier:
         """Send the due verification POSTs; returns how many webhooks became active."""
         now = self.clock.now()
         activated = 0
-        for row in self.notifications.pending_webhooks():
+        for row in self.notifications.pending(WEBHOOK):
             tries = row["permanent_failures"]  # counts verification tries while pending
             if now - row["created_at"] > VERIFY_FOR:
                 self.notifications.set_subscription_state(row["id"], DISABLED, now,
@@ -122,3 +127,51 @@ class WebhookVerifier:
                    signing.TIMESTAMP_HEADER: str(timestamp),
                    signing.SIGNATURE_HEADER: signing.sign(secret, timestamp, body)}
         return post(self.client, row["address"], body, headers, self.policy).state == SENT
+
+
+def confirm_url(settings: Settings, operator_key: bytes, row: Any) -> str:
+    expires = int((row["created_at"] + VERIFY_FOR).timestamp())
+    token = signing.confirm_token(operator_key, row["id"], row["salt"], expires)
+    base = settings.site.public_url.rstrip("/")
+    return f"{base}/subscriptions/confirm/{row['id']}/{expires}/{token}"
+
+
+def unsubscribe_url(settings: Settings, operator_key: bytes, subscription_id: int,
+                    salt: str) -> str:
+    token = signing.unsubscribe_token(operator_key, subscription_id, salt)
+    return f"{settings.site.public_url.rstrip('/')}/unsubscribe/{subscription_id}/{token}"
+
+
+def scope_text(row: Any) -> str:
+    chosen = [*row["providers"], *row["models"]]
+    return "every model it watches" if not chosen else ", ".join(chosen)
+
+
+class EmailConfirmations:
+    """Sends each pending address its one confirmation mail; pending past a day: removed."""
+
+    def __init__(self, notifications: Notifications, settings: Settings, operator_key: bytes,
+                 clock: Clock, mailer: Mailer) -> None:
+        self.notifications = notifications
+        self.settings = settings
+        self.operator_key = operator_key
+        self.clock = clock
+        self.mailer = mailer
+
+    def send_pending(self) -> int:
+        now = self.clock.now()
+        sent = 0
+        for row in self.notifications.pending(EMAIL):
+            if now - row["created_at"] > VERIFY_FOR:
+                self.notifications.set_subscription_state(row["id"], DISABLED, now,
+                                                          only_from=(PENDING,))
+                continue
+            if row["permanent_failures"]:  # counts confirmation mails sent while pending
+                continue
+            message = confirmation_mail(self.settings, row["address"],
+                                        confirm_url(self.settings, self.operator_key, row),
+                                        scope_text(row))
+            if send_mail(self.mailer, message, now).state == SENT:
+                self.notifications.count_verification_try(row["id"])
+                sent += 1
+        return sent

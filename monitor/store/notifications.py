@@ -64,8 +64,9 @@ class Notifications:
             return connection.execute(select(SUBSCRIPTIONS).where(
                 SUBSCRIPTIONS.c.id == subscription_id)).mappings().first()
 
-    def pending_webhooks(self) -> list[Row]:
-        query = select(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.kind == "webhook",
+    def pending(self, kind: str) -> list[Row]:
+        """Subscriptions of `kind` (email, webhook) waiting to be confirmed."""
+        query = select(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.kind == kind,
                                             SUBSCRIPTIONS.c.state == rows.PENDING)
         with self._engine.connect() as connection:
             return list(connection.execute(query.order_by(SUBSCRIPTIONS.c.id)).mappings())

@@ -16,7 +16,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from monitor.clock import Clock
 from monitor.config import Settings
 from monitor.notify.deliverer import Deliverer, DeliveryPolicy
-from monitor.notify.subscriptions import WebhookVerifier
+from monitor.notify.mail import Mailer
+from monitor.notify.subscriptions import EmailConfirmations, WebhookVerifier
 from monitor.probing.scheduler import Chore
 from monitor.store import Store, is_unavailable
 from monitor.store.notifications import Notifications
@@ -33,12 +34,17 @@ def notification_chore(settings: Settings, store: Store, clock: Clock) -> Chore 
         return None
     policy = DeliveryPolicy(allow_private_targets=settings.notifications.allow_private_targets)
     notifications = Notifications(store)
-    deliverer = Deliverer(notifications, settings, key.encode(), clock, policy)
+    mailer = Mailer(settings.notifications) if settings.notifications.smtp_url else None
+    deliverer = Deliverer(notifications, settings, key.encode(), clock, policy, mailer=mailer)
     verifier = WebhookVerifier(notifications, key.encode(), clock, deliverer.client, policy)
+    confirmations = (EmailConfirmations(notifications, settings, key.encode(), clock, mailer)
+                     if mailer else None)
 
     def deliver() -> int:
         try:
             verifier.verify_pending()
+            if confirmations:
+                confirmations.send_pending()
         except Exception as error:
             if not is_unavailable(error):
                 raise

@@ -68,7 +68,7 @@ def test_a_private_webhook_is_accepted_when_the_operator_allows_it(store, clock)
     raw = {**RAW_SETTINGS, "notifications": {"allow_private_targets": True}}
     client = create_app(settings_from_dict(raw), store, clock=clock).test_client()
     assert client.post(PATH, json={"webhook": "http://127.0.0.1:9/x"}).status_code == 202
-    assert Notifications(store).pending_webhooks()[0]["address"] == "http://127.0.0.1:9/x"
+    assert Notifications(store).pending("webhook")[0]["address"] == "http://127.0.0.1:9/x"
 
 
 def test_one_address_is_limited_to_a_few_requests_a_day(client, clock):

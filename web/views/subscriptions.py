@@ -16,15 +16,21 @@ per-address limit.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, render_template, request
 
 from monitor.config import Settings
+from monitor.notify import signing
 from monitor.notify.subscriptions import (
+    ACTIVE,
     EMAIL,
+    PENDING,
+    REMOVED,
     WEBHOOK,
     Request,
     SubscriptionRefused,
@@ -116,3 +122,60 @@ def _too_many() -> Response:
     response = json_response({"error": "too many subscription requests; try again later"}, 429)
     response.headers["Retry-After"] = "3600"
     return response
+
+
+# -- links from the mails -----------------------------------------------------------------
+# A GET only shows a button: mail scanners that follow links change nothing. The POST
+# acts; a mail client's one-click unsubscribe (RFC 8058) POSTs to the same URL. The
+# token in the URL is the authority, no cookie is involved, so no CSRF token is needed.
+
+
+@dataclass(frozen=True)
+class ActionPage:
+    title: str
+    message: str
+    button: str | None = None
+
+
+@subscriptions.route("/subscriptions/confirm/<int:subscription_id>/<int:expires>/<token>",
+                     methods=["GET", "POST"])
+def confirm(subscription_id: int, expires: int, token: str) -> tuple[str, int]:
+    now = current_app.config["AISTATUS_CLOCK"].now()
+    row, key = _subscription(subscription_id)
+    good = row is not None and key is not None and signing.same(
+        token, signing.confirm_token(key, subscription_id, row["salt"], expires))
+    if not good or now.timestamp() > expires:
+        return _page(ActionPage("This link does not work",
+                                "It is wrong or older than a day. Subscribe again."), 404)
+    if request.method == "GET":
+        return _page(ActionPage("Confirm your subscription",
+                                f"Start notifications to {row['address']}?", "Confirm"))
+    Notifications(current_app.config["AISTATUS_STORE"]).set_subscription_state(
+        subscription_id, ACTIVE, now, only_from=(PENDING,))
+    return _page(ActionPage("Subscribed", "You will hear when something changes."))
+
+
+@subscriptions.route("/unsubscribe/<int:subscription_id>/<token>", methods=["GET", "POST"])
+def unsubscribe(subscription_id: int, token: str) -> tuple[str, int]:
+    now = current_app.config["AISTATUS_CLOCK"].now()
+    row, key = _subscription(subscription_id)
+    if row is None or key is None or not signing.same(
+            token, signing.unsubscribe_token(key, subscription_id, row["salt"])):
+        return _page(ActionPage("This link does not work", "Nothing was changed."), 404)
+    if request.method == "GET":
+        return _page(ActionPage("Unsubscribe", f"Stop every notification to {row['address']}?",
+                                "Unsubscribe"))
+    Notifications(current_app.config["AISTATUS_STORE"]).set_subscription_state(
+        subscription_id, REMOVED, now)
+    return _page(ActionPage("Unsubscribed", "Nothing more will be sent to this address."))
+
+
+def _subscription(subscription_id: int) -> tuple[Any, bytes | None]:
+    settings: Settings = current_app.config["AISTATUS_SETTINGS"]
+    key = os.environ.get(settings.notifications.key_env, "")
+    row = Notifications(current_app.config["AISTATUS_STORE"]).subscription(subscription_id)
+    return row, (key.encode() if key else None)
+
+
+def _page(page: ActionPage, status: int = 200) -> tuple[str, int]:
+    return render_template("subscription_action.html", page=page), status
