@@ -48,6 +48,7 @@ LIMITS = "aistatus_subscription_limits"  # the app.extensions key
 MAX_BODY = 16 * 1024
 MAX_CHOICES = 200
 _EMAIL = re.compile(r"^[^@\s<>,;\"]{1,64}@[^@\s<>,;\"]{1,253}\.[A-Za-z]{2,63}$")
+TOO_MANY = "too many subscription requests; try again later"
 ACCEPTED = {
     "status": "accepted",
     "message": "If the address can receive our messages, a confirmation is on its way; "
@@ -55,30 +56,47 @@ ACCEPTED = {
 }
 
 
+class Refused(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 @subscriptions.post("/api/v1/subscriptions")
 def create() -> Response:
-    settings: Settings = current_app.config["AISTATUS_SETTINGS"]
-    now = current_app.config["AISTATUS_CLOCK"].now()
     if (request.content_length or 0) > MAX_BODY:
         return json_response({"error": "request too large"}, 413)
+    try:
+        accept(request.get_json(silent=True))
+    except Refused as refused:
+        response = json_response({"error": str(refused)}, refused.status)
+        if refused.status == 429:
+            response.headers["Retry-After"] = "3600"
+        return response
+    return json_response(ACCEPTED, 202)
+
+
+def accept(body: Any) -> None:
+    """Store the subscription `body` asks for (the API's JSON, or the form's fields);
+    Refused with the status and reason otherwise. Known addresses pass silently."""
+    settings: Settings = current_app.config["AISTATUS_SETTINGS"]
+    now = current_app.config["AISTATUS_CLOCK"].now()
     per_ip, per_address = _limits()
     if not per_ip.allow(request.remote_addr or "?", now):
-        return _too_many()
-    body = request.get_json(silent=True)
+        raise Refused(429, TOO_MANY)
     try:
         wanted = parse(body, settings)
     except ValueError as problem:
-        return json_response({"error": str(problem)}, 400)
+        raise Refused(400, str(problem)) from None
     # The address's hash, not the address, keys the limit: the table holds no addresses.
     if not per_address.allow(hashlib.sha256(wanted.address.lower().encode()).hexdigest(), now):
-        return _too_many()
+        raise Refused(429, TOO_MANY)
     store = Notifications(current_app.config["AISTATUS_STORE"])
     try:
         subscribe(store, wanted, now,
                   allow_private=settings.notifications.allow_private_targets)
     except SubscriptionRefused as problem:
-        return json_response({"error": f"webhook refused: {problem}"}, 400)
-    return json_response(ACCEPTED, 202)
+        raise Refused(400, f"webhook refused: {problem}") from None
 
 
 def parse(body: Any, settings: Settings) -> Request:
@@ -118,10 +136,6 @@ def _limits() -> tuple[WindowLimit, WindowLimit]:
         LIMITS, (WindowLimit(*PER_IP), WindowLimit(*PER_ADDRESS)))
 
 
-def _too_many() -> Response:
-    response = json_response({"error": "too many subscription requests; try again later"}, 429)
-    response.headers["Retry-After"] = "3600"
-    return response
 
 
 # -- links from the mails -----------------------------------------------------------------
