@@ -76,6 +76,8 @@ def upgrade() -> None:
     )
     op.create_index("ix_deliveries_state_next_attempt_at", "deliveries",
                     ["state", "next_attempt_at"])
+    op.create_index("ix_deliveries_subscription_id_state_outbox_id", "deliveries",
+                    ["subscription_id", "state", "outbox_id"])
 
 
 def downgrade() -> None:

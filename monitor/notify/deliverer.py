@@ -1,6 +1,6 @@
 """The deliverer: sends what the outbox holds, losing nothing and holding no one up.
 
-Each `run_once` (the worker calls it every few seconds):
+Each `run_once` (the worker's chore calls `run_for`, which repeats it as slots free):
 
     1. results of earlier attempts the database could not take yet are written first
     2. new outbox rows fan out to matching subscriptions
@@ -48,12 +48,13 @@ from monitor.config import Settings
 from monitor.notify import mail, payloads, signing
 from monitor.notify.targets import unsafe_target
 from monitor.store import is_unavailable
-from monitor.store.notifications import Notifications
+from monitor.store.notifications import Ending, Notifications
 from monitor.store.rows.outbox import FAILED, GAVE_UP, PENDING, SENT
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = "aistatus-webhooks/1"
+CHANNELS = ("webhook", "email")
 _RETRYABLE = frozenset({408, 425, 429})
 
 
@@ -107,9 +108,12 @@ class Deliverer:
             timeout=httpx.Timeout(policy.timeout_s), follow_redirects=False,
             headers={"User-Agent": USER_AGENT},
             limits=httpx.Limits(max_connections=policy.concurrency * 2))
-        self._pool = ThreadPoolExecutor(policy.concurrency, thread_name_prefix="deliver")
+        # Each channel has its own `concurrency` slots: a fan-out to 10,000 mailboxes
+        # never makes the webhooks wait behind it, nor the other way round.
+        self._pool = ThreadPoolExecutor(policy.concurrency * len(CHANNELS),
+                                        thread_name_prefix="deliver")
         self._lock = threading.Lock()
-        self._in_flight = 0
+        self._busy = dict.fromkeys(CHANNELS, 0)
         self._idle = threading.Condition(self._lock)
         self._unrecorded: list[_Result] = []
 
@@ -121,12 +125,13 @@ class Deliverer:
             self._record_waiting()
             now = self.clock.now()
             self.notifications.fan_out(now)
-            with self._lock:
-                free = self.policy.concurrency - self._in_flight
-            if free <= 0:
-                return 0
             lease = now + timedelta(seconds=self.policy.lease_s)
-            claimed = self.notifications.claim(now, lease, free)
+            claimed = []
+            for channel in CHANNELS:
+                with self._lock:
+                    free = self.policy.concurrency - self._busy[channel]
+                if free > 0:
+                    claimed += self.notifications.claim(now, lease, free, channel)
         except Exception as error:
             if not is_unavailable(error):
                 raise
@@ -134,12 +139,30 @@ class Deliverer:
             return 0
         for delivery in claimed:
             with self._lock:
-                self._in_flight += 1
+                self._busy[delivery["channel"]] += 1
             self._pool.submit(self._deliver, dict(delivery))
         return len(claimed)
 
+    def run_for(self, seconds: float) -> int:
+        """Keep every slot busy for up to `seconds` (wall time): claim more as each
+        delivery ends, until nothing is due and nothing is in flight. Returns how many
+        were started. The worker's chore calls this, so a fan-out to thousands does
+        not wait a tick per `concurrency` of them."""
+        deadline = time.monotonic() + seconds
+        started = 0
+        while True:
+            now_started = self.run_once()
+            started += now_started
+            left = deadline - time.monotonic()
+            with self._idle:
+                if left <= 0 or (now_started == 0 and self._in_flight == 0):
+                    return started
+                # A slot frees (or the deadline comes): then claim again.
+                self._idle.wait(min(left, 1.0))
+
     def wait_idle(self, timeout_s: float = 60.0) -> bool:
-        """Until every started delivery has ended (tests, shutdown)."""
+        """Until every started delivery has ended and its result is written, if the
+        database takes it (tests, shutdown)."""
         deadline = time.monotonic() + timeout_s
         with self._idle:
             while self._in_flight:
@@ -147,11 +170,22 @@ class Deliverer:
                 if left <= 0:
                     return False
                 self._idle.wait(left)
+        try:
+            self._record_waiting()
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
         return True
+
+    @property
+    def _in_flight(self) -> int:
+        return sum(self._busy.values())
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
         self.client.close()
+        if self.mailer is not None:
+            self.mailer.close()
 
     # -- one delivery --------------------------------------------------------------------
 
@@ -161,18 +195,12 @@ class Deliverer:
         except Exception as error:  # a bug must not leak the slot or lose the delivery
             log.exception("delivery %s failed unexpectedly", delivery["id"])
             attempt = Attempt(PENDING, f"internal error: {type(error).__name__}")
-        result = _Result(delivery, attempt, self.clock.now())
-        try:
-            self._record(result)
-        except Exception as error:
-            if not is_unavailable(error):
-                log.exception("recording delivery %s failed", delivery["id"])
-            with self._lock:
-                self._unrecorded.append(result)
-        finally:
-            with self._idle:
-                self._in_flight -= 1
-                self._idle.notify_all()
+        # Written by the loop, many in one transaction: a write per delivery from 64
+        # threads queued on SQLite's one writer and slowed the whole fan-out.
+        with self._idle:
+            self._unrecorded.append(_Result(delivery, attempt, self.clock.now()))
+            self._busy[delivery["channel"]] -= 1
+            self._idle.notify_all()
 
     def _attempt(self, delivery: dict[str, Any]) -> Attempt:
         if delivery["channel"] == "email":
@@ -210,17 +238,23 @@ class Deliverer:
     # -- results -------------------------------------------------------------------------
 
     def _record_waiting(self) -> None:
+        """Write every result waiting, in one transaction; kept for later if it fails."""
         with self._lock:
             waiting, self._unrecorded = self._unrecorded, []
-        for index, result in enumerate(waiting):
-            try:
-                self._record(result)
-            except Exception:
-                with self._lock:
-                    self._unrecorded.extend(waiting[index:])
-                raise
+        if not waiting:
+            return
+        try:
+            disabled = self.notifications.finish_many([self._ending(r) for r in waiting],
+                                                      self.policy.disable_after)
+        except Exception:
+            with self._lock:
+                self._unrecorded[:0] = waiting
+            raise
+        for subscription_id in disabled:
+            log.warning("subscription %s disabled after %d permanent failures in a row",
+                        subscription_id, self.policy.disable_after)
 
-    def _record(self, result: _Result) -> None:
+    def _ending(self, result: _Result) -> Ending:
         delivery, attempt, at = result.delivery, result.attempt, result.at
         state, next_at = attempt.state, None
         if state == PENDING:
@@ -228,13 +262,9 @@ class Deliverer:
             next_at = at + timedelta(seconds=self.delay(delivery["attempts"], wait))
             if next_at - delivery["created_at"] > self.policy.give_up_after:
                 state, next_at = GAVE_UP, None
-        disabled = self.notifications.finish(
-            delivery["id"], state, at, next_attempt_at=next_at, error=attempt.error,
-            subscription_id=delivery["subscription_id"] if state in (SENT, FAILED) else None,
-            permanent_failure=state == FAILED, disable_after=self.policy.disable_after)
-        if disabled:
-            log.warning("subscription %s disabled after %d permanent failures (%s)",
-                        delivery["subscription_id"], self.policy.disable_after, attempt.error)
+        return Ending(delivery["id"], state, at, next_at, attempt.error,
+                      delivery["subscription_id"] if state in (SENT, FAILED) else None,
+                      state == FAILED)
 
     def delay(self, attempts: int, retry_after_s: float | None) -> float:
         """Seconds until the next try after `attempts` earlier ones (this one excluded)."""

@@ -9,6 +9,7 @@ version: nothing a page shows changes with a delivery.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,19 @@ from monitor.store.store import Store
 Row = Mapping[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class Ending:
+    """How one delivery attempt ended, as the deliverer decided it."""
+
+    delivery_id: int
+    state: str
+    at: datetime
+    next_attempt_at: datetime | None
+    error: str | None
+    subscription_id: int | None     # given when the answer says something of the subscriber
+    permanent_failure: bool
+
+
 class Notifications:
     def __init__(self, store: Store) -> None:
         self._engine = store._engine
@@ -30,24 +44,23 @@ class Notifications:
         with self._writes.begin() as connection:
             return rows.fan_out(connection, now, limit)
 
-    def claim(self, now: datetime, until: datetime, limit: int) -> list[Row]:
+    def claim(self, now: datetime, until: datetime, limit: int,
+              channel: str | None = None) -> list[Row]:
         with self._writes.begin() as connection:
-            return rows.claim(connection, now, until, limit)
+            return rows.claim(connection, now, until, limit, channel)
 
-    def finish(self, delivery_id: int, state: str, now: datetime, *,
-               next_attempt_at: datetime | None = None, error: str | None = None,
-               subscription_id: int | None = None, permanent_failure: bool = False,
-               disable_after: int = 3) -> bool:
-        """Record one attempt's end (and what it says of the subscription, when given);
-        True if the subscription is disabled by it."""
+    def finish_many(self, endings: Sequence[Ending], disable_after: int) -> list[int]:
+        """Record many attempts in one transaction; returns the subscriptions disabled."""
+        disabled = []
         with self._writes.begin() as connection:
-            rows.finish(connection, delivery_id, state, now, next_attempt_at=next_attempt_at,
-                        error=error)
-            if subscription_id is None:
-                return False
-            return rows.subscription_answered(
-                connection, subscription_id, permanent_failure=permanent_failure,
-                disable_after=disable_after, reason=error)
+            for end in endings:
+                rows.finish(connection, end.delivery_id, end.state, end.at,
+                            next_attempt_at=end.next_attempt_at, error=end.error)
+                if end.subscription_id is not None and rows.subscription_answered(
+                        connection, end.subscription_id, permanent_failure=end.permanent_failure,
+                        disable_after=disable_after, reason=end.error):
+                    disabled.append(end.subscription_id)
+        return disabled
 
     def add_subscription(self, row: Row) -> tuple[int, bool]:
         with self._writes.begin() as connection:

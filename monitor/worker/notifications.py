@@ -48,6 +48,6 @@ def notification_chore(settings: Settings, store: Store, clock: Clock) -> Chore 
         except Exception as error:
             if not is_unavailable(error):
                 raise
-        return deliverer.run_once()
+        return deliverer.run_for(EVERY_S - 1)
 
     return Chore("notifications", deliver, IntervalTrigger(seconds=EVERY_S, timezone="UTC"))

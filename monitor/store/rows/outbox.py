@@ -144,9 +144,11 @@ def matches(subscription: Row, outbox: Row) -> bool:
 # -- deliveries ---------------------------------------------------------------------------
 
 
-def claim(connection: Connection, now: datetime, until: datetime, limit: int) -> list[Row]:
-    """Due deliveries of active subscriptions, leased to the caller until `until`, each
-    with its outbox row and subscription; oldest due first."""
+def claim(connection: Connection, now: datetime, until: datetime, limit: int,
+          channel: str | None = None) -> list[Row]:
+    """Due deliveries of active subscriptions (of one `channel`, email or webhook, if
+    given), leased to the caller until `until`, each with its outbox row and
+    subscription; oldest due first."""
     columns = DELIVERIES.c
     free = or_(columns.claimed_until.is_(None), columns.claimed_until <= now)
     # One subscriber hears its events in order, one at a time: only its oldest pending
@@ -163,6 +165,8 @@ def claim(connection: Connection, now: datetime, until: datetime, limit: int) ->
         .order_by(columns.next_attempt_at, columns.id)
         .limit(limit)
     )
+    if channel is not None:
+        due = due.where(SUBSCRIPTIONS.c.kind == channel)
     taken = []
     for delivery_id in connection.execute(due).scalars():
         # Compare-and-set: another worker's claim in between wins, and this one skips it.

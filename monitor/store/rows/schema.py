@@ -332,6 +332,9 @@ class DeliveryRow(Base):
     __table_args__ = (
         UniqueConstraint("outbox_id", "subscription_id"),
         Index("ix_deliveries_state_next_attempt_at", "state", "next_attempt_at"),
+        # "an older pending delivery of the same subscriber?", asked of every due one
+        Index("ix_deliveries_subscription_id_state_outbox_id",
+              "subscription_id", "state", "outbox_id"),
     )
 
 

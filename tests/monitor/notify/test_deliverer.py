@@ -201,16 +201,16 @@ def test_a_database_outage_while_recording_neither_loses_nor_repeats(
         store, notifications, deliverer, receiver, clock, monkeypatch):
     webhook(notifications, receiver.url("/ok"), clock)
     store.record_engine_changes(opened())
-    real_finish = notifications.finish
+    real_finish = notifications.finish_many
 
     def unreachable(*args, **kwargs):
         raise exc.OperationalError("UPDATE deliveries", {}, ConnectionRefusedError())
 
-    monkeypatch.setattr(notifications, "finish", unreachable)
+    monkeypatch.setattr(notifications, "finish_many", unreachable)
     deliver(deliverer)
     assert states(notifications) == [PENDING]   # sent, but not written down yet
     assert deliver(deliverer) == 0               # the database is still down: nothing repeats
-    monkeypatch.setattr(notifications, "finish", real_finish)
+    monkeypatch.setattr(notifications, "finish_many", real_finish)
     clock.advance(POLICY.lease_s + 1)            # even once the lease has run out
     deliver(deliverer)
     assert states(notifications) == [SENT]
@@ -229,3 +229,18 @@ def test_a_new_worker_sends_what_a_stopped_one_left(
     finally:
         fresh.close()
     assert len(receiver.at("/ok")) == 1
+
+
+def test_a_fan_out_wider_than_the_slots_is_sent_in_one_run(store, notifications, receiver,
+                                                           clock):
+    for n in range(20):
+        webhook(notifications, receiver.url(f"/ok{n}"), clock)
+    store.record_engine_changes(opened())
+    narrow = Deliverer(notifications, SETTINGS, KEY, clock,
+                       DeliveryPolicy(timeout_s=0.5, concurrency=3, allow_private_targets=True))
+    try:
+        assert narrow.run_for(30) == 20
+        assert narrow.wait_idle()
+    finally:
+        narrow.close()
+    assert len(receiver.received) == 20
