@@ -69,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     incidents.add_argument("--limit", type=int, default=50)
 
+    notifications = commands.add_parser(
+        "notifications", help="the notification queue, recent failures and subscriptions")
+    notifications.add_argument("--json", action="store_true", help="print JSON instead of text")
+    notifications.add_argument("--failures", type=int, default=20, help="failures to list")
+
     override = commands.add_parser(
         "override",
         help="put an operator's words on an incident: its title and/or one update's text",
@@ -265,6 +270,18 @@ def _incidents(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _notifications(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    from monitor.notify.report import notifications_document, notifications_text
+    from monitor.store.notifications import Notifications
+    from monitor.worker.roles import open_store
+
+    document = notifications_document(Notifications(open_store(settings)), args.failures)
+    print(json.dumps(document, indent=2) if args.json else notifications_text(document))
+    return 0
+
+
 def _override(settings: Settings, args: argparse.Namespace) -> int:
     from monitor.text import for_terminal
     from monitor.worker.roles import open_store
@@ -318,6 +335,7 @@ COMMANDS = {
     "run": _run,
     "db": _db,
     "incidents": _incidents,
+    "notifications": _notifications,
     "override": _override,
 }
 

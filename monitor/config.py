@@ -31,6 +31,8 @@ from monitor.config_checks import (
     CONTROL,
     Outline,
     check_interval,
+    check_mail_address,
+    check_smtp_url,
     default_public_url,
     http_url,
     no_control,
@@ -289,6 +291,29 @@ class ModelSettings(_Section):
         return self.display_name or self.model
 
 
+_ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class NotificationSettings(_Section):
+    """`[notifications]`: mail and webhooks to subscribers (monitor/notify/)."""
+
+    # smtp://host:port (STARTTLS when offered) or smtps://host:port; user in the URL,
+    # the password only from the environment variable `smtp_password_env` names.
+    smtp_url: Annotated[str | None, AfterValidator(check_smtp_url)] = None
+    smtp_password_env: str | None = Field(default=None, pattern=_ENV_NAME)
+    from_: Annotated[str | None, AfterValidator(check_mail_address)] = Field(
+        default=None, alias="from")
+    # Signs webhooks, derives each subscription's secret and unsubscribe links.
+    key_env: str = Field(default="AISTATUS_NOTIFY_KEY", pattern=_ENV_NAME)
+    allow_private_targets: bool = False  # webhooks to loopback/private addresses: labs only
+
+    @model_validator(mode="after")
+    def _sender(self) -> Self:
+        if self.smtp_url and not self.from_:
+            raise ValueError("smtp_url needs `from`, the address mails are sent from")
+        return self
+
+
 class Settings(_Section):
     site: SiteSettings = SiteSettings()
     storage: StorageSettings = StorageSettings()
@@ -296,6 +321,7 @@ class Settings(_Section):
     web: WebSettings = WebSettings()
     simulator: SimulatorSettings = SimulatorSettings()
     status: StatusSettings = StatusSettings()
+    notifications: NotificationSettings = NotificationSettings()
     providers: tuple[ProviderSettings, ...] = ()
     models: tuple[ModelSettings, ...] = ()
     # Where relative paths in the file (SQLite database, scenario) are resolved from.

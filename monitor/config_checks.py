@@ -49,6 +49,33 @@ def http_url(value: str, key: str) -> str:
     return value
 
 
+def check_smtp_url(value: str | None) -> str | None:
+    """`smtp://host[:port]` or `smtps://...`, an optional user; never a password."""
+    if value is None:
+        return None
+    try:
+        parts = urlsplit(value)
+        _ = parts.port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ValueError("must look like smtp://host:port or smtps://host:port")
+    if parts.password:
+        raise ValueError("must not hold a password: name an environment variable in "
+                         "smtp_password_env instead")
+    return value
+
+
+def check_mail_address(value: str | None) -> str | None:
+    """One plain address (`status@example.org`), or `Name <address>`."""
+    if value is None:
+        return None
+    address = value.rsplit("<", 1)[-1].rstrip(">").strip()
+    if CONTROL.search(value) or not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", address):
+        raise ValueError(f"must be a mail address like status@example.org, got {value!r}")
+    return value
+
+
 def default_public_url(web: WebSettings) -> str:
     """The site's address when `[site] public_url` is unset: a wildcard host is reached
     on loopback from this machine (`check-config` says to set public_url then)."""

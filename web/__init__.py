@@ -24,6 +24,8 @@ from web.views.badges import badges
 from web.views.feeds import feeds
 from web.views.metrics import metrics
 from web.views.pages import pages, site_data
+from web.views.subscribe_page import subscribe_page
+from web.views.subscriptions import subscriptions
 
 TEMPLATES = Path(templates_package.__file__).parent
 log = logging.getLogger(__name__)
@@ -66,7 +68,7 @@ def create_app(
                 response.call_on_close(settle_heap)  # after the body went out
             return response
 
-    for blueprint in (pages, feeds, api, badges, metrics):
+    for blueprint in (pages, feeds, api, badges, metrics, subscriptions, subscribe_page):
         app.register_blueprint(blueprint)
     app.context_processor(lambda: {"site": settings.site})
     app.register_error_handler(404, lambda e: (render_template("404.html"), 404))

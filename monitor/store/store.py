@@ -22,8 +22,8 @@ from sqlalchemy import Connection, Select, delete, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.config import Settings
-from monitor.judging.incidents import Incident, Update
-from monitor.judging.status import StatusChange
+from monitor.judging.incidents import Incident, IncidentEvent, Update
+from monitor.judging.status import ComponentStatus, StatusChange
 from monitor.results import ProbeResult
 from monitor.rollups import Resolution, Rollup, bucket_start, retention_cutoff
 from monitor.store import incident_queries
@@ -42,6 +42,7 @@ from monitor.store.records import (
     row_to_result,
     row_to_target,
 )
+from monitor.store.rows import outbox as outbox_rows
 from monitor.store.rows import rollups as rollup_tables
 from monitor.store.rows.config import sync_config
 from monitor.store.rows.data_version import bump_data_version, read_data_version
@@ -263,8 +264,14 @@ class Store:
         with self._writing() as connection:
             # Both guards read before they write: one engine's changes at a time.
             hold_advisory_lock(connection, _ENGINE_WRITES_LOCK_KEY)
-            statuses = record_status_changes(connection, changes.status_changes)
-            return statuses + record_incident_events(connection, changes.incident_events)
+            stored: list[tuple[StatusChange, ComponentStatus | None]] = []
+            applied: list[tuple[int, IncidentEvent]] = []
+            statuses = record_status_changes(connection, changes.status_changes, stored)
+            written = statuses + record_incident_events(
+                connection, changes.incident_events, applied)
+            # The outbox: what to tell subscribers commits, or fails, with the change itself.
+            outbox_rows.enqueue(connection, stored, applied)
+            return written
 
     def current_statuses(self) -> dict[str, StatusChange]:
         """The latest status change of every model and provider, by subject id."""

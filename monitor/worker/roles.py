@@ -33,6 +33,7 @@ from monitor.store import Store
 from monitor.store.writer import ResultWriter
 from monitor.worker import StartupError, heap
 from monitor.worker.evaluator import Evaluator
+from monitor.worker.notifications import notification_chore
 from monitor.worker.outage_log import once_per_outage
 
 log = logging.getLogger(__name__)
@@ -143,13 +144,15 @@ def worker_chores(
             hour_rollup_days=storage.hour_rollup_days,
         )
 
-    return [
+    chores = [
         # A few seconds past the minute, so the minute's probes have landed.
         Chore("status engine", once_per_outage("status engine", evaluate),
               CronTrigger(second=5, timezone="UTC"), True),
         Chore("retention", once_per_outage("retention", retention),
               CronTrigger(minute=17, timezone="UTC")),
     ]
+    notify = notification_chore(settings, store, clock)
+    return chores if notify is None else [*chores, notify]
 
 
 @dataclass(frozen=True, slots=True)

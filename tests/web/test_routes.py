@@ -43,7 +43,9 @@ ROUTES: list[tuple[str, str]] = [
     ("/providers/anthropic/history.atom", ATOM),
     (f"{OPUS_PAGE}/history.rss", RSS),
     (f"{OPUS_PAGE}/history.atom", ATOM),
-    *((path.replace("{provider}/{model}", OPUS), JSON) for path in JSON_PATHS),
+    # Opus's health check answers 503 (avoid it) by design: Sonnet's is the 200 here.
+    *((path.replace("{provider}/{model}", SONNET if path.endswith("/health") else OPUS), JSON)
+      for path in JSON_PATHS),
     ("/api/v1/incidents?status=open", JSON),
     ("/api/openapi.json", JSON),
     (public_paths.badge(OPUS), SVG),

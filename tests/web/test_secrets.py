@@ -167,7 +167,9 @@ def test_no_api_key_reaches_the_database_the_site_or_the_logs(
     served = []
     for path in public_paths_of(settings, store):
         response = client.get(path)
-        assert response.status_code in (200, 404), path
+        # A health check answers 503 for a model to avoid; its body is checked all the same.
+        avoid = path.endswith("/health") and response.status_code == 503
+        assert response.status_code in (200, 404) or avoid, path
         served.append(response.get_data() + str(response.headers).encode())
     store.dispose()
 

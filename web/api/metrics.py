@@ -3,6 +3,8 @@
     aistatus_probes_total{target,region,failure_class}   counter
     aistatus_latency_seconds{target,phase}               histogram, phase ttft|total
     aistatus_model_status{target,status}                 state set: 1 for the current word
+    aistatus_model_deployment_state{target}              gauge, LiteLLM's deployment_state:
+                                                         0 healthy, 1 partial, 2 outage
     aistatus_provider_models_affected{provider}          gauge
     aistatus_incidents_open{public}                      gauge, public "true"|"false"
 
@@ -19,8 +21,11 @@ a bound may count in the next bucket up (never lower: the buckets never
 flatter a model). `_sum` is estimated from each slot's geometric middle.
 
 The status words are the public ones, `no_data` and `not_configured` included,
-so exactly one series per model is 1. Label values are escaped by
-prometheus_client; a fresh registry per render keeps no state between scrapes.
+so exactly one series per model is 1. `deployment_state` (web/api/v1.py) has
+no series for a model without evidence (not probed yet, or not configured):
+"unknown" is neither healthy nor down, and an alert on `== 2` must not fire on it.
+Label values are escaped by prometheus_client; a fresh registry per render keeps
+no state between scrapes.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from prometheus_client.utils import floatToGoString
 from monitor.histogram import LatencyHistogram
 from monitor.results import FailureClass
 from monitor.rollups import ALL_REGIONS, Rollup
+from web.api.v1 import deployment_state
 from web.queries.snapshots import STATUS_WORDS, SiteSnapshot
 
 LATENCY_BUCKETS_S: tuple[float, ...] = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0)
@@ -68,6 +74,7 @@ class _SnapshotCollector(Collector):
         yield probes_counter(self.rollups)
         yield latency_histogram(self.rollups)
         yield model_status(self.snapshot)
+        yield deployment_states(self.snapshot)
         yield models_affected(self.snapshot)
         yield incidents_open(self.snapshot)
 
@@ -127,6 +134,20 @@ def model_status(snapshot: SiteSnapshot) -> GaugeMetricFamily:
             current = provider.model_word(model)
             for word in STATUS_WORDS:
                 family.add_metric((model.id, word), 1.0 if word == current else 0.0)
+    return family
+
+
+def deployment_states(snapshot: SiteSnapshot) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(
+        "aistatus_model_deployment_state",
+        "LiteLLM's deployment_state: 0 healthy, 1 partial outage or degraded, 2 outage",
+        labels=("target",),
+    )
+    for provider in snapshot.providers:
+        for model in provider.models:
+            state = deployment_state(model, provider)
+            if state is not None:
+                family.add_metric((model.id,), float(state))
     return family
 
 

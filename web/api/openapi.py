@@ -20,6 +20,9 @@ STATUSPAGE_TAG = "statuspage-v2"
 JSON_PATHS: dict[str, tuple[str, str]] = {
     "/api/v1/models": ("ModelsDocument", "Every model: status, latency, quality, recommendation"),
     "/api/v1/models/{provider}/{model}": ("ModelDocument", "One model and its incidents"),
+    "/api/v1/models/{provider}/{model}/health": (
+        "HealthDocument", "A gateway health check: 200 use, 503 with Retry-After avoid"),
+    "/api/v1/routing": ("RoutingDocument", "Every model's routing advice, why and since when"),
     "/api/v1/providers": ("ProvidersDocument", "Providers, with status derived from models"),
     "/api/v1/incidents": ("IncidentsDocument", "Public incidents, newest first (50)"),
     "/api/v2/summary.json": ("SpSummary", "Statuspage summary: page, status, components, "
@@ -32,6 +35,8 @@ JSON_PATHS: dict[str, tuple[str, str]] = {
     "/api/v2/scheduled-maintenances/upcoming.json": ("SpScheduledMaintenances", "Always empty"),
     "/api/v2/scheduled-maintenances/active.json": ("SpScheduledMaintenances", "Always empty"),
 }
+
+SUBSCRIPTIONS_PATH = "/api/v1/subscriptions"
 
 _JSON_ERROR = {"application/json": {"schema": ref("Error")}}
 _RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again",
@@ -52,6 +57,7 @@ def openapi_document(site: SiteSettings) -> dict[str, Any]:
     paths: dict[str, Any] = {path: _json_path(path, *spec) for path, spec in JSON_PATHS.items()}
     paths["/badge/{provider}/{model}.svg"] = _badge_path()
     paths["/metrics"] = _metrics_path()
+    paths[SUBSCRIPTIONS_PATH] = _subscriptions_path()
     return {
         "openapi": "3.1.0",
         "info": {
@@ -92,6 +98,15 @@ def _json_path(path: str, schema: str, summary: str) -> dict[str, Any]:
     if "{provider}" in path:
         operation["parameters"] = _TARGET_PARAMETERS
         responses["404"] = {"description": "No such model", "content": _JSON_ERROR}
+    if path.endswith("/health"):
+        # Both 503s carry Retry-After: "avoid this model" (the health document) and
+        # "the database is unreachable" (an error).
+        responses["503"] = {
+            "description": "avoid this model (HealthDocument), or " + _UNAVAILABLE_DESCRIPTION,
+            "headers": _RETRY_AFTER,
+            "content": {"application/json": {"schema": {
+                "anyOf": [ref(schema), ref("Error")]}}},
+        }
     if path == "/api/v1/incidents":
         responses["400"] = {"description": "status is neither open nor all",
                             "content": _JSON_ERROR}
@@ -136,3 +151,23 @@ def _metrics_path() -> dict[str, Any]:
 def _text_unavailable() -> dict[str, Any]:
     return {"description": _UNAVAILABLE_DESCRIPTION, "headers": _RETRY_AFTER,
             "content": {"text/plain": {"schema": {"type": "string"}}}}
+
+
+def _subscriptions_path() -> dict[str, Any]:
+    return {"post": {
+        "summary": "Subscribe an email address or a webhook URL to the site, providers or "
+                   "models; nothing is sent until the address is confirmed",
+        "tags": ["v1"],
+        "requestBody": {"required": True, "content": {
+            "application/json": {"schema": ref("SubscriptionRequest")}}},
+        "responses": {
+            "202": {"description": "Accepted; the same answer for a known address",
+                    "content": {"application/json": {"schema": ref("SubscriptionAccepted")}}},
+            "400": {"description": "Malformed, an unknown model or provider, or a webhook "
+                                   "URL aistatus will not call", "content": _JSON_ERROR},
+            "413": {"description": "Request body over 16 KiB", "content": _JSON_ERROR},
+            "429": {"description": "Too many requests from this address or for this "
+                                   "subscriber", "headers": _RETRY_AFTER,
+                    "content": _JSON_ERROR},
+        },
+    }}

@@ -90,6 +90,25 @@ _PUBLIC_CAUSES = words(c for c in Cause if c.public)
 _COMPONENT_STATUSES = words(ComponentStatus)
 
 
+_RECOMMENDATION = words(("use", "avoid"), "avoid on outage, maintenance, significant errors "
+                        "at an outage's share or degraded answer quality; use otherwise")
+_REASONS = array(words((ComponentStatus.MAJOR_OUTAGE, ComponentStatus.PARTIAL_OUTAGE,
+                        ComponentStatus.UNDER_MAINTENANCE, "elevated_errors",
+                        "quality_degraded")))
+
+
+def _routing_fields() -> dict[str, Schema]:
+    return {
+        "id": {"type": "string", "description": "provider/model"},
+        "recommendation": _RECOMMENDATION,
+        "reasons": _REASONS,
+        "status": words(STATUS_WORDS),
+        "since": {**nullable(TIME), "description": "When the model's status last changed"},
+        "open_incidents": array(STRING),
+        "url": URI,
+    }
+
+
 def v1_schemas() -> dict[str, Schema]:
     latency = closed({"p50_ms": MS, "p95_ms": MS, "samples": COUNT})
     return {
@@ -119,12 +138,8 @@ def v1_schemas() -> dict[str, Schema]:
             "status_note": nullable({**STRING, "description": (
                 "why the status is not yet the engine's (e.g. elevated errors, confirming), "
                 "or what it waits for; null otherwise")}),
-            "recommendation": words(("use", "avoid"), "avoid on outage, maintenance, "
-                                    "significant errors at an outage's share or degraded "
-                                    "answer quality; use otherwise"),
-            "recommendation_reasons": array(words((
-                ComponentStatus.MAJOR_OUTAGE, ComponentStatus.PARTIAL_OUTAGE,
-                ComponentStatus.UNDER_MAINTENANCE, "elevated_errors", "quality_degraded"))),
+            "recommendation": _RECOMMENDATION,
+            "recommendation_reasons": _REASONS,
             "simulated": BOOL,
             "last_probe_at": nullable(TIME),
             "last_hour": closed({
@@ -165,6 +180,21 @@ def v1_schemas() -> dict[str, Schema]:
             "url": URI,
             "updates": array(ref("IncidentUpdate")),
         }),
+        "Routing": closed(_routing_fields(), "A gateway's routing advice for one model, "
+                                             "from the same judgement as Model"),
+        "HealthDocument": document({"generated_at": TIME, **_routing_fields()},
+                                   "200 on use; 503 with Retry-After on avoid"),
+        "RoutingDocument": document({"generated_at": TIME, "models": array(ref("Routing"))}),
+        "SubscriptionRequest": {
+            **closed({
+                "email": STRING,
+                "webhook": {**URI, "description": "https; signed POSTs (see the README)"},
+                "models": array({"type": "string", "description": "provider/model"}),
+                "providers": array(STRING),
+            }, "Exactly one of email or webhook; neither models nor providers: the whole "
+               "site", optional=("email", "webhook", "models", "providers")),
+        },
+        "SubscriptionAccepted": closed({"status": words(("accepted",)), "message": STRING}),
         "ModelsDocument": document({"generated_at": TIME, "models": array(ref("Model"))}),
         "ModelDocument": document({
             "generated_at": TIME, "model": ref("Model"), "incidents": array(ref("Incident")),

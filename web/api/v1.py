@@ -18,6 +18,12 @@ baseline, per-region statuses, and a `recommendation` a gateway can act on:
 recommendation and the note beside them come from the model's one story
 (web/queries/story.py), the same the pages show.
 
+For gateways, the same recommendation twice more: `health_document` (one model,
+`/api/v1/models/<provider>/<model>/health`, answered 503 with `Retry-After` on
+`avoid` so a plain HTTP health check can act on it) and `routing_document`
+(`/api/v1/routing`, every model at once). `deployment_state` maps it onto
+LiteLLM's gauge meaning for `/metrics`.
+
 Shares are 0..1, latencies milliseconds, times UTC ISO 8601 with `Z`. Only
 public incidents appear. `web/api/openapi.py` describes every document; tests
 validate each against it.
@@ -68,6 +74,21 @@ def recommendation(model: ModelSnapshot, provider: ProviderSnapshot) -> tuple[st
     return (AVOID if reasons else USE), reasons
 
 
+def deployment_state(model: ModelSnapshot, provider: ProviderSnapshot) -> int | None:
+    """LiteLLM's `deployment_state`: 0 healthy, 1 partial, 2 outage; None without evidence.
+
+    2 for the statuses a model is unusable in (major outage, maintenance); 1 for one
+    that answers only in part or only slowly, or answers wrong (quality degraded)."""
+    if not provider.info.configured or model.status is None:
+        return None
+    if model.status in (ComponentStatus.MAJOR_OUTAGE, ComponentStatus.UNDER_MAINTENANCE):
+        return 2
+    if (model.status in (ComponentStatus.PARTIAL_OUTAGE, ComponentStatus.DEGRADED_PERFORMANCE)
+            or model.quality.verdict is QualityVerdict.DEGRADED):
+        return 1
+    return 0
+
+
 # -- documents --------------------------------------------------------------------------
 
 
@@ -90,6 +111,22 @@ def model_document(snapshot: SiteSnapshot, target_id: str) -> Document:
         "generated_at": utc_iso(snapshot.generated_at),
         "model": model_object(snapshot, provider, model),
         "incidents": [incident_object(snapshot, i) for i in touching[:MODEL_INCIDENT_LIMIT]],
+    }
+
+
+def health_document(snapshot: SiteSnapshot, target_id: str) -> Document:
+    """One model's routing advice; KeyError for an unknown target."""
+    return {"generated_at": utc_iso(snapshot.generated_at),
+            **routing_object(snapshot, snapshot.provider_of(target_id), snapshot.model(target_id))}
+
+
+def routing_document(snapshot: SiteSnapshot) -> Document:
+    return {
+        "generated_at": utc_iso(snapshot.generated_at),
+        "models": [
+            routing_object(snapshot, provider, model)
+            for provider in snapshot.providers for model in provider.models
+        ],
     }
 
 
@@ -142,6 +179,24 @@ def model_object(
             i.id for i in snapshot.public_incidents if i.is_open and model.id in i.models
         ],
         "links": _links(snapshot, model.id),
+    }
+
+
+def routing_object(
+    snapshot: SiteSnapshot, provider: ProviderSnapshot, model: ModelSnapshot
+) -> Document:
+    """What a gateway needs: the advice, why, and since when the status behind it holds."""
+    action, reasons = recommendation(model, provider)
+    return {
+        "id": model.id,
+        "recommendation": action,
+        "reasons": reasons,
+        "status": provider.model_word(model),
+        "since": _iso(model.status_since),
+        "open_incidents": [
+            i.id for i in snapshot.public_incidents if i.is_open and model.id in i.models
+        ],
+        "url": public_paths.absolute(snapshot.site, public_paths.model_page(model.id)),
     }
 
 

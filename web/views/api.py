@@ -60,6 +60,33 @@ def models() -> Response:
     return json_response(api_v1.models_document(site_snapshot(site_data(), detail=True)))
 
 
+# Avoid answers ask a health check to come back after the next judgement (every minute).
+AVOID_RETRY_AFTER_S = 60
+
+
+@api.get("/api/v1/models/<provider>/<path:model>/health")
+@cached(API)
+def model_health(provider: str, model: str) -> Response:
+    """200 on `use`, 503 with Retry-After on `avoid`: a gateway's HTTP health check acts
+    on the status code alone."""
+    target = f"{provider}/{model}"
+    data = site_data()
+    if data.target(target) is None:
+        return json_response({"error": "no such model", "id": target}, 404)
+    document = api_v1.health_document(site_snapshot(data, detail=True), target)
+    if document["recommendation"] == api_v1.AVOID:
+        response = json_response(document, 503)
+        response.headers["Retry-After"] = str(AVOID_RETRY_AFTER_S)
+        return response
+    return json_response(document)
+
+
+@api.get("/api/v1/routing")
+@cached(API)
+def routing() -> Response:
+    return json_response(api_v1.routing_document(site_snapshot(site_data(), detail=True)))
+
+
 @api.get("/api/v1/models/<provider>/<path:model>")
 @cached(API)
 def model(provider: str, model: str) -> Response:

@@ -18,6 +18,7 @@ metrics = Blueprint("metrics", __name__)
 def prometheus() -> Response:
     data = site_data()
     body, content_type = render_metrics(
-        site_snapshot(data, include_private=True), metric_rollups(data)
+        # detail: the deployment state weighs answer quality, as the recommendation does
+        site_snapshot(data, detail=True, include_private=True), metric_rollups(data)
     )
     return Response(body, content_type=content_type)

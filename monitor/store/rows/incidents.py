@@ -55,26 +55,40 @@ def accepts(stored_state: IncidentState, last_change: datetime, event: IncidentE
     return _ORDER[event.incident.state] > _ORDER[stored_state]
 
 
-def record_incident_events(connection: Connection, events: Iterable[IncidentEvent]) -> int:
-    """Apply the events in order; returns how many rows were written."""
-    return sum(_record(connection, event) for event in events)
+def record_incident_events(
+    connection: Connection, events: Iterable[IncidentEvent],
+    applied: list[tuple[int, IncidentEvent]] | None = None,
+) -> int:
+    """Apply the events in order; returns how many rows were written, and adds each
+    event that moved an incident to `applied` with the incident's row id."""
+    written = 0
+    for event in events:
+        rows, incident_id = _record(connection, event)
+        written += rows
+        if incident_id is not None and applied is not None:
+            applied.append((incident_id, event))
+    return written
 
 
-def _record(connection: Connection, event: IncidentEvent) -> int:
+def _record(connection: Connection, event: IncidentEvent) -> tuple[int, int | None]:
+    """Rows written, and the incident's id if the event moved it."""
     opened = event.kind is EventKind.OPENED
     stored = _find(connection, event.incident, opened)
     if stored is None:
         incident_id = _insert(connection, event.incident, event.update.at)
         if incident_id is not None:
             updates = (*event.incident.updates, event.update)
-            return 1 + _add_details(connection, incident_id, updates, event.incident.models)
+            added = _add_details(connection, incident_id, updates, event.incident.models)
+            return 1 + added, incident_id
         stored = _find(connection, event.incident, opened)  # inserted meanwhile by another
     if stored is None or not accepts(IncidentState(stored["state"]), stored["changed_at"], event):
-        return 0
+        return 0, None
     moved = _move(connection, stored, moved_incident_row(stored, event.incident, event.update.at))
     if moved is None:
-        return 0
-    return moved + _add_details(connection, stored["id"], [event.update], event.incident.models)
+        return 0, None
+    added = _add_details(connection, stored["id"], [event.update], event.incident.models)
+    # Nothing new (the same event again) is not a change anyone is told about.
+    return moved + added, (stored["id"] if moved + added else None)
 
 
 def _add_details(

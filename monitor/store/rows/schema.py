@@ -268,6 +268,76 @@ class DataVersionRow(Base):
     version: Mapped[int] = mapped_column(BigInteger)
 
 
+class SubscriptionRow(Base):
+    """Someone to tell: an email address or a webhook URL, for the site, providers or models.
+
+    No secret is kept: a webhook's signing secret is derived from the operator's key
+    (an environment variable) and `salt`, so a copy of the database signs nothing."""
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))            # email | webhook
+    address: Mapped[str] = mapped_column(Text)
+    address_hash: Mapped[str] = mapped_column(String(64))    # sha256 of kind and address
+    providers: Mapped[list[str]] = mapped_column(JSON)       # both empty: the whole site
+    models: Mapped[list[str]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16))           # pending|active|disabled|removed
+    salt: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    permanent_failures: Mapped[int] = mapped_column(Integer)
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("address_hash"),)
+
+
+class OutboxRow(Base):
+    """A notification to send, written in the transaction of the change that caused it.
+
+    `event` holds the facts as they were then (the incident with its updates up to this
+    one, or the component's old and new status); the deliverer formats them."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(200))       # stable: receivers de-duplicate
+    kind: Mapped[str] = mapped_column(String(16))            # incident | component
+    provider: Mapped[str] = mapped_column(String(100))
+    models: Mapped[list[str]] = mapped_column(JSON)
+    public: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    event: Mapped[dict[str, Any]] = mapped_column(JSON)
+    fanned_out: Mapped[bool] = mapped_column(Boolean)
+
+    __table_args__ = (UniqueConstraint("event_id"), Index("ix_outbox_fanned_out", "fanned_out"))
+
+
+class DeliveryRow(Base):
+    """One outbox row to one subscription: its attempts, and when to try next."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"))
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"))
+    state: Mapped[str] = mapped_column(String(16))           # pending|sent|failed|gave_up
+    attempts: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("outbox_id", "subscription_id"),
+        Index("ix_deliveries_state_next_attempt_at", "state", "next_attempt_at"),
+        # "an older pending delivery of the same subscriber?", asked of every due one
+        Index("ix_deliveries_subscription_id_state_outbox_id",
+              "subscription_id", "state", "outbox_id"),
+    )
+
+
 PROVIDERS = ProviderRow.__table__
 TARGETS = TargetRow.__table__
 PROBE_RESULTS = ProbeResultRow.__table__
@@ -278,3 +348,6 @@ INCIDENT_UPDATES = IncidentUpdateRow.__table__
 INCIDENT_TARGETS = IncidentTargetRow.__table__
 LEASES = LeaseRow.__table__
 DATA_VERSION = DataVersionRow.__table__
+SUBSCRIPTIONS = SubscriptionRow.__table__
+OUTBOX = OutboxRow.__table__
+DELIVERIES = DeliveryRow.__table__

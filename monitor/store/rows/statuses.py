@@ -19,8 +19,12 @@ from monitor.store.rows.dialects import insert_for, value_in
 from monitor.store.rows.schema import STATUS_CHANGES
 
 
-def record_status_changes(connection: Connection, changes: Iterable[StatusChange]) -> int:
-    """Append the changes that pass the guard; returns how many were stored."""
+def record_status_changes(
+    connection: Connection, changes: Iterable[StatusChange],
+    stored: list[tuple[StatusChange, ComponentStatus | None]] | None = None,
+) -> int:
+    """Append the changes that pass the guard; returns how many were stored, and adds
+    each to `stored` with the status it replaced (None: the subject's first)."""
     changes = sorted(changes, key=lambda change: change.at)
     if not changes:
         return 0
@@ -28,10 +32,12 @@ def record_status_changes(connection: Connection, changes: Iterable[StatusChange
     latest = {change.subject: change for change in _latest(connection, subjects)}
     fresh = []
     for change in changes:
-        stored = latest.get(change.subject)
-        if stored is None or (change.at > stored.at and change.status != stored.status):
+        last = latest.get(change.subject)
+        if last is None or (change.at > last.at and change.status != last.status):
             fresh.append(change)
             latest[change.subject] = change
+            if stored is not None:
+                stored.append((change, last.status if last else None))
     if fresh:
         statement = insert_for(connection.dialect.name)(STATUS_CHANGES).on_conflict_do_nothing(
             index_elements=["subject", "at"]

@@ -30,6 +30,9 @@ BUILDERS: list[tuple[str, Callable[[SiteSnapshot], dict[str, Any]]]] = [
     ("/api/v1/providers", api_v1.providers_document),
     ("/api/v1/incidents", api_v1.incidents_document),
     ("/api/v1/incidents", lambda s: api_v1.incidents_document(s, open_only=True)),
+    ("/api/v1/routing", api_v1.routing_document),
+    ("/api/v1/models/{provider}/{model}/health",
+     lambda s: api_v1.health_document(s, "anthropic/opus")),
 ]
 
 
@@ -168,8 +171,8 @@ def test_the_openapi_document_describes_every_endpoint():
     document = openapi_document(SITE)
     assert document["openapi"] == "3.1.0"
     assert document["servers"] == [{"url": "https://status.example.org"}]
-    assert set(JSON_PATHS) | {"/badge/{provider}/{model}.svg", "/metrics"} == set(
-        document["paths"])
+    assert set(JSON_PATHS) | {"/badge/{provider}/{model}.svg", "/metrics",
+                              "/api/v1/subscriptions"} == set(document["paths"])
     assert json.loads(json.dumps(document)) == document
 
 
@@ -187,3 +190,28 @@ def test_every_reference_in_the_openapi_document_resolves():
 
     for ref in refs(document):
         assert ref.removeprefix("#/components/schemas/") in schemas
+
+
+def test_the_routing_list_gives_each_model_the_advice_its_api_document_gives():
+    snapshot = scene()
+    routing = {m["id"]: m for m in api_v1.routing_document(snapshot)["models"]}
+    assert routing.keys() == models_by_id(snapshot).keys()
+    for target, full in models_by_id(snapshot).items():
+        assert routing[target]["recommendation"] == full["recommendation"], target
+        assert routing[target]["reasons"] == full["recommendation_reasons"], target
+        assert routing[target]["since"] == full["status_since"], target
+    assert routing["anthropic/opus"]["open_incidents"] == ["7"]
+    assert routing["openai/gpt"]["reasons"] == ["quality_degraded"]
+
+
+@pytest.mark.parametrize(("target", "state"), [
+    ("anthropic/opus", 2),                  # major outage
+    ("anthropic/sonnet", 0),
+    ("anthropic/haiku", None),              # never probed: no evidence either way
+    ("openai/gpt", 1),                      # operational but answering wrong
+    (f"openai/{HOSTILE_MODEL}", 1),         # degraded performance
+    ("gemini/flash", None),                 # not configured
+])
+def test_the_deployment_state_follows_litellms_meaning(target, state):
+    snapshot = scene()
+    assert api_v1.deployment_state(snapshot.model(target), snapshot.provider_of(target)) == state

@@ -1,0 +1,12 @@
+"""Telling people and gateways: outbox rows become signed webhooks (and, later, mail).
+
+    Store.record_engine_changes ──same transaction──► outbox rows
+    Deliverer.run_once (in the worker):
+        fan out new rows to matching subscriptions ─► deliveries
+        claim the due ones (a lease) ─► POST each, concurrently, with a timeout
+        record: sent · retry later (back-off, jitter, Retry-After) · failed · given up
+
+`payloads` shapes an outbox row like Statuspage's webhooks, `signing` derives each
+subscription's secret and signs a body, `deliverer` sends. Imports the basics, the
+store and judging's vocabulary; never probing, scenarios, the worker or the web.
+"""

@@ -1,0 +1,46 @@
+"""`aistatus notifications`: what waits, what failed, who is subscribed (counts only).
+
+No address or secret is printed: subscriptions are named by id and kind.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from monitor.clock import utc_iso
+from monitor.store.notifications import Notifications
+from monitor.text import for_terminal
+
+
+def notifications_document(notifications: Notifications, failures: int) -> dict[str, Any]:
+    counts = notifications.counts()
+    return {
+        **counts,
+        "recent_failures": [
+            {"delivery": row["id"], "event_id": row["event_id"], "kind": row["kind"],
+             "subscription": row["subscription_id"], "state": row["state"],
+             "attempts": row["attempts"], "last_error": row["last_error"],
+             "next_attempt_at": utc_iso(row["next_attempt_at"])
+             if row["state"] == "pending" else None}
+            for row in notifications.recent_failures(failures)
+        ],
+    }
+
+
+def notifications_text(document: dict[str, Any]) -> str:
+    deliveries = document["deliveries"]
+    lines = [
+        "Queue: " + (", ".join(f"{n} {state}" for state, n in sorted(deliveries.items()))
+                     or "empty")
+        + f"; {document['outbox']['not fanned out']} event(s) not fanned out yet",
+        "Subscriptions: " + (", ".join(f"{n} {name}" for name, n in
+                                      sorted(document["subscriptions"].items())) or "none"),
+    ]
+    failures = document["recent_failures"]
+    lines.append("Recent failures:" if failures else "Recent failures: none")
+    for row in failures:
+        retry = f", next try {row['next_attempt_at']}" if row["next_attempt_at"] else ""
+        lines.append(f"  {row['state']:<8} {row['kind']} #{row['subscription']} "
+                     f"{for_terminal(row['event_id'])}: {for_terminal(row['last_error'] or '')} "
+                     f"after {row['attempts']} attempt(s){retry}")
+    return "\n".join(lines)

@@ -1,0 +1,110 @@
+"""`Notifications`: the outbox, its deliveries and the subscriptions, over a `Store`.
+
+The outbox rows themselves are written by `Store.record_engine_changes`, in the
+transaction of the changes that cause them; this class serves the deliverer
+(monitor/notify/) and the subscription endpoints. Its writes do not move the data
+version: nothing a page shows changes with a delivery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+
+from monitor.store.rows import outbox as rows
+from monitor.store.rows.schema import DELIVERIES, OUTBOX, SUBSCRIPTIONS
+from monitor.store.store import Store
+
+Row = Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Ending:
+    """How one delivery attempt ended, as the deliverer decided it."""
+
+    delivery_id: int
+    state: str
+    at: datetime
+    next_attempt_at: datetime | None
+    error: str | None
+    subscription_id: int | None     # given when the answer says something of the subscriber
+    permanent_failure: bool
+
+
+class Notifications:
+    def __init__(self, store: Store) -> None:
+        self._engine = store._engine
+        self._writes = store._writes
+
+    def fan_out(self, now: datetime, limit: int = 100) -> int:
+        with self._writes.begin() as connection:
+            return rows.fan_out(connection, now, limit)
+
+    def claim(self, now: datetime, until: datetime, limit: int,
+              channel: str | None = None) -> list[Row]:
+        with self._writes.begin() as connection:
+            return rows.claim(connection, now, until, limit, channel)
+
+    def finish_many(self, endings: Sequence[Ending], disable_after: int) -> list[int]:
+        """Record many attempts in one transaction; returns the subscriptions disabled."""
+        disabled = []
+        with self._writes.begin() as connection:
+            for end in endings:
+                rows.finish(connection, end.delivery_id, end.state, end.at,
+                            next_attempt_at=end.next_attempt_at, error=end.error)
+                if end.subscription_id is not None and rows.subscription_answered(
+                        connection, end.subscription_id, permanent_failure=end.permanent_failure,
+                        disable_after=disable_after, reason=end.error):
+                    disabled.append(end.subscription_id)
+        return disabled
+
+    def add_subscription(self, row: Row) -> tuple[int, bool]:
+        with self._writes.begin() as connection:
+            return rows.add_subscription(connection, row)
+
+    def set_subscription_state(self, subscription_id: int, state: str, now: datetime, *,
+                               only_from: Sequence[str] = ()) -> bool:
+        with self._writes.begin() as connection:
+            return rows.set_subscription_state(connection, subscription_id, state, now,
+                                               only_from=only_from)
+
+    def subscription(self, subscription_id: int) -> Row | None:
+        with self._engine.connect() as connection:
+            return connection.execute(select(SUBSCRIPTIONS).where(
+                SUBSCRIPTIONS.c.id == subscription_id)).mappings().first()
+
+    def pending(self, kind: str) -> list[Row]:
+        """Subscriptions of `kind` (email, webhook) waiting to be confirmed."""
+        query = select(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.kind == kind,
+                                            SUBSCRIPTIONS.c.state == rows.PENDING)
+        with self._engine.connect() as connection:
+            return list(connection.execute(query.order_by(SUBSCRIPTIONS.c.id)).mappings())
+
+    def count_verification_try(self, subscription_id: int) -> None:
+        columns = SUBSCRIPTIONS.c
+        with self._writes.begin() as connection:
+            connection.execute(update(SUBSCRIPTIONS).where(columns.id == subscription_id)
+                               .values(permanent_failures=columns.permanent_failures + 1))
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        with self._engine.connect() as connection:
+            return rows.counts(connection)
+
+    def recent_failures(self, limit: int = 20) -> list[Row]:
+        with self._engine.connect() as connection:
+            return rows.recent_failures(connection, limit)
+
+    def deliveries(self) -> list[Row]:
+        """Every delivery with its event id and subscription (tests, `aistatus notifications`)."""
+        query = (select(DELIVERIES, OUTBOX.c.event_id)
+                 .join(OUTBOX, OUTBOX.c.id == DELIVERIES.c.outbox_id).order_by(DELIVERIES.c.id))
+        with self._engine.connect() as connection:
+            return list(connection.execute(query).mappings())
+
+    def outbox(self) -> list[Row]:
+        with self._engine.connect() as connection:
+            return list(connection.execute(select(OUTBOX).order_by(OUTBOX.c.id)).mappings())
