@@ -29,9 +29,9 @@ def test_a_provider_page_lists_its_models_and_derives_its_status_from_them(clien
 def test_a_provider_page_shows_its_own_incidents_only_and_never_operator_only_ones(client):
     text = parse(client.get("/providers/anthropic").text).text
     assert "Claude Opus 4.7 unavailable" in text
-    assert "Elevated errors on GPT-5.1" not in text
+    assert "GPT-5.1 unavailable" not in text
     assert PRIVATE_TITLE not in text
-    assert "Elevated errors on GPT-5.1" in parse(client.get("/providers/openai").text).text
+    assert "GPT-5.1 unavailable" in parse(client.get("/providers/openai").text).text
 
 
 def test_a_provider_without_a_key_says_so_on_its_page(client):
