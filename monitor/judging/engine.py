@@ -209,6 +209,13 @@ class StatusEngine:
                 problems.append(_problem(target, provider, episode))
         return problems
 
+    def _looks_fine(self, target: str, now: datetime) -> bool:
+        """Neither affected nor being confirmed: a sibling whose failures are still being
+        confirmed is not "operational" in an incident's words, whatever its status says."""
+        health = self._health[target]
+        confirming = health.confirm_until is not None and now < health.confirm_until
+        return not self.model_status(target).affected and not confirming
+
     def story(self, incident: Incident, now: datetime, with_evidence: bool = True) -> Story:
         """The facts wording needs about `incident` at `now`."""
         info = self.targets[incident.models[0]]
@@ -231,7 +238,7 @@ class StatusEngine:
             names={t: i.display_name for t, i in self.targets.items()},
             provider_name=info.provider_name or info.provider,
             provider_models=len(siblings),
-            others_operational=all(not self.model_status(t).affected for t in others),
+            others_operational=all(self._looks_fine(t, now) for t in others),
             evidence=evidence,
             answers=answers,
             answer_verdict=answer_verdict(answers, self._health[info.id].quality_rule),

@@ -240,3 +240,21 @@ def test_an_incident_is_identified_after_a_few_rounds_and_walks_to_resolved():
     assert walked[0] is IncidentState.INVESTIGATING
     assert IncidentState.IDENTIFIED in walked
     assert walked[-2:] == [IncidentState.MONITORING, IncidentState.RESOLVED]
+
+
+def test_an_incident_never_calls_a_sibling_operational_while_its_failures_are_being_confirmed():
+    # June 2026 in miniature: Opus 4.7 fails outright, Opus 4.8 fails 30 % from the same
+    # minute. The first words on 4.7 must not tell readers 4.8 is fine.
+    world = World(EVERYONE, faults=[
+        fault(OPUS[:1], 120, 200, UNAVAILABLE), fault(OPUS[1:], 120, 200, OVERLOADED, rate=0.3),
+    ]).run(125)
+
+    first = next(i for i in world.incidents() if OPUS[0] in i.models).updates[0].body
+    assert "Other Anthropic models are operational" not in first
+
+
+def test_an_incident_says_its_siblings_are_operational_when_they_have_been_all_along():
+    world = World(EVERYONE, faults=[fault(OPUS[:1], 120, 200, UNAVAILABLE)]).run(125)
+
+    [incident] = world.incidents()
+    assert "Other Anthropic models are operational." in incident.updates[0].body
