@@ -165,6 +165,15 @@ class Prober:
         loop.run_forever()
         loop.close()
 
+    def arrange_slots(self, targets: Sequence[ModelSettings]) -> None:
+        """The concurrency slots every probe, scheduled or confirming, runs in, and each
+        model's share of them (monitor/probing/slots.py)."""
+        concurrency = self.settings.probe.concurrency
+        self.slots = ProbeSlots(concurrency)
+        for model in targets:
+            self._share_s[model.id] = slot_share_s(
+                self.settings.interval_for(model), concurrency, len(targets))
+
     async def _startup(self) -> None:
         targets = probe_targets(self.settings, self.environ)
         concurrency = self.settings.probe.concurrency
@@ -172,7 +181,7 @@ class Prober:
         self._client = make_client(self.settings.probe,
                                    max_connections=concurrency + len(targets))
         await warm_up()
-        self.slots = ProbeSlots(concurrency)
+        self.arrange_slots(targets)
         scheduler = AsyncIOScheduler(
             event_loop=asyncio.get_running_loop(),
             timezone="UTC",
@@ -182,8 +191,6 @@ class Prober:
         now = self.clock.now()
         for model in targets:
             interval = self.settings.interval_for(model)
-            self._share_s[model.id] = slot_share_s(
-                interval, self.settings.probe.concurrency, len(targets))
             first = now + timedelta(seconds=phase_offset(model.id, self.region, interval))
             self._due[model.id] = first
             scheduler.add_job(
@@ -266,8 +273,7 @@ class Prober:
 
     async def _confirmation_probe(self, model: ModelSettings) -> None:
         try:
-            async with self._limit:
-                result = await self.probe(model)
+            result = await self.slots.run(self.probe(model), self._share_s[model.id])
         except asyncio.CancelledError:
             return
         finally:

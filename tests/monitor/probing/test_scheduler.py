@@ -134,7 +134,7 @@ def test_the_probe_plan_brings_extra_probes_of_the_models_it_names_only():
     prober.probe = probe  # no network: what matters is which models the plan makes due
 
     async def two_reads() -> None:
-        prober._limit = asyncio.Semaphore(4)
+        prober.arrange_slots(models)  # as start-up does: confirmations share the slots
         await prober._confirm_due(models)
         await asyncio.gather(*prober._extra.values())
         await prober._confirm_due(models)      # read again at once: not due again yet
