@@ -25,6 +25,13 @@ KEY = "sk-ant-api03-probe-test-secret-0123456789"
 FAST = ProbeSettings(
     connect_timeout=0.25, first_token_timeout=0.5, stall_timeout=0.3, total_timeout=2.0
 )
+# For faults that answer at once (an error status, an error event, a wrong answer): limits
+# no loaded 2-core CI machine trips, so only the fault can decide the class.
+ROOMY = ProbeSettings(
+    connect_timeout=2.0, first_token_timeout=5.0, stall_timeout=5.0, total_timeout=10.0
+)
+ANSWER_AT_ONCE = {"http_error", "gateway_error", "stream_error", "wrong_answer", "garbled",
+                  "empty", "reset"}
 
 
 @dataclass(frozen=True)
@@ -76,10 +83,12 @@ def probe(
 def faulty_probe(simulator, scenario_dict):
     """`faulty(protocol, kind, **keys)`: probe one protocol's model under one fault."""
 
-    def run(protocol: Protocol, kind: str | None, settings: ProbeSettings = FAST,
+    def run(protocol: Protocol, kind: str | None, settings: ProbeSettings | None = None,
             **keys: object) -> ProbeResult:
         faults = [] if kind is None else [{"models": [protocol.target], "kind": kind, **keys}]
         handle = simulator(scenario_dict(faults=faults))
+        if settings is None:
+            settings = ROOMY if kind in ANSWER_AT_ONCE else FAST
         return probe(protocol.provider(handle.base_url), protocol.model, settings)
 
     return run
