@@ -33,7 +33,7 @@ from monitor.store.engine import (
     for_writing,
 )
 from monitor.store.incident_queries import Visible
-from monitor.store.migrate import revision_of, upgrade_to_head
+from monitor.store.migrate import head_revision, revision_of, upgrade_to_head
 from monitor.store.records import (
     ProviderInfo,
     RetentionReport,
@@ -93,6 +93,10 @@ class Store:
     def current_revision(self) -> str | None:
         with self._engine.connect() as connection:
             return revision_of(connection)
+
+    def schema_is_current(self) -> bool:
+        """Whether the database holds the schema this version of aistatus writes."""
+        return self.current_revision() == head_revision()
 
     def sync_targets(self, settings: Settings, missing_keys: Mapping[str, str]) -> None:
         """Make providers and targets match the config; drop those it no longer lists.

@@ -47,6 +47,12 @@ def open_store(settings: Settings) -> Store:
 def sync_targets(
     settings: Settings, store: Store, environ: Mapping[str, str] | None = None
 ) -> None:
+    if not store.schema_is_current():
+        # Without this, the first insert fails with the SQL and its parameters printed.
+        raise StartupError(
+            f"storage.url: the database is at schema revision {store.current_revision()}, "
+            "not this version's; run `aistatus db upgrade` first (`make run` does)"
+        )
     missing = {p.id: key for p in settings.providers if (key := missing_key(p, environ))}
     store.sync_targets(settings, missing)
 

@@ -98,3 +98,15 @@ def test_a_region_given_on_the_command_line_is_checked_like_probe_region(
         main(["--config", str(write_config(tmp_path)), command, "--region", "US East"])
     assert caught.value.code == 2
     assert "argument --region: 'US East': use a-z, 0-9 and '-'" in capsys.readouterr().err
+
+
+def test_a_worker_on_a_database_without_the_schema_says_to_upgrade_it_in_one_line(
+    tmp_path, capsys, taken_port
+):
+    path = demo_config(tmp_path, sim_port=taken_port + 1)
+    assert main(["--config", str(path), "worker"]) == 1
+    (line,) = problem_lines(capsys.readouterr().err)
+    assert line == (
+        "aistatus: worker: storage.url: the database is at schema revision None, not this "
+        "version's; run `aistatus db upgrade` first (`make run` does)"
+    )
