@@ -146,6 +146,14 @@ def main() -> None:
     args = parser.parse_args()
 
     cluster = PostgresCluster.create()
+    try:
+        measure(cluster, args)
+    finally:
+        # A cluster left running outlives the bench and holds its port and folder.
+        cluster.destroy()
+
+
+def measure(cluster: PostgresCluster, args: argparse.Namespace) -> None:
     cluster.start()
     folder = Path(tempfile.mkdtemp(prefix="aistatus-outage-"))
     web_port = free_port()
@@ -191,7 +199,6 @@ def main() -> None:
     print()
     for line in database_report(cluster.url(), (outage_start, outage_end)):
         print(line)
-    cluster.destroy()
 
 
 if __name__ == "__main__":
