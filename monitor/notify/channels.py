@@ -37,6 +37,9 @@ from monitor.store.rows.outbox import FAILED, PENDING, SENT
 
 log = logging.getLogger(__name__)
 MORE = "https://github.com/caronc/apprise/wiki"  # every scheme Apprise knows
+# Where a URL (and the secrets in it) shows up in a log line: Apprise's own, and the
+# request line urllib3 logs at DEBUG for Apprise's `requests`.
+_LOGGERS = ("apprise", "urllib3.connectionpool")
 
 
 class MissingVariable(LookupError):
@@ -102,16 +105,20 @@ def channel_rows(settings: Settings) -> list[dict[str, Any]]:
 
 
 class Redact(logging.Filter):
-    """Blanks the channels' secret values in Apprise's log lines, whatever it logs."""
+    """Blanks the channels' secret values in Apprise's log lines, whatever it logs. The
+    values are read when a line is logged: a variable set later is blanked too."""
 
-    def __init__(self, secrets: list[str]) -> None:
+    def __init__(self, names: list[str], environ: Mapping[str, str]) -> None:
         super().__init__()
-        self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        self.names = sorted(set(names))
+        self.environ = environ
 
     def filter(self, record: logging.LogRecord) -> bool:
+        secrets = sorted({v for n in self.names if (v := self.environ.get(n))},
+                         key=len, reverse=True)
         message = record.getMessage()
-        if any(secret in message for secret in self.secrets):
-            for secret in self.secrets:
+        if any(secret in message for secret in secrets):
+            for secret in secrets:
                 message = message.replace(secret, "***")
             record.msg, record.args = message, None
         return True
@@ -125,13 +132,14 @@ class OperatorChannels:
         self.settings = settings
         self.policy = policy
         self.environ = os.environ if environ is None else environ
-        self.redact = Redact([self.environ.get(name, "")
-                              for c in settings.notifications.channels
-                              for name in variables(c.url)])
-        logging.getLogger("apprise").addFilter(self.redact)
+        self.redact = Redact([name for c in settings.notifications.channels
+                              for name in variables(c.url)], self.environ)
+        for name in _LOGGERS:
+            logging.getLogger(name).addFilter(self.redact)
 
     def close(self) -> None:
-        logging.getLogger("apprise").removeFilter(self.redact)
+        for name in _LOGGERS:
+            logging.getLogger(name).removeFilter(self.redact)
 
     def __call__(self, delivery: Mapping[str, Any], now: datetime) -> Attempt:
         channel = self.settings.notifications.channel(delivery["address"])
