@@ -186,10 +186,12 @@ def _log_warnings(settings: Settings) -> None:
 
 
 def _check_config(settings: Settings, args: argparse.Namespace) -> int:
+    from monitor.notify.channels import channels_summary
     from monitor.report import config_summary
     from monitor.worker.preflight import config_warnings, hung_probe_slots
 
     print(config_summary(settings, hung_slots=hung_probe_slots(settings)))
+    print(channels_summary(settings))
     for warning in config_warnings(settings):
         print(f"warning: {warning}")
     return 0

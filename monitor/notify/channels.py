@@ -97,6 +97,19 @@ def _quietly_instantiate(url: str) -> Any:
         logger.setLevel(level)
 
 
+def channels_summary(settings: Settings, environ: Mapping[str, str] | None = None) -> str:
+    """What `check-config` says of notifications: who hears what (never a URL)."""
+    environ = os.environ if environ is None else environ
+    config = settings.notifications
+    lines = [f"subscriber notifications: {'on' if environ.get(config.key_env) else 'off'} "
+             f"({'' if environ.get(config.key_env) else 'set '}{config.key_env})"]
+    for channel in config.channels:
+        scope = ", ".join([*(channel.providers or ()), *(channel.models or ())]) or "every model"
+        lines.append(f"operator channel {channel.name} ({scheme(channel.url)}://): "
+                     f"{', '.join(channel.events)}; {scope}")
+    return "\n".join(lines)
+
+
 def channel_rows(settings: Settings) -> list[dict[str, Any]]:
     """What `Notifications.sync_channels` keeps of each channel: name and filter only."""
     return [{"name": c.name, "providers": list(c.providers or ()),
