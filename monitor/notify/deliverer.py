@@ -46,7 +46,7 @@ import httpx
 from monitor.clock import Clock
 from monitor.config import Settings
 from monitor.notify import mail, payloads, signing
-from monitor.notify.targets import unsafe_target
+from monitor.notify.targets import pin
 from monitor.store import is_unavailable
 from monitor.store.notifications import Ending, Notifications
 from monitor.store.rows.outbox import FAILED, GAVE_UP, PENDING, SENT
@@ -286,12 +286,13 @@ class Deliverer:
 def post(client: httpx.Client, url: str, body: bytes, headers: dict[str, str],
          policy: DeliveryPolicy) -> Attempt:
     """One POST, its answer read up to a cap, within `policy.timeout_s` overall."""
-    problem = unsafe_target(url, allow_private=policy.allow_private_targets)
-    if problem:
-        return Attempt(FAILED, problem, permanent=True)
+    target = pin(url, allow_private=policy.allow_private_targets)
+    if isinstance(target, str):
+        return Attempt(FAILED, target, permanent=True)
     deadline = time.monotonic() + policy.timeout_s
     try:
-        with client.stream("POST", url, content=body, headers=headers) as response:
+        with client.stream("POST", target.url, content=body, headers={**headers, **target.headers},
+                           extensions=target.extensions) as response:
             read = 0
             for chunk in response.iter_raw():
                 read += len(chunk)
