@@ -157,3 +157,14 @@ def test_channel_rows_follow_the_config(store, clock):
     assert a["state"] == REMOVED
     assert (b["state"], b["providers"], b["events"]) == (ACTIVE, [], ["component_changes"])
     assert b["address"] == "b"              # the name; the URL is never stored
+
+
+def test_an_operator_mailbox_gets_our_key_trouble_by_mail(store, smtp, clock):
+    url = (f"mailto://127.0.0.1:{smtp.port}?from=status@example.org&to=ops@example.org"
+           "&mode=insecure")
+    settings = with_channels({"name": "ops-mail", "url": url, "events": ["operator_incidents"]})
+    tell(store, settings, clock)
+    mails = smtp.to("ops@example.org")
+    assert mails and all("operator only" in m["Subject"] for m in mails)
+    text = mails[0].get_body(("plain", "html")).get_content()
+    assert "Cause: configuration." in text and "Quality:" in text
