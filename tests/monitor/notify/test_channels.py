@@ -127,6 +127,8 @@ def test_a_failing_channel_is_tried_again_later_and_its_secret_is_never_logged(
         assert first["last_error"] == "json: not accepted"
         assert first["next_attempt_at"] > clock.now()       # back-off, not a hot loop
         assert receiver.at("/fail")
+        failing = notifications_text(notifications_document(notifications, 10))
+        assert "pending  channel ops incident." in failing and "json: not accepted" in failing
 
         environ["HOOK_PATH"] = SECRET        # the receiver is back, at a secret path
         assert deliverer.run_once() == 0     # not before its time
