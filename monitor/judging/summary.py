@@ -22,17 +22,24 @@ from monitor.results import FailureClass
 def evidence_summary(story: Story) -> dict[str, Any]:
     probes = sum(e.all_probes for e in story.evidence)
     # A wrong answer in time is a problem of class ok: counted with the ok ones.
-    classes = Counter(r.failure_class.value for e in story.evidence for r in e.problems
-                      if r.failure_class is not FailureClass.OK)
+    classes = Counter(
+        r.failure_class.value
+        for e in story.evidence
+        for r in e.problems
+        if r.failure_class is not FailureClass.OK
+    )
     ok = probes - sum(classes.values())
     if ok > 0:
         classes[FailureClass.OK.value] = ok
     answers = story.answers
     return {
         "probes": probes,
-        "failure_shares": {
-            name: round(count / probes, 4) for name, count in classes.most_common()
-        } if probes else {},
-        "quality": {"verdict": story.answer_verdict.value, "checked": answers.checked,
-                    "wrong": answers.wrong},
+        "failure_shares": {name: round(count / probes, 4) for name, count in classes.most_common()}
+        if probes
+        else {},
+        "quality": {
+            "verdict": story.answer_verdict.value,
+            "checked": answers.checked,
+            "wrong": answers.wrong,
+        },
     }

@@ -70,8 +70,9 @@ def channel_problems(settings: Settings, environ: Mapping[str, str] | None = Non
     for index, channel in enumerate(settings.notifications.channels):
         key = f"notifications.channels[{index}].url"
         if scheme(channel.url) not in schemes:
-            problems.append(f"{key}: Apprise knows no scheme {scheme(channel.url)!r}:// "
-                            f"(see {MORE})")
+            problems.append(
+                f"{key}: Apprise knows no scheme {scheme(channel.url)!r}:// (see {MORE})"
+            )
             continue
         try:
             url = expand(channel.url, environ)
@@ -79,8 +80,10 @@ def channel_problems(settings: Settings, environ: Mapping[str, str] | None = Non
             problems.append(f"{key}: set the environment variable(s) it names: {missing}")
             continue
         if _quietly_instantiate(url) is None:
-            problems.append(f"{key}: Apprise cannot use this {scheme(channel.url)}:// URL "
-                            f"(a part is missing or malformed; see {MORE})")
+            problems.append(
+                f"{key}: Apprise cannot use this {scheme(channel.url)}:// URL "
+                f"(a part is missing or malformed; see {MORE})"
+            )
     return problems
 
 
@@ -101,20 +104,30 @@ def channels_summary(settings: Settings, environ: Mapping[str, str] | None = Non
     """What `check-config` says of notifications: who hears what (never a URL)."""
     environ = os.environ if environ is None else environ
     config = settings.notifications
-    lines = [f"subscriber notifications: {'on' if environ.get(config.key_env) else 'off'} "
-             f"({'' if environ.get(config.key_env) else 'set '}{config.key_env})"]
+    lines = [
+        f"subscriber notifications: {'on' if environ.get(config.key_env) else 'off'} "
+        f"({'' if environ.get(config.key_env) else 'set '}{config.key_env})"
+    ]
     for channel in config.channels:
         scope = ", ".join([*(channel.providers or ()), *(channel.models or ())]) or "every model"
-        lines.append(f"operator channel {channel.name} ({scheme(channel.url)}://): "
-                     f"{', '.join(channel.events)}; {scope}")
+        lines.append(
+            f"operator channel {channel.name} ({scheme(channel.url)}://): "
+            f"{', '.join(channel.events)}; {scope}"
+        )
     return "\n".join(lines)
 
 
 def channel_rows(settings: Settings) -> list[dict[str, Any]]:
     """What `Notifications.sync_channels` keeps of each channel: name and filter only."""
-    return [{"name": c.name, "providers": list(c.providers or ()),
-             "models": list(c.models or ()), "events": [e.value for e in c.events]}
-            for c in settings.notifications.channels]
+    return [
+        {
+            "name": c.name,
+            "providers": list(c.providers or ()),
+            "models": list(c.models or ()),
+            "events": [e.value for e in c.events],
+        }
+        for c in settings.notifications.channels
+    ]
 
 
 class Redact(logging.Filter):
@@ -127,8 +140,9 @@ class Redact(logging.Filter):
         self.environ = environ
 
     def filter(self, record: logging.LogRecord) -> bool:
-        secrets = sorted({v for n in self.names if (v := self.environ.get(n))},
-                         key=len, reverse=True)
+        secrets = sorted(
+            {v for n in self.names if (v := self.environ.get(n))}, key=len, reverse=True
+        )
         message = record.getMessage()
         if any(secret in message for secret in secrets):
             for secret in secrets:
@@ -140,13 +154,16 @@ class Redact(logging.Filter):
 class OperatorChannels:
     """Sends one claimed delivery of kind `operator` (the deliverer's dispatch)."""
 
-    def __init__(self, settings: Settings, policy: DeliveryPolicy,
-                 environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, settings: Settings, policy: DeliveryPolicy, environ: Mapping[str, str] | None = None
+    ) -> None:
         self.settings = settings
         self.policy = policy
         self.environ = os.environ if environ is None else environ
-        self.redact = Redact([name for c in settings.notifications.channels
-                              for name in variables(c.url)], self.environ)
+        self.redact = Redact(
+            [name for c in settings.notifications.channels for name in variables(c.url)],
+            self.environ,
+        )
         for name in _LOGGERS:
             logging.getLogger(name).addFilter(self.redact)
 
@@ -159,7 +176,9 @@ class OperatorChannels:
         if channel is None:
             return Attempt(FAILED, "no such channel in the config")
         try:
-            service = _quietly_instantiate(expand(channel.url, self.environ))
+            # Not _quietly_instantiate: its level switch would race between sending
+            # threads; check-config has vouched for the URL and Redact guards the logs.
+            service = apprise.Apprise.instantiate(expand(channel.url, self.environ))
         except MissingVariable as missing:
             return Attempt(PENDING, f"set {missing}")
         if service is None:
@@ -175,8 +194,9 @@ class OperatorChannels:
         return Attempt(SENT) if sent else Attempt(PENDING, f"{scheme(channel.url)}: not accepted")
 
 
-def message(settings: Settings, kind: str,
-            facts: Mapping[str, Any]) -> tuple[str, str, apprise.NotifyType]:
+def message(
+    settings: Settings, kind: str, facts: Mapping[str, Any]
+) -> tuple[str, str, apprise.NotifyType]:
     """Title, body and Apprise's severity of one event, in the mails' wording."""
     base = settings.site.public_url.rstrip("/")
     if kind == "incident":
@@ -184,17 +204,27 @@ def message(settings: Settings, kind: str,
         state = update["status"]
         private = "" if facts["public"] else " (operator only, not public)"
         title = f"[{settings.site.title}] {state.capitalize()}: {facts['title']}{private}"
-        said = [update["body"], *evidence.lines(dict(facts)),
-                f"{base}/incidents/{facts['id']}"]
-        severity = (apprise.NotifyType.SUCCESS if state == "resolved"
-                    else apprise.NotifyType.FAILURE if facts["worst"] == "major_outage"
-                    else apprise.NotifyType.WARNING)
+        said = [update["body"], *evidence.lines(dict(facts)), f"{base}/incidents/{facts['id']}"]
+        severity = (
+            apprise.NotifyType.SUCCESS
+            if state == "resolved"
+            else apprise.NotifyType.FAILURE
+            if facts["worst"] == "major_outage"
+            else apprise.NotifyType.WARNING
+        )
         return title, "\n\n".join(said), severity
     new = facts["new_status"].replace("_", " ")
     title = f"[{settings.site.title}] {facts['subject']} is {new}"
-    said = [f"{facts['subject']} went from {facts['old_status'].replace('_', ' ')} to {new}.",
-            facts["reason"] or "", base]
-    severity = (apprise.NotifyType.SUCCESS if facts["new_status"] == "operational"
-                else apprise.NotifyType.FAILURE if facts["new_status"] == "major_outage"
-                else apprise.NotifyType.WARNING)
+    said = [
+        f"{facts['subject']} went from {facts['old_status'].replace('_', ' ')} to {new}.",
+        facts["reason"] or "",
+        base,
+    ]
+    severity = (
+        apprise.NotifyType.SUCCESS
+        if facts["new_status"] == "operational"
+        else apprise.NotifyType.FAILURE
+        if facts["new_status"] == "major_outage"
+        else apprise.NotifyType.WARNING
+    )
     return title, "\n\n".join(s for s in said if s), severity

@@ -30,8 +30,11 @@ def recommendation(facts: Facts) -> dict[str, str]:
     open_ = facts["state"] != "resolved"
     worse = facts["cause"] == "quality" or quality(facts)["verdict"] == "degraded"
     return {
-        m: ("avoid" if open_ and m in facts["active_models"]
-            and (facts["worst"] in _AVOID or worse) else "use")
+        m: (
+            "avoid"
+            if open_ and m in facts["active_models"] and (facts["worst"] in _AVOID or worse)
+            else "use"
+        )
         for m in facts["models"]
     }
 
@@ -40,8 +43,12 @@ def quality(facts: Facts) -> dict[str, Any]:
     """The answer verdict with its counts; `unknown` when the event carries none."""
     found = (facts.get("evidence") or {}).get("quality")
     verdict = found["verdict"] if found else "unknown"
-    return {"verdict": verdict, "checked": found["checked"] if found else 0,
-            "wrong": found["wrong"] if found else 0, "text": QUALITY_WORDS[verdict]}
+    return {
+        "verdict": verdict,
+        "checked": found["checked"] if found else 0,
+        "wrong": found["wrong"] if found else 0,
+        "text": QUALITY_WORDS[verdict],
+    }
 
 
 def failure_shares(facts: Facts) -> dict[str, float]:
@@ -67,11 +74,17 @@ def lines(facts: Facts) -> list[str]:
     probes = (facts.get("evidence") or {}).get("probes", 0)
     shares = failure_shares(facts)
     if probes and shares:
-        said.append(f"Of {probes} probes since it began: " + ", ".join(
-            f"{_percent(share)} {name}" for name, share in shares.items()) + ".")
+        said.append(
+            f"Of {probes} probes since it began: "
+            + ", ".join(f"{_percent(share)} {name}" for name, share in shares.items())
+            + "."
+        )
     verdict = quality(facts)
-    counts = (f" ({verdict['checked'] - verdict['wrong']} of {verdict['checked']} checked "
-              "were right)" if verdict["checked"] else "")
+    counts = (
+        f" ({verdict['checked'] - verdict['wrong']} of {verdict['checked']} checked were right)"
+        if verdict["checked"]
+        else ""
+    )
     said.append(f"Quality: {verdict['text']}{counts}.")
     advice = recommendation(facts)
     avoid = [m for m, word in advice.items() if word == "avoid"]

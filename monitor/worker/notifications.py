@@ -42,14 +42,26 @@ def notification_chore(settings: Settings, store: Store, clock: Clock) -> Chore:
     notifications = Notifications(store)
     operator = OperatorChannels(settings, policy) if config.channels else None
     mailer = Mailer(config) if key and config.smtp_url else None
-    deliverer = Deliverer(notifications, settings, key, clock, policy, mailer=mailer,
-                          operator=operator, kinds=CHANNELS if key else ("operator",))
+    deliverer = Deliverer(
+        notifications,
+        settings,
+        key,
+        clock,
+        policy,
+        mailer=mailer,
+        operator=operator,
+        kinds=CHANNELS if key else ("operator",),
+    )
     verifier = WebhookVerifier(notifications, key, clock, deliverer.client, policy)
-    confirmations = (EmailConfirmations(notifications, settings, key, clock, mailer)
-                     if mailer else None)
+    confirmations = (
+        EmailConfirmations(notifications, settings, key, clock, mailer) if mailer else None
+    )
     if not key:
-        log.info("subscriber notifications are off until %s is set; operator channels: %d",
-                 config.key_env, len(config.channels))
+        log.info(
+            "subscriber notifications are off until %s is set; operator channels: %d",
+            config.key_env,
+            len(config.channels),
+        )
     pruned_at: list[datetime] = []
     synced: list[bool] = []
 
@@ -71,5 +83,8 @@ def notification_chore(settings: Settings, store: Store, clock: Clock) -> Chore:
                 raise
         return deliverer.run_for(EVERY_S - 1)
 
-    return Chore("notifications", once_per_outage("notifications", deliver),
-                 IntervalTrigger(seconds=EVERY_S, timezone="UTC"))
+    return Chore(
+        "notifications",
+        once_per_outage("notifications", deliver),
+        IntervalTrigger(seconds=EVERY_S, timezone="UTC"),
+    )

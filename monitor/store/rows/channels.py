@@ -24,26 +24,49 @@ def channel_hash(name: str) -> str:
     return hashlib.sha256(f"{OPERATOR}:{name}".encode()).hexdigest()
 
 
-def sync(connection: Connection, channels: Sequence[Mapping[str, Any]], now: datetime,
-         salt: str) -> dict[str, int]:
+def sync(
+    connection: Connection, channels: Sequence[Mapping[str, Any]], now: datetime, salt: str
+) -> dict[str, int]:
     """Rows for `channels` (name, providers, models, events); returns name -> row id."""
     ids: dict[str, int] = {}
     columns = SUBSCRIPTIONS.c
     for channel in channels:
-        wanted = {"providers": list(channel["providers"]), "models": list(channel["models"]),
-                  "events": list(channel["events"])}
-        row_id, new = add_subscription(connection, {
-            "kind": OPERATOR, "address": channel["name"],
-            "address_hash": channel_hash(channel["name"]), **wanted, "state": ACTIVE,
-            "salt": salt, "created_at": now, "confirmed_at": now, "permanent_failures": 0,
-            "disabled_reason": None})
+        wanted = {
+            "providers": list(channel["providers"]),
+            "models": list(channel["models"]),
+            "events": list(channel["events"]),
+        }
+        row_id, new = add_subscription(
+            connection,
+            {
+                "kind": OPERATOR,
+                "address": channel["name"],
+                "address_hash": channel_hash(channel["name"]),
+                **wanted,
+                "state": ACTIVE,
+                "salt": salt,
+                "created_at": now,
+                "confirmed_at": now,
+                "permanent_failures": 0,
+                "disabled_reason": None,
+            },
+        )
         if not new:
-            connection.execute(update(SUBSCRIPTIONS).where(columns.id == row_id).values(
-                **wanted, state=ACTIVE, disabled_reason=None))
+            connection.execute(
+                update(SUBSCRIPTIONS)
+                .where(columns.id == row_id)
+                .values(**wanted, state=ACTIVE, disabled_reason=None)
+            )
         ids[channel["name"]] = row_id
-    gone = select(columns.id).where(columns.kind == OPERATOR, columns.state != REMOVED,
-                                    columns.id.not_in(list(ids.values()) or [-1]))
+    gone = select(columns.id).where(
+        columns.kind == OPERATOR,
+        columns.state != REMOVED,
+        columns.id.not_in(list(ids.values()) or [-1]),
+    )
     for row_id in connection.execute(gone).scalars().all():
-        connection.execute(update(SUBSCRIPTIONS).where(columns.id == row_id)
-                           .values(state=REMOVED, disabled_reason="no longer in the config"))
+        connection.execute(
+            update(SUBSCRIPTIONS)
+            .where(columns.id == row_id)
+            .values(state=REMOVED, disabled_reason="no longer in the config")
+        )
     return ids

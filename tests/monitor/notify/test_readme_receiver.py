@@ -27,7 +27,7 @@ POLICY = DeliveryPolicy(timeout_s=2, concurrency=4, allow_private_targets=True)
 
 def receiver_snippet() -> str:
     text = README.read_text(encoding="utf-8")
-    section = text[text.index("### A webhook receiver that turns a model off and on"):]
+    section = text[text.index("### A webhook receiver that turns a model off and on") :]
     return re.search(r"```python\n(.*?)```", section, re.S).group(1)
 
 
@@ -49,8 +49,9 @@ def test_the_readme_receiver_turns_opus_off_during_its_outage_and_on_after(store
     # Signatures carry the clock's time and the receiver checks it against its own.
     clock = FakeClock(datetime.now(UTC).replace(microsecond=0))
     notifications = Notifications(store)
-    subscribe(notifications, Request("webhook", url, models=(OPUS,)), clock.now(),
-              allow_private=True)
+    subscribe(
+        notifications, Request("webhook", url, models=(OPUS,)), clock.now(), allow_private=True
+    )
     client = httpx.Client()
     assert WebhookVerifier(notifications, KEY, clock, client, POLICY).verify_pending() == 1
     assert namespace["secret"]
@@ -66,13 +67,18 @@ def test_the_readme_receiver_turns_opus_off_during_its_outage_and_on_after(store
     finally:
         deliverer.close()
     assert {d["state"] for d in notifications.deliveries()} == {"sent"}
-    assert True in seen                        # off during each outage
-    assert seen[-1] is False                   # and on again after the last
+    assert True in seen  # off during each outage
+    assert seen[-1] is False  # and on again after the last
     assert seen.count(True) < len(seen)
 
-    forged = client.post(url, json={"aistatus": {"recommendation": {OPUS: "avoid"}}},
-                         headers={"Aistatus-Timestamp": str(int(clock.now().timestamp())),
-                                  "Aistatus-Signature": "v1=" + "0" * 64})
+    forged = client.post(
+        url,
+        json={"aistatus": {"recommendation": {OPUS: "avoid"}}},
+        headers={
+            "Aistatus-Timestamp": str(int(clock.now().timestamp())),
+            "Aistatus-Signature": "v1=" + "0" * 64,
+        },
+    )
     assert forged.status_code == 401
     assert OPUS not in namespace["disabled"]
     client.close()

@@ -20,19 +20,40 @@ from tests.web.seed import RAW_SETTINGS
 
 
 def test_without_a_key_operator_channels_are_told_subscribers_wait_and_nothing_warns(
-        store, receiver, monkeypatch, caplog):
+    store, receiver, monkeypatch, caplog
+):
     monkeypatch.delenv("AISTATUS_NOTIFY_KEY", raising=False)
-    settings = settings_from_dict({**RAW_SETTINGS, "notifications": {
-        "allow_private_targets": True,
-        "channels": [{"name": "ops", "url": json_url(receiver, "/ops"),
-                      "events": ["public_incidents", "operator_incidents"]}]}})
+    settings = settings_from_dict(
+        {
+            **RAW_SETTINGS,
+            "notifications": {
+                "allow_private_targets": True,
+                "channels": [
+                    {
+                        "name": "ops",
+                        "url": json_url(receiver, "/ops"),
+                        "events": ["public_incidents", "operator_incidents"],
+                    }
+                ],
+            },
+        }
+    )
     clock = FakeClock(at(30))
     notifications = Notifications(store)
     subscriber = webhook(notifications, receiver.url("/subscriber"), clock)
     store.record_engine_changes(opened(20))
-    store.record_engine_changes(only(incident_event(
-        IncidentState.INVESTIGATING, None, 25, models=(GPT,), engine_id="2",
-        cause=Cause.CONFIGURATION)))
+    store.record_engine_changes(
+        only(
+            incident_event(
+                IncidentState.INVESTIGATING,
+                None,
+                25,
+                models=(GPT,),
+                engine_id="2",
+                cause=Cause.CONFIGURATION,
+            )
+        )
+    )
     caplog.set_level(logging.INFO)
 
     chore = notification_chore(settings, store, clock)
@@ -41,8 +62,9 @@ def test_without_a_key_operator_channels_are_told_subscribers_wait_and_nothing_w
     titles = [r.json["title"] for r in receiver.at("/ops")]
     assert len(titles) == 2 and sum("operator only" in t for t in titles) == 1
     assert receiver.at("/subscriber") == []
-    assert [d["state"] for d in notifications.deliveries()
-            if d["subscription_id"] == subscriber] == ["pending"]
+    assert [
+        d["state"] for d in notifications.deliveries() if d["subscription_id"] == subscriber
+    ] == ["pending"]
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert "subscriber notifications are off until AISTATUS_NOTIFY_KEY is set" in caplog.text
 
