@@ -35,7 +35,6 @@ from monitor.notify import evidence
 from monitor.notify.deliverer import Attempt, DeliveryPolicy
 from monitor.store.rows.outbox import FAILED, PENDING, SENT
 
-log = logging.getLogger(__name__)
 MORE = "https://github.com/caronc/apprise/wiki"  # every scheme Apprise knows
 # Where a URL (and the secrets in it) shows up in a log line: Apprise's own, and the
 # request line urllib3 logs at DEBUG for Apprise's `requests`.
