@@ -203,7 +203,9 @@ def message(
         state = update["status"]
         private = "" if facts["public"] else " (operator only, not public)"
         title = f"[{settings.site.title}] {state.capitalize()}: {facts['title']}{private}"
-        said = [update["body"], *evidence.lines(dict(facts)), f"{base}/incidents/{facts['id']}"]
+        # An operator-only incident has no public page: its link would be a 404.
+        link = [f"{base}/incidents/{facts['id']}"] if facts["public"] else []
+        said = [update["body"], *evidence.lines(dict(facts)), *link]
         severity = (
             apprise.NotifyType.SUCCESS
             if state == "resolved"

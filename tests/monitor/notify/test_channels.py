@@ -87,6 +87,7 @@ def test_our_key_trouble_reaches_the_operator_channel_and_no_subscriber(store, r
     assert any(t.startswith("[AI status] Resolved:") for t in ops)
     [message] = [r.json["message"] for r in receiver.at("/ops")][:1]
     assert "Cause: configuration." in message and "Recommendation:" in message
+    assert "/incidents/" not in message  # no public page to link to
 
     subscriber = [r.json for r in receiver.at("/ok")]
     assert subscriber, "the public incidents reach the subscriber"
