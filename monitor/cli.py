@@ -124,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _simulate(args)
         if args.command == "replay":
             return _replay(args)
-        settings = checked_settings(args.config or "config.toml")
+        settings = checked_settings(args.config or "config.toml", args.command)
         return COMMANDS[args.command](settings, args)
     except ConfigError as error:
         print(f"aistatus: bad config: {error}", file=sys.stderr)
@@ -146,7 +146,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def checked_settings(path: str) -> Settings:
+# Commands that send to operator channels check them too (`check-config` for them):
+# a `web` or `incidents` elsewhere needs no channel's secrets.
+SENDING = ("check-config", "worker", "run")
+
+
+def checked_settings(path: str, command: str | None = None) -> Settings:
     """The config, refused with every problem if any command would fail or show nothing on
     it: every command that reads a config runs the same checks (`check-config` prints them)."""
     from pathlib import Path
@@ -164,6 +169,10 @@ def checked_settings(path: str) -> Settings:
         problems = [*error.problems, *partial_preflight(raw, base_dir)]
         raise ConfigError(describe_problems(problems, path), tuple(problems)) from None
     problems = preflight(settings)
+    if command in SENDING:
+        from monitor.notify.channels import channel_problems
+
+        problems += channel_problems(settings)
     if problems:
         raise ConfigError(describe_problems(problems, path), tuple(problems))
     return settings
@@ -177,10 +186,12 @@ def _log_warnings(settings: Settings) -> None:
 
 
 def _check_config(settings: Settings, args: argparse.Namespace) -> int:
+    from monitor.notify.channels import channels_summary
     from monitor.report import config_summary
     from monitor.worker.preflight import config_warnings, hung_probe_slots
 
     print(config_summary(settings, hung_slots=hung_probe_slots(settings)))
+    print(channels_summary(settings))
     for warning in config_warnings(settings):
         print(f"warning: {warning}")
     return 0

@@ -66,6 +66,22 @@ def check_smtp_url(value: str | None) -> str | None:
     return value
 
 
+# `${NAME}` in an operator channel's Apprise URL: a secret read from the environment.
+URL_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def check_channel_url(value: str) -> str:
+    """An Apprise URL (`scheme://...`); secrets only as `${VARIABLE}`. Whether Apprise
+    can use it is checked with Apprise itself (monitor/notify/channels.py)."""
+    if CONTROL.search(value) or re.search(r"\s", value):
+        raise ValueError("must be one Apprise URL without spaces or control characters")
+    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://.", value):
+        raise ValueError("must be an Apprise URL like slack://... or json://host/path")
+    if "$" in URL_VARIABLE.sub("", value):
+        raise ValueError("write each secret as ${VARIABLE}, a name of letters, digits and _")
+    return value
+
+
 def check_mail_address(value: str | None) -> str | None:
     """One plain address (`status@example.org`), or `Name <address>`."""
     if value is None:
@@ -115,6 +131,7 @@ class Outline:
     models: tuple[tuple[object, object, float | None], ...]  # provider, model, interval
     web: tuple[object, object]  # host, port
     simulator: tuple[object, object, object]  # enabled, host, port
+    channels: tuple[tuple[object, object, object], ...] = ()  # name, providers, models
 
     @classmethod
     def of(cls, settings: Settings) -> Outline:
@@ -125,6 +142,7 @@ class Outline:
             tuple((m.provider, m.model, m.interval) for m in settings.models),
             (settings.web.host, settings.web.port),
             (settings.simulator.enabled, settings.simulator.host, settings.simulator.port),
+            tuple((c.name, c.providers, c.models) for c in settings.notifications.channels),
         )
 
     @classmethod
@@ -143,6 +161,8 @@ class Outline:
             (web.get("host", defaults.web[0]), web.get("port", defaults.web[1])),
             (sim.get("enabled", defaults.simulator[0]), sim.get("host", defaults.simulator[1]),
              sim.get("port", defaults.simulator[2])),
+            tuple((c.get("name"), c.get("providers"), c.get("models"))
+                  for c in _tables(_table(raw.get("notifications")).get("channels"))),
         )
 
     def problems(self) -> list[str]:
@@ -162,12 +182,33 @@ class Outline:
             if isinstance(model, str) and model_id in seen:
                 problems.append(f"models[{index}].model: duplicate model id {model_id!r}")
             seen.add(model_id)
+        problems += self._channels(known, {f"{p}/{m}" for p, m, _ in self.models
+                                           if isinstance(p, str) and isinstance(m, str)})
         enabled, sim_host, sim_port = self.simulator
         if enabled is True and (sim_host, sim_port) == self.web:
             problems.append(
                 f"simulator.port: {sim_port} is also web.port; the simulated provider and "
                 "the site cannot share one port"
             )
+        return problems
+
+    def _channels(self, providers: list[str], models: set[str]) -> list[str]:
+        """An operator channel's filter names known providers and models only: a typo
+        would silence it for good."""
+        problems: list[str] = []
+        names: list[object] = []
+        for index, (name, chosen_providers, chosen_models) in enumerate(self.channels):
+            key = f"notifications.channels[{index}]"
+            if isinstance(name, str) and name in names:
+                problems.append(f"{key}.name: duplicate channel name {name!r}")
+            names.append(name)
+            for field, chosen, known in (("providers", chosen_providers, providers),
+                                         ("models", chosen_models, sorted(models))):
+                for position, item in enumerate(chosen if isinstance(chosen, list | tuple)
+                                                else ()):
+                    if isinstance(item, str) and item and item not in known:
+                        problems.append(f"{key}.{field}[{position}]: unknown {field[:-1]} "
+                                        f"{item!r} (known: {', '.join(known) or 'none'})")
         return problems
 
     def _timing(self) -> list[str]:

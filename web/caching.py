@@ -9,7 +9,9 @@
                              ▼
         run the view; keep the body (gzipped once if the client accepts it)
 
-Every write to the store moves the data version, so a cached response is never
+Only a view's answers are kept: a 200, and the statuses its policy names besides
+(a health check's 503 on `avoid`, with its Retry-After); a 304 revalidates a 200
+only. Every write to the store moves the data version, so a cached response is never
 older than the data; `max_age` also bounds it in time, because a page states
 "now" (durations, the 90-day window) too. Responses carry a strong ETag from
 version, path, query and content coding, Last-Modified (when that version of the
@@ -79,6 +81,9 @@ class Policy:
     max_age_s: int
     cors: bool = False       # public data that status aggregators fetch cross-origin
     errors: str = "text"     # how a 503 answers: "html" page, "json" document or "text"
+    # Statuses that are the view's answer, cached like a 200 (a health check's 503 on
+    # `avoid` is as much the answer as its 200); any other passes through uncached.
+    answers: tuple[int, ...] = (200,)
 
     @property
     def cache_control(self) -> str:
@@ -88,6 +93,9 @@ class Policy:
 PAGE = Policy(30, errors="html")
 FEED = Policy(60, cors=True)
 API = Policy(30, cors=True, errors="json")
+HEALTH = Policy(30, cors=True, errors="json", answers=(200, 503))
+# Headers of an answer that the cache keeps with its body (a 503's Retry-After).
+KEPT_HEADERS = ("Retry-After",)
 BADGE = Policy(60, cors=True)
 METRICS = Policy(15)
 
@@ -101,6 +109,8 @@ class Entry:
     etag: str
     last_modified: datetime
     built_at: datetime
+    status: int = 200
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class ResponseCache:
@@ -229,7 +239,7 @@ def _serve(policy: Policy, render: Callable[[], Response], query: Mapping[str, N
                         raise
                     cache.unreachable(error, clock)
                     return _stale(cache, key, policy, now)
-                if response.status_code != 200:
+                if response.status_code not in policy.answers:
                     return _finish(response, policy)
                 entry = _entry(response, key, version, now, cache.get(key))
                 cache.put(key, entry)
@@ -251,7 +261,8 @@ def _stale(cache: ResponseCache, key: Key, policy: Policy, now: datetime) -> Res
     notice = cache.health.notice(entry.version, entry.built_at, now)
     body = gzip.decompress(entry.body) if entry.gzipped else entry.body
     body = outage.with_notice(body, entry.content_type, notice)
-    response = Response(body, content_type=entry.content_type)
+    response = Response(body, status=entry.status, content_type=entry.content_type,
+                        headers=list(entry.headers))
     response.last_modified = entry.last_modified
     return _finish(outage.mark(response, notice), policy)
 
@@ -273,21 +284,27 @@ def _entry(
     if gzipped:
         body = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
     coding = "gzip" if gzipped else "identity"
+    status = str(response.status_code).encode()
     digest = hashlib.blake2s(
-        b"\0".join([version.encode(), path.encode(), query, coding.encode()]), digest_size=12
+        b"\0".join([version.encode(), path.encode(), query, coding.encode(), status]),
+        digest_size=12,
     ).hexdigest()
     # The same data re-rendered (max_age passed) keeps the time it first changed.
     same = previous is not None and previous.version == version
     modified = previous.last_modified if same and previous else now.replace(microsecond=0)
+    kept = tuple((name, response.headers[name]) for name in KEPT_HEADERS
+                 if name in response.headers)
     return Entry(version, body, gzipped, response.content_type or "application/octet-stream",
-                 f'"{digest}"', modified, now)
+                 f'"{digest}"', modified, now, response.status_code, kept)
 
 
 def _respond(entry: Entry, policy: Policy) -> Response:
-    if _not_modified(entry):
+    # 304 revalidates a 200 only: a health check asking again after a 503 gets the 503.
+    if entry.status == 200 and _not_modified(entry):
         response = Response(status=304)
     else:
-        response = Response(entry.body, content_type=entry.content_type)
+        response = Response(entry.body, status=entry.status, content_type=entry.content_type,
+                            headers=list(entry.headers))
         if entry.gzipped:
             response.headers["Content-Encoding"] = "gzip"
     response.headers["ETag"] = entry.etag
@@ -304,7 +321,8 @@ def _not_modified(entry: Entry) -> bool:
 
 
 def _finish(response: Response, policy: Policy) -> Response:
-    if response.status_code in (200, 304) and "Cache-Control" not in response.headers:
+    cacheable = response.status_code in (*policy.answers, 304)
+    if cacheable and "Cache-Control" not in response.headers:
         response.headers["Cache-Control"] = policy.cache_control
     if policy.cors:
         response.headers["Access-Control-Allow-Origin"] = "*"

@@ -14,7 +14,7 @@ stored results (a day gives the baselines their full window) minute by minute.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from monitor.config import StatusSettings
@@ -30,6 +30,7 @@ from monitor.judging.status import (
     SubjectKind,
     provider_status,
 )
+from monitor.judging.summary import evidence_summary
 from monitor.judging.wording import Story, body, title
 from monitor.plan import Confirmation, ProbePlan
 from monitor.results import ProbeResult
@@ -102,7 +103,8 @@ class StatusEngine:
         changes = self._model_changes(now)
         if changes:
             changes += self._provider_changes(now)
-        events = self._book.apply(self._problems(), now)
+        events = [replace(e, evidence=evidence_summary(self.story(e.incident, now)))
+                  for e in self._book.apply(self._problems(), now)]
         return EngineChanges(tuple(changes), tuple(events))
 
     def unseen(self, results: Iterable[ProbeResult]) -> list[ProbeResult]:

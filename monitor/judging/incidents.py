@@ -24,11 +24,11 @@ Words come from a `Narrator` (monitor/judging/wording.py, fed with evidence by t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from monitor.config import IncidentSettings
 from monitor.judging.status import Cause, ComponentStatus
@@ -128,6 +128,9 @@ class IncidentEvent:
     incident: Incident  # the record after the change
     update: Update  # the update the change added
     previous_state: IncidentState | None  # None when opened: the state a store expects
+    # The evidence at this moment as plain data (monitor/judging/summary.py): the
+    # engine adds it; notifications carry it.
+    evidence: Mapping[str, Any] | None = None
 
 
 class Narrator(Protocol):

@@ -46,7 +46,7 @@ import httpx
 from monitor.clock import Clock
 from monitor.config import Settings
 from monitor.notify import mail, payloads, signing
-from monitor.notify.targets import unsafe_target
+from monitor.notify.targets import pin
 from monitor.store import is_unavailable
 from monitor.store.notifications import Ending, Notifications
 from monitor.store.rows.outbox import FAILED, GAVE_UP, PENDING, SENT
@@ -54,7 +54,7 @@ from monitor.store.rows.outbox import FAILED, GAVE_UP, PENDING, SENT
 log = logging.getLogger(__name__)
 
 USER_AGENT = "aistatus-webhooks/1"
-CHANNELS = ("webhook", "email")
+CHANNELS = ("webhook", "email", "operator")
 _RETRYABLE = frozenset({408, 425, 429})
 
 
@@ -89,6 +89,8 @@ class _Result:
 
 
 Sender = Callable[[dict[str, Any], bytes, dict[str, str]], Attempt]
+# Sends one delivery to an operator channel (monitor/notify/channels.py).
+OperatorSender = Callable[[dict[str, Any], datetime], Attempt]
 
 
 class Deliverer:
@@ -96,7 +98,9 @@ class Deliverer:
                  clock: Clock, policy: DeliveryPolicy = DeliveryPolicy(), *,
                  rng: random.Random | None = None,
                  client: httpx.Client | None = None,
-                 mailer: mail.Mailer | None = None) -> None:
+                 mailer: mail.Mailer | None = None,
+                 operator: OperatorSender | None = None,
+                 kinds: tuple[str, ...] = CHANNELS) -> None:
         self.notifications = notifications
         self.settings = settings
         self.operator_key = operator_key
@@ -104,6 +108,8 @@ class Deliverer:
         self.policy = policy
         self.rng = rng or random.Random()
         self.mailer = mailer
+        self.operator = operator
+        self.kinds = kinds  # the subscription kinds this worker claims (no key: operator only)
         self.client = client or httpx.Client(
             timeout=httpx.Timeout(policy.timeout_s), follow_redirects=False,
             headers={"User-Agent": USER_AGENT},
@@ -127,7 +133,7 @@ class Deliverer:
             self.notifications.fan_out(now)
             lease = now + timedelta(seconds=self.policy.lease_s)
             claimed = []
-            for channel in CHANNELS:
+            for channel in self.kinds:
                 with self._lock:
                     free = self.policy.concurrency - self._busy[channel]
                 if free > 0:
@@ -205,6 +211,10 @@ class Deliverer:
     def _attempt(self, delivery: dict[str, Any]) -> Attempt:
         if delivery["channel"] == "email":
             return self._mail(delivery)
+        if delivery["channel"] == "operator":
+            if self.operator is None:
+                return Attempt(PENDING, "operator channels are not set up in this worker")
+            return self.operator(delivery, self.clock.now())
         now = self.clock.now()
         body = json.dumps(payloads.payload(
             self.settings, delivery["kind"], delivery["event_id"], delivery["event"], now,
@@ -276,12 +286,13 @@ class Deliverer:
 def post(client: httpx.Client, url: str, body: bytes, headers: dict[str, str],
          policy: DeliveryPolicy) -> Attempt:
     """One POST, its answer read up to a cap, within `policy.timeout_s` overall."""
-    problem = unsafe_target(url, allow_private=policy.allow_private_targets)
-    if problem:
-        return Attempt(FAILED, problem, permanent=True)
+    target = pin(url, allow_private=policy.allow_private_targets)
+    if isinstance(target, str):
+        return Attempt(FAILED, target, permanent=True)
     deadline = time.monotonic() + policy.timeout_s
     try:
-        with client.stream("POST", url, content=body, headers=headers) as response:
+        with client.stream("POST", target.url, content=body, headers={**headers, **target.headers},
+                           extensions=target.extensions) as response:
             read = 0
             for chunk in response.iter_raw():
                 read += len(chunk)

@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from monitor.config import NotificationSettings, Settings
+from monitor.notify import evidence
 
 TIMEOUT_S = 20.0
 
@@ -43,15 +44,7 @@ def incident_mail(settings: Settings, to: str, facts: dict[str, Any], event_id: 
                   unsubscribe_url: str) -> Mail:
     update = facts["updates"][-1]
     state = update["status"]
-    lines = [update["body"]]
-    evidence = [f"Status: {state}", f"Cause: {facts['cause']}"]
-    if facts["active_models"]:
-        evidence.append("Affected now: " + ", ".join(facts["active_models"]))
-    if facts["regions"]:
-        evidence.append("Seen from: " + ", ".join(facts["regions"]))
-    if facts["signals"]:
-        evidence.append("Signals: " + ", ".join(facts["signals"]))
-    lines.append(" · ".join(evidence))
+    lines = [update["body"], *evidence.lines(facts)]
     page = settings.site.public_url.rstrip("/") + f"/incidents/{facts['id']}"
     return Mail(to, f"[{settings.site.title}] {state.capitalize()}: {facts['title']}",
                 tuple(lines), (("The incident", page), ("Unsubscribe", unsubscribe_url)),

@@ -8,9 +8,11 @@
                 aistatus}
 
 Ids are the ones `/api/v2` serves (the same stable hashes), so a consumer can match a
-webhook to the JSON API. aistatus's own evidence (cause, signals, regions, the
-reason behind a status, the recommendation) sits under `aistatus`, a key Statuspage
-consumers ignore. `event_id` there is stable: a receiver de-duplicates on it.
+webhook to the JSON API. aistatus's own evidence (cause, failure shares per class,
+the quality verdict, signals, regions, the recommendation per model; for a
+component, the reason behind its status) sits under `aistatus`, a key Statuspage
+consumers ignore (monitor/notify/evidence.py). `event_id` there is stable: a
+receiver de-duplicates on it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from urllib.parse import quote
 
 from monitor.clock import utc_iso
 from monitor.config import Settings
+from monitor.notify import evidence
 
 Document = dict[str, Any]
 
@@ -82,18 +85,14 @@ def incident_payload(settings: Settings, event_id: str, facts: Document,
         "aistatus": {
             "event_id": event_id,
             "incident_id": facts["id"],
-            "cause": facts["cause"],
+            "public": facts["public"],
             "signals": facts["signals"],
             "regions": facts["regions"],
             "models": models,
             "active_models": facts["active_models"],
             "worst": facts["worst"],
             "started_at": facts["started_at"],
-            "recommendation": {
-                m: ("avoid" if open_ and m in facts["active_models"]
-                    and (facts["worst"] in _AVOID or facts["cause"] == "quality") else "use")
-                for m in models
-            },
+            **evidence.document(facts),  # cause, probes, failure_shares, quality, recommendation
         },
     }
 

@@ -1,6 +1,7 @@
 """`aistatus notifications`: what waits, what failed, who is subscribed (counts only).
 
-No address or secret is printed: subscriptions are named by id and kind.
+No address or secret is printed: subscriptions are named by id and kind, operator
+channels by their name in the config.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from typing import Any
 
 from monitor.clock import utc_iso
 from monitor.store.notifications import Notifications
+from monitor.store.rows.outbox import OPERATOR
 from monitor.text import for_terminal
 
 
@@ -18,13 +20,22 @@ def notifications_document(notifications: Notifications, failures: int) -> dict[
         **counts,
         "recent_failures": [
             {"delivery": row["id"], "event_id": row["event_id"], "kind": row["kind"],
-             "subscription": row["subscription_id"], "state": row["state"],
+             "subscription": row["subscription_id"],
+             "channel": _channel_name(notifications, row), "state": row["state"],
              "attempts": row["attempts"], "last_error": row["last_error"],
              "next_attempt_at": utc_iso(row["next_attempt_at"])
              if row["state"] == "pending" else None}
             for row in notifications.recent_failures(failures)
         ],
     }
+
+
+def _channel_name(notifications: Notifications, row: Any) -> str | None:
+    """An operator channel's name (from the config, never its URL); None for subscribers."""
+    if row["kind"] != OPERATOR:
+        return None
+    found = notifications.subscription(row["subscription_id"])
+    return str(found["address"]) if found else None
 
 
 def notifications_text(document: dict[str, Any]) -> str:
@@ -40,7 +51,9 @@ def notifications_text(document: dict[str, Any]) -> str:
     lines.append("Recent failures:" if failures else "Recent failures: none")
     for row in failures:
         retry = f", next try {row['next_attempt_at']}" if row["next_attempt_at"] else ""
-        lines.append(f"  {row['state']:<8} {row['kind']} #{row['subscription']} "
+        who = (f"channel {for_terminal(row['channel'])}" if row.get("channel")
+               else f"{row['kind']} #{row['subscription']}")
+        lines.append(f"  {row['state']:<8} {who} "
                      f"{for_terminal(row['event_id'])}: {for_terminal(row['last_error'] or '')} "
                      f"after {row['attempts']} attempt(s){retry}")
     return "\n".join(lines)

@@ -15,7 +15,9 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from monitor.store.rows import channels as channel_rows
 from monitor.store.rows import outbox as rows
+from monitor.store.rows import outbox_retention
 from monitor.store.rows.schema import DELIVERIES, OUTBOX, SUBSCRIPTIONS
 from monitor.store.store import Store
 
@@ -61,6 +63,16 @@ class Notifications:
                         disable_after=disable_after, reason=end.error):
                     disabled.append(end.subscription_id)
         return disabled
+
+    def sync_channels(self, channels: Sequence[Row], now: datetime, salt: str) -> dict[str, int]:
+        """Operator channels as subscription rows (monitor/store/rows/channels.py)."""
+        with self._writes.begin() as connection:
+            return channel_rows.sync(connection, channels, now, salt)
+
+    def prune(self, before: datetime) -> int:
+        """Outbox rows written before `before`, with their deliveries, deleted."""
+        with self._writes.begin() as connection:
+            return outbox_retention.prune(connection, before)
 
     def add_subscription(self, row: Row) -> tuple[int, bool]:
         with self._writes.begin() as connection:

@@ -157,8 +157,7 @@ def worker_chores(
         Chore("retention", once_per_outage("retention", retention),
               CronTrigger(minute=17, timezone="UTC")),
     ]
-    notify = notification_chore(settings, store, clock)
-    return chores if notify is None else [*chores, notify]
+    return [*chores, notification_chore(settings, store, clock)]
 
 
 @dataclass(frozen=True, slots=True)

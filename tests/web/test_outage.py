@@ -18,7 +18,7 @@ from monitor.store import Store
 from tests.web.conftest import CountingStore
 from tests.web.html import parse
 from tests.web.outage import HTML, JSON, KEPT_URLS, NEVER_NEED_THE_DATABASE, SqliteLock
-from tests.web.seed import NOW, SETTINGS, one_more_result
+from tests.web.seed import NOW, OPUS, SETTINGS, one_more_result
 from web import create_app, outage
 from web.api.openapi import openapi_document
 from web.api.schema_check import validate
@@ -278,3 +278,15 @@ def test_while_one_request_waits_on_the_unreachable_store_the_others_do_not(
     health.tried()
     client.get("/")
     assert counting.calls["data_version"] == tries + 1
+
+
+def test_a_kept_avoid_answer_stays_a_503_while_the_database_is_locked(
+    client, store, lock, clock
+):
+    assert client.get(f"/api/v1/models/{OPUS}/health").status_code == 503
+    clock.advance(600)
+    lock_out(store, lock)
+    kept = client.get(f"/api/v1/models/{OPUS}/health")
+    assert kept.status_code == 503 and kept.json["recommendation"] == "avoid"
+    assert kept.headers["Retry-After"] == "60" and kept.headers["Cache-Control"] == "no-store"
+    assert kept.json["notice"]["storage"] == "unreachable"

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, request
 from web.api import statuspage
 from web.api import v1 as api_v1
 from web.api.openapi import openapi_document
-from web.caching import API, as_given, cached
+from web.caching import API, HEALTH, as_given, cached
 from web.queries.snapshot_builder import site_snapshot
 from web.queries.snapshots import SiteSnapshot
 from web.views.pages import site_data
@@ -65,7 +65,7 @@ AVOID_RETRY_AFTER_S = 60
 
 
 @api.get("/api/v1/models/<provider>/<path:model>/health")
-@cached(API)
+@cached(HEALTH)
 def model_health(provider: str, model: str) -> Response:
     """200 on `use`, 503 with Retry-After on `avoid`: a gateway's HTTP health check acts
     on the status code alone."""

@@ -1,7 +1,8 @@
 """Outbox rows, deliveries and subscriptions: the statements behind `Notifications`.
 
     engine change ──same transaction──► outbox row (facts as they were, event id)
-    fan_out:  outbox row ──► a delivery per matching active subscription (public only)
+    fan_out:  outbox row ──► a delivery per matching active subscription; operator-only
+              incidents to operator channels only (`wants`)
     claim:    due deliveries, leased for a while: a crashed worker's lease runs out;
               a subscriber's oldest pending one only, so it hears events in order
     finish:   sent | retried later | failed for good | given up
@@ -30,6 +31,11 @@ Row = Mapping[str, Any]
 
 PENDING, SENT, FAILED, GAVE_UP = "pending", "sent", "failed", "gave_up"
 ACTIVE, DISABLED, REMOVED = "active", "disabled", "removed"
+OPERATOR = "operator"  # a subscription kind: an operator channel from the config
+PUBLIC_INCIDENTS, OPERATOR_INCIDENTS = "public_incidents", "operator_incidents"
+COMPONENT_CHANGES = "component_changes"
+EVENTS = (PUBLIC_INCIDENTS, OPERATOR_INCIDENTS, COMPONENT_CHANGES)
+SUBSCRIBER_EVENTS = (PUBLIC_INCIDENTS, COMPONENT_CHANGES)
 
 
 # -- written with the engine's changes ------------------------------------------------
@@ -88,6 +94,9 @@ def _incident_row(connection: Connection, incident_id: int, event: IncidentEvent
         "models": list(incident.models), "active_models": list(event.incident.active_models),
         "regions": list(incident.regions), "signals": list(incident.signals),
         "worst": event.incident.worst.value,
+        # What the probes showed then (monitor/judging/summary.py); None from an
+        # operator's override, which changes words, not evidence.
+        "evidence": dict(event.evidence) if event.evidence is not None else None,
         "started_at": _iso(incident.started_at), "detected_at": _iso(incident.detected_at),
         "resolved_at": _iso(event.incident.resolved_at),
         "updates": [{"position": n, "at": _iso(u.at), "status": u.status.value, "body": u.text}
@@ -119,8 +128,7 @@ def fan_out(connection: Connection, now: datetime, limit: int = 100) -> int:
         select(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.state == ACTIVE)).mappings())
     created = 0
     for row in pending:
-        # Operator-only incidents (our key, our network) never reach subscribers.
-        chosen = [s["id"] for s in active if row["public"] and matches(s, row)]
+        chosen = [s["id"] for s in active if wants(s, row)]
         if chosen:
             statement = insert_for(connection.dialect.name)(DELIVERIES).on_conflict_do_nothing(
                 index_elements=["outbox_id", "subscription_id"])
@@ -131,6 +139,22 @@ def fan_out(connection: Connection, now: datetime, limit: int = 100) -> int:
             created += int(result.rowcount or 0)
         connection.execute(update(OUTBOX).where(OUTBOX.c.id == row["id"]).values(fanned_out=True))
     return created
+
+
+def event_of(outbox: Row) -> str:
+    """Which of EVENTS an outbox row is."""
+    if outbox["kind"] == "component":
+        return COMPONENT_CHANGES
+    return PUBLIC_INCIDENTS if outbox["public"] else OPERATOR_INCIDENTS
+
+
+def wants(subscription: Row, outbox: Row) -> bool:
+    """Operator-only incidents (our key, our network) reach operator channels only,
+    whatever else a row says; then the events it chose, then its providers and models."""
+    event = event_of(outbox)
+    if event == OPERATOR_INCIDENTS and subscription["kind"] != OPERATOR:
+        return False
+    return event in (subscription["events"] or SUBSCRIBER_EVENTS) and matches(subscription, outbox)
 
 
 def matches(subscription: Row, outbox: Row) -> bool:

@@ -277,8 +277,8 @@ class SubscriptionRow(Base):
     __tablename__ = "subscriptions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))            # email | webhook
-    address: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))            # email | webhook | operator
+    address: Mapped[str] = mapped_column(Text)               # an operator channel: its name
     address_hash: Mapped[str] = mapped_column(String(64))    # sha256 of kind and address
     providers: Mapped[list[str]] = mapped_column(JSON)       # both empty: the whole site
     models: Mapped[list[str]] = mapped_column(JSON)
@@ -288,6 +288,10 @@ class SubscriptionRow(Base):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     permanent_failures: Mapped[int] = mapped_column(Integer)
     disabled_reason: Mapped[str | None] = mapped_column(Text)
+    # Which events (monitor/store/rows/outbox.py EVENTS); None: a subscriber's, public
+    # incidents and component changes. Only an operator channel ever hears operator-only
+    # incidents, whatever this says.
+    events: Mapped[list[str] | None] = mapped_column(JSON)
 
     __table_args__ = (UniqueConstraint("address_hash"),)
 

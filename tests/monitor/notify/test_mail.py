@@ -5,11 +5,13 @@ unsubscribe link ending it."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
 from monitor.clock import FakeClock
 from monitor.config import settings_from_dict
+from monitor.judging.engine import EngineChanges
 from monitor.notify.deliverer import Deliverer, DeliveryPolicy
 from monitor.notify.mail import Mailer
 from monitor.notify.subscriptions import EmailConfirmations, Request, subscribe
@@ -91,7 +93,10 @@ def test_a_notification_mail_says_the_same_in_text_and_html_and_unsubscribes_in_
                                    clock.now(), allow_private=False)
     notifications.set_subscription_state(subscription_id, ACTIVE, clock.now())
     first, *rest = story()
-    store.record_engine_changes(first)
+    evidence = {"probes": 40, "failure_shares": {"capacity": 0.75, "ok": 0.25},
+                "quality": {"verdict": "correct", "checked": 10, "wrong": 0}}
+    store.record_engine_changes(EngineChanges((), tuple(
+        replace(e, evidence=evidence) for e in first.incident_events)))
     deliver(deliverer)
     [mail] = smtp.to("ops@example.org")
     assert mail["Subject"].strip().startswith("[AI status] Investigating:")
@@ -99,7 +104,11 @@ def test_a_notification_mail_says_the_same_in_text_and_html_and_unsubscribes_in_
     text = mail.get_body(("plain",)).get_content()
     html = mail.get_body(("html",)).get_content()
     assert "investigating at minute 10" in text and "investigating at minute 10" in html
-    assert "Cause: infrastructure" in text and "Cause: infrastructure" in html
+    for said in ("Cause: infrastructure. Status: investigating.",
+                 "Of 40 probes since it began: 75 % capacity, 25 % ok.",
+                 "Quality: answers still pass (10 of 10 checked were right).",
+                 "Recommendation: avoid anthropic/claude-opus-4-7."):
+        assert said in text and said in html
     unsubscribe = mail["List-Unsubscribe"].strip().strip("<>")
     assert unsubscribe.removeprefix("https://status.example.org") == link(mail, "unsubscribe")
     # What a mail client's unsubscribe button does (RFC 8058): a POST, no cookie.

@@ -70,3 +70,19 @@ def test_every_event_reaches_each_receiver_once(told):
     for bodies in told.values():
         ids = [b["aistatus"]["event_id"] for b in bodies]
         assert len(ids) == len(set(ids))
+
+
+def test_each_update_carries_the_evidence_the_engine_had_then(told):
+    bodies = [b for b in told["/ok2"] if "incident" in b]
+    opened, resolved = bodies[0]["aistatus"], bodies[-1]["aistatus"]
+    # Opened on failures alone: every probe since it began failed, no answer to judge.
+    assert opened["cause"] == "infrastructure"
+    assert opened["failure_shares"] == {"infrastructure": 1.0} and opened["probes"] > 0
+    assert opened["quality"]["verdict"] == "unknown"
+    assert opened["recommendation"] == {OPUS: "avoid"}
+    # Resolved: answers came back right, and the advice is to use it again.
+    assert resolved["quality"] == {"verdict": "correct", "checked": 42, "wrong": 0,
+                                   "text": "answers still pass"}
+    assert set(resolved["failure_shares"]) == {"infrastructure", "ok"}
+    assert sum(resolved["failure_shares"].values()) == pytest.approx(1, abs=0.001)
+    assert resolved["recommendation"] == {OPUS: "use"}

@@ -55,3 +55,18 @@ def test_prometheus_sees_each_models_deployment_state(client):
     }
     assert states[OPUS] == 2 and states[SONNET] == 0
     assert FLASH not in states  # not configured: no evidence, no series
+
+
+def test_a_health_checks_avoid_answer_is_cached_like_its_use_answer(client, counting_store):
+    first = client.get(f"/api/v1/models/{OPUS}/health")
+    reads = sum(counting_store.calls.values())
+    again = client.get(f"/api/v1/models/{OPUS}/health",
+                       headers={"If-None-Match": first.headers["ETag"]})
+    assert sum(counting_store.calls.values()) == reads       # served from the cache
+    for response in (first, again):
+        assert response.status_code == 503                   # never a 304 for a 503
+        assert response.headers["Cache-Control"] == "public, max-age=30"
+        assert response.headers["Retry-After"] == "60"
+        assert response.json["recommendation"] == "avoid"
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert client.get(f"/api/v1/models/{SONNET}/health").headers["ETag"] != first.headers["ETag"]

@@ -1,0 +1,45 @@
+"""An incident's evidence as plain data, for machines: what notifications carry.
+
+    {"probes": 240,                                   # the incident's models, since it began
+     "failure_shares": {"capacity": 0.31, "ok": 0.69},  # share of those probes per class
+     "quality": {"verdict": "correct", "checked": 180, "wrong": 1}}
+
+The same facts wording (monitor/judging/wording.py) turns into sentences, taken
+from the same `Story` at the same moment, so a webhook never says more than the
+incident's text: `verdict` is the answer verdict (monitor/judging/quality.py),
+`correct` only when enough answers came back right to rule out a quality change.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from monitor.judging.wording import Story
+from monitor.results import FailureClass
+
+
+def evidence_summary(story: Story) -> dict[str, Any]:
+    probes = sum(e.all_probes for e in story.evidence)
+    # A wrong answer in time is a problem of class ok: counted with the ok ones.
+    classes = Counter(
+        r.failure_class.value
+        for e in story.evidence
+        for r in e.problems
+        if r.failure_class is not FailureClass.OK
+    )
+    ok = probes - sum(classes.values())
+    if ok > 0:
+        classes[FailureClass.OK.value] = ok
+    answers = story.answers
+    return {
+        "probes": probes,
+        "failure_shares": {name: round(count / probes, 4) for name, count in classes.most_common()}
+        if probes
+        else {},
+        "quality": {
+            "verdict": story.answer_verdict.value,
+            "checked": answers.checked,
+            "wrong": answers.wrong,
+        },
+    }
