@@ -288,6 +288,8 @@ class SubscriptionRow(Base):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     permanent_failures: Mapped[int] = mapped_column(Integer)
     disabled_reason: Mapped[str | None] = mapped_column(Text)
+    # Until then its deliveries go through the slow lane's few slots (it timed out).
+    slow_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("address_hash"),)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -28,13 +29,16 @@ class Receiver:
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.release = threading.Event()
+        self.arrived = threading.Condition()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 path = self.path.split("?")[0]
-                receiver.received.append(Received(path, dict(self.headers.items()), body))
+                with receiver.arrived:
+                    receiver.received.append(Received(path, dict(self.headers.items()), body))
+                    receiver.arrived.notify_all()
                 if path.startswith("/hang"):
                     receiver.release.wait(30)
                     return
@@ -48,8 +52,11 @@ class Receiver:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+            request_queue_size = 128  # listen()'s backlog: at 5 a burst waits 1 s for a SYN retry
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -58,6 +65,18 @@ class Receiver:
 
     def at(self, path: str) -> list[Received]:
         return [r for r in self.received if r.path == path]
+
+    def when(self, arrived: Callable[[list[Received]], bool], then: Callable[[], None],
+             timeout_s: float = 60.0) -> threading.Thread:
+        """In a thread: once what has arrived satisfies `arrived`, call `then`."""
+        def watch() -> None:
+            with self.arrived:
+                if self.arrived.wait_for(lambda: arrived(self.received), timeout_s):
+                    then()
+
+        thread = threading.Thread(target=watch, daemon=True)
+        thread.start()
+        return thread
 
     def close(self) -> None:
         self.release.set()
