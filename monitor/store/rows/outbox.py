@@ -182,12 +182,14 @@ def claim(connection: Connection, now: datetime, until: datetime, limit: int,
         # same ones. SQLite has one writer at a time (BEGIN IMMEDIATE): the UPDATE
         # below runs alone, which is as safe.
         due = due.with_for_update(skip_locked=True, of=candidate)
-    # The state is asked again in the UPDATE: a row another worker leased between the
-    # SELECT and here is not taken twice.
+    # A CTE, chosen once: as a plain `IN (subquery)` PostgreSQL took every due row,
+    # not `limit`. The state is asked again in the UPDATE: a row another worker leased
+    # between the SELECT and here is not taken twice.
+    batch = due.cte("batch")
     still_free = or_(columns.claimed_until.is_(None), columns.claimed_until <= now)
     taken = list(connection.execute(
         update(DELIVERIES)
-        .where(columns.id.in_(due.scalar_subquery()), columns.state == PENDING, still_free)
+        .where(columns.id.in_(select(batch.c.id)), columns.state == PENDING, still_free)
         .values(claimed_until=until)
         .returning(columns.id)).scalars())
     if not taken:
