@@ -4,9 +4,9 @@ receiver has it, what the worker holds in memory, and whether probes still time 
     .venv/bin/python -m bench.notify [--emails 10000] [--webhooks 1000] [--hanging 0.1]
                                      [--timeout 10] [--postgres URL]
 
-The receivers live in a process of their own, as they would on other machines: an
-aiosmtpd sink on loopback takes the mails, a threaded HTTP server the webhooks, of
-which a `--hanging` share never answers. This process is the worker's part: a store
+The receivers live in processes of their own, as they would on other machines: an
+aiosmtpd sink on loopback takes the mails, uvicorn the webhooks, of which a
+`--hanging` share never answers. This process is the worker's part: a store
 (SQLite in a temporary folder, or `--postgres`) holding `--emails` + `--webhooks`
 active subscriptions, the deliverer run as the worker's chore runs it (`run_for(4)`
 every 5 s), and a prober timing sequential probes of the simulated provider (its
@@ -29,7 +29,6 @@ import tempfile
 import threading
 import time
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from multiprocessing.connection import Connection
 from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
@@ -84,43 +83,63 @@ class Arrivals:
             last.value = time.monotonic()
 
 
-def receivers(arrivals: Arrivals, release: Any, ports: Connection) -> None:
+def webhook_receiver(arrivals: Arrivals, ports: Connection) -> None:
+    """uvicorn and a bare ASGI app: receivers are other people's servers, and a thread
+    per request here took the CPU the worker's figures are about."""
+    import uvicorn
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        more = True
+        while more:
+            more = (await receive()).get("more_body", False)
+        if scope["path"].startswith("/hang"):
+            await asyncio.sleep(3600)   # never answers; the worker's deadline ends it
+            return
+        Arrivals.count(arrivals.webhooks, arrivals.last_webhook)
+        await send({"type": "http.response.start", "status": 204,
+                    "headers": [(b"connection", b"close")]})  # as 1,000 hosts would: no reuse
+        await send({"type": "http.response.body", "body": b""})
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, backlog=2048,
+                                           lifespan="off", log_level="error",
+                                           access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    ports.send(port)
+    ports.recv()  # until the bench is done
+    server.should_exit = True
+    thread.join(10)
+
+
+def smtp_sink(arrivals: Arrivals, ports: Connection) -> None:
     from aiosmtpd.controller import Controller
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            if self.path.startswith("/hang"):
-                release.wait(120)
-                return
-            Arrivals.count(arrivals.webhooks, arrivals.last_webhook)
-            self.send_response(204)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    class Server(ThreadingHTTPServer):
-        daemon_threads = True
-        request_queue_size = 1024  # listen()'s backlog: 5 would drop connections
 
     class Sink:
         async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
             Arrivals.count(arrivals.mails, arrivals.last_mail)
             return "250 OK"
 
-    http = Server(("127.0.0.1", 0), Handler)
-    threading.Thread(target=http.serve_forever, daemon=True).start()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        smtp_port = int(probe.getsockname()[1])
-    smtp = Controller(Sink(), hostname="127.0.0.1", port=smtp_port)
+        port = int(probe.getsockname()[1])
+    smtp = Controller(Sink(), hostname="127.0.0.1", port=port)
     smtp.start()
-    ports.send((http.server_address[1], smtp_port))
-    ports.recv()  # until the bench is done
+    ports.send(port)
+    ports.recv()
     smtp.stop()
-    http.shutdown()
+
+
+def start_receiver(target: Any, arrivals: Arrivals) -> tuple[Connection, int]:
+    """A receiver in a process of its own (a GIL of its own: the HTTP receiver beside
+    the SMTP sink took 10,000 mails' turns); returns its pipe and port."""
+    ours, theirs = multiprocessing.Pipe()
+    multiprocessing.Process(target=target, args=(arrivals, theirs), daemon=True).start()
+    return ours, int(ours.recv())
 
 
 # -- the worker's process -----------------------------------------------------------------
@@ -199,12 +218,9 @@ def main() -> None:
                         "(its tables are created; use an empty one)")
     args = parser.parse_args()
 
-    arrivals, release = Arrivals(), multiprocessing.Event()
-    ours, theirs = multiprocessing.Pipe()
-    child = multiprocessing.Process(target=receivers, args=(arrivals, release, theirs),
-                                    daemon=True)
-    child.start()
-    http_port, smtp_port = ours.recv()
+    arrivals = Arrivals()
+    http_pipe, http_port = start_receiver(webhook_receiver, arrivals)
+    smtp_pipe, smtp_port = start_receiver(smtp_sink, arrivals)
     settings = settings_from_dict({
         "site": {"public_url": "https://status.example.org"},
         "notifications": {"smtp_url": f"smtp://127.0.0.1:{smtp_port}",
@@ -263,14 +279,13 @@ def main() -> None:
     width = max(len(name) for name, _, _ in rows)
     for name, figure, goal in rows:
         print(f"  {name:<{width}}  {figure:<44} {goal}")
-    release.set()
     deliverer.wait_idle(args.timeout * 2)
     counts = notifications.counts()["deliveries"]
     print(f"deliveries by state: {dict(sorted(counts.items()))} (pending: the hanging ones, "
           "waiting for their retry in the slow lane)")
     deliverer.close()
-    ours.send("done")
-    child.join(10)
+    for pipe in (http_pipe, smtp_pipe):
+        pipe.send("done")
     store.dispose()
 
 
