@@ -11,8 +11,10 @@ aiosmtpd sink on loopback takes the mails, uvicorn the webhooks, of which a
 active subscriptions, the deliverer run as the worker's chore runs it (`run_for(4)`
 every 5 s), and a prober timing sequential probes of the simulated provider (its
 own process, 300 ms injected) at the worker's switch interval, first idle, then
-while the fan-out runs. One incident is opened through `Store.record_engine_changes`
-at the start of a chore's tick; times count from there.
+while the fan-out runs; a control process runs the same probes beside it, so what
+the worker's GIL costs probes can be told from what a busy machine costs them.
+One incident is opened through `Store.record_engine_changes` at the start of a
+chore's tick; times count from there.
 """
 
 from __future__ import annotations
@@ -178,8 +180,26 @@ class ProbeTimer:
         errors = sorted(self.errors.get(label, []))
         if not errors:
             return "no probes"
-        return (f"p50 {statistics.median(errors):.1f} ms, p99 {percentile(errors, 0.99):.1f} ms"
-                f" ({len(errors)} probes)")
+        return (f"p50 {statistics.median(errors):.1f} ms, p90 {percentile(errors, 0.9):.1f} ms,"
+                f" p99 {percentile(errors, 0.99):.1f} ms ({len(errors)} probes)")
+
+
+def control_probes(port: int, phase: Synchronized[int], results: Connection) -> None:
+    """The same probes from a process of its own, which shares the machine's CPUs with
+    the worker but not its GIL: what the fan-out costs probes through the CPU alone."""
+    sys.setswitchinterval(PROBER_SWITCH_INTERVAL_S)
+    timer = ProbeTimer(port)
+    timer.thread.start()
+    while phase.value < len(PHASES):
+        timer.label = PHASES[phase.value]
+        time.sleep(0.05)
+    timer.label = "after"
+    timer.stop.set()
+    timer.thread.join()
+    results.send(timer.errors)
+
+
+PHASES = ("idle", "fan-out")
 
 
 def opened_incident(at: datetime) -> EngineChanges:
@@ -213,6 +233,7 @@ def main() -> None:
     parser.add_argument("--webhooks", type=int, default=1_000)
     parser.add_argument("--hanging", type=float, default=0.1)
     parser.add_argument("--timeout", type=float, default=10.0)
+    parser.add_argument("--mail-connections", type=int, default=DeliveryPolicy().mail_connections)
     parser.add_argument("--idle-probes", type=int, default=30)
     parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL database to use "
                         "(its tables are created; use an empty one)")
@@ -236,7 +257,8 @@ def main() -> None:
     subscribe(store, [Request("email", f"reader{n}@example.org") for n in range(args.emails)]
               + [Request("webhook", f"{base}/{'hang' if n in hanging else 'ok'}/{n}")
                  for n in range(args.webhooks)], clock.now())
-    policy = DeliveryPolicy(timeout_s=args.timeout, allow_private_targets=True)
+    policy = DeliveryPolicy(timeout_s=args.timeout, mail_connections=args.mail_connections,
+                            allow_private_targets=True)
     notifications = Notifications(store)
     deliverer = Deliverer(notifications, settings, b"bench key", clock, policy,
                           mailer=Mailer(settings.notifications))
@@ -248,13 +270,18 @@ def main() -> None:
           f"deadline {args.timeout:g} s")
 
     sys.setswitchinterval(PROBER_SWITCH_INTERVAL_S)   # as `aistatus worker` runs
+    spawn = multiprocessing.get_context("spawn")
+    phase: Synchronized[int] = spawn.Value("i", 0)  # type: ignore[assignment]
+    control_pipe, theirs = spawn.Pipe()
     with running_simulator(1) as sim_port:
+        spawn.Process(target=control_probes, args=(sim_port, phase, theirs), daemon=True).start()
         timer = ProbeTimer(sim_port)
         timer.thread.start()
         while len(timer.errors.get("idle", [])) < args.idle_probes:
             time.sleep(0.2)
         rss_before = rss_mb()
         timer.label = "fan-out"
+        phase.value = 1
         start = time.monotonic()
         store.record_engine_changes(opened_incident(datetime.now(UTC)))
         while (arrivals.webhooks.value < healthy or arrivals.mails.value < args.emails) \
@@ -263,8 +290,11 @@ def main() -> None:
             deliverer.run_for(CHORE_EVERY_S - 1)
             time.sleep(max(0.0, CHORE_EVERY_S - (time.monotonic() - tick)))
         timer.label = "after"
+        phase.value = len(PHASES)
         timer.stop.set()
         timer.thread.join()
+        control = ProbeTimer(sim_port)
+        control.errors = control_pipe.recv()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     webhooks_s = max(0.0, arrivals.last_webhook.value - start)
     mails_s = max(0.0, arrivals.last_mail.value - start)
@@ -273,12 +303,14 @@ def main() -> None:
          "< 10 s"),
         ("last mail", f"{mails_s:.1f} s ({arrivals.mails.value}/{args.emails})", "< 60 s"),
         ("worker RSS", f"peak {peak_mb:.0f} MB (before the fan-out {rss_before:.0f} MB)", ""),
-        ("probe error, idle", timer.figures("idle"), ""),
-        ("probe error, during", timer.figures("fan-out"), "as idle"),
+        ("worker's probes, idle", timer.figures("idle"), ""),
+        ("worker's probes, during", timer.figures("fan-out"), "as idle"),
+        ("control probes, idle", control.figures("idle"), ""),
+        ("control probes, during", control.figures("fan-out"), "(another process)"),
     ]
     width = max(len(name) for name, _, _ in rows)
     for name, figure, goal in rows:
-        print(f"  {name:<{width}}  {figure:<44} {goal}")
+        print(f"  {name:<{width}}  {figure:<56} {goal}")
     deliverer.wait_idle(args.timeout * 2)
     counts = notifications.counts()["deliveries"]
     print(f"deliveries by state: {dict(sorted(counts.items()))} (pending: the hanging ones, "

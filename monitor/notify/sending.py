@@ -39,7 +39,7 @@ class DeliveryPolicy:
     concurrency: int = 200              # webhooks in flight to receivers that answer
     slow_concurrency: int = 8           # ... to receivers that timed out recently
     slow_for: timedelta = timedelta(hours=1)  # in the slow lane since its last timeout
-    mail_connections: int = 4           # SMTP connections, each sending one mail after another
+    mail_connections: int = 2           # SMTP connections, each sending one mail after another
     mail_batch: int = 50                # mails one connection is handed at a time
     lease_s: float = 300.0              # longer than any attempt, or a slow one is sent twice
     first_retry_s: float = 30.0
