@@ -63,7 +63,7 @@ from monitor.store.rows.schema import SUBSCRIPTIONS
 from monitor.worker.roles import PROBER_SWITCH_INTERVAL_S
 
 OPUS = "anthropic/claude-opus-4-7"
-CHORE_EVERY_S = 5      # monitor/worker/notifications.py
+CHORE_EVERY_S = 5  # monitor/worker/notifications.py
 
 
 # -- the receivers' process ---------------------------------------------------------------
@@ -95,19 +95,28 @@ def webhook_receiver(arrivals: Arrivals, ports: Connection) -> None:
         while more:
             more = (await receive()).get("more_body", False)
         if scope["path"].startswith("/hang"):
-            await asyncio.sleep(3600)   # never answers; the worker's deadline ends it
+            await asyncio.sleep(3600)  # never answers; the worker's deadline ends it
             return
         Arrivals.count(arrivals.webhooks, arrivals.last_webhook)
-        await send({"type": "http.response.start", "status": 204,
-                    "headers": [(b"connection", b"close")]})  # as 1,000 hosts would: no reuse
+        await send(
+            {"type": "http.response.start", "status": 204, "headers": [(b"connection", b"close")]}
+        )  # as 1,000 hosts would: no reuse
         await send({"type": "http.response.body", "body": b""})
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, backlog=2048,
-                                           lifespan="off", log_level="error",
-                                           access_log=False))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            backlog=2048,
+            lifespan="off",
+            log_level="error",
+            access_log=False,
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
@@ -152,11 +161,18 @@ class ProbeTimer:
     them; records the latency error (measured minus injected) under a label."""
 
     def __init__(self, port: int) -> None:
-        self.settings = settings_from_dict({
-            "providers": [{"id": "bench", "kind": "openai_compatible",
-                           "base_url": f"http://127.0.0.1:{port}/bench/v1"}],
-            "models": [{"provider": "bench", "model": "m0000"}],
-        })
+        self.settings = settings_from_dict(
+            {
+                "providers": [
+                    {
+                        "id": "bench",
+                        "kind": "openai_compatible",
+                        "base_url": f"http://127.0.0.1:{port}/bench/v1",
+                    }
+                ],
+                "models": [{"provider": "bench", "model": "m0000"}],
+            }
+        )
         self.label = "idle"
         self.errors: dict[str, list[float]] = {}
         self.stop = threading.Event()
@@ -169,9 +185,16 @@ class ProbeTimer:
             n = 0
             while not self.stop.is_set():
                 label = self.label
-                result = await run_probe(client, provider, model, self.settings.probe,
-                                         region="bench", api_key=None, clock=SystemClock(),
-                                         rng=random.Random(n))
+                result = await run_probe(
+                    client,
+                    provider,
+                    model,
+                    self.settings.probe,
+                    region="bench",
+                    api_key=None,
+                    clock=SystemClock(),
+                    rng=random.Random(n),
+                )
                 n += 1
                 if result.ok and result.total_ms is not None and label == self.label:
                     self.errors.setdefault(label, []).append(result.total_ms - TOTAL_MS)
@@ -180,8 +203,10 @@ class ProbeTimer:
         errors = sorted(self.errors.get(label, []))
         if not errors:
             return "no probes"
-        return (f"p50 {statistics.median(errors):.1f} ms, p90 {percentile(errors, 0.9):.1f} ms,"
-                f" p99 {percentile(errors, 0.99):.1f} ms ({len(errors)} probes)")
+        return (
+            f"p50 {statistics.median(errors):.1f} ms, p90 {percentile(errors, 0.9):.1f} ms,"
+            f" p99 {percentile(errors, 0.99):.1f} ms ({len(errors)} probes)"
+        )
 
 
 def control_probes(port: int, phase: Synchronized[int], results: Connection) -> None:
@@ -204,12 +229,27 @@ PHASES = ("idle", "fan-out")
 
 def opened_incident(at: datetime) -> EngineChanges:
     update_ = Update(at, IncidentState.INVESTIGATING, "Errors on Claude Opus 4.7 since 12:00.")
-    incident = Incident("1", "anthropic", Cause.INFRASTRUCTURE, True, Impact.MAJOR,
-                        IncidentState.INVESTIGATING, (OPUS,), (OPUS,), ("eu-west", "us-east"),
-                        ("availability",), at, at, None, "Claude Opus 4.7 unavailable",
-                        (update_,), ComponentStatus.MAJOR_OUTAGE)
-    return EngineChanges(incident_events=(IncidentEvent(EventKind.OPENED, incident, update_,
-                                                        None),))
+    incident = Incident(
+        "1",
+        "anthropic",
+        Cause.INFRASTRUCTURE,
+        True,
+        Impact.MAJOR,
+        IncidentState.INVESTIGATING,
+        (OPUS,),
+        (OPUS,),
+        ("eu-west", "us-east"),
+        ("availability",),
+        at,
+        at,
+        None,
+        "Claude Opus 4.7 unavailable",
+        (update_,),
+        ComponentStatus.MAJOR_OUTAGE,
+    )
+    return EngineChanges(
+        incident_events=(IncidentEvent(EventKind.OPENED, incident, update_, None),)
+    )
 
 
 def subscribe(store: Store, requests: list[Request], now: datetime) -> None:
@@ -235,41 +275,59 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=10.0)
     parser.add_argument("--mail-connections", type=int, default=DeliveryPolicy().mail_connections)
     parser.add_argument("--idle-probes", type=int, default=30)
-    parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL database to use "
-                        "(its tables are created; use an empty one)")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="a PostgreSQL database to use (its tables are created; use an empty one)",
+    )
     args = parser.parse_args()
 
     arrivals = Arrivals()
     http_pipe, http_port = start_receiver(webhook_receiver, arrivals)
     smtp_pipe, smtp_port = start_receiver(smtp_sink, arrivals)
-    settings = settings_from_dict({
-        "site": {"public_url": "https://status.example.org"},
-        "notifications": {"smtp_url": f"smtp://127.0.0.1:{smtp_port}",
-                          "from": "status@example.org", "allow_private_targets": True},
-    })
+    settings = settings_from_dict(
+        {
+            "site": {"public_url": "https://status.example.org"},
+            "notifications": {
+                "smtp_url": f"smtp://127.0.0.1:{smtp_port}",
+                "from": "status@example.org",
+                "allow_private_targets": True,
+            },
+        }
+    )
     folder = Path(tempfile.mkdtemp(prefix="aistatus-bench-notify-"))
     store = Store(args.postgres or f"sqlite:///{folder / 'notify.db'}")
     store.upgrade()
     clock = SystemClock()
-    hanging = {n for n in range(0, args.webhooks, 10)}   # spread among the healthy ones
-    hanging = set(sorted(hanging)[:round(args.webhooks * args.hanging)])
+    hanging = {n for n in range(0, args.webhooks, 10)}  # spread among the healthy ones
+    hanging = set(sorted(hanging)[: round(args.webhooks * args.hanging)])
     base = f"http://127.0.0.1:{http_port}"
-    subscribe(store, [Request("email", f"reader{n}@example.org") for n in range(args.emails)]
-              + [Request("webhook", f"{base}/{'hang' if n in hanging else 'ok'}/{n}")
-                 for n in range(args.webhooks)], clock.now())
-    policy = DeliveryPolicy(timeout_s=args.timeout, mail_connections=args.mail_connections,
-                            allow_private_targets=True)
+    subscribe(
+        store,
+        [Request("email", f"reader{n}@example.org") for n in range(args.emails)]
+        + [
+            Request("webhook", f"{base}/{'hang' if n in hanging else 'ok'}/{n}")
+            for n in range(args.webhooks)
+        ],
+        clock.now(),
+    )
+    policy = DeliveryPolicy(
+        timeout_s=args.timeout, mail_connections=args.mail_connections, allow_private_targets=True
+    )
     notifications = Notifications(store)
-    deliverer = Deliverer(notifications, settings, b"bench key", clock, policy,
-                          mailer=Mailer(settings.notifications))
+    deliverer = Deliverer(
+        notifications, settings, b"bench key", clock, policy, mailer=Mailer(settings.notifications)
+    )
     healthy = args.webhooks - len(hanging)
-    print(f"{args.emails} email and {args.webhooks} webhook subscribers ({len(hanging)} "
-          f"hanging), {'PostgreSQL' if args.postgres else 'SQLite'}; lanes: webhook "
-          f"{policy.concurrency}, slow {policy.slow_concurrency}, mail "
-          f"{policy.mail_connections} connections x {policy.mail_batch}; "
-          f"deadline {args.timeout:g} s")
+    print(
+        f"{args.emails} email and {args.webhooks} webhook subscribers ({len(hanging)} "
+        f"hanging), {'PostgreSQL' if args.postgres else 'SQLite'}; lanes: webhook "
+        f"{policy.concurrency}, slow {policy.slow_concurrency}, mail "
+        f"{policy.mail_connections} connections x {policy.mail_batch}; "
+        f"deadline {args.timeout:g} s"
+    )
 
-    sys.setswitchinterval(PROBER_SWITCH_INTERVAL_S)   # as `aistatus worker` runs
+    sys.setswitchinterval(PROBER_SWITCH_INTERVAL_S)  # as `aistatus worker` runs
     spawn = multiprocessing.get_context("spawn")
     phase: Synchronized[int] = spawn.Value("i", 0)  # type: ignore[assignment]
     control_pipe, theirs = spawn.Pipe()
@@ -284,8 +342,9 @@ def main() -> None:
         phase.value = 1
         start = time.monotonic()
         store.record_engine_changes(opened_incident(datetime.now(UTC)))
-        while (arrivals.webhooks.value < healthy or arrivals.mails.value < args.emails) \
-                and time.monotonic() - start < 600:
+        while (
+            arrivals.webhooks.value < healthy or arrivals.mails.value < args.emails
+        ) and time.monotonic() - start < 600:
             tick = time.monotonic()
             deliverer.run_for(CHORE_EVERY_S - 1)
             time.sleep(max(0.0, CHORE_EVERY_S - (time.monotonic() - tick)))
@@ -299,8 +358,11 @@ def main() -> None:
     webhooks_s = max(0.0, arrivals.last_webhook.value - start)
     mails_s = max(0.0, arrivals.last_mail.value - start)
     rows = [
-        ("last healthy webhook", f"{webhooks_s:.1f} s ({arrivals.webhooks.value}/{healthy})",
-         "< 10 s"),
+        (
+            "last healthy webhook",
+            f"{webhooks_s:.1f} s ({arrivals.webhooks.value}/{healthy})",
+            "< 10 s",
+        ),
         ("last mail", f"{mails_s:.1f} s ({arrivals.mails.value}/{args.emails})", "< 60 s"),
         ("worker RSS", f"peak {peak_mb:.0f} MB (before the fan-out {rss_before:.0f} MB)", ""),
         ("worker's probes, idle", timer.figures("idle"), ""),
@@ -313,8 +375,10 @@ def main() -> None:
         print(f"  {name:<{width}}  {figure:<56} {goal}")
     deliverer.wait_idle(args.timeout * 2)
     counts = notifications.counts()["deliveries"]
-    print(f"deliveries by state: {dict(sorted(counts.items()))} (pending: the hanging ones, "
-          "waiting for their retry in the slow lane)")
+    print(
+        f"deliveries by state: {dict(sorted(counts.items()))} (pending: the hanging ones, "
+        "waiting for their retry in the slow lane)"
+    )
     deliverer.close()
     for pipe in (http_pipe, smtp_pipe):
         pipe.send("done")

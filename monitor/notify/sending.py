@@ -34,14 +34,14 @@ _RETRYABLE = frozenset({408, 425, 429})
 
 @dataclass(frozen=True, slots=True)
 class DeliveryPolicy:
-    timeout_s: float = 10.0             # the whole exchange with one receiver
-    connect_timeout_s: float = 3.0      # a receiver that does not accept is not waited for
-    concurrency: int = 200              # webhooks in flight to receivers that answer
-    slow_concurrency: int = 8           # ... to receivers that timed out recently
+    timeout_s: float = 10.0  # the whole exchange with one receiver
+    connect_timeout_s: float = 3.0  # a receiver that does not accept is not waited for
+    concurrency: int = 200  # webhooks in flight to receivers that answer
+    slow_concurrency: int = 8  # ... to receivers that timed out recently
     slow_for: timedelta = timedelta(hours=1)  # in the slow lane since its last timeout
-    mail_connections: int = 2           # SMTP connections, each sending one mail after another
-    mail_batch: int = 50                # mails one connection is handed at a time
-    lease_s: float = 300.0              # longer than any attempt, or a slow one is sent twice
+    mail_connections: int = 2  # SMTP connections, each sending one mail after another
+    mail_batch: int = 50  # mails one connection is handed at a time
+    lease_s: float = 300.0  # longer than any attempt, or a slow one is sent twice
     first_retry_s: float = 30.0
     max_retry_s: float = 3600.0
     give_up_after: timedelta = timedelta(hours=24)
@@ -59,14 +59,15 @@ class Attempt:
 
     state: str
     error: str | None = None
-    retry_after: str | None = None   # the receiver's header, read against our clock
+    retry_after: str | None = None  # the receiver's header, read against our clock
     permanent: bool = False
-    answered: bool = False           # the receiver answered, whatever it said
-    slow: bool = False               # it did not answer in time
+    answered: bool = False  # the receiver answered, whatever it said
+    slow: bool = False  # it did not answer in time
 
 
-def post(client: httpx.Client, url: str, body: bytes, headers: dict[str, str],
-         policy: DeliveryPolicy) -> Attempt:
+def post(
+    client: httpx.Client, url: str, body: bytes, headers: dict[str, str], policy: DeliveryPolicy
+) -> Attempt:
     """One POST, its answer read up to a cap (a blocking client: verification POSTs)."""
     problem = unsafe_target(url, allow_private=policy.allow_private_targets)
     if problem:
@@ -88,12 +89,20 @@ def post(client: httpx.Client, url: str, body: bytes, headers: dict[str, str],
     return answer(code, retry_after)
 
 
-async def apost(client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str],
-                policy: DeliveryPolicy) -> Attempt:
+async def apost(
+    client: httpx.AsyncClient,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    policy: DeliveryPolicy,
+) -> Attempt:
     """One POST within `policy.timeout_s` overall, its answer read up to a cap."""
-    check = (unsafe_target(url, allow_private=True) if policy.allow_private_targets else
-             # Resolving the host blocks: not on the loop every other POST shares.
-             await asyncio.to_thread(unsafe_target, url, allow_private=False))
+    check = (
+        unsafe_target(url, allow_private=True)
+        if policy.allow_private_targets
+        # Resolving the host blocks: not on the loop every other POST shares.
+        else await asyncio.to_thread(unsafe_target, url, allow_private=False)
+    )
     if check:
         return Attempt(FAILED, check, permanent=True)
     try:
