@@ -218,8 +218,11 @@ class Deliverer:
         return sum(self._busy.values())
 
     def close(self) -> None:
+        """Lets what is in flight end, and writes its results if the database takes
+        them (else their leases run out and they are tried again)."""
         self._mail_pool.shutdown(wait=True)
         self._webhooks.close(self.policy.timeout_s)
+        self._record_or_keep()
         self.client.close()
         if self.mailer is not None:
             self.mailer.close()
