@@ -32,7 +32,6 @@ result waits in memory until it can be written (no new claims meanwhile).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import random
@@ -49,6 +48,7 @@ import httpx
 from monitor.clock import Clock
 from monitor.config import Settings
 from monitor.notify import mail, payloads, signing
+from monitor.notify.eventloop import EventLoop
 from monitor.notify.sending import (
     Attempt,
     DeliveryPolicy,
@@ -117,7 +117,7 @@ class Deliverer:
         self.client = client or httpx.Client(
             timeout=policy.http_timeout(), follow_redirects=False,
             headers={"User-Agent": USER_AGENT})
-        self._webhooks = _EventLoop(httpx.AsyncClient(
+        self._webhooks = EventLoop(httpx.AsyncClient(
             timeout=policy.http_timeout(), follow_redirects=False,
             headers={"User-Agent": USER_AGENT},
             limits=httpx.Limits(max_connections=policy.concurrency + policy.slow_concurrency)))
@@ -349,41 +349,3 @@ class Deliverer:
         ceiling = min(self.policy.max_retry_s, self.policy.first_retry_s * 2 ** attempts)
         jittered = ceiling / 2 + self.rng.uniform(0, ceiling / 2)
         return max(jittered, retry_after_s or 0.0)
-
-
-class _EventLoop:
-    """An asyncio loop in a thread of its own, where every webhook POST runs: hundreds
-    in flight cost a task each, not a thread each."""
-
-    def __init__(self, client: httpx.AsyncClient) -> None:
-        self.client = client
-        self._loop = asyncio.new_event_loop()
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._thread = threading.Thread(target=self._loop.run_forever,
-                                        name="deliver-webhooks", daemon=True)
-        self._thread.start()
-
-    def start(self, work: Any) -> None:
-        self._loop.call_soon_threadsafe(self._spawn, work)
-
-    def _spawn(self, work: Any) -> None:
-        task = self._loop.create_task(work)
-        self._tasks.add(task)  # a task nobody holds may be collected mid-flight
-        task.add_done_callback(self._tasks.discard)
-
-    def close(self, grace_s: float) -> None:
-        """Lets the POSTs in flight end (each has its deadline), then stops."""
-        if self._loop.is_closed():
-            return
-
-        async def finish() -> None:
-            if self._tasks:
-                await asyncio.wait(set(self._tasks), timeout=grace_s)
-            for task in list(self._tasks):
-                task.cancel()  # its lease runs out and it is tried again
-            await self.client.aclose()
-
-        asyncio.run_coroutine_threadsafe(finish(), self._loop).result()
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join()
-        self._loop.close()
