@@ -1,7 +1,8 @@
 """A real HTTP receiver on loopback that records every webhook it gets.
 
 Paths choose its behaviour: `/ok` answers 204, `/fail` 500 with `Retry-After: 120`,
-`/gone` 410, `/hang` holds the request until the test ends (released on close).
+`/gone` 410, `/hang` holds the request until the test ends (released on close),
+`/trickle` answers 200 at once and then sends its body a byte at a time until then.
 """
 
 from __future__ import annotations
@@ -41,6 +42,15 @@ class Receiver:
                     receiver.arrived.notify_all()
                 if path.startswith("/hang"):
                     receiver.release.wait(30)
+                    return
+                if path.startswith("/trickle"):
+                    # Headers at once, then a byte now and then: no read ever times out.
+                    self.send_response(200)
+                    self.send_header("Content-Length", "1000000")
+                    self.end_headers()
+                    while not receiver.release.wait(0.05):
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
                     return
                 code = {"/fail": 500, "/gone": 410}.get(path.rstrip("0123456789"), 204)
                 self.send_response(code)

@@ -14,7 +14,7 @@ from monitor.notify.deliverer import Deliverer, DeliveryPolicy
 from monitor.notify.mail import Mailer
 from monitor.notify.subscriptions import Request, subscription_row
 from monitor.store.notifications import Ending, Notifications
-from monitor.store.rows.outbox import ACTIVE, SENT
+from monitor.store.rows.outbox import ACTIVE, PENDING, SENT
 from tests.monitor.notify.test_deliverer import KEY, deliver, opened, story, webhook
 from tests.monitor.store.engine_output import at
 from tests.web.seed import RAW_SETTINGS, SETTINGS
@@ -174,3 +174,20 @@ def test_a_fan_out_of_mails_shares_a_few_connections_each_mail_its_own_unsubscri
     assert len(links) == 12  # one per subscriber, never shared
     assert all(f"To: {rcpts[0]}" in m.as_string() for rcpts, m in smtp.handler.mails)
     assert {d["state"] for d in notifications.deliveries()} == {SENT}
+
+
+def test_a_receiver_trickling_its_answer_is_cut_off_at_the_deadline(
+    store, notifications, receiver, clock
+):
+    trickling = webhook(notifications, receiver.url("/trickle"), clock)
+    store.record_engine_changes(opened())
+    policy = DeliveryPolicy(timeout_s=1, allow_private_targets=True)
+    sender = Deliverer(notifications, SETTINGS, KEY, clock, policy)
+    try:
+        assert sender.run_once() == 1
+        assert sender.wait_idle()  # before the receiver is let go: the deadline ended it
+    finally:
+        sender.close()
+    [delivery] = notifications.deliveries()
+    assert (delivery["state"], delivery["last_error"]) == (PENDING, "timed out")
+    assert notifications.subscription(trickling)["slow_until"] is not None
