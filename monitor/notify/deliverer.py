@@ -167,13 +167,13 @@ class Deliverer:
                 self._idle.wait(min(left, 1.0))
 
     def _round(self, dry: set[str]) -> int:
+        started = 0
         try:
             self._record_waiting()
             now = self.clock.now()
             if self.notifications.fan_out(now):
                 dry.clear()
             lease = now + timedelta(seconds=self.policy.lease_s)
-            claimed: list[tuple[Lane, list[Delivery]]] = []
             for lane in self.lanes:
                 with self._lock:
                     free = self._free(lane)
@@ -184,18 +184,18 @@ class Deliverer:
                 if len(got) < free:
                     dry.add(lane.name)
                 if got:
-                    claimed.append((lane, got))
+                    # Started at once: a database lost before the next lane's claim must
+                    # not leave these leased and idle until their leases run out.
+                    with self._lock:
+                        self._busy[lane.name] += len(got)
+                    self._starters[lane.channel](lane, got)
+                    started += len(got)
         except Exception as error:
             if not is_unavailable(error):
                 raise
             log.warning("notifications wait for the database: %s", type(error).__name__)
             dry.update(lane.name for lane in self.lanes)
-            return 0
-        for lane, deliveries in claimed:
-            with self._lock:
-                self._busy[lane.name] += len(deliveries)
-            self._starters[lane.channel](lane, deliveries)
-        return sum(len(deliveries) for _, deliveries in claimed)
+        return started
 
     def wait_idle(self, timeout_s: float = 60.0) -> bool:
         """Until every started delivery has ended and its result is written, if the

@@ -66,9 +66,8 @@ class Notifications:
             rows.receivers_answered(connection, (
                 end.subscription_id for end in endings
                 if end.answered and end.state != rows.SENT), delivered=False)
-            for until in sorted({end.slow_until for end in endings if end.slow_until}):
-                rows.receivers_slowed(connection, until, (
-                    end.subscription_id for end in endings if end.slow_until == until))
+            rows.receivers_slowed(connection, {
+                end.subscription_id: end.slow_until for end in endings if end.slow_until})
             for end in endings:
                 if end.permanent_failure and rows.subscription_answered(
                         connection, end.subscription_id, permanent_failure=True,

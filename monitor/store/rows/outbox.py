@@ -248,12 +248,14 @@ def receivers_answered(connection: Connection, subscription_ids: Iterable[int], 
                            .values(values))
 
 
-def receivers_slowed(connection: Connection, until: datetime,
-                     subscription_ids: Iterable[int]) -> None:
-    """These receivers timed out: their deliveries go through the slow lane until `until`."""
-    for ids in _chunks(subscription_ids):
-        connection.execute(update(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.id.in_(ids))
-                           .values(slow_until=until))
+def receivers_slowed(connection: Connection, until: Mapping[int, datetime]) -> None:
+    """These receivers (subscription id: until when) timed out: their deliveries go
+    through the slow lane until then. One statement, executed for each."""
+    if until:
+        connection.execute(
+            update(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.id == bindparam("b_id"))
+            .values(slow_until=bindparam("b_until", type_=SUBSCRIPTIONS.c.slow_until.type)),
+            [{"b_id": subscription_id, "b_until": at} for subscription_id, at in until.items()])
 
 
 def _chunks(ids: Iterable[int], size: int = 1000) -> Iterator[list[int]]:
