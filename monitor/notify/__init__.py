@@ -3,10 +3,11 @@
     Store.record_engine_changes ──same transaction──► outbox rows
     Deliverer.run_once (in the worker):
         fan out new rows to matching subscriptions ─► deliveries
-        claim the due ones (a lease) ─► POST each, concurrently, with a timeout
+        claim the due ones in batches, per lane (a lease) ─► POST or mail each, with a deadline
         record: sent · retry later (back-off, jitter, Retry-After) · failed · given up
 
 `payloads` shapes an outbox row like Statuspage's webhooks, `signing` derives each
-subscription's secret and signs a body, `deliverer` sends. Imports the basics, the
+subscription's secret and signs a body, `sending` makes one attempt, `deliverer`
+runs the lanes. Imports the basics, the
 store and judging's vocabulary; never probing, scenarios, the worker or the web.
 """

@@ -2,40 +2,44 @@
 
 Each `run_once` (the worker's chore calls `run_for`, which repeats it as slots free):
 
-    1. results of earlier attempts the database could not take yet are written first
+    1. results of earlier attempts the database could not take yet are written first,
+       many in one transaction of a few statements
     2. new outbox rows fan out to matching subscriptions
-    3. as many due deliveries as there are free slots are claimed (a lease) and
-       handed to a pool of `concurrency` threads; run_once does not wait for them
+    3. each lane with enough free slots claims a batch of due deliveries (a lease, one
+       statement) and starts them; run_once does not wait for them
 
-One attempt is one POST with a deadline (connect, read and the whole exchange);
-the answer's body is read up to a cap. Its end:
+The lanes, each with its own slots, so no kind of receiver waits behind another:
 
-    2xx                          sent
-    408, 425, 429, 5xx, network  again later: back-off doubling from `first_retry_s`
-                                 to `max_retry_s`, half of it jittered, never sooner
-                                 than the receiver's Retry-After; past
-                                 `give_up_after` of the event's age: given up
-    other 4xx (410 Gone, ...)    failed for good; `disable_after` of them in a row
-                                 disable the subscription
+    webhook        receivers that answer: `concurrency` POSTs at once on one event loop
+    webhook slow   receivers that timed out within `slow_for`: `slow_concurrency` slots,
+                   so a hundred hanging receivers hold a few slots, not all of them
+    email          `mail_connections` SMTP connections, each handed `mail_batch` mails
+                   and sending them one after another (one message per recipient: each
+                   carries its own unsubscribe link)
+    operator       operator channels (monitor/notify/channels.py, through Apprise), a few
+                   at a time on threads of their own: Apprise blocks
 
-A slow receiver holds one slot until its deadline and no other delivery waits on
-it. A worker that dies mid-flight leaves leases that run out, so the delivery is
-tried again: the receiver may see an event twice, and de-duplicates on the
-`Aistatus-Event-Id` header (the same `event_id` as in the body). A database
-outage loses nothing either: the outbox row was written with the change, and an
-attempt's result waits in memory until it can be written.
+What an attempt's end means is in `sending`; after a failure that may pass, the
+next try waits a back-off doubling from `first_retry_s` to `max_retry_s`, half of it
+jittered, never sooner than the receiver's Retry-After; past `give_up_after` of the
+event's age it is given up. `disable_after` permanent failures in a row disable the
+subscription.
+
+A worker that dies mid-flight leaves leases that run out, so the delivery is tried
+again: the receiver may see an event twice, and de-duplicates on the
+`Aistatus-Event-Id` header (the same `event_id` as in the body). A database outage
+loses nothing either: the outbox row was written with the change, and an attempt's
+result waits in memory until it can be written (no new claims meanwhile).
 """
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
 import random
-import smtplib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -46,39 +50,47 @@ import httpx
 from monitor.clock import Clock
 from monitor.config import Settings
 from monitor.notify import mail, payloads, signing
-from monitor.notify.targets import pin
+from monitor.notify.eventloop import EventLoop
+from monitor.notify.sending import (
+    Attempt,
+    DeliveryPolicy,
+    apost,
+    parse_retry_after,
+    post,
+    send_mail,
+)
 from monitor.store import is_unavailable
 from monitor.store.notifications import Ending, Notifications
 from monitor.store.rows.outbox import FAILED, GAVE_UP, PENDING, SENT
 
+# Where they were before `sending` existed (subscriptions.py imports them from here).
+__all__ = ["Attempt", "Deliverer", "DeliveryPolicy", "parse_retry_after", "post", "send_mail"]
+
 log = logging.getLogger(__name__)
 
 USER_AGENT = "aistatus-webhooks/1"
+DEFAULT_POLICY = DeliveryPolicy()
 CHANNELS = ("webhook", "email", "operator")
-_RETRYABLE = frozenset({408, 425, 429})
+OPERATOR_SLOTS = 4
 
 
 @dataclass(frozen=True, slots=True)
-class DeliveryPolicy:
-    timeout_s: float = 10.0
-    concurrency: int = 64
-    lease_s: float = 300.0          # longer than any attempt, or a slow one is sent twice
-    first_retry_s: float = 30.0
-    max_retry_s: float = 3600.0
-    give_up_after: timedelta = timedelta(hours=24)
-    disable_after: int = 3
-    max_response_bytes: int = 64 * 1024
-    allow_private_targets: bool = False
+class Lane:
+    name: str
+    channel: str             # the subscriptions' kind it serves
+    slow: bool | None        # receivers in the slow lane, the others, or both (None)
+    slots: int               # deliveries in flight at most
+    batch: int               # claimed when at least this many slots are free
 
 
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    """What one try came to: the delivery's next state, and when to try again."""
-
-    state: str
-    error: str | None = None
-    retry_after: str | None = None   # the receiver's header, read against our clock
-    permanent: bool = False
+def lanes(policy: DeliveryPolicy) -> tuple[Lane, ...]:
+    mail_slots = policy.mail_connections * policy.mail_batch
+    return (
+        Lane("webhook", "webhook", False, policy.concurrency, max(1, policy.concurrency // 4)),
+        Lane("webhook slow", "webhook", True, policy.slow_concurrency, 1),
+        Lane("email", "email", None, mail_slots, policy.mail_batch),
+        Lane("operator", "operator", None, OPERATOR_SLOTS, 1),
+    )
 
 
 @dataclass(slots=True)
@@ -88,14 +100,14 @@ class _Result:
     at: datetime
 
 
-Sender = Callable[[dict[str, Any], bytes, dict[str, str]], Attempt]
+Delivery = dict[str, Any]
 # Sends one delivery to an operator channel (monitor/notify/channels.py).
-OperatorSender = Callable[[dict[str, Any], datetime], Attempt]
+OperatorSender = Callable[[Delivery, datetime], Attempt]
 
 
 class Deliverer:
     def __init__(self, notifications: Notifications, settings: Settings, operator_key: bytes,
-                 clock: Clock, policy: DeliveryPolicy = DeliveryPolicy(), *,
+                 clock: Clock, policy: DeliveryPolicy = DEFAULT_POLICY, *,
                  rng: random.Random | None = None,
                  client: httpx.Client | None = None,
                  mailer: mail.Mailer | None = None,
@@ -109,62 +121,99 @@ class Deliverer:
         self.rng = rng or random.Random()
         self.mailer = mailer
         self.operator = operator
-        self.kinds = kinds  # the subscription kinds this worker claims (no key: operator only)
+        # The subscription kinds this worker claims (no key: operator channels only).
+        self.lanes = tuple(lane for lane in lanes(policy) if lane.channel in kinds)
+        # Blocking, for the verification POSTs (subscriptions.WebhookVerifier).
         self.client = client or httpx.Client(
-            timeout=httpx.Timeout(policy.timeout_s), follow_redirects=False,
+            timeout=policy.http_timeout(), follow_redirects=False,
+            headers={"User-Agent": USER_AGENT})
+        self._webhooks = EventLoop(httpx.AsyncClient(
+            timeout=policy.http_timeout(), follow_redirects=False,
             headers={"User-Agent": USER_AGENT},
-            limits=httpx.Limits(max_connections=policy.concurrency * 2))
-        # Each channel has its own `concurrency` slots: a fan-out to 10,000 mailboxes
-        # never makes the webhooks wait behind it, nor the other way round.
-        self._pool = ThreadPoolExecutor(policy.concurrency * len(CHANNELS),
-                                        thread_name_prefix="deliver")
+            limits=httpx.Limits(max_connections=policy.concurrency + policy.slow_concurrency)))
+        self._mail_pool = ThreadPoolExecutor(policy.mail_connections,
+                                             thread_name_prefix="deliver-mail")
+        self._operator_pool = ThreadPoolExecutor(OPERATOR_SLOTS,
+                                                 thread_name_prefix="deliver-operator")
+        # How each channel's claimed deliveries start: one entry per kind of receiver.
+        self._starters: dict[str, Callable[[Lane, list[Delivery]], None]] = {
+            "webhook": self._start_webhooks, "email": self._start_mails,
+            "operator": self._start_operator}
         self._lock = threading.Lock()
-        self._busy = dict.fromkeys(CHANNELS, 0)
+        self._busy = {lane.name: 0 for lane in self.lanes}
         self._idle = threading.Condition(self._lock)
         self._unrecorded: list[_Result] = []
+        # Lanes where a delivery was sent since they last found nothing due: that
+        # subscriber's next event is due now (each hears its events one at a time).
+        self._sent_in: set[str] = set()
 
     # -- the loop ------------------------------------------------------------------------
 
     def run_once(self) -> int:
         """Start the due deliveries; returns how many were started."""
+        return self._round(set())
+
+    def run_for(self, seconds: float) -> int:
+        """Keep every lane busy for up to `seconds` (wall time): claim another batch as
+        a lane's slots free, until nothing is due and nothing is in flight. Returns how
+        many were started. The worker's chore calls this, so a fan-out to thousands
+        does not wait a tick per batch."""
+        deadline = time.monotonic() + seconds
+        dry: set[str] = set()    # lanes that found less due than they asked for
+        started = self._round(dry)
+        while self._wait_for_work(dry, deadline):
+            started += self._round(dry)
+        if not self._in_flight:
+            self._record_or_keep()
+        return started
+
+    def _wait_for_work(self, dry: set[str], deadline: float) -> bool:
+        """True once a lane that may find more has a batch's worth of free slots; False
+        at the deadline, or when nothing is in flight and no lane finds more."""
+        with self._idle:
+            while True:
+                dry -= self._sent_in
+                self._sent_in.clear()
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                if any(lane.name not in dry and self._free(lane) >= lane.batch
+                       for lane in self.lanes):
+                    return True
+                if self._in_flight == 0:
+                    return False
+                self._idle.wait(min(left, 1.0))
+
+    def _round(self, dry: set[str]) -> int:
+        started = 0
         try:
             self._record_waiting()
             now = self.clock.now()
-            self.notifications.fan_out(now)
+            if self.notifications.fan_out(now):
+                dry.clear()
             lease = now + timedelta(seconds=self.policy.lease_s)
-            claimed = []
-            for channel in self.kinds:
+            for lane in self.lanes:
                 with self._lock:
-                    free = self.policy.concurrency - self._busy[channel]
-                if free > 0:
-                    claimed += self.notifications.claim(now, lease, free, channel)
+                    free = self._free(lane)
+                if lane.name in dry or free < lane.batch:
+                    continue
+                got = [dict(row) for row in self.notifications.claim(
+                    now, lease, free, lane.channel, slow=lane.slow)]
+                if len(got) < free:
+                    dry.add(lane.name)
+                if got:
+                    # Started at once: a database lost before the next lane's claim must
+                    # not leave these leased and idle until their leases run out.
+                    with self._lock:
+                        self._busy[lane.name] += len(got)
+                    self._starters[lane.channel](lane, got)
+                    started += len(got)
         except Exception as error:
             if not is_unavailable(error):
                 raise
             log.warning("notifications wait for the database: %s", type(error).__name__)
-            return 0
-        for delivery in claimed:
-            with self._lock:
-                self._busy[delivery["channel"]] += 1
-            self._pool.submit(self._deliver, dict(delivery))
-        return len(claimed)
-
-    def run_for(self, seconds: float) -> int:
-        """Keep every slot busy for up to `seconds` (wall time): claim more as each
-        delivery ends, until nothing is due and nothing is in flight. Returns how many
-        were started. The worker's chore calls this, so a fan-out to thousands does
-        not wait a tick per `concurrency` of them."""
-        deadline = time.monotonic() + seconds
-        started = 0
-        while True:
-            now_started = self.run_once()
-            started += now_started
-            left = deadline - time.monotonic()
-            with self._idle:
-                if left <= 0 or (now_started == 0 and self._in_flight == 0):
-                    return started
-                # A slot frees (or the deadline comes): then claim again.
-                self._idle.wait(min(left, 1.0))
+            dry.update(lane.name for lane in self.lanes)
+        return started
 
     def wait_idle(self, timeout_s: float = 60.0) -> bool:
         """Until every started delivery has ended and its result is written, if the
@@ -176,45 +225,42 @@ class Deliverer:
                 if left <= 0:
                     return False
                 self._idle.wait(left)
-        try:
-            self._record_waiting()
-        except Exception as error:
-            if not is_unavailable(error):
-                raise
+        self._record_or_keep()
         return True
+
+    def _free(self, lane: Lane) -> int:
+        return lane.slots - self._busy[lane.name]
 
     @property
     def _in_flight(self) -> int:
         return sum(self._busy.values())
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True)
+        """Lets what is in flight end, and writes its results if the database takes
+        them (else their leases run out and they are tried again)."""
+        self._mail_pool.shutdown(wait=True)
+        self._operator_pool.shutdown(wait=True)
+        self._webhooks.close(self.policy.timeout_s)
+        self._record_or_keep()
         self.client.close()
         if self.mailer is not None:
             self.mailer.close()
 
-    # -- one delivery --------------------------------------------------------------------
+    # -- starting them, by channel -------------------------------------------------------
 
-    def _deliver(self, delivery: dict[str, Any]) -> None:
+    def _start_webhooks(self, lane: Lane, deliveries: list[Delivery]) -> None:
+        for delivery in deliveries:
+            self._webhooks.start(self._webhook(lane, delivery))
+
+    async def _webhook(self, lane: Lane, delivery: Delivery) -> None:
         try:
-            attempt = self._attempt(delivery)
+            url, body, headers = self._signed_post(delivery)
+            attempt = await apost(self._webhooks.client, url, body, headers, self.policy)
         except Exception as error:  # a bug must not leak the slot or lose the delivery
-            log.exception("delivery %s failed unexpectedly", delivery["id"])
-            attempt = Attempt(PENDING, f"internal error: {type(error).__name__}")
-        # Written by the loop, many in one transaction: a write per delivery from 64
-        # threads queued on SQLite's one writer and slowed the whole fan-out.
-        with self._idle:
-            self._unrecorded.append(_Result(delivery, attempt, self.clock.now()))
-            self._busy[delivery["channel"]] -= 1
-            self._idle.notify_all()
+            attempt = self._internal_error(delivery, error)
+        self._finished(lane, delivery, attempt)
 
-    def _attempt(self, delivery: dict[str, Any]) -> Attempt:
-        if delivery["channel"] == "email":
-            return self._mail(delivery)
-        if delivery["channel"] == "operator":
-            if self.operator is None:
-                return Attempt(PENDING, "operator channels are not set up in this worker")
-            return self.operator(delivery, self.clock.now())
+    def _signed_post(self, delivery: Delivery) -> tuple[str, bytes, dict[str, str]]:
         now = self.clock.now()
         body = json.dumps(payloads.payload(
             self.settings, delivery["kind"], delivery["event_id"], delivery["event"], now,
@@ -223,15 +269,33 @@ class Deliverer:
         secret = signing.subscription_secret(self.operator_key, delivery["subscription_id"],
                                              delivery["salt"])
         timestamp = int(now.timestamp())
-        headers = {
+        return delivery["address"], body, {
             "Content-Type": "application/json",
             signing.EVENT_HEADER: delivery["event_id"],
             signing.TIMESTAMP_HEADER: str(timestamp),
             signing.SIGNATURE_HEADER: signing.sign(secret, timestamp, body),
         }
-        return post(self.client, delivery["address"], body, headers, self.policy)
 
-    def _mail(self, delivery: dict[str, Any]) -> Attempt:
+    def _start_mails(self, lane: Lane, deliveries: list[Delivery]) -> None:
+        size = self.policy.mail_batch
+        for start in range(0, len(deliveries), size):
+            self._mail_pool.submit(self._mails, lane, deliveries[start:start + size])
+
+    def _mails(self, lane: Lane, deliveries: Sequence[Delivery]) -> None:
+        """One after another over this thread's SMTP connection, until the lease runs
+        short: those left then are not tried, and are claimed again later."""
+        short = time.monotonic() + self.policy.lease_s / 2
+        for delivery in deliveries:
+            if time.monotonic() > short:
+                attempt = Attempt(PENDING, "not tried before its lease ran short")
+            else:
+                try:
+                    attempt = self._mail(delivery)
+                except Exception as error:
+                    attempt = self._internal_error(delivery, error)
+            self._finished(lane, delivery, attempt)
+
+    def _mail(self, delivery: Delivery) -> Attempt:
         if self.mailer is None:
             return Attempt(PENDING, "no [notifications] smtp_url to send mail with")
         compose = mail.incident_mail if delivery["kind"] == "incident" else mail.component_mail
@@ -240,12 +304,50 @@ class Deliverer:
                           self.unsubscribe_url(delivery["subscription_id"], delivery["salt"]))
         return send_mail(self.mailer, message, self.clock.now())
 
+    def _start_operator(self, lane: Lane, deliveries: list[Delivery]) -> None:
+        for delivery in deliveries:
+            self._operator_pool.submit(self._to_operator, lane, delivery)
+
+    def _to_operator(self, lane: Lane, delivery: Delivery) -> None:
+        try:
+            if self.operator is None:
+                attempt = Attempt(PENDING, "operator channels are not set up in this worker")
+            else:
+                attempt = self.operator(delivery, self.clock.now())
+        except Exception as error:
+            attempt = self._internal_error(delivery, error)
+        self._finished(lane, delivery, attempt)
+
     def unsubscribe_url(self, subscription_id: int, salt: str) -> str:
         token = signing.unsubscribe_token(self.operator_key, subscription_id, salt)
         base = self.settings.site.public_url.rstrip("/")
         return f"{base}/unsubscribe/{subscription_id}/{token}"  # web/views/subscriptions.py
 
+    def _internal_error(self, delivery: Delivery, error: Exception) -> Attempt:
+        log.exception("delivery %s failed unexpectedly", delivery["id"], exc_info=error)
+        return Attempt(PENDING, f"internal error: {type(error).__name__}")
+
+    def _finished(self, lane: Lane, delivery: Delivery, attempt: Attempt) -> None:
+        # Written by the loop, many in one transaction: a write per delivery from many
+        # senders queued on SQLite's one writer and slowed the whole fan-out.
+        with self._idle:
+            self._unrecorded.append(_Result(delivery, attempt, self.clock.now()))
+            self._busy[lane.name] -= 1
+            if attempt.state == SENT:
+                self._sent_in.add(lane.name)
+            # Wake the loop only when it has something to do: a batch's worth of free
+            # slots in this lane, or nothing left in flight.
+            if self._free(lane) == lane.batch or self._in_flight == 0:
+                self._idle.notify_all()
+
     # -- results -------------------------------------------------------------------------
+
+    def _record_or_keep(self) -> None:
+        try:
+            self._record_waiting()
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
 
     def _record_waiting(self) -> None:
         """Write every result waiting, in one transaction; kept for later if it fails."""
@@ -272,71 +374,13 @@ class Deliverer:
             next_at = at + timedelta(seconds=self.delay(delivery["attempts"], wait))
             if next_at - delivery["created_at"] > self.policy.give_up_after:
                 state, next_at = GAVE_UP, None
-        return Ending(delivery["id"], state, at, next_at, attempt.error,
-                      delivery["subscription_id"] if state in (SENT, FAILED) else None,
-                      state == FAILED)
+        return Ending(delivery["id"], delivery["subscription_id"], state, at, next_at,
+                      attempt.error, answered=attempt.answered,
+                      permanent_failure=state == FAILED,
+                      slow_until=at + self.policy.slow_for if attempt.slow else None)
 
     def delay(self, attempts: int, retry_after_s: float | None) -> float:
         """Seconds until the next try after `attempts` earlier ones (this one excluded)."""
         ceiling = min(self.policy.max_retry_s, self.policy.first_retry_s * 2 ** attempts)
         jittered = ceiling / 2 + self.rng.uniform(0, ceiling / 2)
         return max(jittered, retry_after_s or 0.0)
-
-
-def post(client: httpx.Client, url: str, body: bytes, headers: dict[str, str],
-         policy: DeliveryPolicy) -> Attempt:
-    """One POST, its answer read up to a cap, within `policy.timeout_s` overall."""
-    target = pin(url, allow_private=policy.allow_private_targets)
-    if isinstance(target, str):
-        return Attempt(FAILED, target, permanent=True)
-    deadline = time.monotonic() + policy.timeout_s
-    try:
-        with client.stream("POST", target.url, content=body, headers={**headers, **target.headers},
-                           extensions=target.extensions) as response:
-            read = 0
-            for chunk in response.iter_raw():
-                read += len(chunk)
-                if read >= policy.max_response_bytes or time.monotonic() > deadline:
-                    break
-            code = response.status_code
-            retry_after = response.headers.get("Retry-After")
-    except httpx.TimeoutException:
-        return Attempt(PENDING, "timed out")
-    except httpx.HTTPError as error:
-        return Attempt(PENDING, f"network: {type(error).__name__}")
-    if 200 <= code < 300:
-        return Attempt(SENT)
-    if code in _RETRYABLE or code >= 500 or 300 <= code < 400:
-        return Attempt(PENDING, f"HTTP {code}", retry_after=retry_after)
-    return Attempt(FAILED, f"HTTP {code}", permanent=True)
-
-
-def send_mail(mailer: mail.Mailer, message: mail.Mail, now: datetime) -> Attempt:
-    """One SMTP hand-over. Only a 5xx refusal of the recipient is that subscriber's
-    problem (permanent); anything else (our server down, our login refused) is ours,
-    tried again, and never counts against the subscription."""
-    try:
-        mailer.send(message, now)
-    except smtplib.SMTPRecipientsRefused as refused:
-        codes = sorted({code for code, _ in refused.recipients.values()})
-        permanent = all(code >= 500 for code in codes)
-        return Attempt(FAILED if permanent else PENDING, f"SMTP {codes}", permanent=permanent)
-    except smtplib.SMTPResponseException as error:
-        return Attempt(PENDING, f"SMTP {error.smtp_code}")
-    except (smtplib.SMTPException, OSError) as error:
-        return Attempt(PENDING, f"SMTP: {type(error).__name__}")
-    return Attempt(SENT)
-
-
-def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds, or an HTTP date (RFC 9110); None when absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - now).total_seconds())

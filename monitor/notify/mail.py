@@ -18,8 +18,12 @@ import ssl
 import threading
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.charset import QP, Charset
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
+from email.utils import format_datetime, make_msgid, parseaddr
 from html import escape
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -72,26 +76,42 @@ def confirmation_mail(settings: Settings, to: str, confirm_url: str, scope: str)
     ), (("Confirm the subscription", confirm_url),))
 
 
-def render(mail: Mail, sender: str, now: datetime) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = mail.to
-    message["Subject"] = mail.subject
+_UTF8_QP = Charset("utf-8")
+_UTF8_QP.body_encoding = QP   # readable in the raw mail, and 7-bit clean for any server
+_SMTP = compat32.clone(linesep="\r\n")   # what SMTP's DATA expects; smtplib sends bytes as given
+
+
+def render(mail: Mail, sender: str, now: datetime) -> bytes:
+    """The message as sent. Built with the standard library's compat32 MIME classes:
+    the modern `EmailMessage` API parses every header it is given and took 3 ms a mail,
+    most of a 10,000-mail fan-out's CPU; these take about 0.5 ms."""
+    message = MIMEMultipart("alternative")
+    message["From"] = _header(sender)
+    message["To"] = _header(mail.to)
+    message["Subject"] = _header(mail.subject)
     message["Date"] = format_datetime(now)
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].rstrip(">"))
     message["Auto-Submitted"] = "auto-generated"
     if mail.event_id:
-        message["X-Aistatus-Event-Id"] = mail.event_id
+        message["X-Aistatus-Event-Id"] = _header(mail.event_id)
     if mail.unsubscribe_url:
-        message["List-Unsubscribe"] = f"<{mail.unsubscribe_url}>"
+        message["List-Unsubscribe"] = _header(f"<{mail.unsubscribe_url}>")
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     text = "\n\n".join(mail.lines) + "\n\n" + "\n".join(
         f"{label}: {url}" for label, url in mail.links) + "\n"
-    message.set_content(text)
     html = "".join(f"<p>{escape(line)}</p>" for line in mail.lines) + "".join(
         f'<p><a href="{escape(url)}">{escape(label)}</a></p>' for label, url in mail.links)
-    message.add_alternative(f"<!doctype html><html><body>{html}</body></html>", subtype="html")
-    return message
+    message.attach(MIMEText(text, "plain", _UTF8_QP))
+    message.attach(MIMEText(f"<!doctype html><html><body>{html}</body></html>", "html",
+                            _UTF8_QP))
+    return message.as_bytes(policy=_SMTP)
+
+
+def _header(value: str) -> str | Header:
+    """One line (a line break in a title must not start a header of its own); encoded
+    (RFC 2047) when not ASCII."""
+    value = " ".join(value.splitlines())
+    return value if value.isascii() else Header(value, "utf-8")
 
 
 class Mailer:
@@ -106,6 +126,7 @@ class Mailer:
             raise ValueError("[notifications] smtp_url and from are needed to send mail")
         self.settings = settings
         self.sender = settings.from_
+        self.envelope_from = parseaddr(settings.from_)[1]
         self._local = threading.local()
         self._open: list[smtplib.SMTP] = []
         self._lock = threading.Lock()
@@ -116,13 +137,13 @@ class Mailer:
         kept: smtplib.SMTP | None = getattr(self._local, "smtp", None)
         if kept is not None:
             try:
-                kept.send_message(message)
+                kept.sendmail(self.envelope_from, [mail.to], message)
                 return
             except (smtplib.SMTPServerDisconnected, OSError):
                 self._drop(kept)
         smtp = self._connect()
         try:
-            smtp.send_message(message)
+            smtp.sendmail(self.envelope_from, [mail.to], message)
         except (smtplib.SMTPServerDisconnected, OSError):
             self._drop(smtp)
             raise

@@ -29,12 +29,14 @@ class Ending:
     """How one delivery attempt ended, as the deliverer decided it."""
 
     delivery_id: int
+    subscription_id: int
     state: str
     at: datetime
     next_attempt_at: datetime | None
     error: str | None
-    subscription_id: int | None     # given when the answer says something of the subscriber
-    permanent_failure: bool
+    answered: bool = False                # the receiver answered, whatever it said
+    permanent_failure: bool = False       # counts toward disabling the subscription
+    slow_until: datetime | None = None    # it timed out: the slow lane until then
 
 
 class Notifications:
@@ -47,19 +49,30 @@ class Notifications:
             return rows.fan_out(connection, now, limit)
 
     def claim(self, now: datetime, until: datetime, limit: int,
-              channel: str | None = None) -> list[Row]:
+              channel: str | None = None, *, slow: bool | None = None) -> list[Row]:
         with self._writes.begin() as connection:
-            return rows.claim(connection, now, until, limit, channel)
+            return rows.claim(connection, now, until, limit, channel, slow=slow)
 
     def finish_many(self, endings: Sequence[Ending], disable_after: int) -> list[int]:
-        """Record many attempts in one transaction; returns the subscriptions disabled."""
+        """Record many attempts in one transaction, in a few statements whatever their
+        number; returns the subscriptions disabled."""
         disabled = []
         with self._writes.begin() as connection:
+            rows.finish_many(connection, [
+                {"delivery_id": end.delivery_id, "state": end.state, "at": end.at,
+                 "next_attempt_at": end.next_attempt_at, "error": end.error}
+                for end in endings])
+            rows.receivers_answered(connection, (
+                end.subscription_id for end in endings if end.state == rows.SENT),
+                delivered=True)
+            rows.receivers_answered(connection, (
+                end.subscription_id for end in endings
+                if end.answered and end.state != rows.SENT), delivered=False)
+            rows.receivers_slowed(connection, {
+                end.subscription_id: end.slow_until for end in endings if end.slow_until})
             for end in endings:
-                rows.finish(connection, end.delivery_id, end.state, end.at,
-                            next_attempt_at=end.next_attempt_at, error=end.error)
-                if end.subscription_id is not None and rows.subscription_answered(
-                        connection, end.subscription_id, permanent_failure=end.permanent_failure,
+                if end.permanent_failure and rows.subscription_answered(
+                        connection, end.subscription_id, permanent_failure=True,
                         disable_after=disable_after, reason=end.error):
                     disabled.append(end.subscription_id)
         return disabled

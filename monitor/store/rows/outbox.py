@@ -5,7 +5,8 @@
               incidents to operator channels only (`wants`)
     claim:    due deliveries, leased for a while: a crashed worker's lease runs out;
               a subscriber's oldest pending one only, so it hears events in order
-    finish:   sent | retried later | failed for good | given up
+    finish:   sent | retried later | failed for good | given up, many in one statement
+    lanes:    a receiver that timed out is served in the slow lane until it answers
 
 An outbox row's `event_id` is unique: an engine replaying changes (a rebuild, a
 second engine) adds no second notification. A delivery is unique per (outbox row,
@@ -14,11 +15,11 @@ subscription): fanning out twice after a crash adds nothing either.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, exists, func, or_, select, update
 
 from monitor.judging.incidents import IncidentEvent
 from monitor.judging.status import ComponentStatus, StatusChange, SubjectKind
@@ -169,36 +170,52 @@ def matches(subscription: Row, outbox: Row) -> bool:
 
 
 def claim(connection: Connection, now: datetime, until: datetime, limit: int,
-          channel: str | None = None) -> list[Row]:
-    """Due deliveries of active subscriptions (of one `channel`, email or webhook, if
-    given), leased to the caller until `until`, each with its outbox row and
-    subscription; oldest due first."""
+          channel: str | None = None, *, slow: bool | None = None) -> list[Row]:
+    """Up to `limit` due deliveries of active subscriptions (of one `channel`, email or
+    webhook, if given; of receivers in the slow lane or not, if `slow` says), leased to
+    the caller until `until`, each with its outbox row and subscription; oldest due first.
+
+    Two statements whatever `limit`: one UPDATE takes the batch, one SELECT reads it
+    (a compare-and-set per delivery made a 10,000-mail fan-out wait on its claims)."""
     columns = DELIVERIES.c
-    free = or_(columns.claimed_until.is_(None), columns.claimed_until <= now)
+    # The batch is chosen from an alias: a subquery naming `deliveries` itself would be
+    # correlated to the UPDATE's row, and take every row instead of `limit`.
+    candidate = DELIVERIES.alias("candidate")
+    free = or_(candidate.c.claimed_until.is_(None), candidate.c.claimed_until <= now)
     # One subscriber hears its events in order, one at a time: only its oldest pending
     # delivery is ever due (a receiver failing on it gets nothing newer meanwhile).
     earlier = DELIVERIES.alias("earlier")
     older_pending = exists().where(
-        earlier.c.subscription_id == columns.subscription_id,
-        earlier.c.state == PENDING, earlier.c.outbox_id < columns.outbox_id)
+        earlier.c.subscription_id == candidate.c.subscription_id,
+        earlier.c.state == PENDING, earlier.c.outbox_id < candidate.c.outbox_id)
     due = (
-        select(DELIVERIES.c.id)
-        .join(SUBSCRIPTIONS, SUBSCRIPTIONS.c.id == columns.subscription_id)
-        .where(columns.state == PENDING, columns.next_attempt_at <= now, free,
+        select(candidate.c.id)
+        .join(SUBSCRIPTIONS, SUBSCRIPTIONS.c.id == candidate.c.subscription_id)
+        .where(candidate.c.state == PENDING, candidate.c.next_attempt_at <= now, free,
                SUBSCRIPTIONS.c.state == ACTIVE, ~older_pending)
-        .order_by(columns.next_attempt_at, columns.id)
+        .order_by(candidate.c.next_attempt_at, candidate.c.id)
         .limit(limit)
     )
     if channel is not None:
         due = due.where(SUBSCRIPTIONS.c.kind == channel)
-    taken = []
-    for delivery_id in connection.execute(due).scalars():
-        # Compare-and-set: another worker's claim in between wins, and this one skips it.
-        moved = connection.execute(
-            update(DELIVERIES).where(columns.id == delivery_id, columns.state == PENDING, free)
-            .values(claimed_until=until))
-        if moved.rowcount == 1:
-            taken.append(delivery_id)
+    if slow is not None:
+        slowed = SUBSCRIPTIONS.c.slow_until > now
+        due = due.where(slowed if slow else or_(SUBSCRIPTIONS.c.slow_until.is_(None), ~slowed))
+    if connection.dialect.name == "postgresql":
+        # Two workers claiming at once take different rows instead of queueing on the
+        # same ones. SQLite has one writer at a time (BEGIN IMMEDIATE): the UPDATE
+        # below runs alone, which is as safe.
+        due = due.with_for_update(skip_locked=True, of=candidate)
+    # A CTE, chosen once: as a plain `IN (subquery)` PostgreSQL took every due row,
+    # not `limit`. The state is asked again in the UPDATE: a row another worker leased
+    # between the SELECT and here is not taken twice.
+    batch = due.cte("batch")
+    still_free = or_(columns.claimed_until.is_(None), columns.claimed_until <= now)
+    taken = list(connection.execute(
+        update(DELIVERIES)
+        .where(columns.id.in_(select(batch.c.id)), columns.state == PENDING, still_free)
+        .values(claimed_until=until)
+        .returning(columns.id)).scalars())
     if not taken:
         return []
     query = (
@@ -216,15 +233,60 @@ def claim(connection: Connection, now: datetime, until: datetime, limit: int,
     return list(connection.execute(query).mappings())
 
 
-def finish(connection: Connection, delivery_id: int, state: str, now: datetime, *,
-           next_attempt_at: datetime | None = None, error: str | None = None) -> None:
-    values: dict[str, Any] = {"state": state, "attempts": DELIVERIES.c.attempts + 1,
-                              "claimed_until": None, "last_error": error}
-    if state == SENT:
-        values["sent_at"] = now
-    if next_attempt_at is not None:
-        values["next_attempt_at"] = next_attempt_at
-    connection.execute(update(DELIVERIES).where(DELIVERIES.c.id == delivery_id).values(values))
+def finish_many(connection: Connection, endings: Sequence[Mapping[str, Any]]) -> None:
+    """Record attempts: one statement executed for many rows (`delivery_id`, `state`,
+    `at`, `next_attempt_at`, `error`). A retried one keeps its `next_attempt_at` unless
+    given; only a sent one gets `sent_at`."""
+    if not endings:
+        return
+    columns = DELIVERIES.c
+    statement = (
+        update(DELIVERIES).where(columns.id == bindparam("b_id"))
+        .values(state=bindparam("b_state"), attempts=columns.attempts + 1,
+                claimed_until=None, last_error=bindparam("b_error"),
+                sent_at=func.coalesce(bindparam("b_sent_at", type_=columns.sent_at.type),
+                                      columns.sent_at),
+                next_attempt_at=func.coalesce(
+                    bindparam("b_next_at", type_=columns.next_attempt_at.type),
+                    columns.next_attempt_at))
+    )
+    connection.execute(statement, [
+        {"b_id": end["delivery_id"], "b_state": end["state"], "b_error": end["error"],
+         "b_sent_at": end["at"] if end["state"] == SENT else None,
+         "b_next_at": end["next_attempt_at"]}
+        for end in endings])
+
+
+def receivers_answered(connection: Connection, subscription_ids: Iterable[int], *,
+                       delivered: bool) -> None:
+    """These receivers answered: out of the slow lane; and if they took the delivery,
+    their count of permanent failures in a row starts again."""
+    columns = SUBSCRIPTIONS.c
+    values: dict[str, Any] = {"slow_until": None}
+    changed = columns.slow_until.is_not(None)
+    if delivered:
+        values["permanent_failures"] = 0
+        changed = or_(changed, columns.permanent_failures > 0)
+    for ids in _chunks(subscription_ids):
+        connection.execute(update(SUBSCRIPTIONS).where(columns.id.in_(ids), changed)
+                           .values(values))
+
+
+def receivers_slowed(connection: Connection, until: Mapping[int, datetime]) -> None:
+    """These receivers (subscription id: until when) timed out: their deliveries go
+    through the slow lane until then. One statement, executed for each."""
+    if until:
+        connection.execute(
+            update(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.id == bindparam("b_id"))
+            .values(slow_until=bindparam("b_until", type_=SUBSCRIPTIONS.c.slow_until.type)),
+            [{"b_id": subscription_id, "b_until": at} for subscription_id, at in until.items()])
+
+
+def _chunks(ids: Iterable[int], size: int = 1000) -> Iterator[list[int]]:
+    """Sorted, without repeats, in lists short enough for any driver's parameter limit."""
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), size):
+        yield ordered[start:start + size]
 
 
 def subscription_answered(connection: Connection, subscription_id: int, *, permanent_failure: bool,

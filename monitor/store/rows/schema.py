@@ -292,6 +292,8 @@ class SubscriptionRow(Base):
     # incidents and component changes. Only an operator channel ever hears operator-only
     # incidents, whatever this says.
     events: Mapped[list[str] | None] = mapped_column(JSON)
+    # Until then its deliveries go through the slow lane's few slots (it timed out).
+    slow_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("address_hash"),)
 

@@ -1,13 +1,15 @@
 """A real HTTP receiver on loopback that records every webhook it gets.
 
 Paths choose its behaviour: `/ok` answers 204, `/fail` 500 with `Retry-After: 120`,
-`/gone` 410, `/hang` holds the request until the test ends (released on close).
+`/gone` 410, `/hang` holds the request until the test ends (released on close),
+`/trickle` answers 200 at once and then sends its body a byte at a time until then.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -28,15 +30,27 @@ class Receiver:
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.release = threading.Event()
+        self.arrived = threading.Condition()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 path = self.path.split("?")[0]
-                receiver.received.append(Received(path, dict(self.headers.items()), body))
+                with receiver.arrived:
+                    receiver.received.append(Received(path, dict(self.headers.items()), body))
+                    receiver.arrived.notify_all()
                 if path.startswith("/hang"):
                     receiver.release.wait(30)
+                    return
+                if path.startswith("/trickle"):
+                    # Headers at once, then a byte now and then: no read ever times out.
+                    self.send_response(200)
+                    self.send_header("Content-Length", "1000000")
+                    self.end_headers()
+                    while not receiver.release.wait(0.05):
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
                     return
                 code = {"/fail": 500, "/gone": 410}.get(path.rstrip("0123456789"), 204)
                 self.send_response(code)
@@ -48,8 +62,11 @@ class Receiver:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+            request_queue_size = 128  # listen()'s backlog: at 5 a burst waits 1 s for a SYN retry
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -58,6 +75,18 @@ class Receiver:
 
     def at(self, path: str) -> list[Received]:
         return [r for r in self.received if r.path == path]
+
+    def when(self, arrived: Callable[[list[Received]], bool], then: Callable[[], None],
+             timeout_s: float = 60.0) -> threading.Thread:
+        """In a thread: once what has arrived satisfies `arrived`, call `then`."""
+        def watch() -> None:
+            with self.arrived:
+                if self.arrived.wait_for(lambda: arrived(self.received), timeout_s):
+                    then()
+
+        thread = threading.Thread(target=watch, daemon=True)
+        thread.start()
+        return thread
 
     def close(self) -> None:
         self.release.set()

@@ -15,6 +15,7 @@ from aiosmtpd.controller import Controller
 class _Handler:
     def __init__(self) -> None:
         self.mails: list[tuple[list[str], EmailMessage]] = []
+        self.peers: list[tuple[str, int]] = []   # the client's end of each mail's connection
 
     async def handle_RCPT(self, server, session, envelope, address, options):
         if address.startswith("gone"):
@@ -25,6 +26,7 @@ class _Handler:
     async def handle_DATA(self, server, session, envelope):
         message = message_from_bytes(envelope.content, policy=policy.default)
         self.mails.append((list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
+        self.peers.append(tuple(session.peer[:2]))
         return "250 OK"
 
 
