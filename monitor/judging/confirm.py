@@ -32,6 +32,11 @@ _WORDS = {
     Signal.LATENCY: "a slow answer",
     Signal.QUALITY: "a wrong answer",
 }
+# A clean run this unlikely under the failing share asks for a closer look. Looser than
+# confirm_alpha: an early look costs a few probes only during an incident, and recovery
+# needs a full recovery_window of probes after the last failure, so the burst must
+# begin within a few clean probes for a 60 s model to resolve within ~13 minutes.
+_RECOVERING_ODDS = 0.1
 _FRESH_MINUTES = 1  # a bad probe this recent (or in the current minute) makes a suspicion
 
 
@@ -41,12 +46,14 @@ def plan_confirmation(health: TargetHealth, now: datetime, minute: int) -> None:
     until = health.confirm_until
     if s.confirm_for <= 0 or (until is not None and now < until):
         return
-    reason = suspicion(health, minute) or ("recovering" if recovering(health, minute) else None)
+    suspected = suspicion(health, minute)
+    reason = suspected or ("recovering" if recovering(health, minute) else None)
     if until is None and not health.book.baseline.counts[ALL]:
         reason = "no history yet"  # a model we know least about: look closely, once
     if reason is not None:
         health.confirm_until = now + timedelta(seconds=s.confirm_for)
         health.confirm_reason = reason
+        health.suspected = reason == suspected
 
 
 def confirm_status(health: TargetHealth, signal: Signal, p0: float, fired: int | None) -> None:
@@ -56,7 +63,10 @@ def confirm_status(health: TargetHealth, signal: Signal, p0: float, fired: int |
     until, now = health.confirm_until, health.book.now_minute
     probing = until is not None and now is not None and minute_of(until) > now
     alpha = health.settings.confirming_alpha
-    if fired is None and probing and health.fired(signal, p0, alpha) is not None:
+    # Off unless above the false-alarm rate (while a suspicion is confirmed, an incident
+    # needs even stronger evidence: equal rates must not show degraded meanwhile).
+    on = alpha > health.settings.false_alarm_rate
+    if on and fired is None and probing and health.fired(signal, p0, alpha) is not None:
         health.confirming.add(signal)
     else:
         health.confirming.discard(signal)
@@ -85,7 +95,6 @@ def recovering(health: TargetHealth, minute: int) -> bool:
     """True when a bad episode's model has answered well for longer than its failing share
     makes likely: it may be back, and more probes say so sooner."""
     book = health.book
-    s = health.settings
     for signal in _WORDS:
         episode = health.episodes.get(signal)
         if episode is None or (signal is Signal.LATENCY and book.slow_ms is None):
@@ -101,9 +110,11 @@ def recovering(health: TargetHealth, minute: int) -> bool:
             clean += tally.counts[test.total]
         if last_bad is None or clean == 0:
             continue
-        before = book.sum(last_bad - health.level_minutes, last_bad)
+        # The share over the longest window: the last few minutes of a 35 % fault may
+        # have failed at 15 % by chance, and would ask for twice the clean probes.
+        before = book.sum(last_bad - health.windows[-1], last_bad)
         share = before[test.bad] / before[test.total] if before[test.total] else 0.0
         failing = max(share, health.baseline_share(signal) + test.effect)
-        if (1.0 - failing) ** clean < s.confirm_alpha:
+        if (1.0 - failing) ** clean < _RECOVERING_ODDS:
             return True
     return False

@@ -48,6 +48,8 @@ from monitor.judging.tally import (
     ANS,
     CFG,
     FAIL,
+    FORM,
+    FORM_WRONG,
     R_FAIL,
     R_N,
     SLOW,
@@ -85,6 +87,7 @@ class TargetHealth:
         # More probes asked for until then (monitor/judging/confirm.py), and why.
         self.confirm_until: datetime | None = None
         self.confirm_reason = ""
+        self.suspected = False  # the probes were asked for because some looked bad
         # Signals whose evidence is building: shown as degraded ("confirming"), no incident.
         self.confirming: set[Signal] = set()
         self.p_slow = s.prior_slow_rate
@@ -122,6 +125,15 @@ class TargetHealth:
         sums = self.book.window(self.windows[-1])
         evidence = AnswerEvidence(sums[ANS], sums[WRONG], self.baseline_share(Signal.QUALITY))
         return answer_verdict(evidence, self.quality_rule)
+
+    def form_verdict(self) -> QualityVerdict:
+        """Whether answers keep their exact form (checks of form only, FORM_CHECKS), judged
+        against their own baseline and never pooled with whether answers are right."""
+        sums = self.book.window(self.windows[-1])
+        s = self.settings
+        usual = self.book.baseline.rate(FORM_WRONG, FORM, s.prior_wrong_rate, s.prior_weight)
+        return answer_verdict(AnswerEvidence(sums[FORM], sums[FORM_WRONG], usual),
+                              self.quality_rule)
 
     def evidence(self, since: datetime, now: datetime) -> Evidence:
         first, last = minute_of(since), minute_of(now)
@@ -310,9 +322,16 @@ class TargetHealth:
             if bad < floor or total < test.min_total or bad < (p0 + test.effect) * total:
                 continue
             support = self.baseline_support(signal)
-            if is_surprising(bad, total, p0, alpha or self.settings.false_alarm_rate, support):
+            if is_surprising(bad, total, p0, alpha or self._false_alarm_rate(), support):
                 return minutes
         return None
+
+    def _false_alarm_rate(self) -> float:
+        """The rate an incident is held to: stricter while a suspicion is being confirmed."""
+        s, until, now = self.settings, self.confirm_until, self.book.now_minute
+        if self.suspected and until is not None and now is not None and minute_of(until) >= now:
+            return s.suspect_false_alarm_rate
+        return s.false_alarm_rate
 
     def _close_if_recovered(self, signal: Signal, minute: int, p0: float) -> None:
         clean_from = self._recovered(signal, minute, p0, self.episodes[signal].started_at)
