@@ -6,13 +6,16 @@ when the latest probes look odd *for this model* (a failure, a slow or a wrong a
 that its baseline makes unlikely in the short window, at `confirm_alpha`), or when a
 model in an episode has been clean for longer than its failing share explains (it may
 have recovered), the engine asks for probes every `confirm_interval` for
+`confirm_for`; once those probes make the suspicion much stronger (a chance below
+`confirm_alpha` squared) it asks for them every `confirm_fast_interval`, for another
 `confirm_for`. The scheduler reads that plan (monitor/plan.py); the extra probes are
 ordinary results and are judged like any other, so they confirm or clear in minutes.
 
 A model with no history at all is looked at closely once, for its first
 `confirm_for`: it is the model the engine knows least about. Bounded: one request
-lasts `confirm_for`, and a model asks again only once it has ended and its probes
-are still odd. `aistatus check-config` shows what that costs.
+lasts `confirm_for` (twice that when it turns faster, once), and a model asks again
+only once it has ended and its probes are still odd. `aistatus check-config` shows
+what that costs.
 """
 
 from __future__ import annotations
@@ -41,12 +44,22 @@ _FRESH_MINUTES = 1  # a bad probe this recent (or in the current minute) makes a
 
 
 def plan_confirmation(health: TargetHealth, now: datetime, minute: int) -> None:
-    """Ask for more probes of the model if it looks odd and none are asked for already."""
+    """Ask for more probes of the model if it looks odd and none are asked for already;
+    ask for them faster, and for longer, once they make the suspicion stronger."""
     s = health.settings
     until = health.confirm_until
-    if s.confirm_for <= 0 or (until is not None and now < until):
+    if s.confirm_for <= 0:
         return
-    suspected = suspicion(health, minute)
+    if until is not None and now < until:
+        if health.confirm_reason != "recovering" and not health.confirm_fast:
+            odd = oddest(health, minute)
+            if odd is not None and odd[1] < s.confirm_alpha**2:
+                health.confirm_fast = True
+                health.confirm_until = now + timedelta(seconds=s.confirm_for)
+                health.suspected = True  # the longer look is picked by odd probes
+        return
+    odd = oddest(health, minute)
+    suspected = odd[0] if odd is not None else None
     reason = suspected or ("recovering" if recovering(health, minute) else None)
     if until is None and not health.book.baseline.counts[ALL]:
         reason = "no history yet"  # a model we know least about: look closely, once
@@ -54,6 +67,8 @@ def plan_confirmation(health: TargetHealth, now: datetime, minute: int) -> None:
         health.confirm_until = now + timedelta(seconds=s.confirm_for)
         health.confirm_reason = reason
         health.suspected = reason == suspected
+        health.confirm_fast = health.suspected and odd is not None and (
+            odd[1] < s.confirm_alpha**2)
 
 
 def confirm_status(health: TargetHealth, signal: Signal, p0: float, fired: int | None) -> None:
@@ -74,8 +89,17 @@ def confirm_status(health: TargetHealth, signal: Signal, p0: float, fired: int |
 
 def suspicion(health: TargetHealth, minute: int) -> str | None:
     """Why the model's latest probes deserve a closer look, or None."""
+    odd = oddest(health, minute)
+    return odd[0] if odd is not None else None
+
+
+def oddest(health: TargetHealth, minute: int) -> tuple[str, float] | None:
+    """The signal whose latest probes look oddest for this model (a fresh bad probe, and
+    the short window's bad count unlikely at its baseline, below `confirm_alpha`), in
+    words, with that chance; None if none does."""
     book = health.book
     alpha = health.settings.confirm_alpha
+    found: tuple[str, float] | None = None
     for signal, word in _WORDS.items():
         if signal in health.episodes:
             continue
@@ -86,9 +110,10 @@ def suspicion(health: TargetHealth, minute: int) -> str | None:
             continue
         sums = book.window(health.windows[0])
         bad, total = sums[test.bad], sums[test.total]
-        if total and binomial_tail(bad, total, health.baseline_share(signal)) < alpha:
-            return word
-    return None
+        chance = binomial_tail(bad, total, health.baseline_share(signal)) if total else 1.0
+        if chance < alpha and (found is None or chance < found[1]):
+            found = (word, chance)
+    return found
 
 
 def recovering(health: TargetHealth, minute: int) -> bool:

@@ -88,6 +88,7 @@ class TargetHealth:
         self.confirm_until: datetime | None = None
         self.confirm_reason = ""
         self.suspected = False  # the probes were asked for because some looked bad
+        self.confirm_fast = False  # ...and more probes made that stronger: probe faster
         # Signals whose evidence is building: shown as degraded ("confirming"), no incident.
         self.confirming: set[Signal] = set()
         self.p_slow = s.prior_slow_rate
