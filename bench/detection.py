@@ -23,7 +23,7 @@ and prints a Markdown table, per scenario:
 With `--seeds N` each scenario runs N times with seeds seed, seed+1, ... (the file's own
 seed first) and the cells show min / median / max, plus the share detected within 5 min.
 
-    .venv/bin/python bench/detection.py [FILE ...] [--seeds N] [--config CONFIG]
+    .venv/bin/python bench/detection.py [FILE ...] [--seeds N] [--config CONFIG] [--jobs J]
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ import argparse
 import statistics
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -210,15 +212,21 @@ def main() -> None:
     parser.add_argument("files", nargs="*", type=Path, help="scenario files (default: all)")
     parser.add_argument("--seeds", type=int, default=1, help="runs per scenario: seed+0..N-1")
     parser.add_argument("--config", help="thresholds and timeouts (default: built-in)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="seeds replayed in parallel processes (wall times then overlap)")
     args = parser.parse_args()
     settings = load_settings(args.config) if args.config else Settings()
     rows = []
-    for path in args.files or sorted(SCENARIOS.glob("*.toml")):
-        scenario = load_scenario(path)
-        runs = [measure(replace(scenario, seed=scenario.seed + k), settings)
-                for k in range(args.seeds)]
-        rows.append(row(scenario, runs))
-        print(f"{scenario.name}: {' | '.join(rows[-1][1:])}", flush=True)
+    with ProcessPoolExecutor(args.jobs) if args.jobs > 1 else nullcontext() as pool:
+        for path in args.files or sorted(SCENARIOS.glob("*.toml")):
+            scenario = load_scenario(path)
+            seeded = [replace(scenario, seed=scenario.seed + k) for k in range(args.seeds)]
+            if pool is None:
+                runs = [measure(one, settings) for one in seeded]
+            else:
+                runs = list(pool.map(measure, seeded, [settings] * len(seeded)))
+            rows.append(row(scenario, runs))
+            print(f"{scenario.name}: {' | '.join(rows[-1][1:])}", flush=True)
     print()
     print(table(rows, args.seeds))
 

@@ -191,10 +191,6 @@ class StatusSettings(_Section):
     confirm_alpha: float = Field(default=0.05, gt=0, lt=0.5)  # how odd is suspicious
     # Once the extra probes make it much odder (below confirm_alpha squared), this often.
     confirm_fast_interval: Seconds = 5.0
-    # While a suspicion's extra probes come in, an incident needs this stricter rate: the
-    # probes that raised the suspicion were picked for being bad, and the burst gives
-    # their chance streak many more probes to grow in.
-    suspect_false_alarm_rate: float = Field(default=3e-7, gt=0, lt=0.1)
     # Above false_alarm_rate: degraded ("confirming") on weaker evidence than an incident
     # needs. Off by default: every such test is a chance of a false status on noise.
     confirming_alpha: float = Field(default=1e-6, gt=0, lt=0.1)
@@ -208,11 +204,6 @@ class StatusSettings(_Section):
 
     @model_validator(mode="after")
     def _confirming(self) -> Self:
-        if self.suspect_false_alarm_rate > self.false_alarm_rate:
-            raise ValueError(
-                f"suspect_false_alarm_rate ({self.suspect_false_alarm_rate:g}) must not be "
-                f"above false_alarm_rate ({self.false_alarm_rate:g})"
-            )
         if self.confirming_alpha < self.false_alarm_rate:
             raise ValueError(
                 f"confirming_alpha ({self.confirming_alpha:g}) must not be below "

@@ -55,8 +55,9 @@ def plan_confirmation(health: TargetHealth, now: datetime, minute: int) -> None:
             odd = oddest(health, minute)
             if odd is not None and odd[1] < s.confirm_alpha**2:
                 health.confirm_fast = True
+                # A young model's first look was not picked by odd probes: what it saw
+                # counts whole, the faster probes only add to it.
                 health.confirm_until = now + timedelta(seconds=s.confirm_for)
-                health.suspected = True  # the longer look is picked by odd probes
         return
     odd = oddest(health, minute)
     suspected = odd[0] if odd is not None else None
@@ -67,6 +68,7 @@ def plan_confirmation(health: TargetHealth, now: datetime, minute: int) -> None:
         health.confirm_until = now + timedelta(seconds=s.confirm_for)
         health.confirm_reason = reason
         health.suspected = reason == suspected
+        health.suspect_from = minute if health.suspected else None
         health.confirm_fast = health.suspected and odd is not None and (
             odd[1] < s.confirm_alpha**2)
 

@@ -87,7 +87,8 @@ class TargetHealth:
         # More probes asked for until then (monitor/judging/confirm.py), and why.
         self.confirm_until: datetime | None = None
         self.confirm_reason = ""
-        self.suspected = False  # the probes were asked for because some looked bad
+        self.suspected = False  # the probes were asked for because some looked bad...
+        self.suspect_from: int | None = None  # ...from this minute on
         self.confirm_fast = False  # ...and more probes made that stronger: probe faster
         # Signals whose evidence is building: shown as degraded ("confirming"), no incident.
         self.confirming: set[Signal] = set()
@@ -313,26 +314,35 @@ class TargetHealth:
             return None  # the windows are nested: none of them can fire
         clean_from = self.clean_from.get(signal)
         now = self.book.now_minute or 0
+        suspected_from = self._suspected_from(now)
         for minutes in self.windows:
             if clean_from is not None and now - minutes < clean_from:
                 continue
-            sums = self.book.window(minutes)
+            if minutes == self.windows[0] and suspected_from is not None:
+                sums = self.book.sum(max(suspected_from, now - minutes), now)
+            else:
+                sums = self.book.window(minutes)
             bad, total = sums[test.bad], sums[test.total]
             if signal is Signal.AVAILABILITY and bad >= floor and self._outage(bad, total):
                 return minutes
             if bad < floor or total < test.min_total or bad < (p0 + test.effect) * total:
                 continue
             support = self.baseline_support(signal)
-            if is_surprising(bad, total, p0, alpha or self._false_alarm_rate(), support):
+            if is_surprising(bad, total, p0, alpha or self.settings.false_alarm_rate, support):
                 return minutes
         return None
 
-    def _false_alarm_rate(self) -> float:
-        """The rate an incident is held to: stricter while a suspicion is being confirmed."""
-        s, until, now = self.settings, self.confirm_until, self.book.now_minute
-        if self.suspected and until is not None and now is not None and minute_of(until) >= now:
-            return s.suspect_false_alarm_rate
-        return s.false_alarm_rate
+    def _suspected_from(self, now: int) -> int | None:
+        """While a suspicion's probes come in (and until its first minute leaves it), where
+        the shortest window is cut: the probes that raised the suspicion were picked for
+        looking bad, and counting them with the many probes they brought would let a chance
+        streak grow into an incident; only what came after confirms it there. The longer
+        windows hold enough probes that were not picked to stay fair, and still catch a
+        small share failing for long (whose suspicions would keep cutting a short one)."""
+        first, until = self.suspect_from, self.confirm_until
+        if not self.suspected or first is None or until is None:
+            return None
+        return first if now <= minute_of(until) + self.windows[0] else None
 
     def _close_if_recovered(self, signal: Signal, minute: int, p0: float) -> None:
         clean_from = self._recovered(signal, minute, p0, self.episodes[signal].started_at)

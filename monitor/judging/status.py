@@ -34,10 +34,11 @@ How the engine decides (defaults in monitor/config.py `StatusSettings`):
   is confirmed within ~5 minutes of its first failed probe, while a noisy model's
   passing suspicions stay at 10 s. confirming_alpha (off: equal to false_alarm_rate)
   shows degraded on weaker evidence while those probes come in.
-- suspect_false_alarm_rate 3e-7: while a suspicion's probes come in, an incident
-  needs this: the probes that raised the suspicion were picked for being bad, and
-  the burst gives a chance streak many probes to grow in (at 1e-6, a week of 1-2 %
-  noise at three regions raised one false incident in 20 simulated weeks).
+- while a suspicion's probes come in (and until its first minute leaves it), the 5m
+  window starts where the suspicion did: the probes that raised it were
+  picked for looking bad, and counted with the many probes they brought a chance
+  streak grew into an incident (one in 20 simulated weeks of 1-2 % noise at three
+  regions). Only what comes after confirms it.
 - partial_outage_share 0.20, major_outage_share 0.80, level_window 15m, z 1.64:
   a level goes up when the share's lower bound passes its threshold, down when
   the upper bound over twice the window falls below it: no flapping between
