@@ -51,7 +51,9 @@ def plan_confirmation(health: TargetHealth, now: datetime, minute: int) -> None:
     if s.confirm_for <= 0:
         return
     if until is not None and now < until:
-        if health.confirm_reason != "recovering" and not health.confirm_fast:
+        if health.confirm_reason != "recovering" and not health.confirm_fast and not (
+            confined(health)
+        ):
             odd = oddest(health, minute)
             if odd is not None and odd[1] < s.confirm_alpha**2:
                 health.confirm_fast = True
@@ -70,7 +72,7 @@ def plan_confirmation(health: TargetHealth, now: datetime, minute: int) -> None:
         health.suspected = reason == suspected
         health.suspect_from = minute if health.suspected else None
         health.confirm_fast = health.suspected and odd is not None and (
-            odd[1] < s.confirm_alpha**2)
+            odd[1] < s.confirm_alpha**2) and not confined(health)
 
 
 def confirm_status(health: TargetHealth, signal: Signal, p0: float, fired: int | None) -> None:
@@ -87,6 +89,16 @@ def confirm_status(health: TargetHealth, signal: Signal, p0: float, fired: int |
         health.confirming.add(signal)
     else:
         health.confirming.discard(signal)
+
+
+def confined(health: TargetHealth) -> bool:
+    """Whether the failures look confined to some vantage points (our network, or not yet
+    placed): faster probes from every region would not tell that sooner, only cost more."""
+    return (
+        health.vantage_pending is not None
+        or health.undecided_since is not None
+        or Signal.VANTAGE in health.episodes
+    )
 
 
 def suspicion(health: TargetHealth, minute: int) -> str | None:
