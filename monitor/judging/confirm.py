@@ -35,10 +35,10 @@ _WORDS = {
     Signal.LATENCY: "a slow answer",
     Signal.QUALITY: "a wrong answer",
 }
-# A clean run this unlikely under the failing share asks for a closer look. Looser than
-# confirm_alpha: an early look costs a few probes only during an incident, and recovery
-# needs a full recovery_window of probes after the last failure, so the burst must
-# begin within a few clean probes for a 60 s model to resolve within ~13 minutes.
+# Where probes are few, a clean run this unlikely under the failing share asks for a
+# closer look (elsewhere confirm_alpha): recovery needs a full recovery_window holding
+# recovery_min_probes after the last failure, so for one vantage point at 60 s the look
+# must begin within a few clean probes to resolve within ~13 minutes.
 _RECOVERING_ODDS = 0.1
 _FRESH_MINUTES = 1  # a bad probe this recent (or in the current minute) makes a suspicion
 
@@ -132,13 +132,18 @@ def oddest(health: TargetHealth, minute: int) -> tuple[str, float] | None:
 
 def recovering(health: TargetHealth, minute: int) -> bool:
     """True when a bad episode's model has answered well for longer than its failing share
-    makes likely: it may be back, and more probes say so sooner."""
+    makes likely: it may be back, and more probes say so sooner. Sooner still where the
+    probes of a recovery_window fall short of the recovery_min_probes leaving needs (one
+    vantage point at 60 s): the look must begin within a few clean probes."""
     book = health.book
+    recent = book.window(health.recovery_minutes)
     for signal in _WORDS:
         episode = health.episodes.get(signal)
         if episode is None or (signal is Signal.LATENCY and book.slow_ms is None):
             continue
         test = health.tests[signal]
+        thin = recent[test.total] < max(health.settings.recovery_min_probes, test.min_total)
+        odds = _RECOVERING_ODDS if thin else health.settings.confirm_alpha
         clean, last_bad = 0, None
         for tally in sorted(
             book.between(minute - health.windows[-1], minute), key=lambda t: -t.minute
@@ -154,6 +159,6 @@ def recovering(health: TargetHealth, minute: int) -> bool:
         before = book.sum(last_bad - health.windows[-1], last_bad)
         share = before[test.bad] / before[test.total] if before[test.total] else 0.0
         failing = max(share, health.baseline_share(signal) + test.effect)
-        if (1.0 - failing) ** clean < _RECOVERING_ODDS:
+        if (1.0 - failing) ** clean < odds:
             return True
     return False
