@@ -82,8 +82,8 @@ def confirm_status(health: TargetHealth, signal: Signal, p0: float, fired: int |
     until, now = health.confirm_until, health.book.now_minute
     probing = until is not None and now is not None and minute_of(until) > now
     alpha = health.settings.confirming_alpha
-    # Off unless above the false-alarm rate (while a suspicion is confirmed, an incident
-    # needs even stronger evidence: equal rates must not show degraded meanwhile).
+    # Off unless above the false-alarm rate: at an equal rate it only repeats the incident
+    # test, and a status must never run ahead of the incident it would stand for.
     on = alpha > health.settings.false_alarm_rate
     if on and fired is None and probing and health.fired(signal, p0, alpha) is not None:
         health.confirming.add(signal)

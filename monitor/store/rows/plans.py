@@ -22,8 +22,12 @@ def replace_plan(connection: Connection, plan: ProbePlan) -> None:
         connection.execute(
             insert(PROBE_PLAN),
             [
-                {"target": c.target, "until": c.until, "interval_s": c.interval_s,
-                 "reason": c.reason}
+                {
+                    "target": c.target,
+                    "until": c.until,
+                    "interval_s": c.interval_s,
+                    "reason": c.reason,
+                }
                 for c in plan.confirmations
             ],
         )

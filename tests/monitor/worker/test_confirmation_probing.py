@@ -21,23 +21,40 @@ FAULT_AT = timedelta(minutes=20)  # after a new model's first close look has end
 def outage_scenario(scenario_dict):
     return scenario_dict(
         regions=["us-east"],
-        faults=[{"models": [FAULTY], "kind": "http_error", "status": 529,
-                 "error_type": "overloaded_error", "from": "+20m"}],
+        faults=[
+            {
+                "models": [FAULTY],
+                "kind": "http_error",
+                "status": 529,
+                "error_type": "overloaded_error",
+                "from": "+20m",
+            }
+        ],
     )
 
 
 def settings_for(base_url: str, **status):
-    return settings_from_dict({
-        "probe": {"interval": "60s", "region": "us-east", "connect_timeout": 2,
-                  "first_token_timeout": 2, "stall_timeout": 2, "total_timeout": 5},
-        "status": status,
-        "providers": [
-            {"id": "anthropic", "kind": "anthropic", "base_url": f"{base_url}/anthropic"},
-            {"id": "openai", "kind": "openai", "base_url": f"{base_url}/openai/v1"},
-        ],
-        "models": [{"provider": "anthropic", "model": "claude-test"},
-                   {"provider": "openai", "model": "gpt-test"}],
-    })
+    return settings_from_dict(
+        {
+            "probe": {
+                "interval": "60s",
+                "region": "us-east",
+                "connect_timeout": 2,
+                "first_token_timeout": 2,
+                "stall_timeout": 2,
+                "total_timeout": 5,
+            },
+            "status": status,
+            "providers": [
+                {"id": "anthropic", "kind": "anthropic", "base_url": f"{base_url}/anthropic"},
+                {"id": "openai", "kind": "openai", "base_url": f"{base_url}/openai/v1"},
+            ],
+            "models": [
+                {"provider": "anthropic", "model": "claude-test"},
+                {"provider": "openai", "model": "gpt-test"},
+            ],
+        }
+    )
 
 
 class Loop:
@@ -48,8 +65,9 @@ class Loop:
         self.board = PlanBoard()
         self.stored: list[ProbeResult] = []
         self.inbox: list[ProbeResult] = []
-        self.prober = Prober(settings, self._sink, region="us-east", clock=clock, environ={},
-                             plan=self.board.current)
+        self.prober = Prober(
+            settings, self._sink, region="us-east", clock=clock, environ={}, plan=self.board.current
+        )
         self.models = probe_targets(settings, environ={})
         targets = [TargetInfo(m.id, m.provider, m.model) for m in self.models]
         self.engine = StatusEngine(settings.status, targets, ("us-east",))
@@ -110,8 +128,9 @@ def test_one_vantage_point_at_60s_confirms_an_outage_in_minutes_with_extra_probe
     assert loop.probes_of(FAULTY, fault, fault + timedelta(minutes=3)) >= 10
     assert loop.probes_of(HEALTHY, fault, fault + timedelta(minutes=3)) <= 3
     assert loop.prober.stats.confirmations >= 10
-    assert all(r.http_status == 529 for r in loop.stored
-               if r.target == FAULTY and r.started_at >= fault)
+    assert all(
+        r.http_status == 529 for r in loop.stored if r.target == FAULTY and r.started_at >= fault
+    )
 
 
 def test_without_confirmation_probing_the_same_outage_takes_the_scheduled_probes(
