@@ -7,6 +7,9 @@ and prints a Markdown table, per scenario:
   - shown: when every faulted model has left `operational` (its first non-operational
     status after the fault began), and when one reached `major_outage`;
   - time to detect: the first incident naming a faulted model, detected_at - fault start;
+  - first failed scheduled probe: when the first scheduled probe of a faulted model failed
+    (what no engine can see sooner: confirmation probes come after it), and the time to
+    detect counted from it;
   - one incident: seeds where a single incident names every faulted model;
   - time to resolve: the last such incident's resolved_at - fault end ("open" if never);
   - false incidents: incidents naming a model no fault touches, every incident of a
@@ -20,7 +23,7 @@ and prints a Markdown table, per scenario:
 With `--seeds N` each scenario runs N times with seeds seed, seed+1, ... (the file's own
 seed first) and the cells show min / median / max, plus the share detected within 5 min.
 
-    .venv/bin/python bench/detection.py [FILE ...] [--seeds N] [--config CONFIG]
+    .venv/bin/python bench/detection.py [FILE ...] [--seeds N] [--config CONFIG] [--jobs J]
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ import argparse
 import statistics
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -36,8 +41,11 @@ from pathlib import Path
 from monitor.config import Settings, load_settings
 from monitor.judging.incidents import Incident
 from monitor.judging.status import ComponentStatus, StatusChange
+from monitor.probing.scheduler import phase_offset
+from monitor.results import FailureClass
 from monitor.scenarios.replay import replay
 from monitor.scenarios.spec import Fault, FaultKind, Scenario, load_scenario
+from monitor.scenarios.virtual_probe import virtual_probe
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "tests" / "scenarios"
 BLIP_INTERVALS = 3          # a fault shorter than this many probe intervals is not an outage
@@ -59,6 +67,7 @@ class Run:
     one_incident: bool = False      # one incident names every faulted model
     false_statuses: int = 0
     extra_probes: float = 0.0       # confirmation probes / scheduled probes
+    first_bad_s: float | None = None    # the first scheduled probe of a faulted model to fail
 
 
 def fault_window(scenario: Scenario) -> tuple[datetime, datetime] | None:
@@ -104,7 +113,8 @@ def measure(scenario: Scenario, settings: Settings) -> Run:
               for t in faulted]
     major_s = min((_since(window[0], m) for m in majors if m), default=None)
     common.update(shown_s=shown_s, major_s=major_s,
-                  one_incident=any(set(i.models) == faulted for i in ours))
+                  one_incident=any(set(i.models) == faulted for i in ours),
+                  first_bad_s=first_bad_probe(scenario, settings, faulted, window[0]))
     if not ours:
         return Run(None, None, False, len(incidents), causes, false, wall, **common)
     detected = min(i.detected_at for i in ours)
@@ -113,6 +123,29 @@ def measure(scenario: Scenario, settings: Settings) -> Run:
     resolve_s = None if still_open else (resolved - window[1]).total_seconds()
     detect_s = (detected - window[0]).total_seconds()
     return Run(detect_s, resolve_s, still_open, len(incidents), causes, false, wall, **common)
+
+
+def first_bad_probe(scenario: Scenario, settings: Settings, faulted: set[str],
+                    start: datetime, within_s: float = 3600.0) -> float | None:
+    """Seconds from the fault's start to the first *scheduled* probe of a faulted model that
+    was not ok: no engine can see a fault before a probe shows it, so this bounds how soon
+    any of them could (the extra probes a suspicion brings come after it)."""
+    interval = scenario.interval_s
+    first: float | None = None
+    for target in faulted:
+        for region in scenario.regions:
+            phase = phase_offset(target, region, interval)
+            offset = (start - scenario.start).total_seconds() - phase
+            k = max(0, -int(-offset // interval))
+            at = scenario.start + timedelta(seconds=phase + k * interval)
+            while at < min(start + timedelta(seconds=within_s), scenario.end):
+                result = virtual_probe(scenario, target, region, at, settings.probe)
+                if result.failure_class is not FailureClass.OK:
+                    seconds = (at - start).total_seconds()
+                    first = seconds if first is None else min(first, seconds)
+                    break
+                at += timedelta(seconds=interval)
+    return first
 
 
 def history_before(scenario: Scenario) -> str:
@@ -137,6 +170,9 @@ def row(scenario: Scenario, runs: Sequence[Run]) -> list[str]:
     several = len(faulted_models(scenario)) > 1
     shown = [r.shown_s for r in runs if r.shown_s is not None]
     majors = [r.major_s for r in runs if r.major_s is not None]
+    firsts = [r.first_bad_s for r in runs if r.first_bad_s is not None]
+    after = [r.detect_s - r.first_bad_s for r in runs
+             if r.detect_s is not None and r.first_bad_s is not None]
     return [
         scenario.name,
         history_before(scenario),
@@ -146,6 +182,8 @@ def row(scenario: Scenario, runs: Sequence[Run]) -> list[str]:
             f" ({len(runs) - len(shown)} never)" if faulty and len(shown) < len(runs) else ""),
         _spread(majors, _minutes) if majors else "—",
         _spread(detects, _minutes),
+        _spread(firsts, _minutes) if firsts else "—",
+        _spread(after, _minutes) if after else "—",
         f"{prompt}/{len(runs)}" if faulty else "—",
         f"{sum(r.one_incident for r in runs)}/{len(runs)}" if faulty and several else "—",
         resolved or "—",
@@ -160,6 +198,7 @@ def table(rows: Sequence[Sequence[str]], seeds: int) -> str:
     spread = " (min / median / max)" if seeds > 1 else ""
     header = ["scenario", "history before fault", f"incidents{spread}", "causes",
               f"shown{spread}", f"major_outage{spread}", f"time to detect{spread}",
+              f"first failed scheduled probe{spread}", f"detect after it{spread}",
               "detected ≤ 5 min", "one incident names all", f"resolved after fault end{spread}",
               "false incidents", "false statuses", f"extra probes{spread}",
               f"replay wall time{spread}"]
@@ -173,15 +212,21 @@ def main() -> None:
     parser.add_argument("files", nargs="*", type=Path, help="scenario files (default: all)")
     parser.add_argument("--seeds", type=int, default=1, help="runs per scenario: seed+0..N-1")
     parser.add_argument("--config", help="thresholds and timeouts (default: built-in)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="seeds replayed in parallel processes (wall times then overlap)")
     args = parser.parse_args()
     settings = load_settings(args.config) if args.config else Settings()
     rows = []
-    for path in args.files or sorted(SCENARIOS.glob("*.toml")):
-        scenario = load_scenario(path)
-        runs = [measure(replace(scenario, seed=scenario.seed + k), settings)
-                for k in range(args.seeds)]
-        rows.append(row(scenario, runs))
-        print(f"{scenario.name}: {' | '.join(rows[-1][1:])}", flush=True)
+    with ProcessPoolExecutor(args.jobs) if args.jobs > 1 else nullcontext() as pool:
+        for path in args.files or sorted(SCENARIOS.glob("*.toml")):
+            scenario = load_scenario(path)
+            seeded = [replace(scenario, seed=scenario.seed + k) for k in range(args.seeds)]
+            if pool is None:
+                runs = [measure(one, settings) for one in seeded]
+            else:
+                runs = list(pool.map(measure, seeded, [settings] * len(seeded)))
+            rows.append(row(scenario, runs))
+            print(f"{scenario.name}: {' | '.join(rows[-1][1:])}", flush=True)
     print()
     print(table(rows, args.seeds))
 

@@ -190,11 +190,13 @@ class StatusSettings(_Section):
     confirm_interval: Seconds = 10.0  # probe a suspicious model this often...
     confirm_for: Seconds = 300.0  # ...for this long (0: never probe more often)
     confirm_alpha: float = Field(default=0.05, gt=0, lt=0.5)  # how odd is suspicious
+    # Once the extra probes make it much odder (below confirm_alpha squared), this often.
+    confirm_fast_interval: Seconds = 5.0
     # Above false_alarm_rate: degraded ("confirming") on weaker evidence than an incident
     # needs. Off by default: every such test is a chance of a false status on noise.
     confirming_alpha: float = Field(default=1e-6, gt=0, lt=0.1)
 
-    @field_validator("confirm_interval")
+    @field_validator("confirm_interval", "confirm_fast_interval")
     @classmethod
     def _confirm_interval(cls, value: float) -> float:
         if value < 5:

@@ -68,10 +68,11 @@ def confirmation_cost(settings: Settings) -> str:
     if status.confirm_for <= 0:
         return "confirmation probing: off (status.confirm_for = 0)"
     models = [m for m in settings.models if m.enabled]
+    # The worst case: a look at confirm_interval, then as long again at the faster pace.
+    asked = status.confirm_for / status.confirm_interval
+    asked += status.confirm_for / status.confirm_fast_interval
     extra = [
-        max(0.0, status.confirm_for / status.confirm_interval
-            - status.confirm_for / settings.interval_for(m))
-        for m in models
+        max(0.0, asked - 2 * status.confirm_for / settings.interval_for(m)) for m in models
     ]
     per_suspicion = max(extra, default=0.0)
     dollars = max(
@@ -81,9 +82,11 @@ def confirmation_cost(settings: Settings) -> str:
     )
     return (
         f"confirmation probing: a model that looks odd is probed every "
-        f"{status.confirm_interval:g}s for {status.confirm_for:g}s from each region: up to "
-        f"{per_suspicion:.0f} extra probes (${dollars:.4f} typical) per suspicion and region; "
-        "it asks again only after that ends and its probes still look odd"
+        f"{status.confirm_interval:g}s for {status.confirm_for:g}s from each region, then every "
+        f"{status.confirm_fast_interval:g}s for {status.confirm_for:g}s more if they make it "
+        f"odder: up to {per_suspicion:.0f} extra probes (${dollars:.4f} typical) per "
+        "suspicion and region; it asks again only after that ends and its probes still "
+        "look odd"
     )
 
 

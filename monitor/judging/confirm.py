@@ -6,13 +6,16 @@ when the latest probes look odd *for this model* (a failure, a slow or a wrong a
 that its baseline makes unlikely in the short window, at `confirm_alpha`), or when a
 model in an episode has been clean for longer than its failing share explains (it may
 have recovered), the engine asks for probes every `confirm_interval` for
+`confirm_for`; once those probes make the suspicion much stronger (a chance below
+`confirm_alpha` squared) it asks for them every `confirm_fast_interval`, for another
 `confirm_for`. The scheduler reads that plan (monitor/plan.py); the extra probes are
 ordinary results and are judged like any other, so they confirm or clear in minutes.
 
 A model with no history at all is looked at closely once, for its first
 `confirm_for`: it is the model the engine knows least about. Bounded: one request
-lasts `confirm_for`, and a model asks again only once it has ended and its probes
-are still odd. `aistatus check-config` shows what that costs.
+lasts `confirm_for` (twice that when it turns faster, once), and a model asks again
+only once it has ended and its probes are still odd. `aistatus check-config` shows
+what that costs.
 """
 
 from __future__ import annotations
@@ -32,21 +35,44 @@ _WORDS = {
     Signal.LATENCY: "a slow answer",
     Signal.QUALITY: "a wrong answer",
 }
+# Where probes are few, a clean run this unlikely under the failing share asks for a
+# closer look (elsewhere confirm_alpha): recovery needs a full recovery_window holding
+# recovery_min_probes after the last failure, so for one vantage point at 60 s the look
+# must begin within a few clean probes to resolve within ~13 minutes.
+_RECOVERING_ODDS = 0.1
 _FRESH_MINUTES = 1  # a bad probe this recent (or in the current minute) makes a suspicion
 
 
 def plan_confirmation(health: TargetHealth, now: datetime, minute: int) -> None:
-    """Ask for more probes of the model if it looks odd and none are asked for already."""
+    """Ask for more probes of the model if it looks odd and none are asked for already;
+    ask for them faster, and for longer, once they make the suspicion stronger."""
     s = health.settings
     until = health.confirm_until
-    if s.confirm_for <= 0 or (until is not None and now < until):
+    if s.confirm_for <= 0:
         return
-    reason = suspicion(health, minute) or ("recovering" if recovering(health, minute) else None)
+    if until is not None and now < until:
+        if health.confirm_reason != "recovering" and not health.confirm_fast and not (
+            confined(health)
+        ):
+            odd = oddest(health, minute)
+            if odd is not None and odd[1] < s.confirm_alpha**2:
+                health.confirm_fast = True
+                # A young model's first look was not picked by odd probes: what it saw
+                # counts whole, the faster probes only add to it.
+                health.confirm_until = now + timedelta(seconds=s.confirm_for)
+        return
+    odd = oddest(health, minute)
+    suspected = odd[0] if odd is not None else None
+    reason = suspected or ("recovering" if recovering(health, minute) else None)
     if until is None and not health.book.baseline.counts[ALL]:
         reason = "no history yet"  # a model we know least about: look closely, once
     if reason is not None:
         health.confirm_until = now + timedelta(seconds=s.confirm_for)
         health.confirm_reason = reason
+        health.suspected = reason == suspected
+        health.suspect_from = minute if health.suspected else None
+        health.confirm_fast = health.suspected and odd is not None and (
+            odd[1] < s.confirm_alpha**2) and not confined(health)
 
 
 def confirm_status(health: TargetHealth, signal: Signal, p0: float, fired: int | None) -> None:
@@ -56,16 +82,38 @@ def confirm_status(health: TargetHealth, signal: Signal, p0: float, fired: int |
     until, now = health.confirm_until, health.book.now_minute
     probing = until is not None and now is not None and minute_of(until) > now
     alpha = health.settings.confirming_alpha
-    if fired is None and probing and health.fired(signal, p0, alpha) is not None:
+    # Off unless above the false-alarm rate: at an equal rate it only repeats the incident
+    # test, and a status must never run ahead of the incident it would stand for.
+    on = alpha > health.settings.false_alarm_rate
+    if on and fired is None and probing and health.fired(signal, p0, alpha) is not None:
         health.confirming.add(signal)
     else:
         health.confirming.discard(signal)
 
 
+def confined(health: TargetHealth) -> bool:
+    """Whether the failures look confined to some vantage points (our network, or not yet
+    placed): faster probes from every region would not tell that sooner, only cost more."""
+    return (
+        health.vantage_pending is not None
+        or health.undecided_since is not None
+        or Signal.VANTAGE in health.episodes
+    )
+
+
 def suspicion(health: TargetHealth, minute: int) -> str | None:
     """Why the model's latest probes deserve a closer look, or None."""
+    odd = oddest(health, minute)
+    return odd[0] if odd is not None else None
+
+
+def oddest(health: TargetHealth, minute: int) -> tuple[str, float] | None:
+    """The signal whose latest probes look oddest for this model (a fresh bad probe, and
+    the short window's bad count unlikely at its baseline, below `confirm_alpha`), in
+    words, with that chance; None if none does."""
     book = health.book
     alpha = health.settings.confirm_alpha
+    found: tuple[str, float] | None = None
     for signal, word in _WORDS.items():
         if signal in health.episodes:
             continue
@@ -76,21 +124,26 @@ def suspicion(health: TargetHealth, minute: int) -> str | None:
             continue
         sums = book.window(health.windows[0])
         bad, total = sums[test.bad], sums[test.total]
-        if total and binomial_tail(bad, total, health.baseline_share(signal)) < alpha:
-            return word
-    return None
+        chance = binomial_tail(bad, total, health.baseline_share(signal)) if total else 1.0
+        if chance < alpha and (found is None or chance < found[1]):
+            found = (word, chance)
+    return found
 
 
 def recovering(health: TargetHealth, minute: int) -> bool:
     """True when a bad episode's model has answered well for longer than its failing share
-    makes likely: it may be back, and more probes say so sooner."""
+    makes likely: it may be back, and more probes say so sooner. Sooner still where the
+    probes of a recovery_window fall short of the recovery_min_probes leaving needs (one
+    vantage point at 60 s): the look must begin within a few clean probes."""
     book = health.book
-    s = health.settings
+    recent = book.window(health.recovery_minutes)
     for signal in _WORDS:
         episode = health.episodes.get(signal)
         if episode is None or (signal is Signal.LATENCY and book.slow_ms is None):
             continue
         test = health.tests[signal]
+        thin = recent[test.total] < max(health.settings.recovery_min_probes, test.min_total)
+        odds = _RECOVERING_ODDS if thin else health.settings.confirm_alpha
         clean, last_bad = 0, None
         for tally in sorted(
             book.between(minute - health.windows[-1], minute), key=lambda t: -t.minute
@@ -101,9 +154,11 @@ def recovering(health: TargetHealth, minute: int) -> bool:
             clean += tally.counts[test.total]
         if last_bad is None or clean == 0:
             continue
-        before = book.sum(last_bad - health.level_minutes, last_bad)
+        # The share over the longest window: the last few minutes of a 35 % fault may
+        # have failed at 15 % by chance, and would ask for twice the clean probes.
+        before = book.sum(last_bad - health.windows[-1], last_bad)
         share = before[test.bad] / before[test.total] if before[test.total] else 0.0
         failing = max(share, health.baseline_share(signal) + test.effect)
-        if (1.0 - failing) ** clean < s.confirm_alpha:
+        if (1.0 - failing) ** clean < odds:
             return True
     return False

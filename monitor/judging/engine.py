@@ -149,10 +149,16 @@ class StatusEngine:
         """The models to probe more often from `now`, and until when (monitor/plan.py).
         The regions' probes are pooled, so each region probes at `confirm_interval` times
         the number of regions: one region or three, the evidence comes in as fast."""
-        interval = self.settings.confirm_interval * max(1, len(self.regions))
+        s, regions = self.settings, max(1, len(self.regions))
         return ProbePlan(
             tuple(
-                Confirmation(target, health.confirm_until, interval, health.confirm_reason)
+                Confirmation(
+                    target,
+                    health.confirm_until,
+                    (s.confirm_fast_interval if health.confirm_fast else s.confirm_interval)
+                    * regions,
+                    health.confirm_reason,
+                )
                 for target, health in self._health.items()
                 if health.confirm_until is not None and now < health.confirm_until
             )

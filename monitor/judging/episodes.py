@@ -27,6 +27,7 @@ from monitor.judging.tally import (
     CAP,
     CFG,
     FAIL,
+    FORM_CHECKS,
     LAT,
     SLOW,
     VAN,
@@ -166,7 +167,9 @@ def is_provider_side(result: ProbeResult) -> bool:
 
 
 def is_wrong_answer(result: ProbeResult) -> bool:
-    return result.failure_class is FailureClass.QUALITY or result.answer_correct is False
+    """A wrong answer to a check of correctness (one of exact form only is judged apart)."""
+    wrong = result.failure_class is FailureClass.QUALITY or result.answer_correct is False
+    return wrong and result.check not in FORM_CHECKS
 
 
 def hits_of(predicate: Callable[[ProbeResult], bool]) -> Hits:

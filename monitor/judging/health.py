@@ -48,6 +48,8 @@ from monitor.judging.tally import (
     ANS,
     CFG,
     FAIL,
+    FORM,
+    FORM_WRONG,
     R_FAIL,
     R_N,
     SLOW,
@@ -85,6 +87,9 @@ class TargetHealth:
         # More probes asked for until then (monitor/judging/confirm.py), and why.
         self.confirm_until: datetime | None = None
         self.confirm_reason = ""
+        self.suspected = False  # the probes were asked for because some looked bad...
+        self.suspect_from: int | None = None  # ...from this minute on
+        self.confirm_fast = False  # ...and more probes made that stronger: probe faster
         # Signals whose evidence is building: shown as degraded ("confirming"), no incident.
         self.confirming: set[Signal] = set()
         self.p_slow = s.prior_slow_rate
@@ -122,6 +127,15 @@ class TargetHealth:
         sums = self.book.window(self.windows[-1])
         evidence = AnswerEvidence(sums[ANS], sums[WRONG], self.baseline_share(Signal.QUALITY))
         return answer_verdict(evidence, self.quality_rule)
+
+    def form_verdict(self) -> QualityVerdict:
+        """Whether answers keep their exact form (checks of form only, FORM_CHECKS), judged
+        against their own baseline and never pooled with whether answers are right."""
+        sums = self.book.window(self.windows[-1])
+        s = self.settings
+        usual = self.book.baseline.rate(FORM_WRONG, FORM, s.prior_wrong_rate, s.prior_weight)
+        return answer_verdict(AnswerEvidence(sums[FORM], sums[FORM_WRONG], usual),
+                              self.quality_rule)
 
     def evidence(self, since: datetime, now: datetime) -> Evidence:
         first, last = minute_of(since), minute_of(now)
@@ -300,10 +314,14 @@ class TargetHealth:
             return None  # the windows are nested: none of them can fire
         clean_from = self.clean_from.get(signal)
         now = self.book.now_minute or 0
+        suspected_from = self._suspected_from(now)
         for minutes in self.windows:
             if clean_from is not None and now - minutes < clean_from:
                 continue
-            sums = self.book.window(minutes)
+            if minutes == self.windows[0] and suspected_from is not None:
+                sums = self.book.sum(max(suspected_from, now - minutes), now)
+            else:
+                sums = self.book.window(minutes)
             bad, total = sums[test.bad], sums[test.total]
             if signal is Signal.AVAILABILITY and bad >= floor and self._outage(bad, total):
                 return minutes
@@ -313,6 +331,18 @@ class TargetHealth:
             if is_surprising(bad, total, p0, alpha or self.settings.false_alarm_rate, support):
                 return minutes
         return None
+
+    def _suspected_from(self, now: int) -> int | None:
+        """While a suspicion's probes come in (and until its first minute leaves it), where
+        the shortest window is cut: the probes that raised the suspicion were picked for
+        looking bad, and counting them with the many probes they brought would let a chance
+        streak grow into an incident; only what came after confirms it there. The longer
+        windows hold enough probes that were not picked to stay fair, and still catch a
+        small share failing for long (whose suspicions would keep cutting a short one)."""
+        first, until = self.suspect_from, self.confirm_until
+        if not self.suspected or first is None or until is None:
+            return None
+        return first if now <= minute_of(until) + self.windows[0] else None
 
     def _close_if_recovered(self, signal: Signal, minute: int, p0: float) -> None:
         clean_from = self._recovered(signal, minute, p0, self.episodes[signal].started_at)

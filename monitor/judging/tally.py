@@ -12,9 +12,10 @@ Counts per minute, by field:
     ALL    every probe                N      probes that say something about availability
     FAIL   provider-side candidates   AMB    of which ambiguous (timeouts, resets)
     CAP    of which capacity          CFG    configuration failures (ours to fix)
-    VAN    vantage failures (DNS/TLS) ANS    answers scored
+    VAN    vantage failures (DNS/TLS) ANS    answers scored for correctness
     WRONG  answers wrong              LAT    answered probes with a latency
     SLOW   of which slower than the model's slow threshold
+    FORM   answers scored for exact form only (FORM_CHECKS)   FORM_WRONG  of which wrong
 
 Configuration and vantage failures are outside N: they say nothing about the
 provider. Quality failures are inside N as successes: the API answered.
@@ -30,8 +31,12 @@ from operator import add, sub
 from monitor.judging.baseline import Baseline, latency_slot
 from monitor.results import FailureClass, ProbeResult
 
-ALL, N, FAIL, AMB, CAP, CFG, VAN, ANS, WRONG, LAT, SLOW = range(11)
-WIDTH = 11
+ALL, N, FAIL, AMB, CAP, CFG, VAN, ANS, WRONG, LAT, SLOW, FORM, FORM_WRONG = range(13)
+WIDTH = 13
+# Checks of exact form only: their answers are counted apart (FORM, FORM_WRONG), against
+# their own baseline, so a model that words its answers differently neither drowns nor
+# fakes a verdict on whether its answers are right.
+FORM_CHECKS = frozenset({"strict_format"})
 ZERO = (0,) * WIDTH
 # Per region: [N, FAIL, VAN, ALL]
 R_N, R_FAIL, R_VAN, R_ALL = range(4)
@@ -78,10 +83,14 @@ def latency_ms(result: ProbeResult) -> float | None:
     return result.total_ms if result.total_ms is not None else result.ttft_ms
 
 
-def _combine(cls: FailureClass, answer: bool | None, slow: bool | None) -> tuple[int, ...]:
+def _combine(
+    cls: FailureClass, answer: bool | None, slow: bool | None, form: bool = False
+) -> tuple[int, ...]:
     fields = _FIELDS[cls]
     if cls is FailureClass.OK and answer is not None:
         fields += (ANS, WRONG) if answer is False else (ANS,)
+    if form and ANS in fields:
+        fields = tuple({ANS: FORM, WRONG: FORM_WRONG}.get(index, index) for index in fields)
     if slow is not None:
         fields += (LAT, SLOW) if slow else (LAT,)
     return fields
@@ -89,10 +98,11 @@ def _combine(cls: FailureClass, answer: bool | None, slow: bool | None) -> tuple
 
 # Every combination precomputed: ingest is the hot path (one call per probe result).
 _COMBINED = {
-    (cls, answer, slow): _combine(cls, answer, slow)
+    (cls, answer, slow, form): _combine(cls, answer, slow, form)
     for cls in FailureClass
     for answer in (True, False, None)
     for slow in (True, False, None)
+    for form in (False, True)
 }
 
 
@@ -133,11 +143,12 @@ class TallyBook:
         cls = result.failure_class
         ms = latency_ms(result)
         slot = None
+        form = result.check in FORM_CHECKS
         if ms is None:
-            fields = _COMBINED[cls, result.answer_correct, None]
+            fields = _COMBINED[cls, result.answer_correct, None, form]
         else:
             slow = self.slow_ms is not None and ms > self.slow_ms
-            fields = _COMBINED[cls, result.answer_correct, slow]
+            fields = _COMBINED[cls, result.answer_correct, slow, form]
             slot = latency_slot(ms)
             tally.latencies.append((at, ms, result.region, slot))
         counts = tally.counts

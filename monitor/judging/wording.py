@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http import HTTPStatus
 
-from monitor.judging.episodes import Evidence
+from monitor.judging.episodes import Evidence, is_wrong_answer
 from monitor.judging.incidents import Change, Incident
 from monitor.judging.quality import AnswerEvidence, QualityVerdict
 from monitor.judging.status import Cause, ComponentStatus
@@ -248,7 +248,7 @@ def _wrong_answers(story: Story) -> str:
         failure_label(r)
         for e in story.evidence
         for r in e.problems
-        if r.failure_class is FailureClass.QUALITY or r.answer_correct is False
+        if is_wrong_answer(r)
     )
     kinds = ", ".join(f"{count} {label}" for label, count in labels.most_common(4))
     share = _percent(answers.wrong / answers.checked) if answers.checked else "0 %"

@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from monitor.config import Settings
 from monitor.judging.incidents import Incident, IncidentEvent, Update
 from monitor.judging.status import ComponentStatus, StatusChange
+from monitor.plan import ProbePlan
 from monitor.results import ProbeResult
 from monitor.rollups import Resolution, Rollup, bucket_start, retention_cutoff
 from monitor.store import incident_queries
@@ -53,6 +54,7 @@ from monitor.store.rows.incidents import (
     set_title_override,
 )
 from monitor.store.rows.leases import give_up_lease, take_lease
+from monitor.store.rows.plans import read_plan, replace_plan
 from monitor.store.rows.results import insert_new_results
 from monitor.store.rows.rollups import add_rollups, rollups_of
 from monitor.store.rows.schema import PROBE_RESULTS, PROVIDERS, TARGETS
@@ -366,6 +368,18 @@ class Store:
         process may take it at once. Whether it was held."""
         with self._writes.begin() as connection:
             return give_up_lease(connection, name, holder)
+
+    def publish_plan(self, plan: ProbePlan) -> None:
+        """Replace the stored probe plan (the evaluating worker, every minute). Not a data
+        change: the version stays."""
+        with self._writes.begin() as connection:
+            replace_plan(connection, plan)
+
+    def probe_plan(self, now: datetime) -> ProbePlan:
+        """The stored probe plan's confirmations still running at `now`: what a prober in a
+        region that does not evaluate reads."""
+        with self._engine.connect() as connection:
+            return read_plan(connection, now)
 
     def data_version(self) -> str:
         """A value that changes with every write transaction (results, rollups, statuses,

@@ -8,10 +8,13 @@ a restart that rebuilds the engine from the last day of results, or a second
 worker, cannot open an incident twice or move one backwards.
 
 When probers run in several regions against one database, each worker competes
-for a lease; only the holder evaluates. The holder is named by host and region, not
-process: a worker restarted on the same host takes its lease back at once, and a
-clean shutdown gives the lease up, so no restart leaves status unevaluated for the
-lease's ttl.
+for a lease; only the holder evaluates. The holder stores its probe plan, and every
+other worker hands the stored plan to its own prober, so a suspicious model is
+confirmed from every region, not only the evaluating one.
+
+The holder is named by host and region, not process: a worker restarted on the
+same host takes its lease back at once, and a clean shutdown gives the lease up, so
+no restart leaves status unevaluated for the lease's ttl.
 """
 
 from __future__ import annotations
@@ -87,11 +90,14 @@ class Evaluator:
         now = minute_floor(self.clock.now())
         if not self.store.acquire_lease(LEASE, self.holder, now, LEASE_TTL_S):
             self.engine = None  # another worker evaluates; rebuild if we take over later
-            self.board.publish(ProbePlan())
+            # Its plan names the models to confirm from every region, this one too.
+            self.board.publish(self.store.probe_plan(self.clock.now()))
             return 0
         stored = self._evaluate(now)
         if self.engine is not None:
-            self.board.publish(self.engine.probe_plan(now))
+            plan = self.engine.probe_plan(now)
+            self.store.publish_plan(plan)
+            self.board.publish(plan)
         return stored
 
     def release(self) -> None:

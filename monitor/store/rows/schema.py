@@ -259,6 +259,17 @@ class LeaseRow(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class ProbePlanRow(Base):
+    """One model the status engine wants probed more often, until when (monitor/plan.py)."""
+
+    __tablename__ = "probe_plan"
+
+    target: Mapped[str] = mapped_column(String(255), primary_key=True)
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
+    interval_s: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(String(100))
+
+
 class DataVersionRow(Base):
     """One row whose counter every write transaction bumps: the web's ETag."""
 
@@ -353,6 +364,7 @@ INCIDENTS = IncidentRow.__table__
 INCIDENT_UPDATES = IncidentUpdateRow.__table__
 INCIDENT_TARGETS = IncidentTargetRow.__table__
 LEASES = LeaseRow.__table__
+PROBE_PLAN = ProbePlanRow.__table__
 DATA_VERSION = DataVersionRow.__table__
 SUBSCRIPTIONS = SubscriptionRow.__table__
 OUTBOX = OutboxRow.__table__

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from monitor.judging.quality import AnswerEvidence, QualityRule, QualityVerdict, answer_verdict
 from monitor.judging.status import Cause, ComponentStatus
-from tests.monitor.synthetic import UNAVAILABLE, World, at, fault, targets, wrong_answer
+from tests.monitor.synthetic import UNAVAILABLE, World, at, fault, ok, targets, wrong_answer
 
 RULE = QualityRule(min_sample=20, min_effect=0.10, alpha=1e-6, z=1.64)
 
@@ -60,3 +61,34 @@ def test_an_outage_does_not_pass_for_a_quality_problem():
     world = World(MODELS, faults=[fault([OPUS], 120, 180, UNAVAILABLE)]).run(200)
     assert [incident.cause for incident in world.incidents()] == [Cause.INFRASTRUCTURE]
 
+
+
+def exact_form_missed(target, region, when):
+    """The right value in another form ("The answer is 919."): only `strict_format` minds."""
+    result = wrong_answer(target, region, when)
+    return replace(result, check="strict_format")
+
+
+def exact_form_kept(target, region, when):
+    return ok(target, region, when, check="strict_format")
+
+
+def test_answers_in_another_form_never_make_a_quality_incident_and_are_judged_apart():
+    asked = [fault([m.id for m in MODELS], 0, 300, exact_form_kept, rate=0.2)]
+    world = World(MODELS, faults=[*asked, fault([OPUS], 120, 300, exact_form_missed, rate=0.5)])
+    world.run(150)
+    assert world.incidents() == []
+    assert world.engine.quality(OPUS) is QualityVerdict.CORRECT  # its answers are right
+    assert world.engine.health(OPUS).form_verdict() is QualityVerdict.DEGRADED
+    assert world.engine.health("openai/gpt-5-1").form_verdict() is not QualityVerdict.DEGRADED
+
+
+def test_answers_kept_in_form_do_not_drown_wrong_answers():
+    # Half the probes ask for exact form and get it; the other half answer wrong.
+    world = World(MODELS, faults=[fault([OPUS], 120, 300, wrong_answer, rate=0.3),
+                                  fault([OPUS], 120, 300, exact_form_kept, rate=0.5)])
+    world.run(200)
+    [incident] = world.incidents()
+    assert incident.cause is Cause.QUALITY
+    evidence = world.engine.health(OPUS).evidence(at(140), at(199))
+    assert evidence.answers.wrong / evidence.answers.checked >= 0.2  # not diluted to ~15 %

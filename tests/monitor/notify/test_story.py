@@ -79,7 +79,15 @@ def test_each_update_carries_the_evidence_the_engine_had_then(told):
     assert opened["cause"] == "infrastructure"
     assert opened["failure_shares"] == {"infrastructure": 1.0} and opened["probes"] > 0
     assert opened["quality"]["verdict"] == "unknown"
-    assert opened["recommendation"] == {OPUS: "avoid"}
+    # Opened while its first few failures are confirmed (the model degraded, not yet in an
+    # outage): the advice waits, as the routing signal does; once the outage is shown,
+    # every update says avoid.
+    assert opened["recommendation"] == {OPUS: "use"}
+    first = [b for b in bodies if b["incident"]["status"] != "resolved"]
+    in_outage = [b for b in first if b["incident"]["components"][0]["status"]
+                 in ("partial_outage", "major_outage")]
+    assert in_outage and all(b["aistatus"]["recommendation"] == {OPUS: "avoid"}
+                             for b in in_outage)
     # Resolved: answers came back right, and the advice is to use it again.
     assert resolved["quality"] == {"verdict": "correct", "checked": 42, "wrong": 0,
                                    "text": "answers still pass"}
