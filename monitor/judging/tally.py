@@ -18,14 +18,22 @@ Counts per minute, by field:
 
 Configuration and vantage failures are outside N: they say nothing about the
 provider. Quality failures are inside N as successes: the API answered.
+
+Held as flat arrays, not objects (a model keeps a day of minutes: at 1,000 models in
+3 regions, objects per minute and per probe cost gigabytes). Per minute: its counts,
+its running total (mod 2^32: a window is a difference, exact while it holds fewer
+than 4e9 probes), its first record and two flags. Per probe, in minute order: its
+region, class, start (microseconds into the minute), latency and id (16 bytes of its
+uuid). Problems (results that are not ok) stay whole objects: wording quotes them.
+`Tally` is a view of one minute, made when read.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from operator import add, sub
+from array import array
+from collections.abc import Callable, Iterator, Sequence
+from operator import add
 
 from monitor.judging.baseline import Baseline, latency_slot
 from monitor.results import FailureClass, ProbeResult
@@ -55,21 +63,17 @@ _REGION_FIELDS: dict[FailureClass, tuple[int, ...]] = {
     FailureClass.VANTAGE: (R_ALL, R_VAN),
 }
 _ANSWERED = (FailureClass.OK, FailureClass.QUALITY)
+_CLASSES = tuple(FailureClass)
+_CLASS_INDEX = {cls: index for index, cls in enumerate(_CLASSES)}
+_REGION_FIELDS_BY_INDEX = tuple(_REGION_FIELDS[cls] for cls in _CLASSES)
+
+_MASK = 0xFFFFFFFF  # running totals are held mod 2^32
+_US = 1_000_000
+_MINUTE_US = 60 * _US
+_FOLDED, _TAINTED = 1, 2
+_COMPACT_AFTER = 60  # expired minutes held before the arrays are cut (one memmove an hour)
 
 Hits = Callable[["Tally"], list[tuple[float, str]]]  # (unix s, region) of matching probes
-
-
-@dataclass(slots=True)
-class Tally:
-    minute: int
-    counts: list[int] = field(default_factory=lambda: [0] * WIDTH)
-    regions: dict[str, list[int]] = field(default_factory=dict)
-    # (unix s, ms, region, histogram slot) of every answered probe
-    latencies: list[tuple[float, float, str, int]] = field(default_factory=list)
-    problems: list[ProbeResult] = field(default_factory=list)  # every result that is not ok
-    ids: list[str] = field(default_factory=list)
-    folded: bool = False
-    tainted: bool = False
 
 
 def latency_ms(result: ProbeResult) -> float | None:
@@ -96,11 +100,78 @@ _COMBINED = {
 }
 
 
+class Tally:
+    """One minute of one model, read from its book. A view: valid until the book changes."""
+
+    __slots__ = ("_book", "_index", "minute")
+
+    def __init__(self, book: TallyBook, minute: int, index: int) -> None:
+        self._book = book
+        self.minute = minute
+        self._index = index
+
+    @property
+    def counts(self) -> Sequence[int]:
+        at = self._index * WIDTH
+        return self._book._counts[at : at + WIDTH]
+
+    @property
+    def latencies(self) -> list[tuple[float, float, str, int]]:
+        """(unix s, ms, region, histogram slot) of every answered probe, in arrival order."""
+        book = self._book
+        names, regions, times, latencies = book._names, book._region, book._at, book._ms
+        first, end = book._span(self._index)
+        return [
+            (book._time(self.minute, times[k]), ms, names[regions[k]], latency_slot(ms))
+            for k in range(first, end)
+            if (ms := latencies[k]) == ms  # NaN: no latency
+        ]
+
+    @property
+    def problems(self) -> list[ProbeResult]:
+        """Every result of the minute that is not ok."""
+        return self._book._problems.get(self.minute, [])
+
+    @property
+    def regions(self) -> dict[str, list[int]]:
+        return self._book._region_counts(self._index, self._index)
+
+    @property
+    def folded(self) -> bool:
+        return bool(self._book._flags[self._index] & _FOLDED)
+
+    @property
+    def tainted(self) -> bool:
+        return bool(self._book._flags[self._index] & _TAINTED)
+
+
+class _Tallies:
+    """`book.tallies`: the minutes that hold probes, as views."""
+
+    __slots__ = ("_book",)
+
+    def __init__(self, book: TallyBook) -> None:
+        self._book = book
+
+    def get(self, minute: int) -> Tally | None:
+        index = self._book._live(minute)
+        return None if index < 0 else Tally(self._book, minute, index)
+
+    def __contains__(self, minute: object) -> bool:
+        return isinstance(minute, int) and self._book._live(minute) >= 0
+
+    def __iter__(self) -> Iterator[int]:
+        book = self._book
+        return (minute for minute, _ in book._existing(book._lo, book._lo + len(book._start)))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 class TallyBook:
     """Minute tallies of one model, their running totals and the model's baseline."""
 
     def __init__(self, longest: int, fold_after: int, baseline_minutes: int) -> None:
-        self.tallies: dict[int, Tally] = {}
         self.baseline = Baseline(WIDTH)
         self.slow_ms: float | None = None
         self.fold_after = fold_after  # minutes before a tally may join the baseline
@@ -108,61 +179,85 @@ class TallyBook:
         # Tallies stay a baseline window: an incident's wording reads them as evidence.
         self.keep = max(baseline_minutes, 2 * longest + fold_after)
         self.now_minute: int | None = None
-        self._cumulative: dict[int, tuple[int, ...] | list[int]] = {}
         self._origin: int | None = None  # the first minute the running totals cover
         self._windows: dict[int, list[int]] = {}  # window sums at now_minute, by length
         self._fold_cursor: int | None = None
         self._expire_cursor: int | None = None
-        self._seen: set[str] = set()
         self._tainted: tuple[int, int] = (0, -1)
+        # Minutes _lo .. _lo + len(_start) - 1, one entry (or WIDTH) each.
+        self._lo = 0
+        self._start = array("I")  # the minute's first record
+        self._counts = array("H")  # widened to "I" if a minute ever holds 65,535 probes
+        self._cum = array("I")  # running totals mod 2^32
+        self._held = bytearray()  # 1 where the minute's running total is held
+        self._flags = bytearray()
+        # Records, in minute order, arrival order within a minute.
+        self._region = array("B")
+        self._class = array("B")
+        self._at = array("I")  # microseconds into the minute ("d": unix s, see _time)
+        self._ms = array("d")  # NaN: no latency
+        self._ids: bytearray | list[str] = bytearray()  # 16 bytes a record (list: any ids)
+        self._names: list[str] = []
+        self._name_index: dict[str, int] = {}
+        self._problems: dict[int, list[ProbeResult]] = {}
+        self.tallies = _Tallies(self)
+
+    # -- counting -------------------------------------------------------------------------
 
     def add(self, result: ProbeResult) -> bool:
         """Count one result; False if it was seen before or is older than we keep."""
-        if result.id in self._seen:
-            return False
         at = result.started_at.timestamp()
         minute = int(at // 60)
         if self._expire_cursor is not None and minute < self._expire_cursor:
             return False
-        self._seen.add(result.id)
-        tally = self.tallies.get(minute)
-        if tally is None:
-            tally = self.tallies[minute] = Tally(minute)
-            tally.tainted = self._tainted[0] <= minute <= self._tainted[1]
-        tally.ids.append(result.id)
+        index = minute - self._lo
+        if 0 <= index < len(self._start):
+            first, end = self._span(index)
+            if end > first and self._holds(result.id, first, end):
+                return False
+        else:
+            index = self._cover(minute, minute)
+            first = end = self._span(index)[1]
+        if end == first:  # the minute's first probe: it starts as a new tally
+            low, high = self._tainted
+            self._flags[index] = _TAINTED if low <= minute <= high else 0
         cls = result.failure_class
         ms = latency_ms(result)
-        slot = None
         if ms is None:
             fields = _COMBINED[cls, result.answer_correct, None]
         else:
             slow = self.slow_ms is not None and ms > self.slow_ms
             fields = _COMBINED[cls, result.answer_correct, slow]
-            slot = latency_slot(ms)
-            tally.latencies.append((at, ms, result.region, slot))
-        counts = tally.counts
-        for index in fields:
-            counts[index] += 1
-        region = tally.regions.get(result.region)
-        if region is None:
-            region = tally.regions[result.region] = [0, 0, 0, 0]
-        for index in _REGION_FIELDS[cls]:
-            region[index] += 1
+        self._insert(end, index, minute, at, ms, result)
+        counts = self._counts
+        base = index * WIDTH
+        if counts[base + ALL] >= 0xFFFF and counts.typecode == "H":
+            self._counts = counts = array("I", counts)
+        for field in fields:
+            counts[base + field] += 1
         if cls is not FailureClass.OK or result.answer_correct is False:
-            tally.problems.append(result)
+            self._problems.setdefault(minute, []).append(result)
         if self.now_minute is not None and minute <= self.now_minute:
             self._late(minute, fields)
-        if tally.folded and not tally.tainted:
+        flags = self._flags[index]
+        if flags & _FOLDED and not flags & _TAINTED:
             delta = [0] * WIDTH
             _bump(delta, fields)
-            self.baseline.add(minute, delta, [] if slot is None else [slot])
+            self.baseline.add(minute, delta, [] if ms is None else [latency_slot(ms)])
         return True
 
     def has(self, result: ProbeResult) -> bool:
         """Whether `result` was counted (or is too old to count)."""
         minute = int(result.started_at.timestamp() // 60)
-        expired = self._expire_cursor is not None and minute < self._expire_cursor
-        return expired or result.id in self._seen
+        if self._expire_cursor is not None and minute < self._expire_cursor:
+            return True
+        index = minute - self._lo
+        if not 0 <= index < len(self._start):
+            return False
+        first, end = self._span(index)
+        return self._holds(result.id, first, end)
+
+    # -- moving on ------------------------------------------------------------------------
 
     def advance(self, minute: int) -> None:
         """Move "now" to `minute`; fold and expire tallies that aged."""
@@ -171,7 +266,7 @@ class TallyBook:
         if self.now_minute is None:
             # Results stamped after `minute` (a clock ahead of ours) are counted when their
             # minute comes; the totals must still start no later than now.
-            self._origin = min(min(self.tallies, default=minute), minute)
+            self._origin = min(next(iter(self.tallies), minute), minute)
             self._accumulate(self._origin, minute)
         else:
             self._accumulate(self.now_minute + 1, minute)
@@ -185,22 +280,28 @@ class TallyBook:
         The list is shared until the next change: read it, never modify it."""
         sums = self._windows.get(minutes)
         if sums is None:
-            if self.now_minute is None:
+            now = self.now_minute
+            if now is None:
                 return list(ZERO)
-            cumulative = self._cumulative
-            base = cumulative.get(self.now_minute - minutes - 1, ZERO)
-            sums = self._windows[minutes] = list(map(sub, cumulative[self.now_minute], base))
+            top = self._running_at(now)
+            assert top is not None
+            base = self._running_at(now - minutes - 1) or ZERO
+            sums = self._windows[minutes] = [
+                (a - b) & _MASK for a, b in zip(top, base, strict=True)
+            ]
         return sums
 
     def taint(self, first: int, last: int) -> None:
         """Keep minutes first..last out of the baseline: they belong to a bad episode."""
         low, high = self._tainted
         contiguous = low <= first <= high + 1
-        for tally in self.between(high + 1 if contiguous else first, last):
-            if not tally.tainted:
-                tally.tainted = True
-                if tally.folded:
-                    self.baseline.add(tally.minute, tally.counts, _slots(tally), -1)
+        flags = self._flags
+        for minute, index in self._existing(high + 1 if contiguous else first, last):
+            if not flags[index] & _TAINTED:
+                flags[index] |= _TAINTED
+                if flags[index] & _FOLDED:
+                    tally = Tally(self, minute, index)
+                    self.baseline.add(minute, tally.counts, self._slots(index), -1)
         self._tainted = (low, max(high, last)) if contiguous else (first, last)
 
     def set_slow_threshold(self, slow_ms: float | None, reach: int) -> None:
@@ -210,76 +311,13 @@ class TallyBook:
             return
         limit = math.inf if slow_ms is None else slow_ms
         first = self.now_minute - reach
-        for tally in self.between(first, self.now_minute):
-            tally.counts[SLOW] = sum(1 for _, ms, _, _ in tally.latencies if ms > limit)
+        latencies, counts = self._ms, self._counts
+        for _, index in self._existing(first, self.now_minute):
+            start, end = self._span(index)
+            # NaN (no latency) is never above a limit
+            counts[index * WIDTH + SLOW] = sum(1 for k in range(start, end) if latencies[k] > limit)
         self._accumulate(first, self.now_minute)
         self._windows.clear()
-
-    def sum(self, first: int, last: int) -> list[int]:
-        """Counts of minutes first..last; from the running totals when it can (no rescan)."""
-        if self.now_minute is not None and last <= self.now_minute:
-            upto, before = self._running(last), self._running(first - 1)
-            if upto is not None and before is not None:
-                return list(map(sub, upto, before))
-        total = list(ZERO)
-        for tally in self.between(first, last):
-            total = list(map(add, total, tally.counts))
-        return total
-
-    def region_sums(self, first: int, last: int) -> dict[str, list[int]]:
-        sums: dict[str, list[int]] = {}
-        for tally in self.between(first, last):
-            for region, counts in tally.regions.items():
-                mine = sums.get(region)
-                sums[region] = list(map(add, mine, counts)) if mine else list(counts)
-        return sums
-
-    def between(self, first: int, last: int) -> Iterator[Tally]:
-        tallies = self.tallies
-        for minute in range(first, last + 1):
-            tally = tallies.get(minute)
-            if tally is not None:
-                yield tally
-
-    def stretch(
-        self, last: int, minutes: int, probes: int, total: Callable[[Tally], int], limit: int
-    ) -> int:
-        """The first minute of the shortest span ending at `last` that lasts `minutes` and
-        holds `probes` (by `total`), looking back at most `limit` minutes."""
-        count, first = 0, last
-        for minute in range(last, last - max(limit, minutes) - 1, -1):
-            tally = self.tallies.get(minute)
-            if tally is not None:
-                count += total(tally)
-            first = minute
-            if last - minute + 1 >= minutes and count >= probes:
-                break
-        return first
-
-    def _running(self, minute: int) -> tuple[int, ...] | list[int] | None:
-        """The running total through `minute`, or None once it has been forgotten."""
-        value = self._cumulative.get(minute)
-        if value is None and self._origin is not None and minute < self._origin:
-            return ZERO  # before the first minute ever counted
-        return value
-
-    def _accumulate(self, first: int, last: int) -> None:
-        cumulative, tallies = self._cumulative, self.tallies
-        running = cumulative.get(first - 1, ZERO)
-        for minute in range(first, last + 1):
-            tally = tallies.get(minute)
-            if tally is not None:
-                running = list(map(add, running, tally.counts))
-            cumulative[minute] = running
-
-    def _late(self, minute: int, fields: tuple[int, ...]) -> None:
-        """A result for a minute the running totals already passed: bump them onward."""
-        cumulative = self._cumulative
-        self._windows.clear()
-        for later in range(minute, (self.now_minute or minute) + 1):
-            counts = list(cumulative.get(later, ZERO))
-            _bump(counts, fields)
-            cumulative[later] = counts
 
     def fold(self, hold_until: int | None = None) -> None:
         """Let minutes older than `fold_after` join the baseline. While the caller suspects a
@@ -292,35 +330,305 @@ class TallyBook:
             through = min(through, max(hold_until, self._fold_cursor - 1))
         self._fold(through)
 
-    def _fold(self, through: int) -> None:
-        if self._fold_cursor is None:
-            minutes = sorted(minute for minute in self.tallies if minute <= through)
+    # -- reading --------------------------------------------------------------------------
+
+    def sum(self, first: int, last: int) -> list[int]:
+        """Counts of minutes first..last; from the running totals when it can (no rescan)."""
+        if self.now_minute is not None and last <= self.now_minute:
+            upto, before = self._running(last), self._running(first - 1)
+            if upto is not None and before is not None:
+                return [(a - b) & _MASK for a, b in zip(upto, before, strict=True)]
+        total = list(ZERO)
+        counts = self._counts
+        for _, index in self._existing(first, last):
+            at = index * WIDTH
+            total = list(map(add, total, counts[at : at + WIDTH]))
+        return total
+
+    def region_sums(self, first: int, last: int) -> dict[str, list[int]]:
+        live = [index for _, index in self._existing(first, last)]
+        return self._region_counts(live[0], live[-1]) if live else {}
+
+    def between(self, first: int, last: int) -> Iterator[Tally]:
+        for minute, index in self._existing(first, last):
+            yield Tally(self, minute, index)
+
+    def stretch(
+        self, last: int, minutes: int, probes: int, total: Callable[[Tally], int], limit: int
+    ) -> int:
+        """The first minute of the shortest span ending at `last` that lasts `minutes` and
+        holds `probes` (by `total`), looking back at most `limit` minutes."""
+        count, first = 0, last
+        for minute in range(last, last - max(limit, minutes) - 1, -1):
+            index = self._live(minute)
+            if index >= 0:
+                count += total(Tally(self, minute, index))
+            first = minute
+            if last - minute + 1 >= minutes and count >= probes:
+                break
+        return first
+
+    # -- internals: minutes ---------------------------------------------------------------
+
+    def _live(self, minute: int) -> int:
+        """The index of `minute` if it holds probes and has not expired, else -1."""
+        index = minute - self._lo
+        if not 0 <= index < len(self._start):
+            return -1
+        if self._expire_cursor is not None and minute < self._expire_cursor:
+            return -1
+        first, end = self._span(index)
+        return index if end > first else -1
+
+    def _existing(self, first: int, last: int) -> Iterator[tuple[int, int]]:
+        """(minute, index) of the minutes first..last that hold probes and have not expired."""
+        lo = self._lo
+        if self._expire_cursor is not None:
+            first = max(first, self._expire_cursor)
+        low, high = max(first - lo, 0), min(last - lo, len(self._start) - 1)
+        if low > high:
+            return
+        start, records = self._start, len(self._class)
+        for index in range(low, high + 1):
+            end = start[index + 1] if index + 1 < len(start) else records
+            if end > start[index]:
+                yield lo + index, index
+
+    def _span(self, index: int) -> tuple[int, int]:
+        start = self._start
+        end = start[index + 1] if index + 1 < len(start) else len(self._class)
+        return start[index], end
+
+    def _cover(self, first: int, last: int) -> int:
+        """Make room for minutes first..last; returns the index of `first`."""
+        size = len(self._start)
+        if size == 0:
+            self._lo = first
+        elif first < self._lo:
+            more = self._lo - first
+            self._start[0:0] = array("I", bytes(4 * more))
+            self._counts[0:0] = array(self._counts.typecode, [0]) * (more * WIDTH)
+            self._cum[0:0] = array("I", bytes(4 * more * WIDTH))
+            self._held[0:0] = bytes(more)
+            self._flags[0:0] = bytes(more)
+            self._lo = first
+        size = len(self._start)
+        more = last - (self._lo + size) + 1
+        if more > 0:
+            self._start.extend(array("I", [len(self._class)]) * more)
+            self._counts.extend(array(self._counts.typecode, [0]) * (more * WIDTH))
+            self._cum.extend(array("I", bytes(4 * more * WIDTH)))
+            self._held.extend(bytes(more))
+            self._flags.extend(bytes(more))
+        return first - self._lo
+
+    def _region_counts(self, low: int, high: int) -> dict[str, list[int]]:
+        """[N, FAIL, VAN, ALL] per region over minute indexes low..high (both live: none
+        between has expired), regions in the order they were first heard from."""
+        sums: dict[str, list[int]] = {}
+        names, regions, classes = self._names, self._region, self._class
+        for k in range(self._start[low], self._span(high)[1]):
+            name = names[regions[k]]
+            counts = sums.get(name)
+            if counts is None:
+                counts = sums[name] = [0, 0, 0, 0]
+            for field in _REGION_FIELDS_BY_INDEX[classes[k]]:
+                counts[field] += 1
+        return sums
+
+    # -- internals: records ---------------------------------------------------------------
+
+    def _insert(
+        self, at: int, index: int, minute: int, when: float, ms: float | None, result: ProbeResult
+    ) -> None:
+        """Put a result's record at position `at` (the end of its minute)."""
+        region = self._name_index.get(result.region)
+        if region is None:
+            region = self._name_index[result.region] = len(self._names)
+            self._names.append(result.region)
+            if region > 0xFF and self._region.typecode == "B":
+                self._region = array("H", self._region)
+        offset = self._offset(minute, when)
+        cls = _CLASS_INDEX[result.failure_class]
+        latency = math.nan if ms is None else ms
+        key = self._key(result.id)
+        if at == len(self._class):
+            self._region.append(region)
+            self._class.append(cls)
+            self._at.append(offset)
+            self._ms.append(latency)
         else:
-            minutes = range(self._fold_cursor, through + 1)
-        for minute in minutes:
-            tally = self.tallies.get(minute)
-            if tally is not None and not tally.folded:
-                tally.folded = True
-                if not tally.tainted:
-                    self.baseline.add(minute, tally.counts, _slots(tally))
+            self._region.insert(at, region)
+            self._class.insert(at, cls)
+            self._at.insert(at, offset)
+            self._ms.insert(at, latency)
+        start = self._start
+        for later in range(index + 1, len(start)):  # empty minutes after it too
+            start[later] += 1
+        ids = self._ids
+        if isinstance(ids, bytearray):
+            assert isinstance(key, bytes)
+            ids[16 * at : 16 * at] = key
+        else:
+            ids.insert(at, result.id)
+
+    def _offset(self, minute: int, when: float) -> int | float:
+        """The start as microseconds into its minute, or as it is once one cannot hold it."""
+        if self._at.typecode == "d":
+            return when
+        offset = round(when * _US) - minute * _MINUTE_US
+        if 0 <= offset < _MINUTE_US and (minute * _MINUTE_US + offset) / _US == when:
+            return offset
+        # Not whole microseconds (or not UTC): hold every start as it is from now on.
+        self._at = array("d", self._times())
+        return when
+
+    def _times(self) -> Iterator[float]:
+        for minute_index in range(len(self._start)):
+            first, end = self._span(minute_index)
+            for k in range(first, end):
+                yield self._time(self._lo + minute_index, self._at[k])
+
+    def _time(self, minute: int, stored: float) -> float:
+        if self._at.typecode == "d":
+            return stored
+        return (minute * _MINUTE_US + int(stored)) / _US
+
+    def _key(self, result_id: str) -> bytes | str:
+        """16 bytes for a uuid's hex id; any other id turns the book to keeping strings."""
+        if not isinstance(self._ids, bytearray):
+            return result_id
+        key = _uuid_bytes(result_id)
+        if key is not None:
+            return key
+        ids = self._ids
+        self._ids = [ids[16 * k : 16 * k + 16].hex() for k in range(len(ids) // 16)]
+        return result_id
+
+    def _holds(self, result_id: str, first: int, end: int) -> bool:
+        ids = self._ids
+        if isinstance(ids, list):
+            return result_id in ids[first:end]
+        key = _uuid_bytes(result_id)
+        if key is None:
+            return False  # only uuid ids are held
+        at, stop = 16 * first, 16 * end
+        while (at := ids.find(key, at, stop)) >= 0:
+            if (at - 16 * first) % 16 == 0:
+                return True
+            at += 1
+        return False
+
+    def _slots(self, index: int) -> list[int]:
+        first, end = self._span(index)
+        latencies = self._ms
+        return [latency_slot(ms) for k in range(first, end) if (ms := latencies[k]) == ms]
+
+    # -- internals: running totals --------------------------------------------------------
+
+    def _running_at(self, minute: int) -> Sequence[int] | None:
+        index = minute - self._lo
+        if 0 <= index < len(self._held) and self._held[index]:
+            at = index * WIDTH
+            return self._cum[at : at + WIDTH]
+        return None
+
+    def _running(self, minute: int) -> Sequence[int] | None:
+        """The running total through `minute`, or None once it has been forgotten."""
+        value = self._running_at(minute)
+        if value is None and self._origin is not None and minute < self._origin:
+            return ZERO  # before the first minute ever counted
+        return value
+
+    def _accumulate(self, first: int, last: int) -> None:
+        running: Sequence[int] = self._running_at(first - 1) or ZERO
+        self._cover(first, last)
+        lo, cum, held, counts = self._lo, self._cum, self._held, self._counts
+        live = {minute for minute, _ in self._existing(first, last)}
+        for minute in range(first, last + 1):
+            index = minute - lo
+            at = index * WIDTH
+            if minute in live:
+                running = array(
+                    "I",
+                    [
+                        (a + b) & _MASK
+                        for a, b in zip(running, counts[at : at + WIDTH], strict=True)
+                    ],
+                )
+            cum[at : at + WIDTH] = running if isinstance(running, array) else array("I", running)
+            held[index] = 1
+
+    def _late(self, minute: int, fields: tuple[int, ...]) -> None:
+        """A result for a minute the running totals already passed: bump them onward."""
+        self._windows.clear()
+        cum, held, lo = self._cum, self._held, self._lo
+        for later in range(minute, (self.now_minute or minute) + 1):
+            index = later - lo
+            at = index * WIDTH
+            if not held[index]:
+                cum[at : at + WIDTH] = array("I", ZERO)
+                held[index] = 1
+            for field in fields:
+                cum[at + field] = (cum[at + field] + 1) & _MASK
+
+    def _fold(self, through: int) -> None:
+        first = self._lo if self._fold_cursor is None else self._fold_cursor
+        flags = self._flags
+        for minute, index in self._existing(first, through):
+            if not flags[index] & _FOLDED:
+                flags[index] |= _FOLDED
+                if not flags[index] & _TAINTED:
+                    at = index * WIDTH
+                    self.baseline.add(minute, self._counts[at : at + WIDTH], self._slots(index))
         self._fold_cursor = through + 1
 
     def _expire(self, before: int) -> None:
-        if self._expire_cursor is None:
-            minutes = sorted({m for m in (*self.tallies, *self._cumulative) if m < before})
+        cursor = self._expire_cursor
+        problems = self._problems
+        if cursor is None:
+            for minute in [m for m in problems if m < before]:
+                del problems[minute]
         else:
-            minutes = range(self._expire_cursor, before)
-        for minute in minutes:
-            # One running total stays below the oldest window: it is every window's base.
-            self._cumulative.pop(minute - 1, None)
-            tally = self.tallies.pop(minute, None)
-            if tally is not None:
-                self._seen.difference_update(tally.ids)
+            for minute in range(cursor, before):
+                problems.pop(minute, None)
+        # One running total stays below the oldest window: it is every window's base.
+        held, lo = self._held, self._lo
+        low = 0 if cursor is None else max(cursor - 1 - lo, 0)
+        for index in range(low, min(before - 1 - lo, len(held))):
+            held[index] = 0
         self._expire_cursor = before
+        if before - 1 - lo >= _COMPACT_AFTER:
+            self._cut(before - 1)
+
+    def _cut(self, minute: int) -> None:
+        """Drop every minute before `minute` and their records from the arrays."""
+        drop = min(minute - self._lo, len(self._start))
+        if drop <= 0:
+            return
+        records = self._start[drop] if drop < len(self._start) else len(self._class)
+        del self._counts[: drop * WIDTH]
+        del self._cum[: drop * WIDTH]
+        del self._held[:drop]
+        del self._flags[:drop]
+        self._start = array("I", [first - records for first in self._start[drop:]])
+        for column in (self._region, self._class, self._at, self._ms):
+            del column[:records]
+        if isinstance(self._ids, bytearray):
+            del self._ids[: 16 * records]
+        else:
+            del self._ids[:records]
+        self._lo += drop
 
 
-def _slots(tally: Tally) -> list[int]:
-    return [slot for _, _, _, slot in tally.latencies]
+def _uuid_bytes(result_id: str) -> bytes | None:
+    if len(result_id) != 32:
+        return None
+    try:
+        key = bytes.fromhex(result_id)
+    except ValueError:
+        return None
+    return key if len(key) == 16 and key.hex() == result_id else None
 
 
 def _bump(vector: list[int], fields: tuple[int, ...]) -> None:
