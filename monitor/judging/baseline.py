@@ -30,9 +30,9 @@ class Block:
     __slots__ = ("bins", "counts", "low")
 
     def __init__(self, width: int) -> None:
-        self.counts = array("q", bytes(8 * width))
+        self.counts = array("i", [0]) * width
         self.low = 0  # the slot bins[0] counts
-        self.bins = array("q")
+        self.bins = array("i")
 
     def bump(self, slot: int, by: int) -> None:
         bins = self.bins
@@ -42,10 +42,10 @@ class Block:
             return
         at = slot - self.low
         if at < 0:
-            bins[0:0] = array("q", bytes(8 * -at))
+            bins[0:0] = array("i", [0]) * -at
             self.low, at = slot, 0
         elif at >= len(bins):
-            bins.extend(array("q", bytes(8 * (at - len(bins) + 1))))
+            bins.extend(array("i", [0]) * (at - len(bins) + 1))
         bins[at] += by
 
     @property
@@ -73,7 +73,7 @@ class Baseline:
         if block is None:
             block = self.blocks[key] = Block(self.width)
         op = add if sign > 0 else sub
-        block.counts = array("q", map(op, block.counts, counts))
+        block.counts = array("i", map(op, block.counts, counts))
         self.counts = list(map(op, self.counts, counts))
         bins = self.latency_bins
         for slot in slots:

@@ -71,6 +71,7 @@ _MASK = 0xFFFFFFFF  # running totals are held mod 2^32
 _US = 1_000_000
 _MINUTE_US = 60 * _US
 _FOLDED, _TAINTED = 1, 2
+_LIMIT = {"B": 0xFF, "H": 0xFFFF, "I": 0xFFFFFFFF}
 _COMPACT_AFTER = 60  # expired minutes held before the arrays are cut (one memmove an hour)
 
 Hits = Callable[["Tally"], list[tuple[float, str]]]  # (unix s, region) of matching probes
@@ -187,7 +188,7 @@ class TallyBook:
         # Minutes _lo .. _lo + len(_start) - 1, one entry (or WIDTH) each.
         self._lo = 0
         self._start = array("I")  # the minute's first record
-        self._counts = array("H")  # widened to "I" if a minute ever holds 65,535 probes
+        self._counts = array("B")  # widened when a minute holds 255 probes (65,535)
         self._cum = array("I")  # running totals mod 2^32
         self._held = bytearray()  # 1 where the minute's running total is held
         self._flags = bytearray()
@@ -231,8 +232,8 @@ class TallyBook:
         self._insert(end, index, minute, at, ms, result)
         counts = self._counts
         base = index * WIDTH
-        if counts[base + ALL] >= 0xFFFF and counts.typecode == "H":
-            self._counts = counts = array("I", counts)
+        if counts[base + ALL] >= _LIMIT[counts.typecode]:  # ALL is the largest count
+            self._counts = counts = array("H" if counts.typecode == "B" else "I", counts)
         for field in fields:
             counts[base + field] += 1
         if cls is not FailureClass.OK or result.answer_correct is False:
