@@ -33,7 +33,8 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Callable, Iterator, Sequence
-from operator import add
+from dataclasses import replace
+from operator import add, sub
 
 from monitor.judging.baseline import Baseline, latency_slot
 from monitor.results import FailureClass, ProbeResult
@@ -67,7 +68,7 @@ _CLASSES = tuple(FailureClass)
 _CLASS_INDEX = {cls: index for index, cls in enumerate(_CLASSES)}
 _REGION_FIELDS_BY_INDEX = tuple(_REGION_FIELDS[cls] for cls in _CLASSES)
 
-_MASK = 0xFFFFFFFF  # running totals are held mod 2^32
+_MASKS = {"H": 0xFFFF, "I": 0xFFFFFFFF}  # running totals are held mod 2^16 (or 2^32)
 _US = 1_000_000
 _MINUTE_US = 60 * _US
 _FOLDED, _TAINTED = 1, 2
@@ -189,7 +190,10 @@ class TallyBook:
         self._lo = 0
         self._start = array("I")  # the minute's first record
         self._counts = array("B")  # widened when a minute holds 255 probes (65,535)
-        self._cum = array("I")  # running totals mod 2^32
+        # Running totals mod 2^16: a difference of two is exact while the book holds fewer
+        # than 65,535 records (then mod 2^32); _total is the exact one at now_minute.
+        self._cum = array("H")
+        self._total: list[int] = list(ZERO)
         self._held = bytearray()  # 1 where the minute's running total is held
         self._flags = bytearray()
         # Records, in minute order, arrival order within a minute.
@@ -229,6 +233,8 @@ class TallyBook:
         else:
             slow = self.slow_ms is not None and ms > self.slow_ms
             fields = _COMBINED[cls, result.answer_correct, slow]
+        if len(self._class) >= 0xFFFF and self._cum.typecode == "H":
+            self._widen()
         self._insert(end, index, minute, at, ms, result)
         counts = self._counts
         base = index * WIDTH
@@ -237,7 +243,7 @@ class TallyBook:
         for field in fields:
             counts[base + field] += 1
         if cls is not FailureClass.OK or result.answer_correct is False:
-            self._problems.setdefault(minute, []).append(result)
+            self._problems.setdefault(minute, []).append(_shared(result))
         if self.now_minute is not None and minute <= self.now_minute:
             self._late(minute, fields)
         flags = self._flags[index]
@@ -284,12 +290,10 @@ class TallyBook:
             now = self.now_minute
             if now is None:
                 return list(ZERO)
-            top = self._running_at(now)
-            assert top is not None
-            base = self._running_at(now - minutes - 1) or ZERO
-            sums = self._windows[minutes] = [
-                (a - b) & _MASK for a, b in zip(top, base, strict=True)
-            ]
+            base = self._stored(now - minutes - 1)
+            sums = self._windows[minutes] = (
+                list(self._total) if base is None else self._difference(self._stored(now), base)
+            )
         return sums
 
     def taint(self, first: int, last: int) -> None:
@@ -336,9 +340,12 @@ class TallyBook:
     def sum(self, first: int, last: int) -> list[int]:
         """Counts of minutes first..last; from the running totals when it can (no rescan)."""
         if self.now_minute is not None and last <= self.now_minute:
+            upto_held, before_held = self._stored(last), self._stored(first - 1)
+            if upto_held is not None and before_held is not None:
+                return self._difference(upto_held, before_held)
             upto, before = self._running(last), self._running(first - 1)
             if upto is not None and before is not None:
-                return [(a - b) & _MASK for a, b in zip(upto, before, strict=True)]
+                return list(map(sub, upto, before))
         total = list(ZERO)
         counts = self._counts
         for _, index in self._existing(first, last):
@@ -409,7 +416,7 @@ class TallyBook:
             more = self._lo - first
             self._start[0:0] = array("I", bytes(4 * more))
             self._counts[0:0] = array(self._counts.typecode, [0]) * (more * WIDTH)
-            self._cum[0:0] = array("I", bytes(4 * more * WIDTH))
+            self._cum[0:0] = array(self._cum.typecode, [0]) * (more * WIDTH)
             self._held[0:0] = bytes(more)
             self._flags[0:0] = bytes(more)
             self._lo = first
@@ -418,7 +425,7 @@ class TallyBook:
         if more > 0:
             self._start.extend(array("I", [len(self._class)]) * more)
             self._counts.extend(array(self._counts.typecode, [0]) * (more * WIDTH))
-            self._cum.extend(array("I", bytes(4 * more * WIDTH)))
+            self._cum.extend(array(self._cum.typecode, [0]) * (more * WIDTH))
             self._held.extend(bytes(more))
             self._flags.extend(bytes(more))
         return first - self._lo
@@ -527,12 +534,27 @@ class TallyBook:
 
     # -- internals: running totals --------------------------------------------------------
 
-    def _running_at(self, minute: int) -> Sequence[int] | None:
+    def _stored(self, minute: int) -> array[int] | None:
+        """The running total through `minute` as held (mod 2^16 or 2^32), if it is held."""
         index = minute - self._lo
         if 0 <= index < len(self._held) and self._held[index]:
             at = index * WIDTH
             return self._cum[at : at + WIDTH]
         return None
+
+    def _difference(self, upto: Sequence[int], before: Sequence[int]) -> list[int]:
+        mask = _MASKS[self._cum.typecode]
+        return [(a - b) & mask for a, b in zip(upto, before, strict=True)]
+
+    def _exact(self, stored: Sequence[int]) -> list[int]:
+        """The running total a held one stands for: now's, less what came after it."""
+        now = self._stored(self.now_minute) if self.now_minute is not None else None
+        assert now is not None
+        return list(map(sub, self._total, self._difference(now, stored)))
+
+    def _running_at(self, minute: int) -> list[int] | None:
+        stored = self._stored(minute)
+        return None if stored is None else self._exact(stored)
 
     def _running(self, minute: int) -> Sequence[int] | None:
         """The running total through `minute`, or None once it has been forgotten."""
@@ -542,36 +564,46 @@ class TallyBook:
         return value
 
     def _accumulate(self, first: int, last: int) -> None:
+        """Running totals for minutes first..last, where `last` is (becoming) now."""
         running: Sequence[int] = self._running_at(first - 1) or ZERO
         self._cover(first, last)
         lo, cum, held, counts = self._lo, self._cum, self._held, self._counts
+        typecode, mask = cum.typecode, _MASKS[cum.typecode]
         live = {minute for minute, _ in self._existing(first, last)}
         for minute in range(first, last + 1):
             index = minute - lo
             at = index * WIDTH
             if minute in live:
-                running = array(
-                    "I",
-                    [
-                        (a + b) & _MASK
-                        for a, b in zip(running, counts[at : at + WIDTH], strict=True)
-                    ],
-                )
-            cum[at : at + WIDTH] = running if isinstance(running, array) else array("I", running)
+                running = list(map(add, running, counts[at : at + WIDTH]))
+            cum[at : at + WIDTH] = array(typecode, [value & mask for value in running])
             held[index] = 1
+        self._total = list(running)
 
     def _late(self, minute: int, fields: tuple[int, ...]) -> None:
         """A result for a minute the running totals already passed: bump them onward."""
         self._windows.clear()
         cum, held, lo = self._cum, self._held, self._lo
+        mask = _MASKS[cum.typecode]
         for later in range(minute, (self.now_minute or minute) + 1):
             index = later - lo
             at = index * WIDTH
             if not held[index]:
-                cum[at : at + WIDTH] = array("I", ZERO)
+                cum[at : at + WIDTH] = array(cum.typecode, ZERO)
                 held[index] = 1
             for field in fields:
-                cum[at + field] = (cum[at + field] + 1) & _MASK
+                cum[at + field] = (cum[at + field] + 1) & mask
+        _bump(self._total, fields)
+
+    def _widen(self) -> None:
+        """Running totals mod 2^32 from now on: the book is about to hold 65,535 records,
+        and a difference mod 2^16 would no longer be exact."""
+        wide = array("I", bytes(4 * len(self._cum)))
+        for index, is_held in enumerate(self._held):
+            if is_held:
+                at = index * WIDTH
+                exact = self._exact(self._cum[at : at + WIDTH])
+                wide[at : at + WIDTH] = array("I", [value & 0xFFFFFFFF for value in exact])
+        self._cum = wide
 
     def _fold(self, through: int) -> None:
         first = self._lo if self._fold_cursor is None else self._fold_cursor
@@ -620,6 +652,26 @@ class TallyBook:
         else:
             del self._ids[:records]
         self._lo += drop
+
+
+_SHARED: dict[object, object] = {}  # equal excerpts, error words and rate-limit headers
+_SHARED_MOST = 4096
+
+
+def _shared(result: ProbeResult) -> ProbeResult:
+    """The result with its texts shared with equal ones already held: a fault repeats the
+    same error body and headers probe after probe, and a day of them adds up."""
+    excerpt, words, limits = result.error_excerpt, result.error_type, result.ratelimit
+    if excerpt is None and words is None and not limits:
+        return result
+    if len(_SHARED) > _SHARED_MOST:
+        _SHARED.clear()  # only sharing is lost: held results keep their own copies
+    same_excerpt = _SHARED.setdefault(excerpt, excerpt)
+    same_words = _SHARED.setdefault(words, words)
+    same_limits = _SHARED.setdefault(tuple(limits.items()), limits) if limits else limits
+    if same_excerpt is excerpt and same_words is words and same_limits is limits:
+        return result
+    return replace(result, error_excerpt=same_excerpt, error_type=same_words, ratelimit=same_limits)
 
 
 def _uuid_bytes(result_id: str) -> bytes | None:
