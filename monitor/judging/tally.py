@@ -69,6 +69,7 @@ _CLASS_INDEX = {cls: index for index, cls in enumerate(_CLASSES)}
 _REGION_FIELDS_BY_INDEX = tuple(_REGION_FIELDS[cls] for cls in _CLASSES)
 
 _MASKS = {"H": 0xFFFF, "I": 0xFFFFFFFF}  # running totals are held mod 2^16 (or 2^32)
+_NARROW_MOST = 0xFFFF  # records a book holds before its running totals go mod 2^32
 _US = 1_000_000
 _MINUTE_US = 60 * _US
 _FOLDED, _TAINTED = 1, 2
@@ -233,7 +234,7 @@ class TallyBook:
         else:
             slow = self.slow_ms is not None and ms > self.slow_ms
             fields = _COMBINED[cls, result.answer_correct, slow]
-        if len(self._class) >= 0xFFFF and self._cum.typecode == "H":
+        if len(self._class) >= _NARROW_MOST and self._cum.typecode == "H":
             self._widen()
         self._insert(end, index, minute, at, ms, result)
         counts = self._counts
