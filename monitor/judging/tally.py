@@ -216,10 +216,11 @@ class TallyBook:
         minute = int(at // 60)
         if self._expire_cursor is not None and minute < self._expire_cursor:
             return False
+        key = self._key(result.id)
         index = minute - self._lo
         if 0 <= index < len(self._start):
             first, end = self._span(index)
-            if end > first and self._holds(result.id, first, end):
+            if end > first and self._holds(key, first, end):
                 return False
         else:
             index = self._cover(minute, minute)
@@ -236,7 +237,7 @@ class TallyBook:
             fields = _COMBINED[cls, result.answer_correct, slow]
         if len(self._class) >= _NARROW_MOST and self._cum.typecode == "H":
             self._widen()
-        self._insert(end, index, minute, at, ms, result)
+        self._insert(end, index, minute, at, ms, result, key)
         counts = self._counts
         base = index * WIDTH
         if counts[base + ALL] >= _LIMIT[counts.typecode]:  # ALL is the largest count
@@ -263,7 +264,8 @@ class TallyBook:
         if not 0 <= index < len(self._start):
             return False
         first, end = self._span(index)
-        return self._holds(result.id, first, end)
+        key = result.id if isinstance(self._ids, list) else _uuid_bytes(result.id)
+        return key is not None and self._holds(key, first, end)  # only uuid ids are held
 
     # -- moving on ------------------------------------------------------------------------
 
@@ -291,10 +293,15 @@ class TallyBook:
             now = self.now_minute
             if now is None:
                 return list(ZERO)
-            base = self._stored(now - minutes - 1)
-            sums = self._windows[minutes] = (
-                list(self._total) if base is None else self._difference(self._stored(now), base)
-            )
+            held, base = self._held, now - minutes - 1 - self._lo
+            if 0 <= base < len(held) and held[base]:
+                cum, top, base = self._cum, (now - self._lo) * WIDTH, base * WIDTH
+                mask = _MASKS[cum.typecode]
+                upto, before = cum[top : top + WIDTH], cum[base : base + WIDTH]
+                sums = [(a - b) & mask for a, b in zip(upto, before, strict=True)]
+            else:
+                sums = list(self._total)
+            self._windows[minutes] = sums
         return sums
 
     def taint(self, first: int, last: int) -> None:
@@ -448,7 +455,14 @@ class TallyBook:
     # -- internals: records ---------------------------------------------------------------
 
     def _insert(
-        self, at: int, index: int, minute: int, when: float, ms: float | None, result: ProbeResult
+        self,
+        at: int,
+        index: int,
+        minute: int,
+        when: float,
+        ms: float | None,
+        result: ProbeResult,
+        key: bytes | str,
     ) -> None:
         """Put a result's record at position `at` (the end of its minute)."""
         region = self._name_index.get(result.region)
@@ -460,7 +474,6 @@ class TallyBook:
         offset = self._offset(minute, when)
         cls = _CLASS_INDEX[result.failure_class]
         latency = math.nan if ms is None else ms
-        key = self._key(result.id)
         if at == len(self._class):
             self._region.append(region)
             self._class.append(cls)
@@ -514,13 +527,12 @@ class TallyBook:
         self._ids = [ids[16 * k : 16 * k + 16].hex() for k in range(len(ids) // 16)]
         return result_id
 
-    def _holds(self, result_id: str, first: int, end: int) -> bool:
+    def _holds(self, key: bytes | str, first: int, end: int) -> bool:
+        """Whether records first..end-1 hold this id (a key as `_key` makes it)."""
         ids = self._ids
         if isinstance(ids, list):
-            return result_id in ids[first:end]
-        key = _uuid_bytes(result_id)
-        if key is None:
-            return False  # only uuid ids are held
+            return key in ids[first:end]
+        assert isinstance(key, bytes)
         at, stop = 16 * first, 16 * end
         while (at := ids.find(key, at, stop)) >= 0:
             if (at - 16 * first) % 16 == 0:
