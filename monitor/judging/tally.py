@@ -20,11 +20,16 @@ Configuration and vantage failures are outside N: they say nothing about the
 provider. Quality failures are inside N as successes: the API answered.
 
 Held as flat arrays, not objects (a model keeps a day of minutes: at 1,000 models in
-3 regions, objects per minute and per probe cost gigabytes). Per minute: its counts,
-its running total (mod 2^32: a window is a difference, exact while it holds fewer
-than 4e9 probes), its first record and two flags. Per probe, in minute order: its
-region, class, start (microseconds into the minute), latency and id (16 bytes of its
-uuid). Problems (results that are not ok) stay whole objects: wording quotes them.
+3 regions, objects per minute and per probe cost gigabytes; this way ~90 kB per
+model-region, bench/engine_memory.py). Per minute: its counts (bytes, widened when a
+minute holds 255 probes), its running total, its first record and two flags. Running
+totals are held mod 2^16 beside one exact total at now: a window is a difference, exact
+while the book holds fewer than 65,535 records (past that, mod 2^32). Per probe, in
+minute order: its region, class, start (microseconds into the minute), latency and id
+(the 16 bytes of its uuid; other ids turn the book to a list of strings). Problems
+(results that are not ok) stay whole objects, wording quotes them, but share equal
+error bodies and headers. The readings are exactly those of the dict-based book this
+replaced (tests/monitor/judging/reference_tally.py is kept to prove it).
 `Tally` is a view of one minute, made when read.
 """
 
