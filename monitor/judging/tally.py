@@ -583,7 +583,11 @@ class TallyBook:
 
     def _accumulate(self, first: int, last: int) -> None:
         """Running totals for minutes first..last, where `last` is (becoming) now."""
-        running: Sequence[int] = self._running_at(first - 1) or ZERO
+        running: Sequence[int]
+        if first - 1 == self.now_minute:
+            running = self._total  # the usual case: one more minute
+        else:
+            running = self._running_at(first - 1) or ZERO
         self._cover(first, last)
         lo, cum, held, counts = self._lo, self._cum, self._held, self._counts
         typecode, mask = cum.typecode, _MASKS[cum.typecode]
