@@ -71,11 +71,13 @@ def virtual_probe(
         target, provider_kind(target.split("/", 1)[0])
     )
     fields = _observe(plan, question, target, region, at, settings, kind)
-    # Built twice from one set of fields (classify reads a result; the result holds its
-    # class): replay makes millions of these, and replace() costs more than a second one.
     fields["id"] = f"{_ids.getrandbits(128):032x}"  # a uuid4's worth of randomness
-    fields["failure_class"] = classify(ProbeResult(**fields), kind)  # type: ignore[arg-type]
-    return ProbeResult(**fields)  # type: ignore[arg-type]
+    result = ProbeResult(**fields)  # type: ignore[arg-type]
+    # classify reads the result; its class is set before anyone else can hold it. A second
+    # construction of this frozen 24-field dataclass costs as much as planning the request,
+    # and replay makes millions.
+    object.__setattr__(result, "failure_class", classify(result, kind))
+    return result
 
 
 def _observe(
