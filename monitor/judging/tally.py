@@ -38,17 +38,19 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
 from operator import add, sub
 
 from monitor.judging.baseline import Baseline, latency_slot
+from monitor.judging.records import R_ALL as R_ALL  # per region, re-exported
+from monitor.judging.records import R_FAIL as R_FAIL
+from monitor.judging.records import R_N as R_N
+from monitor.judging.records import R_VAN as R_VAN
+from monitor.judging.records import Records, shared
 from monitor.results import FailureClass, ProbeResult
 
 ALL, N, FAIL, AMB, CAP, CFG, VAN, ANS, WRONG, LAT, SLOW = range(11)
 WIDTH = 11
 ZERO = (0,) * WIDTH
-# Per region: [N, FAIL, VAN, ALL]
-R_N, R_FAIL, R_VAN, R_ALL = range(4)
 
 _FIELDS: dict[FailureClass, tuple[int, ...]] = {
     FailureClass.OK: (ALL, N),
@@ -59,24 +61,10 @@ _FIELDS: dict[FailureClass, tuple[int, ...]] = {
     FailureClass.CONFIGURATION: (ALL, CFG),
     FailureClass.VANTAGE: (ALL, VAN),
 }
-_REGION_FIELDS: dict[FailureClass, tuple[int, ...]] = {
-    FailureClass.OK: (R_ALL, R_N),
-    FailureClass.QUALITY: (R_ALL, R_N),
-    FailureClass.INFRASTRUCTURE: (R_ALL, R_N, R_FAIL),
-    FailureClass.CAPACITY: (R_ALL, R_N, R_FAIL),
-    FailureClass.AMBIGUOUS: (R_ALL, R_N, R_FAIL),
-    FailureClass.CONFIGURATION: (R_ALL,),
-    FailureClass.VANTAGE: (R_ALL, R_VAN),
-}
 _ANSWERED = (FailureClass.OK, FailureClass.QUALITY)
-_CLASSES = tuple(FailureClass)
-_CLASS_INDEX = {cls: index for index, cls in enumerate(_CLASSES)}
-_REGION_FIELDS_BY_INDEX = tuple(_REGION_FIELDS[cls] for cls in _CLASSES)
 
 _MASKS = {"H": 0xFFFF, "I": 0xFFFFFFFF}  # running totals are held mod 2^16 (or 2^32)
 _NARROW_MOST = 0xFFFF  # records a book holds before its running totals go mod 2^32
-_US = 1_000_000
-_MINUTE_US = 60 * _US
 _FOLDED, _TAINTED = 1, 2
 _LIMIT = {"B": 0xFF, "H": 0xFFFF, "I": 0xFFFFFFFF}
 _COMPACT_AFTER = 60  # expired minutes held before the arrays are cut (one memmove an hour)
@@ -126,14 +114,7 @@ class Tally:
     @property
     def latencies(self) -> list[tuple[float, float, str, int]]:
         """(unix s, ms, region, histogram slot) of every answered probe, in arrival order."""
-        book = self._book
-        names, regions, times, latencies = book._names, book._region, book._at, book._ms
-        first, end = book._span(self._index)
-        return [
-            (book._time(self.minute, times[k]), ms, names[regions[k]], latency_slot(ms))
-            for k in range(first, end)
-            if (ms := latencies[k]) == ms  # NaN: no latency
-        ]
+        return self._book._records.answered(self.minute, *self._book._span(self._index))
 
     @property
     def problems(self) -> list[ProbeResult]:
@@ -142,7 +123,7 @@ class Tally:
 
     @property
     def regions(self) -> dict[str, list[int]]:
-        return self._book._region_counts(self._index, self._index)
+        return self._book._records.region_counts(*self._book._span(self._index))
 
     @property
     def folded(self) -> bool:
@@ -202,14 +183,7 @@ class TallyBook:
         self._total: list[int] = list(ZERO)
         self._held = bytearray()  # 1 where the minute's running total is held
         self._flags = bytearray()
-        # Records, in minute order, arrival order within a minute.
-        self._region = array("B")
-        self._class = array("B")
-        self._at = array("I")  # microseconds into the minute ("d": unix s, see _time)
-        self._ms = array("d")  # NaN: no latency
-        self._ids: bytearray | list[str] = bytearray()  # 16 bytes a record (list: any ids)
-        self._names: list[str] = []
-        self._name_index: dict[str, int] = {}
+        self._records = Records()  # in minute order, arrival order within a minute
         self._problems: dict[int, list[ProbeResult]] = {}
         self.tallies = _Tallies(self)
 
@@ -221,11 +195,11 @@ class TallyBook:
         minute = int(at // 60)
         if self._expire_cursor is not None and minute < self._expire_cursor:
             return False
-        key = self._key(result.id)
+        key = self._records.key(result.id)
         index = minute - self._lo
         if 0 <= index < len(self._start):
             first, end = self._span(index)
-            if end > first and self._holds(key, first, end):
+            if end > first and self._records.holds(key, first, end):
                 return False
         else:
             index = self._cover(minute, minute)
@@ -240,7 +214,7 @@ class TallyBook:
         else:
             slow = self.slow_ms is not None and ms > self.slow_ms
             fields = _COMBINED[cls, result.answer_correct, slow]
-        if len(self._class) >= _NARROW_MOST and self._cum.typecode == "H":
+        if len(self._records) >= _NARROW_MOST and self._cum.typecode == "H":
             self._widen()
         self._insert(end, index, minute, at, ms, result, key)
         counts = self._counts
@@ -250,7 +224,7 @@ class TallyBook:
         for field in fields:
             counts[base + field] += 1
         if cls is not FailureClass.OK or result.answer_correct is False:
-            self._problems.setdefault(minute, []).append(_shared(result))
+            self._problems.setdefault(minute, []).append(shared(result))
         if self.now_minute is not None and minute <= self.now_minute:
             self._late(minute, fields)
         flags = self._flags[index]
@@ -269,8 +243,8 @@ class TallyBook:
         if not 0 <= index < len(self._start):
             return False
         first, end = self._span(index)
-        key = result.id if isinstance(self._ids, list) else _uuid_bytes(result.id)
-        return key is not None and self._holds(key, first, end)  # only uuid ids are held
+        key = self._records.lookup(result.id)
+        return key is not None and self._records.holds(key, first, end)
 
     # -- moving on ------------------------------------------------------------------------
 
@@ -329,11 +303,9 @@ class TallyBook:
             return
         limit = math.inf if slow_ms is None else slow_ms
         first = self.now_minute - reach
-        latencies, counts = self._ms, self._counts
+        counts, records = self._counts, self._records
         for _, index in self._existing(first, self.now_minute):
-            start, end = self._span(index)
-            # NaN (no latency) is never above a limit
-            counts[index * WIDTH + SLOW] = sum(1 for k in range(start, end) if latencies[k] > limit)
+            counts[index * WIDTH + SLOW] = records.slower(*self._span(index), limit)
         self._accumulate(first, self.now_minute)
         self._windows.clear()
 
@@ -368,7 +340,10 @@ class TallyBook:
 
     def region_sums(self, first: int, last: int) -> dict[str, list[int]]:
         live = [index for _, index in self._existing(first, last)]
-        return self._region_counts(live[0], live[-1]) if live else {}
+        if not live:
+            return {}
+        # No minute between the first and last live one has expired.
+        return self._records.region_counts(self._start[live[0]], self._span(live[-1])[1])
 
     def between(self, first: int, last: int) -> Iterator[Tally]:
         for minute, index in self._existing(first, last):
@@ -409,7 +384,7 @@ class TallyBook:
         low, high = max(first - lo, 0), min(last - lo, len(self._start) - 1)
         if low > high:
             return
-        start, records = self._start, len(self._class)
+        start, records = self._start, len(self._records)
         for index in range(low, high + 1):
             end = start[index + 1] if index + 1 < len(start) else records
             if end > start[index]:
@@ -417,7 +392,7 @@ class TallyBook:
 
     def _span(self, index: int) -> tuple[int, int]:
         start = self._start
-        end = start[index + 1] if index + 1 < len(start) else len(self._class)
+        end = start[index + 1] if index + 1 < len(start) else len(self._records)
         return start[index], end
 
     def _cover(self, first: int, last: int) -> int:
@@ -436,26 +411,12 @@ class TallyBook:
         size = len(self._start)
         more = last - (self._lo + size) + 1
         if more > 0:
-            self._start.extend(array("I", [len(self._class)]) * more)
+            self._start.extend(array("I", [len(self._records)]) * more)
             self._counts.extend(array(self._counts.typecode, [0]) * (more * WIDTH))
             self._cum.extend(array(self._cum.typecode, [0]) * (more * WIDTH))
             self._held.extend(bytes(more))
             self._flags.extend(bytes(more))
         return first - self._lo
-
-    def _region_counts(self, low: int, high: int) -> dict[str, list[int]]:
-        """[N, FAIL, VAN, ALL] per region over minute indexes low..high (both live: none
-        between has expired), regions in the order they were first heard from."""
-        sums: dict[str, list[int]] = {}
-        names, regions, classes = self._names, self._region, self._class
-        for k in range(self._start[low], self._span(high)[1]):
-            name = names[regions[k]]
-            counts = sums.get(name)
-            if counts is None:
-                counts = sums[name] = [0, 0, 0, 0]
-            for field in _REGION_FIELDS_BY_INDEX[classes[k]]:
-                counts[field] += 1
-        return sums
 
     # -- internals: records ---------------------------------------------------------------
 
@@ -470,85 +431,18 @@ class TallyBook:
         key: bytes | str,
     ) -> None:
         """Put a result's record at position `at` (the end of its minute)."""
-        region = self._name_index.get(result.region)
-        if region is None:
-            region = self._name_index[result.region] = len(self._names)
-            self._names.append(result.region)
-            if region > 0xFF and self._region.typecode == "B":
-                self._region = array("H", self._region)
-        offset = self._offset(minute, when)
-        cls = _CLASS_INDEX[result.failure_class]
-        latency = math.nan if ms is None else ms
-        if at == len(self._class):
-            self._region.append(region)
-            self._class.append(cls)
-            self._at.append(offset)
-            self._ms.append(latency)
-        else:
-            self._region.insert(at, region)
-            self._class.insert(at, cls)
-            self._at.insert(at, offset)
-            self._ms.insert(at, latency)
+        records = self._records
+        offset = records.offset(minute, when)
+        if offset is None:  # not whole microseconds (or not UTC): hold every start whole
+            records.hold_times(records.spans(self._lo, self._start))
+            offset = when
+        records.insert(at, result.region, result.failure_class, offset, ms, result.id, key)
         start = self._start
         for later in range(index + 1, len(start)):  # empty minutes after it too
             start[later] += 1
-        ids = self._ids
-        if isinstance(ids, bytearray):
-            assert isinstance(key, bytes)
-            ids[16 * at : 16 * at] = key
-        else:
-            ids.insert(at, result.id)
-
-    def _offset(self, minute: int, when: float) -> int | float:
-        """The start as microseconds into its minute, or as it is once one cannot hold it."""
-        if self._at.typecode == "d":
-            return when
-        offset = round(when * _US) - minute * _MINUTE_US
-        if 0 <= offset < _MINUTE_US and (minute * _MINUTE_US + offset) / _US == when:
-            return offset
-        # Not whole microseconds (or not UTC): hold every start as it is from now on.
-        self._at = array("d", self._times())
-        return when
-
-    def _times(self) -> Iterator[float]:
-        for minute_index in range(len(self._start)):
-            first, end = self._span(minute_index)
-            for k in range(first, end):
-                yield self._time(self._lo + minute_index, self._at[k])
-
-    def _time(self, minute: int, stored: float) -> float:
-        if self._at.typecode == "d":
-            return stored
-        return (minute * _MINUTE_US + int(stored)) / _US
-
-    def _key(self, result_id: str) -> bytes | str:
-        """16 bytes for a uuid's hex id; any other id turns the book to keeping strings."""
-        if not isinstance(self._ids, bytearray):
-            return result_id
-        key = _uuid_bytes(result_id)
-        if key is not None:
-            return key
-        ids = self._ids
-        self._ids = [ids[16 * k : 16 * k + 16].hex() for k in range(len(ids) // 16)]
-        return result_id
-
-    def _holds(self, key: bytes | str, first: int, end: int) -> bool:
-        """Whether records first..end-1 hold this id (a key as `_key` makes it)."""
-        ids = self._ids
-        if isinstance(ids, list):
-            return key in ids[first:end]
-        assert isinstance(key, bytes)
-        at, stop = 16 * first, 16 * end
-        while (at := ids.find(key, at, stop)) >= 0:
-            if (at - 16 * first) % 16 == 0:
-                return True
-            at += 1
-        return False
 
     def _slots(self, index: int) -> list[int]:
-        first, end = self._span(index)
-        latencies = self._ms
-        return [latency_slot(ms) for k in range(first, end) if (ms := latencies[k]) == ms]
+        return self._records.slots(*self._span(index))
 
     # -- internals: running totals --------------------------------------------------------
 
@@ -661,49 +555,14 @@ class TallyBook:
         drop = min(minute - self._lo, len(self._start))
         if drop <= 0:
             return
-        records = self._start[drop] if drop < len(self._start) else len(self._class)
+        records = self._start[drop] if drop < len(self._start) else len(self._records)
         del self._counts[: drop * WIDTH]
         del self._cum[: drop * WIDTH]
         del self._held[:drop]
         del self._flags[:drop]
         self._start = array("I", [first - records for first in self._start[drop:]])
-        for column in (self._region, self._class, self._at, self._ms):
-            del column[:records]
-        if isinstance(self._ids, bytearray):
-            del self._ids[: 16 * records]
-        else:
-            del self._ids[:records]
+        self._records.cut(records)
         self._lo += drop
-
-
-_SHARED: dict[object, object] = {}  # equal excerpts, error words and rate-limit headers
-_SHARED_MOST = 4096
-
-
-def _shared(result: ProbeResult) -> ProbeResult:
-    """The result with its texts shared with equal ones already held: a fault repeats the
-    same error body and headers probe after probe, and a day of them adds up."""
-    excerpt, words, limits = result.error_excerpt, result.error_type, result.ratelimit
-    if excerpt is None and words is None and not limits:
-        return result
-    if len(_SHARED) > _SHARED_MOST:
-        _SHARED.clear()  # only sharing is lost: held results keep their own copies
-    same_excerpt = _SHARED.setdefault(excerpt, excerpt)
-    same_words = _SHARED.setdefault(words, words)
-    same_limits = _SHARED.setdefault(tuple(limits.items()), limits) if limits else limits
-    if same_excerpt is excerpt and same_words is words and same_limits is limits:
-        return result
-    return replace(result, error_excerpt=same_excerpt, error_type=same_words, ratelimit=same_limits)
-
-
-def _uuid_bytes(result_id: str) -> bytes | None:
-    if len(result_id) != 32:
-        return None
-    try:
-        key = bytes.fromhex(result_id)
-    except ValueError:
-        return None
-    return key if len(key) == 16 and key.hex() == result_id else None
 
 
 def _bump(vector: list[int], fields: tuple[int, ...]) -> None:
