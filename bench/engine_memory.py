@@ -10,7 +10,8 @@ weight at scale"):
   - rebuild: 25 h of results for `--models` x `--regions` written to a fresh SQLite file
     (straight into probe_results: rollups play no part in a rebuild), then the worker's
     start-up path timed: `Store.results_between` over 25 h, then `rebuild()` (ingest and
-    one evaluation a minute). Goal <= 10 s at 1,000 x 3. `--postgres` does it on the
+    one evaluation a minute), and the process's peak RSS meanwhile (VmHWM, reset before).
+    Goal <= 10 s at 1,000 x 3. `--postgres` does it on the
     PostgreSQL of the test set-up too.
   - replay: `replay()` of 24 h x `--models` x `--regions` (noise only) in a child process:
     wall seconds and the child's peak RSS. Goal < 60 s and < 1 GB at 1,000 x 3 (4.3 M
@@ -145,9 +146,11 @@ def write_history(url: str, models: int, regions: int, now: datetime) -> int:
     return written
 
 
-def rebuild_seconds(url: str, models: int, regions: int) -> tuple[float, float, float, int]:
+def rebuild_seconds(
+    url: str, models: int, regions: int
+) -> tuple[float, float, float, int, int | None]:
     """(seconds reading 25 h of results, seconds rebuilding the engine, CPU seconds of
-    both in this process, results)."""
+    both in this process, results, peak RSS bytes meanwhile if Linux can tell)."""
     from monitor.store import Store
 
     now = START + timedelta(hours=25)
@@ -158,12 +161,18 @@ def rebuild_seconds(url: str, models: int, regions: int) -> tuple[float, float, 
         for i in range(models)
     ]
     gc.collect()
+    try:  # reset this process's peak RSS (VmHWM) to what it holds now
+        Path("/proc/self/clear_refs").write_text("5")
+        peak_known = True
+    except OSError:
+        peak_known = False
     started, cpu = time.perf_counter(), time.process_time()
     history = store.results_between(now - timedelta(hours=25), now)
     read = time.perf_counter()
     rebuild(Settings().status, targets, REGIONS[:regions], history, until=now)
     done = time.perf_counter()
-    return read - started, done - read, time.process_time() - cpu, len(history)
+    peak = _peak_kb() * 1024 if peak_known else None
+    return read - started, done - read, time.process_time() - cpu, len(history), peak
 
 
 def replay_child(models: int, regions: int) -> None:
@@ -172,9 +181,12 @@ def replay_child(models: int, regions: int) -> None:
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     # VmHWM: this process's peak since exec (ru_maxrss would count the parent's pages the
     # child was forked with).
+    print(f"{seconds:.2f} {cpu:.2f} {outcome.probes} {_peak_kb()}")
+
+
+def _peak_kb() -> int:
     status = Path("/proc/self/status").read_text()
-    peak_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM"))
-    print(f"{seconds:.2f} {cpu:.2f} {outcome.probes} {peak_kb}")
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM"))
 
 
 def replay_figures(models: int, regions: int) -> tuple[float, float, int, int]:
@@ -219,14 +231,16 @@ def main() -> None:
         for name, url in databases:
             with tempfile.TemporaryDirectory() as folder:
                 url = f"sqlite:///{Path(folder) / 'bench.db'}" if url is None else _fresh_postgres()
-                read_s, engine_s, cpu_s, results = rebuild_seconds(url, args.models, args.regions)
+                figures = rebuild_seconds(url, args.models, args.regions)
+                read_s, engine_s, cpu_s, results, peak = figures
             total = read_s + engine_s
             rows.append(
                 (
                     f"rebuild at start, {name}, {args.models} x {args.regions}, "
                     f"{results:,} results",
                     f"{total:.1f} s (read {read_s:.1f} s + engine {engine_s:.1f} s; "
-                    f"CPU {cpu_s:.1f} s)"
+                    f"CPU {cpu_s:.1f} s"
+                    + (f", peak RSS {peak / 1e6:.0f} MB)" if peak else ")")
                     + (f"; x{scale:g} = {total * scale:.0f} s at 1,000 x 3" if scale != 1 else ""),
                     "<= 10 s at 1,000 x 3",
                     "met" if total * scale <= REBUILD_GOAL_S else "not met",
