@@ -135,7 +135,8 @@ class Tally:
 
 
 class _Tallies:
-    """`book.tallies`: the minutes that hold probes, as views."""
+    """`book.tallies`: the minutes that hold probes, as views (read like the dict of
+    tallies it once was)."""
 
     __slots__ = ("_book",)
 
@@ -155,6 +156,22 @@ class _Tallies:
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+    def __getitem__(self, minute: int) -> Tally:
+        tally = self.get(minute)
+        if tally is None:
+            raise KeyError(minute)
+        return tally
+
+    def keys(self) -> Iterator[int]:
+        return iter(self)
+
+    def values(self) -> Iterator[Tally]:
+        book = self._book
+        return (Tally(book, m, i) for m, i in book._existing(book._lo, book._lo + len(book._start)))
+
+    def items(self) -> Iterator[tuple[int, Tally]]:
+        return ((tally.minute, tally) for tally in self.values())
 
 
 class TallyBook:

@@ -138,3 +138,22 @@ def test_a_minute_of_more_than_255_probes_is_counted_whole():
     assert all(book.add(r) for r in results)
     book.advance(int((START + timedelta(minutes=1)).timestamp() // 60))
     assert book.window(5)[flat.ALL] == 700
+
+
+def test_tallies_read_like_the_dict_they_were():
+    book = flat.TallyBook(longest=20, fold_after=5, baseline_minutes=120)
+    old = reference.TallyBook(longest=20, fold_after=5, baseline_minutes=120)
+    rng = random.Random(2)
+    for item in [result(rng, rng.uniform(0, 30), False) for _ in range(60)]:
+        book.add(item)
+        old.add(item)
+    assert list(book.tallies) == sorted(old.tallies) == list(book.tallies.keys())
+    assert len(book.tallies) == len(old.tallies)
+    assert [(m, list(t.counts)) for m, t in book.tallies.items()] == [
+        (m, old.tallies[m].counts) for m in sorted(old.tallies)
+    ]
+    first = min(old.tallies)
+    assert list(book.tallies[first].counts) == old.tallies[first].counts
+    assert first in book.tallies and first - 1 not in book.tallies
+    with pytest.raises(KeyError):
+        book.tallies[first - 1]
