@@ -15,16 +15,42 @@ cheap to read and exact enough for "twice the usual median".
 from __future__ import annotations
 
 import math
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import add, sub
 
 BINS_PER_E = 20  # exp(1/20) ~ 1.051: bins 5 % wide
 
 
-@dataclass(slots=True)
 class Block:
-    counts: list[int]
-    latency_bins: dict[int, int] = field(default_factory=dict)
+    """One hour of the baseline: its counts and its latency bins, as flat arrays (a model
+    holds a day of these; dicts of int objects cost ten times the bytes)."""
+
+    __slots__ = ("bins", "counts", "low")
+
+    def __init__(self, width: int) -> None:
+        self.counts = array("i", [0]) * width
+        self.low = 0  # the slot bins[0] counts
+        self.bins = array("i")
+
+    def bump(self, slot: int, by: int) -> None:
+        bins = self.bins
+        if not bins:
+            self.low = slot
+            bins.append(by)
+            return
+        at = slot - self.low
+        if at < 0:
+            bins[0:0] = array("i", [0]) * -at
+            self.low, at = slot, 0
+        elif at >= len(bins):
+            bins.extend(array("i", [0]) * (at - len(bins) + 1))
+        bins[at] += by
+
+    @property
+    def latency_bins(self) -> dict[int, int]:
+        return {self.low + at: n for at, n in enumerate(self.bins) if n}
 
 
 @dataclass(slots=True)
@@ -40,18 +66,19 @@ class Baseline:
         if not self.counts:
             self.counts = [0] * self.width
 
-    def add(self, minute: int, counts: list[int], slots: list[int], sign: int = 1) -> None:
+    def add(self, minute: int, counts: Sequence[int], slots: list[int], sign: int = 1) -> None:
         """Add (sign 1) or take back (sign -1) one minute's counts and latency bins."""
         key = minute // self.block_minutes
         block = self.blocks.get(key)
         if block is None:
-            block = self.blocks[key] = Block([0] * self.width)
+            block = self.blocks[key] = Block(self.width)
         op = add if sign > 0 else sub
-        block.counts = list(map(op, block.counts, counts))
+        block.counts = array("i", map(op, block.counts, counts))
         self.counts = list(map(op, self.counts, counts))
-        for bins in (block.latency_bins, self.latency_bins):
-            for slot in slots:
-                bins[slot] = bins.get(slot, 0) + sign
+        bins = self.latency_bins
+        for slot in slots:
+            block.bump(slot, sign)
+            bins[slot] = bins.get(slot, 0) + sign
         self.latency_count += sign * len(slots)
 
     def expire(self, before_minute: int) -> None:

@@ -13,7 +13,7 @@ stored results (a day gives the baselines their full window) minute by minute.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -281,7 +281,7 @@ class _Narrator:
 def rebuild(
     settings: StatusSettings,
     targets: Mapping[str, TargetInfo] | Iterable[TargetInfo],
-    regions: Sequence[str],
+    regions: Sequence[str] | Callable[[], Sequence[str]],
     results: Iterable[ProbeResult],
     until: datetime,
     first_incident_id: int = 1,
@@ -289,16 +289,21 @@ def rebuild(
 ) -> tuple[StatusEngine, list[EngineChanges]]:
     """A fresh engine that has seen `results` (e.g. the last 25 hours from the store),
     evaluated minute by minute up to `until`, with every change it produced on the way.
-    `late_since`: results from then on reached the store late; what is judged of them
-    is dated by its minute and says it was detected late."""
-    engine = StatusEngine(settings, targets, regions, first_incident_id)
+    `results` are read once, all before the first evaluation, so a caller may stream them
+    (25 h at 1,000 models is 4.5 M results); `regions` may then be a function, asked once
+    they are all in. `late_since`: results from then on reached the store late; what is
+    judged of them is dated by its minute and says it was detected late."""
+    known = () if callable(regions) else regions
+    engine = StatusEngine(settings, targets, known, first_incident_id)
     if late_since is not None:
         engine.late = (late_since, until)
-    results = list(results)
-    engine.ingest(results)
-    if not results:
+    earliest: list[datetime] = []
+    engine.ingest(_noting_earliest(results, earliest))
+    if callable(regions):
+        engine.regions = tuple(regions())
+    if not earliest:
         return engine, [engine.evaluate(until)]
-    minute = minute_of(min(r.started_at for r in results))
+    minute = minute_of(earliest[0])
     step = datetime.fromtimestamp(minute * 60 + 60, until.tzinfo)
     # Its first level_window the engine has too few probes to set a level: statuses it
     # would say then (partial, where the store already says major) are not news.
@@ -310,6 +315,18 @@ def rebuild(
         step += timedelta(minutes=1)
     changes.append(_warmed(engine.evaluate(until), until, warm, seen))
     return engine, [c for c in changes if c]
+
+
+def _noting_earliest(
+    results: Iterable[ProbeResult], earliest: list[datetime]
+) -> Iterator[ProbeResult]:
+    """`results` as they come, keeping the earliest start in `earliest` (one item)."""
+    for result in results:
+        if not earliest:
+            earliest.append(result.started_at)
+        elif result.started_at < earliest[0]:
+            earliest[0] = result.started_at
+        yield result
 
 
 def _warmed(

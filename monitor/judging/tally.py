@@ -19,16 +19,34 @@ Counts per minute, by field:
 
 Configuration and vantage failures are outside N: they say nothing about the
 provider. Quality failures are inside N as successes: the API answered.
+
+Held as flat arrays, not objects (a model keeps a day of minutes: at 1,000 models in
+3 regions, objects per minute and per probe cost gigabytes; this way ~90 kB per
+model-region, bench/engine_memory.py). Per minute: its counts (bytes, widened when a
+minute holds 255 probes), its running total, its first record and two flags. Running
+totals are held mod 2^16 beside one exact total at now: a window is a difference, exact
+while the book holds fewer than 65,535 records (past that, mod 2^32). Per probe, in
+minute order: its region, class, start (microseconds into the minute), latency and id
+(the 16 bytes of its uuid; other ids turn the book to a list of strings). Problems
+(results that are not ok) stay whole objects, wording quotes them, but share equal
+error bodies and headers. The readings are exactly those of the dict-based book this
+replaced (tests/monitor/judging/reference_tally.py is kept to prove it).
+`Tally` is a view of one minute, made when read.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from array import array
+from collections.abc import Callable, Iterator, Sequence
 from operator import add, sub
 
 from monitor.judging.baseline import Baseline, latency_slot
+from monitor.judging.records import R_ALL as R_ALL  # per region, re-exported
+from monitor.judging.records import R_FAIL as R_FAIL
+from monitor.judging.records import R_N as R_N
+from monitor.judging.records import R_VAN as R_VAN
+from monitor.judging.records import Records, shared
 from monitor.results import FailureClass, ProbeResult
 
 ALL, N, FAIL, AMB, CAP, CFG, VAN, ANS, WRONG, LAT, SLOW, FORM, FORM_WRONG = range(13)
@@ -38,8 +56,6 @@ WIDTH = 13
 # fakes a verdict on whether its answers are right.
 FORM_CHECKS = frozenset({"strict_format"})
 ZERO = (0,) * WIDTH
-# Per region: [N, FAIL, VAN, ALL]
-R_N, R_FAIL, R_VAN, R_ALL = range(4)
 
 _FIELDS: dict[FailureClass, tuple[int, ...]] = {
     FailureClass.OK: (ALL, N),
@@ -50,31 +66,15 @@ _FIELDS: dict[FailureClass, tuple[int, ...]] = {
     FailureClass.CONFIGURATION: (ALL, CFG),
     FailureClass.VANTAGE: (ALL, VAN),
 }
-_REGION_FIELDS: dict[FailureClass, tuple[int, ...]] = {
-    FailureClass.OK: (R_ALL, R_N),
-    FailureClass.QUALITY: (R_ALL, R_N),
-    FailureClass.INFRASTRUCTURE: (R_ALL, R_N, R_FAIL),
-    FailureClass.CAPACITY: (R_ALL, R_N, R_FAIL),
-    FailureClass.AMBIGUOUS: (R_ALL, R_N, R_FAIL),
-    FailureClass.CONFIGURATION: (R_ALL,),
-    FailureClass.VANTAGE: (R_ALL, R_VAN),
-}
 _ANSWERED = (FailureClass.OK, FailureClass.QUALITY)
 
+_MASKS = {"H": 0xFFFF, "I": 0xFFFFFFFF}  # running totals are held mod 2^16 (or 2^32)
+_NARROW_MOST = 0xFFFF  # records a book holds before its running totals go mod 2^32
+_FOLDED, _TAINTED = 1, 2
+_LIMIT = {"B": 0xFF, "H": 0xFFFF, "I": 0xFFFFFFFF}
+_COMPACT_AFTER = 60  # expired minutes held before the arrays are cut (one memmove an hour)
+
 Hits = Callable[["Tally"], list[tuple[float, str]]]  # (unix s, region) of matching probes
-
-
-@dataclass(slots=True)
-class Tally:
-    minute: int
-    counts: list[int] = field(default_factory=lambda: [0] * WIDTH)
-    regions: dict[str, list[int]] = field(default_factory=dict)
-    # (unix s, ms, region, histogram slot) of every answered probe
-    latencies: list[tuple[float, float, str, int]] = field(default_factory=list)
-    problems: list[ProbeResult] = field(default_factory=list)  # every result that is not ok
-    ids: list[str] = field(default_factory=list)
-    folded: bool = False
-    tainted: bool = False
 
 
 def latency_ms(result: ProbeResult) -> float | None:
@@ -106,11 +106,88 @@ _COMBINED = {
 }
 
 
+class Tally:
+    """One minute of one model, read from its book. A view: valid until the book changes."""
+
+    __slots__ = ("_book", "_index", "minute")
+
+    def __init__(self, book: TallyBook, minute: int, index: int) -> None:
+        self._book = book
+        self.minute = minute
+        self._index = index
+
+    @property
+    def counts(self) -> Sequence[int]:
+        at = self._index * WIDTH
+        return self._book._counts[at : at + WIDTH]
+
+    @property
+    def latencies(self) -> list[tuple[float, float, str, int]]:
+        """(unix s, ms, region, histogram slot) of every answered probe, in arrival order."""
+        return self._book._records.answered(self.minute, *self._book._span(self._index))
+
+    @property
+    def problems(self) -> list[ProbeResult]:
+        """Every result of the minute that is not ok."""
+        return self._book._problems.get(self.minute, [])
+
+    @property
+    def regions(self) -> dict[str, list[int]]:
+        return self._book._records.region_counts(*self._book._span(self._index))
+
+    @property
+    def folded(self) -> bool:
+        return bool(self._book._flags[self._index] & _FOLDED)
+
+    @property
+    def tainted(self) -> bool:
+        return bool(self._book._flags[self._index] & _TAINTED)
+
+
+class _Tallies:
+    """`book.tallies`: the minutes that hold probes, as views (read like the dict of
+    tallies it once was)."""
+
+    __slots__ = ("_book",)
+
+    def __init__(self, book: TallyBook) -> None:
+        self._book = book
+
+    def get(self, minute: int) -> Tally | None:
+        index = self._book._live(minute)
+        return None if index < 0 else Tally(self._book, minute, index)
+
+    def __contains__(self, minute: object) -> bool:
+        return isinstance(minute, int) and self._book._live(minute) >= 0
+
+    def __iter__(self) -> Iterator[int]:
+        book = self._book
+        return (minute for minute, _ in book._existing(book._lo, book._lo + len(book._start)))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __getitem__(self, minute: int) -> Tally:
+        tally = self.get(minute)
+        if tally is None:
+            raise KeyError(minute)
+        return tally
+
+    def keys(self) -> Iterator[int]:
+        return iter(self)
+
+    def values(self) -> Iterator[Tally]:
+        book = self._book
+        return (Tally(book, m, i) for m, i in book._existing(book._lo, book._lo + len(book._start)))
+
+    def items(self) -> Iterator[tuple[int, Tally]]:
+        return ((tally.minute, tally) for tally in self.values())
+
+
 class TallyBook:
     """Minute tallies of one model, their running totals and the model's baseline."""
 
     def __init__(self, longest: int, fold_after: int, baseline_minutes: int) -> None:
-        self.tallies: dict[int, Tally] = {}
         self.baseline = Baseline(WIDTH)
         self.slow_ms: float | None = None
         self.fold_after = fold_after  # minutes before a tally may join the baseline
@@ -118,62 +195,86 @@ class TallyBook:
         # Tallies stay a baseline window: an incident's wording reads them as evidence.
         self.keep = max(baseline_minutes, 2 * longest + fold_after)
         self.now_minute: int | None = None
-        self._cumulative: dict[int, tuple[int, ...] | list[int]] = {}
         self._origin: int | None = None  # the first minute the running totals cover
         self._windows: dict[int, list[int]] = {}  # window sums at now_minute, by length
         self._fold_cursor: int | None = None
         self._expire_cursor: int | None = None
-        self._seen: set[str] = set()
         self._tainted: tuple[int, int] = (0, -1)
+        # Minutes _lo .. _lo + len(_start) - 1, one entry (or WIDTH) each.
+        self._lo = 0
+        self._start = array("I")  # the minute's first record
+        self._counts = array("B")  # widened when a minute holds 255 probes (65,535)
+        # Running totals mod 2^16: a difference of two is exact while the book holds fewer
+        # than 65,535 records (then mod 2^32); _total is the exact one at now_minute.
+        self._cum = array("H")
+        self._total: list[int] = list(ZERO)
+        self._held = bytearray()  # 1 where the minute's running total is held
+        self._flags = bytearray()
+        self._records = Records()  # in minute order, arrival order within a minute
+        self._problems: dict[int, list[ProbeResult]] = {}
+        self.tallies = _Tallies(self)
+
+    # -- counting -------------------------------------------------------------------------
 
     def add(self, result: ProbeResult) -> bool:
         """Count one result; False if it was seen before or is older than we keep."""
-        if result.id in self._seen:
-            return False
         at = result.started_at.timestamp()
         minute = int(at // 60)
         if self._expire_cursor is not None and minute < self._expire_cursor:
             return False
-        self._seen.add(result.id)
-        tally = self.tallies.get(minute)
-        if tally is None:
-            tally = self.tallies[minute] = Tally(minute)
-            tally.tainted = self._tainted[0] <= minute <= self._tainted[1]
-        tally.ids.append(result.id)
+        key = self._records.key(result.id)
+        index = minute - self._lo
+        if 0 <= index < len(self._start):
+            first, end = self._span(index)
+            if end > first and self._records.holds(key, first, end):
+                return False
+        else:
+            index = self._cover(minute, minute)
+            first = end = self._span(index)[1]
+        if end == first:  # the minute's first probe: it starts as a new tally
+            low, high = self._tainted
+            self._flags[index] = _TAINTED if low <= minute <= high else 0
         cls = result.failure_class
         ms = latency_ms(result)
-        slot = None
         form = result.check in FORM_CHECKS
         if ms is None:
             fields = _COMBINED[cls, result.answer_correct, None, form]
         else:
             slow = self.slow_ms is not None and ms > self.slow_ms
             fields = _COMBINED[cls, result.answer_correct, slow, form]
-            slot = latency_slot(ms)
-            tally.latencies.append((at, ms, result.region, slot))
-        counts = tally.counts
-        for index in fields:
-            counts[index] += 1
-        region = tally.regions.get(result.region)
-        if region is None:
-            region = tally.regions[result.region] = [0, 0, 0, 0]
-        for index in _REGION_FIELDS[cls]:
-            region[index] += 1
+        if len(self._records) >= _NARROW_MOST and self._cum.typecode == "H":
+            self._widen()
+        self._insert(end, index, minute, at, ms, result, key)
+        counts = self._counts
+        base = index * WIDTH
+        if counts[base + ALL] >= _LIMIT[counts.typecode]:  # ALL is the largest count
+            self._counts = counts = array("H" if counts.typecode == "B" else "I", counts)
+        for field in fields:
+            counts[base + field] += 1
         if cls is not FailureClass.OK or result.answer_correct is False:
-            tally.problems.append(result)
+            self._problems.setdefault(minute, []).append(shared(result))
         if self.now_minute is not None and minute <= self.now_minute:
             self._late(minute, fields)
-        if tally.folded and not tally.tainted:
+        flags = self._flags[index]
+        if flags & _FOLDED and not flags & _TAINTED:
             delta = [0] * WIDTH
             _bump(delta, fields)
-            self.baseline.add(minute, delta, [] if slot is None else [slot])
+            self.baseline.add(minute, delta, [] if ms is None else [latency_slot(ms)])
         return True
 
     def has(self, result: ProbeResult) -> bool:
         """Whether `result` was counted (or is too old to count)."""
         minute = int(result.started_at.timestamp() // 60)
-        expired = self._expire_cursor is not None and minute < self._expire_cursor
-        return expired or result.id in self._seen
+        if self._expire_cursor is not None and minute < self._expire_cursor:
+            return True
+        index = minute - self._lo
+        if not 0 <= index < len(self._start):
+            return False
+        first, end = self._span(index)
+        key = self._records.lookup(result.id)
+        return key is not None and self._records.holds(key, first, end)
+
+    # -- moving on ------------------------------------------------------------------------
 
     def advance(self, minute: int) -> None:
         """Move "now" to `minute`; fold and expire tallies that aged."""
@@ -182,7 +283,7 @@ class TallyBook:
         if self.now_minute is None:
             # Results stamped after `minute` (a clock ahead of ours) are counted when their
             # minute comes; the totals must still start no later than now.
-            self._origin = min(min(self.tallies, default=minute), minute)
+            self._origin = min(next(iter(self.tallies), minute), minute)
             self._accumulate(self._origin, minute)
         else:
             self._accumulate(self.now_minute + 1, minute)
@@ -196,22 +297,31 @@ class TallyBook:
         The list is shared until the next change: read it, never modify it."""
         sums = self._windows.get(minutes)
         if sums is None:
-            if self.now_minute is None:
+            now = self.now_minute
+            if now is None:
                 return list(ZERO)
-            cumulative = self._cumulative
-            base = cumulative.get(self.now_minute - minutes - 1, ZERO)
-            sums = self._windows[minutes] = list(map(sub, cumulative[self.now_minute], base))
+            held, base = self._held, now - minutes - 1 - self._lo
+            if 0 <= base < len(held) and held[base]:
+                cum, top, base = self._cum, (now - self._lo) * WIDTH, base * WIDTH
+                mask = _MASKS[cum.typecode]
+                upto, before = cum[top : top + WIDTH], cum[base : base + WIDTH]
+                sums = [(a - b) & mask for a, b in zip(upto, before, strict=True)]
+            else:
+                sums = list(self._total)
+            self._windows[minutes] = sums
         return sums
 
     def taint(self, first: int, last: int) -> None:
         """Keep minutes first..last out of the baseline: they belong to a bad episode."""
         low, high = self._tainted
         contiguous = low <= first <= high + 1
-        for tally in self.between(high + 1 if contiguous else first, last):
-            if not tally.tainted:
-                tally.tainted = True
-                if tally.folded:
-                    self.baseline.add(tally.minute, tally.counts, _slots(tally), -1)
+        flags = self._flags
+        for minute, index in self._existing(high + 1 if contiguous else first, last):
+            if not flags[index] & _TAINTED:
+                flags[index] |= _TAINTED
+                if flags[index] & _FOLDED:
+                    tally = Tally(self, minute, index)
+                    self.baseline.add(minute, tally.counts, self._slots(index), -1)
         self._tainted = (low, max(high, last)) if contiguous else (first, last)
 
     def set_slow_threshold(self, slow_ms: float | None, reach: int) -> None:
@@ -221,76 +331,11 @@ class TallyBook:
             return
         limit = math.inf if slow_ms is None else slow_ms
         first = self.now_minute - reach
-        for tally in self.between(first, self.now_minute):
-            tally.counts[SLOW] = sum(1 for _, ms, _, _ in tally.latencies if ms > limit)
+        counts, records = self._counts, self._records
+        for _, index in self._existing(first, self.now_minute):
+            counts[index * WIDTH + SLOW] = records.slower(*self._span(index), limit)
         self._accumulate(first, self.now_minute)
         self._windows.clear()
-
-    def sum(self, first: int, last: int) -> list[int]:
-        """Counts of minutes first..last; from the running totals when it can (no rescan)."""
-        if self.now_minute is not None and last <= self.now_minute:
-            upto, before = self._running(last), self._running(first - 1)
-            if upto is not None and before is not None:
-                return list(map(sub, upto, before))
-        total = list(ZERO)
-        for tally in self.between(first, last):
-            total = list(map(add, total, tally.counts))
-        return total
-
-    def region_sums(self, first: int, last: int) -> dict[str, list[int]]:
-        sums: dict[str, list[int]] = {}
-        for tally in self.between(first, last):
-            for region, counts in tally.regions.items():
-                mine = sums.get(region)
-                sums[region] = list(map(add, mine, counts)) if mine else list(counts)
-        return sums
-
-    def between(self, first: int, last: int) -> Iterator[Tally]:
-        tallies = self.tallies
-        for minute in range(first, last + 1):
-            tally = tallies.get(minute)
-            if tally is not None:
-                yield tally
-
-    def stretch(
-        self, last: int, minutes: int, probes: int, total: Callable[[Tally], int], limit: int
-    ) -> int:
-        """The first minute of the shortest span ending at `last` that lasts `minutes` and
-        holds `probes` (by `total`), looking back at most `limit` minutes."""
-        count, first = 0, last
-        for minute in range(last, last - max(limit, minutes) - 1, -1):
-            tally = self.tallies.get(minute)
-            if tally is not None:
-                count += total(tally)
-            first = minute
-            if last - minute + 1 >= minutes and count >= probes:
-                break
-        return first
-
-    def _running(self, minute: int) -> tuple[int, ...] | list[int] | None:
-        """The running total through `minute`, or None once it has been forgotten."""
-        value = self._cumulative.get(minute)
-        if value is None and self._origin is not None and minute < self._origin:
-            return ZERO  # before the first minute ever counted
-        return value
-
-    def _accumulate(self, first: int, last: int) -> None:
-        cumulative, tallies = self._cumulative, self.tallies
-        running = cumulative.get(first - 1, ZERO)
-        for minute in range(first, last + 1):
-            tally = tallies.get(minute)
-            if tally is not None:
-                running = list(map(add, running, tally.counts))
-            cumulative[minute] = running
-
-    def _late(self, minute: int, fields: tuple[int, ...]) -> None:
-        """A result for a minute the running totals already passed: bump them onward."""
-        cumulative = self._cumulative
-        self._windows.clear()
-        for later in range(minute, (self.now_minute or minute) + 1):
-            counts = list(cumulative.get(later, ZERO))
-            _bump(counts, fields)
-            cumulative[later] = counts
 
     def fold(self, hold_until: int | None = None) -> None:
         """Let minutes older than `fold_after` join the baseline. While the caller suspects a
@@ -303,35 +348,249 @@ class TallyBook:
             through = min(through, max(hold_until, self._fold_cursor - 1))
         self._fold(through)
 
-    def _fold(self, through: int) -> None:
-        if self._fold_cursor is None:
-            minutes = sorted(minute for minute in self.tallies if minute <= through)
+    # -- reading --------------------------------------------------------------------------
+
+    def sum(self, first: int, last: int) -> list[int]:
+        """Counts of minutes first..last; from the running totals when it can (no rescan)."""
+        if self.now_minute is not None and last <= self.now_minute:
+            upto_held, before_held = self._stored(last), self._stored(first - 1)
+            if upto_held is not None and before_held is not None:
+                return self._difference(upto_held, before_held)
+            upto, before = self._running(last), self._running(first - 1)
+            if upto is not None and before is not None:
+                return list(map(sub, upto, before))
+        total = list(ZERO)
+        counts = self._counts
+        for _, index in self._existing(first, last):
+            at = index * WIDTH
+            total = list(map(add, total, counts[at : at + WIDTH]))
+        return total
+
+    def region_sums(self, first: int, last: int) -> dict[str, list[int]]:
+        live = [index for _, index in self._existing(first, last)]
+        if not live:
+            return {}
+        # No minute between the first and last live one has expired.
+        return self._records.region_counts(self._start[live[0]], self._span(live[-1])[1])
+
+    def between(self, first: int, last: int) -> Iterator[Tally]:
+        for minute, index in self._existing(first, last):
+            yield Tally(self, minute, index)
+
+    def stretch(
+        self, last: int, minutes: int, probes: int, total: Callable[[Tally], int], limit: int
+    ) -> int:
+        """The first minute of the shortest span ending at `last` that lasts `minutes` and
+        holds `probes` (by `total`), looking back at most `limit` minutes."""
+        count, first = 0, last
+        for minute in range(last, last - max(limit, minutes) - 1, -1):
+            index = self._live(minute)
+            if index >= 0:
+                count += total(Tally(self, minute, index))
+            first = minute
+            if last - minute + 1 >= minutes and count >= probes:
+                break
+        return first
+
+    # -- internals: minutes ---------------------------------------------------------------
+
+    def _live(self, minute: int) -> int:
+        """The index of `minute` if it holds probes and has not expired, else -1."""
+        index = minute - self._lo
+        if not 0 <= index < len(self._start):
+            return -1
+        if self._expire_cursor is not None and minute < self._expire_cursor:
+            return -1
+        first, end = self._span(index)
+        return index if end > first else -1
+
+    def _existing(self, first: int, last: int) -> Iterator[tuple[int, int]]:
+        """(minute, index) of the minutes first..last that hold probes and have not expired."""
+        lo = self._lo
+        if self._expire_cursor is not None:
+            first = max(first, self._expire_cursor)
+        low, high = max(first - lo, 0), min(last - lo, len(self._start) - 1)
+        if low > high:
+            return
+        start, records = self._start, len(self._records)
+        for index in range(low, high + 1):
+            end = start[index + 1] if index + 1 < len(start) else records
+            if end > start[index]:
+                yield lo + index, index
+
+    def _span(self, index: int) -> tuple[int, int]:
+        start = self._start
+        end = start[index + 1] if index + 1 < len(start) else len(self._records)
+        return start[index], end
+
+    def _cover(self, first: int, last: int) -> int:
+        """Make room for minutes first..last; returns the index of `first`."""
+        size = len(self._start)
+        if size == 0:
+            self._lo = first
+        elif first < self._lo:
+            more = self._lo - first
+            self._start[0:0] = array("I", bytes(4 * more))
+            self._counts[0:0] = array(self._counts.typecode, [0]) * (more * WIDTH)
+            self._cum[0:0] = array(self._cum.typecode, [0]) * (more * WIDTH)
+            self._held[0:0] = bytes(more)
+            self._flags[0:0] = bytes(more)
+            self._lo = first
+        size = len(self._start)
+        more = last - (self._lo + size) + 1
+        if more > 0:
+            self._start.extend(array("I", [len(self._records)]) * more)
+            self._counts.extend(array(self._counts.typecode, [0]) * (more * WIDTH))
+            self._cum.extend(array(self._cum.typecode, [0]) * (more * WIDTH))
+            self._held.extend(bytes(more))
+            self._flags.extend(bytes(more))
+        return first - self._lo
+
+    # -- internals: records ---------------------------------------------------------------
+
+    def _insert(
+        self,
+        at: int,
+        index: int,
+        minute: int,
+        when: float,
+        ms: float | None,
+        result: ProbeResult,
+        key: bytes | str,
+    ) -> None:
+        """Put a result's record at position `at` (the end of its minute)."""
+        records = self._records
+        offset = records.offset(minute, when)
+        if offset is None:  # not whole microseconds (or not UTC): hold every start whole
+            records.hold_times(records.spans(self._lo, self._start))
+            offset = when
+        records.insert(at, result.region, result.failure_class, offset, ms, result.id, key)
+        start = self._start
+        for later in range(index + 1, len(start)):  # empty minutes after it too
+            start[later] += 1
+
+    def _slots(self, index: int) -> list[int]:
+        return self._records.slots(*self._span(index))
+
+    # -- internals: running totals --------------------------------------------------------
+
+    def _stored(self, minute: int) -> array[int] | None:
+        """The running total through `minute` as held (mod 2^16 or 2^32), if it is held."""
+        index = minute - self._lo
+        if 0 <= index < len(self._held) and self._held[index]:
+            at = index * WIDTH
+            return self._cum[at : at + WIDTH]
+        return None
+
+    def _difference(self, upto: Sequence[int], before: Sequence[int]) -> list[int]:
+        mask = _MASKS[self._cum.typecode]
+        return [(a - b) & mask for a, b in zip(upto, before, strict=True)]
+
+    def _exact(self, stored: Sequence[int]) -> list[int]:
+        """The running total a held one stands for: now's, less what came after it."""
+        now = self._stored(self.now_minute) if self.now_minute is not None else None
+        assert now is not None
+        return list(map(sub, self._total, self._difference(now, stored)))
+
+    def _running_at(self, minute: int) -> list[int] | None:
+        stored = self._stored(minute)
+        return None if stored is None else self._exact(stored)
+
+    def _running(self, minute: int) -> Sequence[int] | None:
+        """The running total through `minute`, or None once it has been forgotten."""
+        value = self._running_at(minute)
+        if value is None and self._origin is not None and minute < self._origin:
+            return ZERO  # before the first minute ever counted
+        return value
+
+    def _accumulate(self, first: int, last: int) -> None:
+        """Running totals for minutes first..last, where `last` is (becoming) now."""
+        running: Sequence[int]
+        if first - 1 == self.now_minute:
+            running = self._total  # the usual case: one more minute
         else:
-            minutes = range(self._fold_cursor, through + 1)
-        for minute in minutes:
-            tally = self.tallies.get(minute)
-            if tally is not None and not tally.folded:
-                tally.folded = True
-                if not tally.tainted:
-                    self.baseline.add(minute, tally.counts, _slots(tally))
+            running = self._running_at(first - 1) or ZERO
+        self._cover(first, last)
+        lo, cum, held, counts = self._lo, self._cum, self._held, self._counts
+        typecode, mask = cum.typecode, _MASKS[cum.typecode]
+        live = {minute for minute, _ in self._existing(first, last)}
+        for minute in range(first, last + 1):
+            index = minute - lo
+            at = index * WIDTH
+            if minute in live:
+                running = list(map(add, running, counts[at : at + WIDTH]))
+            cum[at : at + WIDTH] = array(typecode, [value & mask for value in running])
+            held[index] = 1
+        self._total = list(running)
+
+    def _late(self, minute: int, fields: tuple[int, ...]) -> None:
+        """A result for a minute the running totals already passed: bump them onward."""
+        self._windows.clear()
+        cum, held, lo = self._cum, self._held, self._lo
+        mask = _MASKS[cum.typecode]
+        for later in range(minute, (self.now_minute or minute) + 1):
+            index = later - lo
+            at = index * WIDTH
+            if not held[index]:
+                cum[at : at + WIDTH] = array(cum.typecode, ZERO)
+                held[index] = 1
+            for field in fields:
+                cum[at + field] = (cum[at + field] + 1) & mask
+        _bump(self._total, fields)
+
+    def _widen(self) -> None:
+        """Running totals mod 2^32 from now on: the book is about to hold 65,535 records,
+        and a difference mod 2^16 would no longer be exact."""
+        wide = array("I", bytes(4 * len(self._cum)))
+        for index, is_held in enumerate(self._held):
+            if is_held:
+                at = index * WIDTH
+                exact = self._exact(self._cum[at : at + WIDTH])
+                wide[at : at + WIDTH] = array("I", [value & 0xFFFFFFFF for value in exact])
+        self._cum = wide
+
+    def _fold(self, through: int) -> None:
+        first = self._lo if self._fold_cursor is None else self._fold_cursor
+        flags = self._flags
+        for minute, index in self._existing(first, through):
+            if not flags[index] & _FOLDED:
+                flags[index] |= _FOLDED
+                if not flags[index] & _TAINTED:
+                    at = index * WIDTH
+                    self.baseline.add(minute, self._counts[at : at + WIDTH], self._slots(index))
         self._fold_cursor = through + 1
 
     def _expire(self, before: int) -> None:
-        if self._expire_cursor is None:
-            minutes = sorted({m for m in (*self.tallies, *self._cumulative) if m < before})
+        cursor = self._expire_cursor
+        problems = self._problems
+        if cursor is None:
+            for minute in [m for m in problems if m < before]:
+                del problems[minute]
         else:
-            minutes = range(self._expire_cursor, before)
-        for minute in minutes:
-            # One running total stays below the oldest window: it is every window's base.
-            self._cumulative.pop(minute - 1, None)
-            tally = self.tallies.pop(minute, None)
-            if tally is not None:
-                self._seen.difference_update(tally.ids)
+            for minute in range(cursor, before):
+                problems.pop(minute, None)
+        # One running total stays below the oldest window: it is every window's base.
+        held, lo = self._held, self._lo
+        low = 0 if cursor is None else max(cursor - 1 - lo, 0)
+        for index in range(low, min(before - 1 - lo, len(held))):
+            held[index] = 0
         self._expire_cursor = before
+        if before - 1 - lo >= _COMPACT_AFTER:
+            self._cut(before - 1)
 
-
-def _slots(tally: Tally) -> list[int]:
-    return [slot for _, _, _, slot in tally.latencies]
+    def _cut(self, minute: int) -> None:
+        """Drop every minute before `minute` and their records from the arrays."""
+        drop = min(minute - self._lo, len(self._start))
+        if drop <= 0:
+            return
+        records = self._start[drop] if drop < len(self._start) else len(self._records)
+        del self._counts[: drop * WIDTH]
+        del self._cum[: drop * WIDTH]
+        del self._held[:drop]
+        del self._flags[:drop]
+        self._start = array("I", [first - records for first in self._start[drop:]])
+        self._records.cut(records)
+        self._lo += drop
 
 
 def _bump(vector: list[int], fields: tuple[int, ...]) -> None:

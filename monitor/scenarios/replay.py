@@ -38,6 +38,7 @@ class ReplayOutcome:
     probes: int
     incidents: list[Incident]
     history: dict[str, list[StatusChange]]
+    engine: StatusEngine | None = None  # what it ended with (bench/engine_memory.py weighs it)
 
 
 def replay(scenario: Scenario, settings: Settings | None = None) -> ReplayOutcome:
@@ -75,7 +76,7 @@ def replay(scenario: Scenario, settings: Settings | None = None) -> ReplayOutcom
         engine.ingest(ready)
         engine.evaluate(now)
         plan = engine.probe_plan(now)
-    return ReplayOutcome(scenario, probes, engine.incidents(), engine.history())
+    return ReplayOutcome(scenario, probes, engine.incidents(), engine.history(), engine)
 
 
 def _schedule(scenario: Scenario) -> Iterator[tuple[datetime, str, str]]:

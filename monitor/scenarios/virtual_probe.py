@@ -12,6 +12,8 @@ the connection itself: connect time and time to first byte are left empty.
 
 from __future__ import annotations
 
+import os
+import random
 from collections.abc import Mapping
 from datetime import datetime
 from types import ModuleType
@@ -41,6 +43,9 @@ _ANSWER_OUTCOME = {
     canary.Verdict.EMPTY: Outcome.EMPTY,
 }
 _VANTAGE = {FaultKind.DNS: Outcome.DNS, FaultKind.TLS: Outcome.TLS, FaultKind.RESET: Outcome.RESET}
+_provider_kinds: dict[str, ProviderKind] = {}  # by target
+# Result ids: as random as uuid4's, without a system call each (replay makes millions).
+_ids = random.Random(int.from_bytes(os.urandom(16)))
 
 
 def provider_kind(provider: str) -> ProviderKind:
@@ -62,11 +67,17 @@ def virtual_probe(
     rng = request_rng(scenario.seed, target, region, at)
     question = canary.make_question(rng, check)
     plan = plan_request(scenario, target, region, at, question.prompt, rng)
-    kind = provider_kind(target.split("/", 1)[0])
-    seen = _observe(plan, question, target, region, at, settings, kind)
-    # Built twice rather than dataclasses.replace: replay makes ~10^5 of these and
-    # replace() on a frozen, slotted dataclass costs more than a second construction.
-    return ProbeResult(**{**_fields(seen), "failure_class": classify(seen, kind)})
+    kind = _provider_kinds.get(target) or _provider_kinds.setdefault(
+        target, provider_kind(target.split("/", 1)[0])
+    )
+    fields = _observe(plan, question, target, region, at, settings, kind)
+    fields["id"] = f"{_ids.getrandbits(128):032x}"  # a uuid4's worth of randomness
+    result = ProbeResult(**fields)  # type: ignore[arg-type]
+    # classify reads the result; its class is set before anyone else can hold it. A second
+    # construction of this frozen 24-field dataclass costs as much as planning the request,
+    # and replay makes millions.
+    object.__setattr__(result, "failure_class", classify(result, kind))
+    return result
 
 
 def _observe(
@@ -77,16 +88,20 @@ def _observe(
     at: datetime,
     settings: ProbeSettings,
     kind: ProviderKind,
-) -> ProbeResult:
-    base = {"target": target, "region": region, "started_at": at, "check": question.check}
+) -> dict[str, object]:
+    """The fields of the result the probe would record (its class not yet decided)."""
+    base: dict[str, object] = {
+        "target": target,
+        "region": region,
+        "started_at": at,
+        "check": question.check,
+    }
     if plan.kind in _VANTAGE:
-        return ProbeResult(outcome=_VANTAGE[plan.kind], **base)  # type: ignore[index]
+        return {"outcome": _VANTAGE[plan.kind], **base}  # type: ignore[index]
     if plan.kind is FaultKind.ENDLESS_LINE:
         # The live probe stops at its line bound as soon as the bytes arrive.
         excerpt_ = "a line past the probe's bound without an end"
-        return ProbeResult(
-            outcome=Outcome.PROTOCOL, http_status=200, error_excerpt=excerpt_, **base
-        )  # type: ignore[arg-type]
+        return {"outcome": Outcome.PROTOCOL, "http_status": 200, "error_excerpt": excerpt_, **base}
     if plan.kind is FaultKind.TIMEOUT or plan.ttft_s > settings.first_token_timeout:
         return _timed_out(TimeoutKind.FIRST_TOKEN, settings.first_token_timeout, None, base)
     if plan.is_http_error:
@@ -98,46 +113,46 @@ def _observe(
     if plan.total_s > settings.total_timeout:
         return _timed_out(TimeoutKind.TOTAL, settings.total_timeout, ttft_ms, base)
     if plan.kind is FaultKind.STREAM_ERROR:
-        return ProbeResult(
-            outcome=Outcome.STREAM_ERROR,
-            http_status=200,
-            error_type=plan.error_type,
-            ttft_ms=ttft_ms,
-            total_ms=plan.total_s * 1000,
-            **base,  # type: ignore[arg-type]
-        )
+        return {
+            "outcome": Outcome.STREAM_ERROR,
+            "http_status": 200,
+            "error_type": plan.error_type,
+            "ttft_ms": ttft_ms,
+            "total_ms": plan.total_s * 1000,
+            **base,
+        }
     verdict = canary.score(question, plan.text)
     generating = max(plan.total_s - plan.ttft_s, 1e-3)
-    return ProbeResult(
-        outcome=_ANSWER_OUTCOME[verdict],
-        http_status=200,
-        ttft_ms=ttft_ms if plan.text else None,
-        total_ms=plan.total_s * 1000,
-        output_tokens=plan.output_tokens,
-        tokens_per_s=plan.output_tokens / generating,
-        answer_correct=verdict is canary.Verdict.CORRECT if plan.text else False,
-        **base,  # type: ignore[arg-type]
-    )
+    return {
+        "outcome": _ANSWER_OUTCOME[verdict],
+        "http_status": 200,
+        "ttft_ms": ttft_ms if plan.text else None,
+        "total_ms": plan.total_s * 1000,
+        "output_tokens": plan.output_tokens,
+        "tokens_per_s": plan.output_tokens / generating,
+        "answer_correct": verdict is canary.Verdict.CORRECT if plan.text else False,
+        **base,
+    }
 
 
-def _http_error(plan: Plan, kind: ProviderKind, base: dict[str, object]) -> ProbeResult:
+def _http_error(plan: Plan, kind: ProviderKind, base: dict[str, object]) -> dict[str, object]:
     call = Call(
         model=str(base["target"]).split("/", 1)[1], stream=True, request_id="0" * 32, created=0
     )
     reply = _WIRE[protocol_for(str(base["target"]).split("/", 1)[0])].render(plan, call)
     headers = {name.lower(): value for name, value in reply.headers}
     info = adapter_for(kind).parse_error(reply.status, headers, reply.body or b"")
-    return ProbeResult(
-        outcome=Outcome.HTTP_ERROR,
-        http_status=reply.status,
-        error_type=info.error_type,
-        retry_after_s=_retry_after(headers, base, info.retry_after_s),
+    return {
+        "outcome": Outcome.HTTP_ERROR,
+        "http_status": reply.status,
+        "error_type": info.error_type,
+        "retry_after_s": _retry_after(headers, base, info.retry_after_s),
         # The same evidence the live probe classifies on: the retry headers and the body.
-        ratelimit=ratelimit_headers(headers),
-        error_excerpt=excerpt(reply.body or b"") or None,
-        total_ms=plan.ttft_s * 1000,
-        **base,  # type: ignore[arg-type]
-    )
+        "ratelimit": ratelimit_headers(headers),
+        "error_excerpt": excerpt(reply.body or b"") or None,
+        "total_ms": plan.ttft_s * 1000,
+        **base,
+    }
 
 
 def _retry_after(
@@ -151,15 +166,11 @@ def _retry_after(
 
 def _timed_out(
     which: TimeoutKind, after_s: float, ttft_ms: float | None, base: dict[str, object]
-) -> ProbeResult:
-    return ProbeResult(
-        outcome=Outcome.TIMEOUT,
-        timeout=which,
-        ttft_ms=ttft_ms,
-        total_ms=after_s * 1000,
-        **base,  # type: ignore[arg-type]
-    )
-
-
-def _fields(result: ProbeResult) -> dict[str, object]:
-    return {name: getattr(result, name) for name in ProbeResult.__slots__}  # type: ignore[attr-defined]
+) -> dict[str, object]:
+    return {
+        "outcome": Outcome.TIMEOUT,
+        "timeout": which,
+        "ttft_ms": ttft_ms,
+        "total_ms": after_s * 1000,
+        **base,
+    }

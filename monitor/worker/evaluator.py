@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -36,6 +36,7 @@ from monitor.store import Store
 log = logging.getLogger(__name__)
 
 REBUILD_SPAN = timedelta(hours=25)  # a full baseline day, plus the hour the windows look back
+REBUILD_CHUNK = timedelta(hours=1)  # read at a time while rebuilding
 LOOKBACK = timedelta(minutes=5)  # results land late: probes take time, the writer batches
 # Results written later than LOOKBACK (the database was down, the writer buffered) are
 # looked for this far back, and back to the last evaluation before a gap.
@@ -47,6 +48,21 @@ UNOBSERVED = (
     "show this problem."
 )
 LEASE_TTL_S = 180.0
+
+
+def read_history(
+    store: Store, since: datetime, until: datetime, heard: dict[str, int]
+) -> Iterator[ProbeResult]:
+    """The results that started in [since, until), oldest first as one read gives them,
+    read an hour at a time: 25 h of 1,000 models read at once held gigabytes of result
+    objects at start-up. Counts what it yields in `heard`, by region."""
+    start = since
+    while start < until:
+        end = min(start + REBUILD_CHUNK, until)
+        for result in store.results_between(start, end):
+            heard[result.region] = heard.get(result.region, 0) + 1
+            yield result
+        start = end
 
 
 def minute_floor(when: datetime) -> datetime:
@@ -148,25 +164,29 @@ class Evaluator:
     def _rebuild(
         self, now: datetime, regions: Sequence[str], late_since: datetime | None = None
     ) -> int:
-        history = self.store.results_between(now - REBUILD_SPAN, now)
-        regions = self._regions_with(history) if history else tuple(regions)
-        judged = frozenset(r.target for r in history)
+        since = now - REBUILD_SPAN
+        judged = frozenset(self.store.result_counts(since, now))
+        heard: dict[str, int] = {}  # results read, by region
+
+        def regions_heard() -> tuple[str, ...]:
+            return self._regions_named(set(heard)) if heard else tuple(regions)
+
         engine, changes = rebuild(
             self.settings.status,
             self.targets(judged),
-            regions,
-            history,
+            regions_heard,
+            read_history(self.store, since, now, heard),
             until=now,
             late_since=late_since,
         )
-        self.engine, self._regions, self._judged = engine, tuple(regions), judged
+        self.engine, self._regions, self._judged = engine, engine.regions, judged
         self.rebuilds += 1
         stored = sum(self.store.record_engine_changes(c) for c in changes)
         stored += self._close_unobserved(engine, now)
         log.info(
             "status engine rebuilt from %d results in %d region(s); %d change(s) stored",
-            len(history),
-            len(regions),
+            sum(heard.values()),
+            len(engine.regions),
             stored,
         )
         return stored
@@ -192,4 +212,7 @@ class Evaluator:
 
     def _regions_with(self, results: Sequence[ProbeResult]) -> tuple[str, ...]:
         """The vantage points the quorum counts: every region heard from lately, and ours."""
-        return tuple(sorted({r.region for r in results} | set(self._regions) | {self.region}))
+        return self._regions_named({r.region for r in results})
+
+    def _regions_named(self, heard: set[str]) -> tuple[str, ...]:
+        return tuple(sorted(heard | set(self._regions) | {self.region}))

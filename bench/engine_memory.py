@@ -1,0 +1,295 @@
+"""What does the status engine cost at scale: memory per model-region, rebuild at start, replay?
+
+Prints one table (Markdown) with three figures, each against its goal (issue "Cost and
+weight at scale"):
+
+  - memory: bytes the engine holds per model-region after 25 h of 1-minute probes from
+    every region (a noise-only replay of `--memory-models` models; measured with
+    tracemalloc as what is freed when the engine goes, so nothing else is counted;
+    exact, not noisy). Goal <= 100 kB, so 1,000 models x 3 regions < 300 MB.
+  - rebuild: 25 h of results for `--models` x `--regions` written to a fresh SQLite file
+    (straight into probe_results: rollups play no part in a rebuild), then the worker's
+    start-up path timed: `Store.results_between` an hour at a time over 25 h into
+    `rebuild()` (ingest, then one evaluation a minute), and the process's peak RSS
+    meanwhile (VmHWM, reset before). Goal <= 10 s at 1,000 x 3. `--postgres` does it on
+    the PostgreSQL of the test set-up too.
+  - replay: `replay()` of 24 h x `--models` x `--regions` (noise only) in a child process:
+    wall seconds and the child's peak RSS. Goal < 60 s and < 1 GB at 1,000 x 3 (4.3 M
+    probes).
+
+    .venv/bin/python -m bench.engine_memory                 # 1,000 x 3: minutes, GBs of disk
+    .venv/bin/python -m bench.engine_memory --models 100    # a quick run: scale by 10
+    .venv/bin/python -m bench.engine_memory --only memory
+
+The machine is shared: wall times move with its load (the load average is printed), so
+CPU seconds are printed beside them (on an idle machine the two agree: all of it is one
+thread); run it a few times. Memory figures do not move.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from monitor.config import Settings
+from monitor.judging.engine import TargetInfo, rebuild
+from monitor.results import FailureClass, Outcome, ProbeResult
+from monitor.scenarios.replay import replay
+from monitor.scenarios.spec import Scenario, parse_scenario
+from monitor.worker.evaluator import read_history
+
+PROVIDERS = ("anthropic", "openai", "gemini", "together")
+REGIONS = ("us-east", "eu-west", "ap-southeast", "sa-east", "af-south")
+START = datetime(2026, 6, 7, tzinfo=UTC)
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PG_DATABASE = "aistatus_engine_bench"  # its own database: others test on `test`
+MEMORY_GOAL = 100_000  # bytes per model-region
+REBUILD_GOAL_S = 10.0
+REPLAY_GOAL_S, REPLAY_GOAL_RSS = 60.0, 1 << 30
+
+
+def noise_scenario(models: int, regions: int, hours: float, seed: int = 7) -> Scenario:
+    """`models` models spread over four providers, 1-2 % HTTP 500s, no fault."""
+    return parse_scenario(
+        {
+            "name": "engine-bench",
+            "start": START.isoformat().replace("+00:00", "Z"),
+            "duration": f"{hours:g}h",
+            "interval": "60s",
+            "regions": list(REGIONS[:regions]),
+            "seed": seed,
+            "models": [
+                {
+                    "id": f"{PROVIDERS[i % 4]}/model-{i}",
+                    "ttft_ms": 400 + i % 7 * 50,
+                    "latency_ms": 900 + i % 5 * 100,
+                    "error_rate": 0.01 + i % 3 * 0.005,
+                }
+                for i in range(models)
+            ],
+        }
+    )
+
+
+def engine_bytes(models: int, regions: int) -> tuple[int, int]:
+    """Bytes the engine holds after a 25 h replay, and its model-regions."""
+    scenario = noise_scenario(models, regions, 25)
+    tracemalloc.start()
+    outcome = replay(scenario, Settings())
+    engine = outcome.engine
+    del outcome
+    gc.collect()
+    held = tracemalloc.get_traced_memory()[0]
+    del engine
+    gc.collect()
+    freed = held - tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    return freed, models * regions
+
+
+def stored_history(models: int, regions: int, now: datetime) -> Iterator[ProbeResult]:
+    """25 h of 1-minute probes per model-region as the prober stores them, ~1.5 % failing."""
+    rng = random.Random(11)
+    first = now - timedelta(hours=25)
+    for minute in range(25 * 60):
+        at = first + timedelta(minutes=minute)
+        for index in range(models):
+            target = f"{PROVIDERS[index % 4]}/model-{index}"
+            for region in REGIONS[:regions]:
+                started = at + timedelta(seconds=(index * 7 + len(region)) % 60)
+                if rng.random() < 0.015:
+                    yield ProbeResult(
+                        target=target, region=region, started_at=started,
+                        outcome=Outcome.HTTP_ERROR, failure_class=FailureClass.INFRASTRUCTURE,
+                        http_status=500, error_type="api_error", total_ms=rng.uniform(50, 400),
+                        error_excerpt='{"type":"error","error":{"type":"api_error"}}',
+                    )  # fmt: skip
+                else:
+                    ttft = rng.lognormvariate(6.2, 0.2)
+                    yield ProbeResult(
+                        target=target, region=region, started_at=started,
+                        outcome=Outcome.OK, http_status=200, ttft_ms=ttft,
+                        total_ms=ttft + rng.lognormvariate(6.2, 0.2), output_tokens=2,
+                        answer_correct=True,
+                    )  # fmt: skip
+
+
+def write_history(url: str, models: int, regions: int, now: datetime) -> int:
+    from sqlalchemy import create_engine
+
+    from monitor.store import Store
+    from monitor.store.records import result_to_row
+    from monitor.store.rows.schema import PROBE_RESULTS
+
+    Store(url).upgrade()
+    engine = create_engine(url)
+    written, batch = 0, []
+    with engine.begin() as connection:
+        for result in stored_history(models, regions, now):
+            batch.append(result_to_row(result))
+            if len(batch) == 20_000:
+                connection.execute(PROBE_RESULTS.insert(), batch)
+                written, batch = written + len(batch), []
+        if batch:
+            connection.execute(PROBE_RESULTS.insert(), batch)
+            written += len(batch)
+    engine.dispose()
+    return written
+
+
+def rebuild_seconds(
+    url: str, models: int, regions: int
+) -> tuple[float, float, float, int, int | None]:
+    """(seconds reading 25 h of results, seconds rebuilding the engine, CPU seconds of
+    both in this process, results, peak RSS bytes meanwhile if Linux can tell)."""
+    from monitor.store import Store
+
+    now = START + timedelta(hours=25)
+    write_history(url, models, regions, now)
+    store = Store(url)
+    targets = [
+        TargetInfo(f"{PROVIDERS[i % 4]}/model-{i}", PROVIDERS[i % 4], f"Model {i}")
+        for i in range(models)
+    ]
+    gc.collect()
+    try:  # reset this process's peak RSS (VmHWM) to what it holds now
+        Path("/proc/self/clear_refs").write_text("5")
+        peak_known = True
+    except OSError:
+        peak_known = False
+    started, cpu = time.perf_counter(), time.process_time()
+    # As the worker does it (monitor/worker/evaluator.py): the results read an hour at a
+    # time, the regions known once they are all in. Reading is timed as it happens.
+    heard: dict[str, int] = {}
+    reading = [0.0]
+
+    def history() -> Iterator[ProbeResult]:
+        chunks = read_history(store, now - timedelta(hours=25), now, heard)
+        while True:
+            began = time.perf_counter()
+            result = next(chunks, None)
+            reading[0] += time.perf_counter() - began
+            if result is None:
+                return
+            yield result
+
+    rebuild(Settings().status, targets, lambda: sorted(heard), history(), until=now)
+    done = time.perf_counter()
+    peak = _peak_kb() * 1024 if peak_known else None
+    total = done - started
+    return reading[0], total - reading[0], time.process_time() - cpu, sum(heard.values()), peak
+
+
+def replay_child(models: int, regions: int) -> None:
+    started, cpu = time.perf_counter(), time.process_time()
+    outcome = replay(noise_scenario(models, regions, 24), Settings())
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    # VmHWM: this process's peak since exec (ru_maxrss would count the parent's pages the
+    # child was forked with).
+    print(f"{seconds:.2f} {cpu:.2f} {outcome.probes} {_peak_kb()}")
+
+
+def _peak_kb() -> int:
+    status = Path("/proc/self/status").read_text()
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM"))
+
+
+def replay_figures(models: int, regions: int) -> tuple[float, float, int, int]:
+    """(wall seconds, CPU seconds, probes, peak RSS bytes) of a 24 h replay in a child."""
+    command = [sys.executable, "-m", "bench.engine_memory", "--replay-child"]
+    command += ["--models", str(models), "--regions", str(regions)]
+    root = Path(__file__).resolve().parents[1]
+    output = subprocess.run(command, cwd=root, check=True, capture_output=True, text=True)
+    seconds, cpu, probes, peak_kb = output.stdout.split()
+    return float(seconds), float(cpu), int(probes), int(peak_kb) * 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", type=int, default=1000, help="for rebuild and replay")
+    parser.add_argument("--regions", type=int, default=3, choices=range(1, len(REGIONS) + 1))
+    parser.add_argument("--memory-models", type=int, default=20, help="for the memory figure")
+    parser.add_argument("--only", choices=("memory", "rebuild", "replay"), action="append")
+    parser.add_argument("--postgres", action="store_true", help="rebuild on PostgreSQL too")
+    parser.add_argument("--replay-child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.replay_child:
+        replay_child(args.models, args.regions)
+        return
+    only = set(args.only or ("memory", "rebuild", "replay"))
+    scale = 1000 * 3 / (args.models * args.regions)
+    print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    rows = []
+    if "memory" in only:
+        held, model_regions = engine_bytes(args.memory_models, args.regions)
+        per = held / model_regions
+        rows.append(
+            (
+                f"engine memory per model-region, 25 h ({args.memory_models} models)",
+                f"{per / 1000:.1f} kB ({per * 3000 / 1e6:.0f} MB at 1,000 x 3)",
+                "<= 100 kB",
+                "met" if per <= MEMORY_GOAL else "not met",
+            )
+        )
+    if "rebuild" in only:
+        databases = [("SQLite", None)] + ([("PostgreSQL", PG_ADMIN)] if args.postgres else [])
+        for name, url in databases:
+            with tempfile.TemporaryDirectory() as folder:
+                url = f"sqlite:///{Path(folder) / 'bench.db'}" if url is None else _fresh_postgres()
+                figures = rebuild_seconds(url, args.models, args.regions)
+                read_s, engine_s, cpu_s, results, peak = figures
+            total = read_s + engine_s
+            rows.append(
+                (
+                    f"rebuild at start, {name}, {args.models} x {args.regions}, "
+                    f"{results:,} results",
+                    f"{total:.1f} s (read {read_s:.1f} s + engine {engine_s:.1f} s; "
+                    f"CPU {cpu_s:.1f} s"
+                    + (f", peak RSS {peak / 1e6:.0f} MB)" if peak else ")")
+                    + (f"; x{scale:g} = {total * scale:.0f} s at 1,000 x 3" if scale != 1 else ""),
+                    "<= 10 s at 1,000 x 3",
+                    "met" if total * scale <= REBUILD_GOAL_S else "not met",
+                )
+            )
+    if "replay" in only:
+        seconds, cpu, probes, peak = replay_figures(args.models, args.regions)
+        met = seconds * scale < REPLAY_GOAL_S and peak < REPLAY_GOAL_RSS
+        rows.append(
+            (
+                f"replay 24 h, {args.models} x {args.regions}, {probes:,} probes",
+                f"{seconds:.1f} s (CPU {cpu:.1f} s), peak RSS {peak / 1e6:.0f} MB"
+                + (f"; x{scale:g} = {seconds * scale:.0f} s at 1,000 x 3" if scale != 1 else ""),
+                "< 60 s, < 1 GB at 1,000 x 3",
+                "met" if met and scale == 1 else ("on course" if met else "not met"),
+            )
+        )
+    print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}\n")
+    print("| figure | measured | goal | |\n|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+def _fresh_postgres() -> str:
+    """An empty database of its own (dropped and made again), as a URL."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {PG_DATABASE}"))
+        connection.execute(text(f"CREATE DATABASE {PG_DATABASE}"))
+    engine.dispose()
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + PG_DATABASE
+
+
+if __name__ == "__main__":
+    main()
