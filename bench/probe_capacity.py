@@ -6,11 +6,14 @@ probe rounds, and prints per N:
   - share of probes started within 1 s of their slot,
   - measured-minus-injected total latency, p50 and p99,
   - CPU seconds of the prober process per 1,000 probes (and as share of a core),
-  - peak memory (RSS) of the prober process.
+  - peak memory (RSS) of the prober process,
+and then, in the same run against the same simulated models, the same figures for
+Prometheus's blackbox_exporter (bench/blackbox.py) and our CPU per probe as a
+multiple of its. Without the exporter installed it says how to install it.
 Goal on the 2-core reference machine: 1,000 models at a 60 s interval, >= 99.9 %
 on time, latency error p99 < 5 ms, under a third of one core.
 
-    .venv/bin/python bench/probe_capacity.py --models 100 1000 --rounds 3
+    .venv/bin/python bench/probe_capacity.py --models 100 1000 --rounds 3 [--exporter PATH]
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench import blackbox
 from monitor.config import settings_from_dict
 from monitor.probing.scheduler import Prober
 from monitor.results import ProbeResult
@@ -36,6 +40,7 @@ from monitor.worker import heap
 
 TTFT_MS = 150
 TOTAL_MS = 300
+TOTAL_TIMEOUT_S = 20
 
 
 def scenario_toml(n: int) -> str:
@@ -101,15 +106,22 @@ def running_simulator(n: int) -> Iterator[int]:
             sim.wait(timeout=10)
 
 
-def run(n: int, rounds: int, interval: float) -> dict[str, float]:
+def run(
+    n: int, rounds: int, interval: float, exporter: str | None
+) -> tuple[dict[str, float], dict[str, float] | None]:
+    """Our prober, then (if installed) the exporter, against one simulator process."""
     with running_simulator(n) as port:
-        return measure(n, rounds, interval, port)
+        ours = measure(n, rounds, interval, port)
+        if exporter is None:
+            return ours, None
+        theirs = blackbox.measure(exporter, port, free_port(), n, rounds, interval, TOTAL_TIMEOUT_S)
+        return ours, theirs
 
 
 def measure(n: int, rounds: int, interval: float, port: int) -> dict[str, float]:
     settings = settings_from_dict(
         {
-            "probe": {"interval": interval, "total_timeout": 20, "concurrency": 256},
+            "probe": {"interval": interval, "total_timeout": TOTAL_TIMEOUT_S, "concurrency": 256},
             "providers": [
                 {
                     "id": "bench",
@@ -130,13 +142,14 @@ def measure(n: int, rounds: int, interval: float, port: int) -> dict[str, float]
             done.set()
 
     prober = Prober(settings, sink)
-    cpu_before = time.process_time()
+    pid = os.getpid()
+    cpu_before = blackbox.cpu_seconds(pid)
     wall_before = time.monotonic()
     prober.start()
     heap.settle()  # as the worker role does after start-up
     done.wait(timeout=interval * (rounds + 1) + 30)
     wall = time.monotonic() - wall_before
-    cpu = time.process_time() - cpu_before
+    cpu = blackbox.cpu_seconds(pid) - cpu_before
     prober.stop()
 
     lateness = prober.stats.lateness_s
@@ -156,28 +169,53 @@ def measure(n: int, rounds: int, interval: float, port: int) -> dict[str, float]
     }
 
 
+HEADER = (
+    f"{'prober':>9} {'models':>6} {'probes':>7} {'failed':>6} {'on time':>8} {'late p99':>9} "
+    f"{'lat err p50':>11} {'lat err p99':>11} {'cpu s/1k':>8} {'core':>6} {'peak MB':>8}"
+)
+
+
+def ours_row(r: dict[str, float]) -> str:
+    return (
+        f"{'aistatus':>9} {r['models']:>6.0f} {r['probes']:>7.0f} {r['failed']:>6.0f} "
+        f"{r['on_time_share']:>8.2%} {r['lateness_p99_ms']:>7.1f}ms "
+        f"{r['latency_error_p50_ms']:>9.2f}ms {r['latency_error_p99_ms']:>9.2f}ms "
+        f"{r['cpu_s_per_1000']:>8.2f} {r['core_share']:>6.1%} {r['peak_rss_mb']:>8.0f}"
+    )
+
+
+def exporter_row(n: int, r: dict[str, float]) -> str:
+    errors = [s * 1000 - TOTAL_MS for s in r["durations_s"]]  # type: ignore[attr-defined]
+    p50 = statistics.median(errors) if errors else float("nan")
+    p99 = percentile(errors, 0.99) if errors else float("nan")
+    return (
+        f"{'exporter':>9} {n:>6} {r['probes']:>7.0f} {r['failed']:>6.0f} {'':>8} {'':>9} "
+        f"{p50:>9.2f}ms {p99:>9.2f}ms {r['cpu_s_per_1000']:>8.2f} {r['core_share']:>6.1%}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--interval", type=float, default=60.0)
+    parser.add_argument("--exporter", help="blackbox_exporter binary (default: found on PATH)")
     args = parser.parse_args()
+    exporter = blackbox.find_exporter(args.exporter)
     print(
         f"machine: {os.cpu_count()} cores; injected latency ttft {TTFT_MS} ms, "
         f"total {TOTAL_MS} ms; interval {args.interval:g} s; {args.rounds} rounds"
     )
-    print(
-        f"{'models':>6} {'probes':>7} {'failed':>6} {'on time':>8} {'late p99':>9} "
-        f"{'lat err p50':>11} {'lat err p99':>11} {'cpu s/1k':>8} {'core':>6} {'peak MB':>8}"
-    )
+    if exporter is None:
+        print(blackbox.INSTALL_HINT)
+    print(HEADER)
     for n in args.models:
-        r = run(n, args.rounds, args.interval)
-        print(
-            f"{r['models']:>6.0f} {r['probes']:>7.0f} {r['failed']:>6.0f} "
-            f"{r['on_time_share']:>8.2%} {r['lateness_p99_ms']:>7.1f}ms "
-            f"{r['latency_error_p50_ms']:>9.2f}ms {r['latency_error_p99_ms']:>9.2f}ms "
-            f"{r['cpu_s_per_1000']:>8.2f} {r['core_share']:>6.1%} {r['peak_rss_mb']:>8.0f}"
-        )
+        ours, theirs = run(n, args.rounds, args.interval, exporter)
+        print(ours_row(ours))
+        if theirs is not None:
+            print(exporter_row(n, theirs))
+            ratio = ours["cpu_s_per_1000"] / max(1e-9, theirs["cpu_s_per_1000"])
+            print(f"{'':>9} {n:>6} CPU per probe, aistatus / exporter: {ratio:.2f}x")
 
 
 if __name__ == "__main__":
