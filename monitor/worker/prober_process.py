@@ -24,6 +24,7 @@ whose locks a fork would copy mid-use.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import signal
@@ -171,7 +172,9 @@ def _child_main(
     latest = [ProbePlan()]
 
     def send(message: object) -> None:
-        with send_lock:
+        # If the worker is gone there is nobody to tell; the end of the control pipe
+        # stops us.
+        with send_lock, contextlib.suppress(OSError):
             results.send(message)
 
     prober = Prober(settings, send, region=region,
@@ -188,7 +191,5 @@ def _child_main(
             break
         latest[0] = message
     prober.stop()
-    try:
-        send(prober.stats)
-    finally:
-        results.close()
+    send(prober.stats)
+    results.close()
