@@ -7,6 +7,9 @@ probe rounds, and prints per N:
   - measured-minus-injected total latency, p50 and p99,
   - CPU seconds of the prober process per 1,000 probes (and as share of a core),
   - peak memory (RSS) of the prober process,
+  - CPU seconds this process spent receiving the results over the pipe (`recv`),
+The prober runs as the worker runs it, in a process of its own; `--in-process`
+runs it in this one, as before.
 and then, in the same run against the same simulated models, the same figures for
 Prometheus's blackbox_exporter (bench/blackbox.py) and our CPU per probe as a
 multiple of its. Without the exporter installed it says how to install it.
@@ -20,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import socket
 import statistics
 import subprocess
@@ -37,6 +39,7 @@ from monitor.config import settings_from_dict
 from monitor.probing.scheduler import Prober
 from monitor.results import ProbeResult
 from monitor.worker import heap
+from monitor.worker.prober_process import ProberProcess
 
 TTFT_MS = 150
 TOTAL_MS = 300
@@ -107,18 +110,27 @@ def running_simulator(n: int) -> Iterator[int]:
 
 
 def run(
-    n: int, rounds: int, interval: float, exporter: str | None
+    n: int, rounds: int, interval: float, exporter: str | None, in_process: bool = False
 ) -> tuple[dict[str, float], dict[str, float] | None]:
     """Our prober, then (if installed) the exporter, against one simulator process."""
     with running_simulator(n) as port:
-        ours = measure(n, rounds, interval, port)
+        ours = measure(n, rounds, interval, port, in_process)
         if exporter is None:
             return ours, None
         theirs = blackbox.measure(exporter, port, free_port(), n, rounds, interval, TOTAL_TIMEOUT_S)
         return ours, theirs
 
 
-def measure(n: int, rounds: int, interval: float, port: int) -> dict[str, float]:
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def measure(
+    n: int, rounds: int, interval: float, port: int, in_process: bool = False
+) -> dict[str, float]:
     settings = settings_from_dict(
         {
             "probe": {"interval": interval, "total_timeout": TOTAL_TIMEOUT_S, "concurrency": 256},
@@ -141,15 +153,23 @@ def measure(n: int, rounds: int, interval: float, port: int) -> dict[str, float]
         if len(results) >= expected:
             done.set()
 
-    prober = Prober(settings, sink)
-    pid = os.getpid()
-    cpu_before = blackbox.cpu_seconds(pid)
-    wall_before = time.monotonic()
+    # As the worker runs it: in a process of its own (monitor/worker/prober_process.py),
+    # results back over a pipe; its CPU is the child's, the pipe's far end is ours.
+    prober: Prober | ProberProcess = (
+        Prober(settings, sink) if in_process else ProberProcess(settings, sink)
+    )
     prober.start()
-    heap.settle()  # as the worker role does after start-up
+    if in_process:
+        heap.settle()  # as the prober's process does after start-up
+    pid = os.getpid() if isinstance(prober, Prober) else prober.pid
+    assert pid is not None
+    cpu_before, here_before = blackbox.cpu_seconds(pid), blackbox.cpu_seconds(os.getpid())
+    wall_before = time.monotonic()
     done.wait(timeout=interval * (rounds + 1) + 30)
     wall = time.monotonic() - wall_before
     cpu = blackbox.cpu_seconds(pid) - cpu_before
+    here = blackbox.cpu_seconds(os.getpid()) - here_before
+    peak_mb = peak_rss_mb(pid)
     prober.stop()
 
     lateness = prober.stats.lateness_s
@@ -165,13 +185,15 @@ def measure(n: int, rounds: int, interval: float, port: int) -> dict[str, float]
         "latency_error_p99_ms": percentile(errors, 0.99) if errors else float("nan"),
         "cpu_s_per_1000": cpu / max(1, len(results)) * 1000,
         "core_share": cpu / wall,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "receiver_s_per_1000": 0.0 if in_process else here / max(1, len(results)) * 1000,
+        "peak_rss_mb": peak_mb,
     }
 
 
 HEADER = (
     f"{'prober':>9} {'models':>6} {'probes':>7} {'failed':>6} {'on time':>8} {'late p99':>9} "
-    f"{'lat err p50':>11} {'lat err p99':>11} {'cpu s/1k':>8} {'core':>6} {'peak MB':>8}"
+    f"{'lat err p50':>11} {'lat err p99':>11} {'cpu s/1k':>8} {'core':>6} {'peak MB':>8} "
+    f"{'recv s/1k':>9}"
 )
 
 
@@ -180,7 +202,8 @@ def ours_row(r: dict[str, float]) -> str:
         f"{'aistatus':>9} {r['models']:>6.0f} {r['probes']:>7.0f} {r['failed']:>6.0f} "
         f"{r['on_time_share']:>8.2%} {r['lateness_p99_ms']:>7.1f}ms "
         f"{r['latency_error_p50_ms']:>9.2f}ms {r['latency_error_p99_ms']:>9.2f}ms "
-        f"{r['cpu_s_per_1000']:>8.2f} {r['core_share']:>6.1%} {r['peak_rss_mb']:>8.0f}"
+        f"{r['cpu_s_per_1000']:>8.2f} {r['core_share']:>6.1%} {r['peak_rss_mb']:>8.0f} "
+        f"{r['receiver_s_per_1000']:>9.2f}"
     )
 
 
@@ -200,6 +223,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--interval", type=float, default=60.0)
     parser.add_argument("--exporter", help="blackbox_exporter binary (default: found on PATH)")
+    parser.add_argument("--in-process", action="store_true",
+                        help="run the prober in this process, as before it had its own")
     args = parser.parse_args()
     exporter = blackbox.find_exporter(args.exporter)
     print(
@@ -210,7 +235,7 @@ def main() -> None:
         print(blackbox.INSTALL_HINT)
     print(HEADER)
     for n in args.models:
-        ours, theirs = run(n, args.rounds, args.interval, exporter)
+        ours, theirs = run(n, args.rounds, args.interval, exporter, args.in_process)
         print(ours_row(ours))
         if theirs is not None:
             print(exporter_row(n, theirs))

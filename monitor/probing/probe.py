@@ -31,6 +31,7 @@ import logging
 import random
 import traceback
 from collections.abc import Mapping
+from typing import Any
 
 from monitor.clock import Clock
 from monitor.config import ModelSettings, ProbeSettings, ProviderSettings
@@ -133,7 +134,14 @@ class _Probe:
         self.error_type: str | None = None
         self.retry_after_s: float | None = None
         self.error_excerpt: str | None = None
-        self._timer: asyncio.Timeout | None = None
+        # The one timer of the probe (see `_arm`).
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[Any] | None = None
+        self._live = False
+        self._handle: asyncio.TimerHandle | None = None
+        self._handle_when = 0.0
+        self._deadline = 0.0
+        self._expired = False
         self._decoder: SSEDecoder | None = None
         self._parser: StreamParser | None = None
         self._received = 0
@@ -142,20 +150,26 @@ class _Probe:
         self._armed: TimeoutKind | None = None
 
     async def run(self, client: ProbeClient) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._task = asyncio.current_task()
         try:
             where, request = self._request()
             # Timing starts once the request is built: encoding it is our work, not latency.
             self.t0 = self.clock.monotonic()
-            self._loop_t0 = asyncio.get_running_loop().time()
-            async with asyncio.timeout(None) as self._timer:
-                self._arm()
+            self._loop_t0 = self._loop.time()
+            self._live = True
+            self._arm()
+            try:
                 await client.exchange(where, request, self)
                 self._body_ended()
-        except TimeoutError as error:
-            if self._timer is not None and self._timer.expired():
-                self._timed_out()
-            else:
-                self._unexpected(error)
+            finally:
+                self._disarm()
+        except asyncio.CancelledError:
+            # Our deadline cancels the task, as `asyncio.timeout` would; any other
+            # cancellation (a shutdown) is not ours to swallow.
+            if not self._expired or self._task is None or self._task.uncancel() > 0:
+                raise
+            self._timed_out()
         except WireError as error:
             self._transport_failed(error)
         except Exception as error:
@@ -307,34 +321,60 @@ class _Probe:
     # -- deadlines ---------------------------------------------------------------------
 
     def _arm(self) -> None:
-        """Move the one timer to the nearest deadline that applies now, and remember its name."""
-        if self._timer is None:
+        """Note the nearest deadline that applies now, and its name.
+
+        One timer serves all four limits. It is moved only when a deadline comes
+        nearer; when a later one replaced it (each event pushes the stall limit on),
+        it fires early and waits on (`_expire`): one timer operation per stall
+        period instead of one per event."""
+        if not self._live:
             return
-        now = asyncio.get_running_loop().time()
+        loop = self._loop
+        assert loop is not None
         settings = self.settings
         when, kind = self._loop_t0 + settings.total_timeout, TimeoutKind.TOTAL
-        candidates: list[tuple[float, TimeoutKind | None]] = []
         if self.end is not None:
-            candidates.append((now + END_GRACE_S, None))
+            grace = loop.time() + END_GRACE_S
+            if grace < when:
+                when, kind = grace, None
         else:
             if self.connected_at is None and self.status is None:
                 # DNS, TCP and TLS, and a wait for a free connection, all count as connect.
-                candidates.append(
-                    (self._loop_t0 + settings.connect_timeout, TimeoutKind.CONNECT)
-                )
+                connect = self._loop_t0 + settings.connect_timeout
+                if connect < when:
+                    when, kind = connect, TimeoutKind.CONNECT
             if self.first_text_at is None:
-                candidates.append(
-                    (self._loop_t0 + settings.first_token_timeout, TimeoutKind.FIRST_TOKEN)
-                )
+                first = self._loop_t0 + settings.first_token_timeout
+                if first < when:
+                    when, kind = first, TimeoutKind.FIRST_TOKEN
             if self.first_text_at is not None or self._error_status():
                 # Until the first token only the first-token limit applies; an error
                 # body has no token, so its reads are held to the stall limit at once.
-                candidates.append((now + settings.stall_timeout, TimeoutKind.STALL))
-        for deadline, name in candidates:
-            if deadline < when:
-                when, kind = deadline, name
-        self._armed = kind
-        self._timer.reschedule(when)
+                stall = loop.time() + settings.stall_timeout
+                if stall < when:
+                    when, kind = stall, TimeoutKind.STALL
+        self._armed, self._deadline = kind, when
+        if self._handle is None or when < self._handle_when:
+            if self._handle is not None:
+                self._handle.cancel()
+            self._handle_when = when
+            self._handle = loop.call_at(when, self._expire)
+
+    def _expire(self) -> None:
+        assert self._loop is not None and self._task is not None
+        if self._deadline > self._handle_when:  # moved on since the timer was set
+            self._handle_when = self._deadline
+            self._handle = self._loop.call_at(self._deadline, self._expire)
+            return
+        self._handle = None
+        self._expired = True
+        self._task.cancel()
+
+    def _disarm(self) -> None:
+        self._live = False
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
 
     def _error_status(self) -> bool:
         return self.status is not None and not 200 <= self.status < 300
