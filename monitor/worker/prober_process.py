@@ -17,7 +17,8 @@ Results cross a pipe as pickled `ProbeResult`s (tens of microseconds each, on th
 worker's side off the prober's clock); the writer buffers them as before. The child
 ignores SIGINT and SIGTERM: a Ctrl-C or a service manager's stop reaches the whole
 process group, and the worker's orderly stop must decide, not a signal racing it. If
-the worker dies, the child reads the end of its pipe and stops too. `spawn`, not
+the worker dies, the child reads the end of its pipe and stops too; if the child
+dies (killed for memory, say), the worker logs it and starts another after 5 s. `spawn`, not
 `fork`: the worker already runs threads (the writer, perhaps the simulated provider)
 whose locks a fork would copy mid-use.
 """
@@ -41,6 +42,7 @@ from monitor.results import ProbeResult
 log = logging.getLogger(__name__)
 START_TIMEOUT_S = 60.0  # a cold start imports the whole prober on a slow machine
 STOP_TIMEOUT_S = 40.0  # the prober's own stop waits up to 30 s for its loop
+RESTART_DELAY_S = 5.0  # before a prober that died is started again
 _READY = "ready"
 
 
@@ -67,37 +69,49 @@ class ProberProcess:
         self._stopping = threading.Event()
         self._ready = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._plan_sent: ProbePlan | None = None
+        self.restart_delay_s = RESTART_DELAY_S
+        self.restarts = 0
 
     @property
     def pid(self) -> int | None:
         return None if self._process is None else self._process.pid
 
     def start(self) -> None:
-        results_in, results_out = self._context.Pipe(duplex=False)
-        control_in, control_out = self._context.Pipe(duplex=False)
-        self._process = self._context.Process(
-            target=_child_main,
-            args=(self.settings, self.region, self.plan is not None, results_out, control_in,
-                  logging.getLogger().level),
-            name="aistatus-prober",
-            daemon=True,
-        )
-        self._process.start()
-        results_out.close()  # the child's ends: only the child may hold them open
-        control_in.close()
-        self._control = control_out
-        self._spawn(self._read_results, results_in, name="aistatus-prober-results")
+        results = self._launch()
+        self._spawn(self._read_results, results, name="aistatus-prober-results")
         if self.plan is not None:
             self._spawn(self._send_plans, name="aistatus-prober-plans")
         if not self._ready.wait(START_TIMEOUT_S):
             self.stop()
             raise RuntimeError("the prober process did not start")
 
+    def _launch(self) -> Connection:
+        """Start a prober process; the end of the pipe its results come back on."""
+        results_in, results_out = self._context.Pipe(duplex=False)
+        control_in, control_out = self._context.Pipe(duplex=False)
+        process = self._context.Process(
+            target=_child_main,
+            args=(self.settings, self.region, self.plan is not None, results_out, control_in,
+                  logging.getLogger().level),
+            name="aistatus-prober",
+            daemon=True,
+        )
+        process.start()
+        results_out.close()  # the child's ends: only the child may hold them open
+        control_in.close()
+        with self._send_lock:
+            self._process, self._control = process, control_out
+            self._plan_sent = None  # a new child knows no plan yet
+            if self._stopping.is_set():  # stop() came while this one started
+                control_out.send(None)
+        return results_in
+
     def stop(self) -> None:
         if self._process is None or self._stopping.is_set():
             return
         self._stopping.set()
-        self._send(None)
+        self._send_stop()
         for thread in self._threads:
             thread.join(timeout=STOP_TIMEOUT_S)
         self._process.join(timeout=10)
@@ -111,17 +125,14 @@ class ProberProcess:
         thread.start()
         self._threads.append(thread)
 
-    def _send(self, message: ProbePlan | None) -> None:
+    def _send_stop(self) -> None:
         with self._send_lock:
             if self._control is None:
                 return
-            try:
-                self._control.send(message)
-            except OSError:  # the child is gone; the reader says so
-                return
-            if message is None:
-                self._control.close()
-                self._control = None
+            with contextlib.suppress(OSError):  # the child is gone already
+                self._control.send(None)
+            self._control.close()
+            self._control = None
 
     def _read_results(self, results: Connection) -> None:
         sink = self.sink
@@ -129,26 +140,38 @@ class ProberProcess:
             try:
                 message = results.recv()
             except (EOFError, OSError):
-                break
+                results.close()
+                if self._stopping.is_set():
+                    return
+                # A prober that died (killed for memory, a crash) is started again: a
+                # status page with no probes would say nothing, and say it quietly.
+                self.restarts += 1
+                log.error("the prober process exited unexpectedly (exit code %s); "
+                          "starting it again in %g s", self._process.exitcode,
+                          self.restart_delay_s)
+                if self._stopping.wait(self.restart_delay_s):
+                    return
+                results = self._launch()
+                continue
             if type(message) is ProbeResult:
                 sink(message)
             elif isinstance(message, ProberStats):
                 self.stats = message
             elif message == _READY:
                 self._ready.set()
-        results.close()
-        if not self._stopping.is_set():
-            log.error("the prober process exited unexpectedly (exit code %s): no more probes "
-                      "until the worker restarts", self._process.exitcode)
 
     def _send_plans(self) -> None:
         assert self.plan is not None
-        sent = ProbePlan()
         while not self._stopping.wait(CONFIRM_TICK_S / 2):
             plan = self.plan()
-            if plan != sent:
-                self._send(plan)
-                sent = plan
+            with self._send_lock:
+                if plan == self._plan_sent or self._control is None:
+                    continue
+                try:
+                    self._control.send(plan)
+                except OSError:  # the child is gone; the reader starts another
+                    continue
+                self._plan_sent = plan
 
 
 def _child_main(

@@ -51,3 +51,33 @@ def test_results_come_back_and_the_plan_brings_confirmation_probes(simulator, sc
     assert all(r.ok and r.region == "us-east" for r in received)
     assert prober.stats.confirmations >= 1  # the child's own count, sent as it stopped
     assert prober.stats.finished + prober.stats.confirmations == len(received)
+
+
+def test_a_prober_process_that_dies_is_started_again(simulator, scenario_dict):
+    sim = simulator(scenario_dict(models=[{"id": MODELS[1], "ttft_ms": 20, "latency_ms": 40}]))
+    settings = settings_from_dict({
+        "probe": {"interval": "10s", "total_timeout": 5},
+        "providers": [{"id": "openai", "kind": "openai",
+                       "base_url": f"{sim.base_url}/openai/v1"}],
+        "models": [{"provider": "openai", "model": MODELS[1].split("/")[1]}],
+    })
+    received: list[ProbeResult] = []
+    arrived = threading.Event()
+
+    def sink(result: ProbeResult) -> None:
+        received.append(result)
+        if prober.restarts:  # read after the restart: the new process's
+            arrived.set()
+
+    prober = ProberProcess(settings, sink, region="us-east")
+    prober.restart_delay_s = 0.1
+    prober.start()
+    try:
+        first = prober.pid
+        os.kill(first, signal.SIGKILL)  # as the kernel's OOM killer would
+        assert arrived.wait(timeout=30)  # the new one probes on its own schedule
+        assert prober.pid != first and prober.restarts == 1
+    finally:
+        prober.stop()
+    assert prober._process.exitcode == 0
+    assert received and all(r.ok for r in received)
