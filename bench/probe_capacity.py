@@ -6,18 +6,23 @@ probe rounds, and prints per N:
   - share of probes started within 1 s of their slot,
   - measured-minus-injected total latency, p50 and p99,
   - CPU seconds of the prober process per 1,000 probes (and as share of a core),
-  - peak memory (RSS) of the prober process.
+  - peak memory (RSS) of the prober process,
+  - CPU seconds this process spent receiving the results over the pipe (`recv`),
+The prober runs as the worker runs it, in a process of its own; `--in-process`
+runs it in this one, as before.
+and then, in the same run against the same simulated models, the same figures for
+Prometheus's blackbox_exporter (bench/blackbox.py) and our CPU per probe as a
+multiple of its. Without the exporter installed it says how to install it.
 Goal on the 2-core reference machine: 1,000 models at a 60 s interval, >= 99.9 %
 on time, latency error p99 < 5 ms, under a third of one core.
 
-    .venv/bin/python bench/probe_capacity.py --models 100 1000 --rounds 3
+    .venv/bin/python bench/probe_capacity.py --models 100 1000 --rounds 3 [--exporter PATH]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import resource
 import socket
 import statistics
 import subprocess
@@ -29,13 +34,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench import blackbox
 from monitor.config import settings_from_dict
 from monitor.probing.scheduler import Prober
 from monitor.results import ProbeResult
 from monitor.worker import heap
+from monitor.worker.prober_process import ProberProcess
 
 TTFT_MS = 150
 TOTAL_MS = 300
+TOTAL_TIMEOUT_S = 20
 
 
 def scenario_toml(n: int) -> str:
@@ -101,15 +109,31 @@ def running_simulator(n: int) -> Iterator[int]:
             sim.wait(timeout=10)
 
 
-def run(n: int, rounds: int, interval: float) -> dict[str, float]:
+def run(
+    n: int, rounds: int, interval: float, exporter: str | None, in_process: bool = False
+) -> tuple[dict[str, float], dict[str, float] | None]:
+    """Our prober, then (if installed) the exporter, against one simulator process."""
     with running_simulator(n) as port:
-        return measure(n, rounds, interval, port)
+        ours = measure(n, rounds, interval, port, in_process)
+        if exporter is None:
+            return ours, None
+        theirs = blackbox.measure(exporter, port, free_port(), n, rounds, interval, TOTAL_TIMEOUT_S)
+        return ours, theirs
 
 
-def measure(n: int, rounds: int, interval: float, port: int) -> dict[str, float]:
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def measure(
+    n: int, rounds: int, interval: float, port: int, in_process: bool = False
+) -> dict[str, float]:
     settings = settings_from_dict(
         {
-            "probe": {"interval": interval, "total_timeout": 20, "concurrency": 256},
+            "probe": {"interval": interval, "total_timeout": TOTAL_TIMEOUT_S, "concurrency": 256},
             "providers": [
                 {
                     "id": "bench",
@@ -129,14 +153,23 @@ def measure(n: int, rounds: int, interval: float, port: int) -> dict[str, float]
         if len(results) >= expected:
             done.set()
 
-    prober = Prober(settings, sink)
-    cpu_before = time.process_time()
-    wall_before = time.monotonic()
+    # As the worker runs it: in a process of its own (monitor/worker/prober_process.py),
+    # results back over a pipe; its CPU is the child's, the pipe's far end is ours.
+    prober: Prober | ProberProcess = (
+        Prober(settings, sink) if in_process else ProberProcess(settings, sink)
+    )
     prober.start()
-    heap.settle()  # as the worker role does after start-up
+    if in_process:
+        heap.settle()  # as the prober's process does after start-up
+    pid = os.getpid() if isinstance(prober, Prober) else prober.pid
+    assert pid is not None
+    cpu_before, here_before = blackbox.cpu_seconds(pid), blackbox.cpu_seconds(os.getpid())
+    wall_before = time.monotonic()
     done.wait(timeout=interval * (rounds + 1) + 30)
     wall = time.monotonic() - wall_before
-    cpu = time.process_time() - cpu_before
+    cpu = blackbox.cpu_seconds(pid) - cpu_before
+    here = blackbox.cpu_seconds(os.getpid()) - here_before
+    peak_mb = peak_rss_mb(pid)
     prober.stop()
 
     lateness = prober.stats.lateness_s
@@ -152,8 +185,36 @@ def measure(n: int, rounds: int, interval: float, port: int) -> dict[str, float]
         "latency_error_p99_ms": percentile(errors, 0.99) if errors else float("nan"),
         "cpu_s_per_1000": cpu / max(1, len(results)) * 1000,
         "core_share": cpu / wall,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "receiver_s_per_1000": 0.0 if in_process else here / max(1, len(results)) * 1000,
+        "peak_rss_mb": peak_mb,
     }
+
+
+HEADER = (
+    f"{'prober':>9} {'models':>6} {'probes':>7} {'failed':>6} {'on time':>8} {'late p99':>9} "
+    f"{'lat err p50':>11} {'lat err p99':>11} {'cpu s/1k':>8} {'core':>6} {'peak MB':>8} "
+    f"{'recv s/1k':>9}"
+)
+
+
+def ours_row(r: dict[str, float]) -> str:
+    return (
+        f"{'aistatus':>9} {r['models']:>6.0f} {r['probes']:>7.0f} {r['failed']:>6.0f} "
+        f"{r['on_time_share']:>8.2%} {r['lateness_p99_ms']:>7.1f}ms "
+        f"{r['latency_error_p50_ms']:>9.2f}ms {r['latency_error_p99_ms']:>9.2f}ms "
+        f"{r['cpu_s_per_1000']:>8.2f} {r['core_share']:>6.1%} {r['peak_rss_mb']:>8.0f} "
+        f"{r['receiver_s_per_1000']:>9.2f}"
+    )
+
+
+def exporter_row(n: int, r: dict[str, float]) -> str:
+    errors = [s * 1000 - TOTAL_MS for s in r["durations_s"]]  # type: ignore[attr-defined]
+    p50 = statistics.median(errors) if errors else float("nan")
+    p99 = percentile(errors, 0.99) if errors else float("nan")
+    return (
+        f"{'exporter':>9} {n:>6} {r['probes']:>7.0f} {r['failed']:>6.0f} {'':>8} {'':>9} "
+        f"{p50:>9.2f}ms {p99:>9.2f}ms {r['cpu_s_per_1000']:>8.2f} {r['core_share']:>6.1%}"
+    )
 
 
 def main() -> None:
@@ -161,23 +222,25 @@ def main() -> None:
     parser.add_argument("--models", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--interval", type=float, default=60.0)
+    parser.add_argument("--exporter", help="blackbox_exporter binary (default: found on PATH)")
+    parser.add_argument("--in-process", action="store_true",
+                        help="run the prober in this process, as before it had its own")
     args = parser.parse_args()
+    exporter = blackbox.find_exporter(args.exporter)
     print(
         f"machine: {os.cpu_count()} cores; injected latency ttft {TTFT_MS} ms, "
         f"total {TOTAL_MS} ms; interval {args.interval:g} s; {args.rounds} rounds"
     )
-    print(
-        f"{'models':>6} {'probes':>7} {'failed':>6} {'on time':>8} {'late p99':>9} "
-        f"{'lat err p50':>11} {'lat err p99':>11} {'cpu s/1k':>8} {'core':>6} {'peak MB':>8}"
-    )
+    if exporter is None:
+        print(blackbox.INSTALL_HINT)
+    print(HEADER)
     for n in args.models:
-        r = run(n, args.rounds, args.interval)
-        print(
-            f"{r['models']:>6.0f} {r['probes']:>7.0f} {r['failed']:>6.0f} "
-            f"{r['on_time_share']:>8.2%} {r['lateness_p99_ms']:>7.1f}ms "
-            f"{r['latency_error_p50_ms']:>9.2f}ms {r['latency_error_p99_ms']:>9.2f}ms "
-            f"{r['cpu_s_per_1000']:>8.2f} {r['core_share']:>6.1%} {r['peak_rss_mb']:>8.0f}"
-        )
+        ours, theirs = run(n, args.rounds, args.interval, exporter, args.in_process)
+        print(ours_row(ours))
+        if theirs is not None:
+            print(exporter_row(n, theirs))
+            ratio = ours["cpu_s_per_1000"] / max(1e-9, theirs["cpu_s_per_1000"])
+            print(f"{'':>9} {n:>6} CPU per probe, aistatus / exporter: {ratio:.2f}x")
 
 
 if __name__ == "__main__":

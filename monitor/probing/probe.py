@@ -1,25 +1,26 @@
 """One probe: one streaming request to one target from one region, timed and judged.
 
-Why httpx and not the providers' SDKs: the SDKs retry on their own (twice,
-with back-off, on 429, 5xx and dropped connections) and follow redirects, so a
-provider that fails two requests in three looks merely slow. A probe must see
-exactly one request as it happened. So: one `send` per probe, transport
-`retries=0` (httpx retries nothing unless a transport is told to; we say it
-anyway), `follow_redirects=False` (a redirect is reported, not chased).
+Why not the providers' SDKs: the SDKs retry on their own (twice, with back-off,
+on 429, 5xx and dropped connections) and follow redirects, so a provider that
+fails two requests in three looks merely slow. A probe must see exactly one
+request as it happened: one request on one connection of its own
+(monitor/probing/client.py), nothing retried, a redirect reported and not chased.
 
 Four timeouts, each recorded by name when it trips (`TimeoutKind`): connect
-(TCP + TLS, enforced by httpx), first token (from the start until the first
-answer text; keep-alive events such as Anthropic's `ping` are not text), stall
-(the longest silence between two whole events, counted only once the first
-token is in: before it a model may think for as long as the first-token limit
-allows) and total, which always holds. Bytes that complete no event (an endless
-line from a broken proxy) are no progress and re-arm nothing; the line and the
-body are bounded (`MAX_LINE_BYTES`, `MAX_STREAM_BODY`) and past them the probe
-stops with a `protocol` failure. Every other failure is caught and described; only
+(DNS, TCP and TLS), first token (from the start until the first answer text;
+keep-alive events such as Anthropic's `ping` are not text), stall (the longest
+silence between two whole events, counted only once the first token is in:
+before it a model may think for as long as the first-token limit allows) and
+total, which always holds. Bytes that complete no event (an endless line from a
+broken proxy) are no progress and re-arm nothing; the line and the body are
+bounded (`MAX_LINE_BYTES`, `MAX_STREAM_BODY`) and past them the probe stops with
+a `protocol` failure. Every other failure is caught and described; only
 `asyncio.CancelledError` escapes, so a shutdown can still stop a probe.
 
 CPU matters: a thousand models a minute must cost a fraction of one core, so
-the hot path is one decoder pass per chunk and one timer reschedule per read.
+the response is pushed into the probe as it arrives (`on_head`, `on_body`), one
+decoder pass per chunk, and all four limits share one timer, moved to the
+nearest deadline as the probe goes.
 """
 
 from __future__ import annotations
@@ -32,13 +33,17 @@ import traceback
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
-
 from monitor.clock import Clock
 from monitor.config import ModelSettings, ProbeSettings, ProviderSettings
 from monitor.probing import canary
 from monitor.probing.classify import classify
-from monitor.probing.client import describe_failure, httpx_timeout
+from monitor.probing.client import (
+    Endpoint,
+    ProbeClient,
+    WireError,
+    describe_failure,
+    encode_request,
+)
 from monitor.probing.providers import adapter_for
 from monitor.probing.providers.base import (
     Garbage,
@@ -65,7 +70,6 @@ MAX_STREAM_BODY = 4 * 1024 * 1024
 # After the provider says it has finished, how long we wait for the body to close; a
 # server that lingers does not turn a finished answer into a timeout.
 END_GRACE_S = 1.0
-_CONNECTED = frozenset({"connection.connect_tcp.complete", "connection.start_tls.complete"})
 _VERDICT_OUTCOME = {
     canary.Verdict.CORRECT: Outcome.OK,
     canary.Verdict.WRONG: Outcome.WRONG_ANSWER,
@@ -75,7 +79,7 @@ _VERDICT_OUTCOME = {
 
 
 async def run_probe(
-    client: httpx.AsyncClient,
+    client: ProbeClient,
     provider: ProviderSettings,
     model: ModelSettings,
     settings: ProbeSettings,
@@ -130,30 +134,52 @@ class _Probe:
         self.error_type: str | None = None
         self.retry_after_s: float | None = None
         self.error_excerpt: str | None = None
-        self._timer: asyncio.Timeout | None = None
+        # The one timer of the probe (see `_arm`).
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[Any] | None = None
+        self._live = False
+        self._handle: asyncio.TimerHandle | None = None
+        self._handle_when = 0.0
+        self._deadline = 0.0
+        self._expired = False
+        self._decoder: SSEDecoder | None = None
+        self._parser: StreamParser | None = None
+        self._received = 0
+        self._stopped = False  # we ended the stream early (a limit, an error event)
         self._loop_t0 = 0.0
         self._armed: TimeoutKind | None = None
 
-    async def run(self, client: httpx.AsyncClient) -> None:
+    async def run(self, client: ProbeClient) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._task = asyncio.current_task()
         try:
-            request = self._request(client)
+            where, request = self._request()
             # Timing starts once the request is built: encoding it is our work, not latency.
             self.t0 = self.clock.monotonic()
-            self._loop_t0 = asyncio.get_running_loop().time()
-            async with asyncio.timeout(None) as self._timer:
-                self._arm()
-                await self._exchange(client, request)
-        except TimeoutError as error:
-            if self._timer is not None and self._timer.expired():
-                self._timed_out()
-            else:
-                self._unexpected(error)
-        except httpx.HTTPError as error:
+            self._loop_t0 = self._loop.time()
+            self._live = True
+            self._arm()
+            try:
+                await client.exchange(where, request, self)
+                self._body_ended()
+            finally:
+                self._disarm()
+        except asyncio.CancelledError:
+            # Our deadline cancels the task, as `asyncio.timeout` would; any other
+            # cancellation (a shutdown) is not ours to swallow.
+            if not self._expired or self._task is None or self._task.uncancel() > 0:
+                raise
+            self._timed_out()
+        except WireError as error:
             self._transport_failed(error)
         except Exception as error:
             self._unexpected(error)
+        finally:
+            served = self._parser.served_model if self._parser is not None else None
+            if served is not None and not same_model(self.model.model, served):
+                self.served_model = served
 
-    def _request(self, client: httpx.AsyncClient) -> httpx.Request:
+    def _request(self) -> tuple[Endpoint, bytes]:
         spec = self.adapter.build_request(
             self.provider,
             self.model,
@@ -161,68 +187,57 @@ class _Probe:
             self.settings.max_output_tokens,
             self.api_key,
         )
-        return client.build_request(
-            spec.method,
-            spec.url,
-            headers=spec.headers,
-            json=spec.json,
-            timeout=httpx_timeout(self.settings),
-            extensions={"trace": self._trace},
-        )
+        return encode_request(spec.method, spec.url, spec.headers, spec.json)
 
-    async def _trace(self, name: str, info: dict[str, Any]) -> None:
-        if name in _CONNECTED:
-            self.connected_at = self.clock.monotonic()
+    # -- what the exchange tells us (monitor/probing/client.py) ------------------------
 
-    async def _exchange(self, client: httpx.AsyncClient, request: httpx.Request) -> None:
-        response = await client.send(request, stream=True)
-        try:
-            self._on_headers(response)
-            if response.is_success:
-                await self._read_stream(response)
-            else:
-                await self._read_error(response)
-        finally:
-            await response.aclose()
-
-    def _on_headers(self, response: httpx.Response) -> None:
-        self.headers_at = self.clock.monotonic()
-        self.status = response.status_code
-        self.headers = response.headers
-        self.retry_after_s = retry_after_seconds(response.headers, self.clock.now())
+    def on_connected(self) -> None:
+        self.connected_at = self.clock.monotonic()
         self._arm()
+
+    def on_head(self, status: int, headers: Mapping[str, str]) -> None:
+        self.headers_at = self.clock.monotonic()
+        self.status = status
+        self.headers = headers
+        self.retry_after_s = retry_after_seconds(headers, self.clock.now())
+        if 200 <= status < 300:
+            self._decoder, self._parser = SSEDecoder(), self.adapter.new_parser()
+        self._arm()
+
+    def on_body(self, chunk: bytes) -> bool:
+        """One piece of the body; True when reading should stop."""
+        if self._decoder is None:  # an error status: its body explains it
+            self._arm()
+            self.error_body += chunk
+            return len(self.error_body) >= MAX_ERROR_BODY
+        self._received += len(chunk)
+        if self._received > MAX_STREAM_BODY:
+            self._fail(Outcome.PROTOCOL, f"the stream passed {MAX_STREAM_BODY} bytes")
+            self._stopped = True
+            return True
+        items = self._decoder.feed(chunk)
+        if items:
+            self._arm()  # progress is a whole event, not a byte
+        for item in items:
+            if self._take(item, self._parser):  # type: ignore[arg-type]
+                self._stopped = True
+                return True
+        return False
 
     # -- the answer stream -------------------------------------------------------------
 
-    async def _read_stream(self, response: httpx.Response) -> None:
-        decoder, parser = SSEDecoder(), self.adapter.new_parser()
-        try:
-            await self._read_events(response, decoder, parser)
-        finally:
-            served = parser.served_model
-            if served is not None and not same_model(self.model.model, served):
-                self.served_model = served
-
-    async def _read_events(
-        self, response: httpx.Response, decoder: SSEDecoder, parser: StreamParser
-    ) -> None:
-        received = 0
-        async for chunk in response.aiter_bytes():
-            received += len(chunk)
-            if received > MAX_STREAM_BODY:
-                self._fail(Outcome.PROTOCOL, f"the stream passed {MAX_STREAM_BODY} bytes")
-                return
-            items = decoder.feed(chunk)
-            if items:
-                self._arm()  # progress is a whole event, not a byte
-            for item in items:
-                if self._take(item, parser):
-                    return
-        for item in decoder.close():
-            if self._take(item, parser):
+    def _body_ended(self) -> None:
+        """The exchange is over without a timeout: the body ended, or we stopped it."""
+        if self._error_status():
+            self._http_error()
+            return
+        if self._stopped or self._decoder is None or self._parser is None:
+            return
+        for item in self._decoder.close():
+            if self._take(item, self._parser):
                 return
         if self.end is None:
-            end = parser.close()
+            end = self._parser.close()
             if end is None:
                 self._fail(Outcome.PROTOCOL, "the stream ended before the provider finished")
             else:
@@ -265,14 +280,6 @@ class _Probe:
 
     # -- failures ----------------------------------------------------------------------
 
-    async def _read_error(self, response: httpx.Response) -> None:
-        async for chunk in response.aiter_bytes():
-            self._arm()
-            self.error_body += chunk
-            if len(self.error_body) >= MAX_ERROR_BODY:
-                break
-        self._http_error()
-
     def _http_error(self) -> None:
         body = bytes(self.error_body[:MAX_ERROR_BODY])
         info = self.adapter.parse_error(self.status or 0, self.headers, body)
@@ -290,7 +297,7 @@ class _Probe:
         self.timeout = self._armed or TimeoutKind.TOTAL
         self._fail(Outcome.TIMEOUT, f"{self.timeout.value} timeout")
 
-    def _transport_failed(self, error: httpx.HTTPError) -> None:
+    def _transport_failed(self, error: WireError) -> None:
         if self.end is not None:
             return  # a connection dropped after the provider said it had finished
         outcome, timeout = describe_failure(error)
@@ -314,29 +321,60 @@ class _Probe:
     # -- deadlines ---------------------------------------------------------------------
 
     def _arm(self) -> None:
-        """Move the one timer to the nearest deadline that applies now, and remember its name."""
-        if self._timer is None:
+        """Note the nearest deadline that applies now, and its name.
+
+        One timer serves all four limits. It is moved only when a deadline comes
+        nearer; when a later one replaced it (each event pushes the stall limit on),
+        it fires early and waits on (`_expire`): one timer operation per stall
+        period instead of one per event."""
+        if not self._live:
             return
-        now = asyncio.get_running_loop().time()
+        loop = self._loop
+        assert loop is not None
         settings = self.settings
         when, kind = self._loop_t0 + settings.total_timeout, TimeoutKind.TOTAL
-        candidates: list[tuple[float, TimeoutKind | None]] = []
         if self.end is not None:
-            candidates.append((now + END_GRACE_S, None))
+            grace = loop.time() + END_GRACE_S
+            if grace < when:
+                when, kind = grace, None
         else:
+            if self.connected_at is None and self.status is None:
+                # DNS, TCP and TLS, and a wait for a free connection, all count as connect.
+                connect = self._loop_t0 + settings.connect_timeout
+                if connect < when:
+                    when, kind = connect, TimeoutKind.CONNECT
             if self.first_text_at is None:
-                candidates.append(
-                    (self._loop_t0 + settings.first_token_timeout, TimeoutKind.FIRST_TOKEN)
-                )
+                first = self._loop_t0 + settings.first_token_timeout
+                if first < when:
+                    when, kind = first, TimeoutKind.FIRST_TOKEN
             if self.first_text_at is not None or self._error_status():
                 # Until the first token only the first-token limit applies; an error
                 # body has no token, so its reads are held to the stall limit at once.
-                candidates.append((now + settings.stall_timeout, TimeoutKind.STALL))
-        for deadline, name in candidates:
-            if deadline < when:
-                when, kind = deadline, name
-        self._armed = kind
-        self._timer.reschedule(when)
+                stall = loop.time() + settings.stall_timeout
+                if stall < when:
+                    when, kind = stall, TimeoutKind.STALL
+        self._armed, self._deadline = kind, when
+        if self._handle is None or when < self._handle_when:
+            if self._handle is not None:
+                self._handle.cancel()
+            self._handle_when = when
+            self._handle = loop.call_at(when, self._expire)
+
+    def _expire(self) -> None:
+        assert self._loop is not None and self._task is not None
+        if self._deadline > self._handle_when:  # moved on since the timer was set
+            self._handle_when = self._deadline
+            self._handle = self._loop.call_at(self._deadline, self._expire)
+            return
+        self._handle = None
+        self._expired = True
+        self._task.cancel()
+
+    def _disarm(self) -> None:
+        self._live = False
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
 
     def _error_status(self) -> bool:
         return self.status is not None and not 200 <= self.status < 300

@@ -2,15 +2,18 @@
 at its interval, on an asyncio loop in its own thread.
 
 Why it is shaped like this:
-- One APScheduler job per model with a stable phase offset inside the
-  interval, so a hundred models never fire in the same second and a model
-  keeps its slot across restarts.
-- `misfire_grace_time=None`: APScheduler's default (1 s) silently drops a run
-  that starts late, which is exactly what happens under load. A late run
-  still runs; lateness is measured and exposed.
-- `max_instances=1`: one run at a time per model. Config guarantees
-  total_timeout < interval so a run always ends before its next slot; if
-  one is still skipped it is counted and logged, never silent.
+- One loop timer per model with a stable phase offset inside the interval, so
+  a hundred models never fire in the same second and a model keeps its slot
+  across restarts. Each slot is computed from the schedule, not from when the
+  last one woke, so nothing drifts. (These were APScheduler jobs; its per-run
+  bookkeeping cost more CPU than the rest of a probe. Chores and the plan's
+  tick, a few jobs, stay on APScheduler.)
+- A late run still runs (APScheduler's default would have dropped one more than
+  1 s late, which is exactly what happens under load); lateness is measured
+  and exposed.
+- One run at a time per model. Config guarantees total_timeout < interval so a
+  run always ends before its next slot; if one is still skipped it is counted
+  and logged, never silent.
 - Slots bound probes in flight (`ProbeSlots`, monitor/probing/slots.py); a
   probe holds one for at most its model's share of the pool, then carries on
   outside it until its own timeouts end it, so hung models cannot starve
@@ -23,6 +26,7 @@ Why it is shaped like this:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import threading
@@ -140,6 +144,11 @@ class Prober:
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._scheduler: AsyncIOScheduler | None = None
+        # Probe slots: one loop timer per model, the next slot it stands for, and the
+        # probe in flight (at most one per model).
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._next: dict[str, datetime] = {}
+        self._running: dict[str, asyncio.Task[None]] = {}
 
     # -- lifecycle --------------------------------------------------------
     def start(self) -> None:
@@ -189,18 +198,12 @@ class Prober:
         )
         scheduler.add_listener(self._on_job_event, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_ERROR)
         now = self.clock.now()
+        loop = asyncio.get_running_loop()
         for model in targets:
-            interval = self.settings.interval_for(model)
-            first = now + timedelta(seconds=phase_offset(model.id, self.region, interval))
-            self._due[model.id] = first
-            scheduler.add_job(
-                self._probe_job,
-                IntervalTrigger(seconds=interval, start_date=first, timezone="UTC"),
-                args=[model],
-                id=model.id,
-                name=f"probe {model.id} from {self.region}",
-                next_run_time=first,
-            )
+            offset = phase_offset(model.id, self.region, self.settings.interval_for(model))
+            first = now + timedelta(seconds=offset)
+            self._due[model.id] = self._next[model.id] = first
+            self._timers[model.id] = loop.call_later(offset, self._fire, model)
         if self.plan is not None:
             scheduler.add_job(
                 self._confirm_due,
@@ -224,6 +227,8 @@ class Prober:
         log.info("prober started: %d models from region %s", len(targets), self.region)
 
     async def _shutdown(self) -> None:
+        for timer in self._timers.values():
+            timer.cancel()
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
         tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
@@ -240,15 +245,34 @@ class Prober:
             log.error("probe job %s failed: %s", event.job_id, event.exception)
 
     def jobs(self) -> list[ScheduledJob]:
-        """What is scheduled: for `/metrics`, the CLI and tests."""
-        scheduler = self._scheduler
-        if scheduler is None:
-            return []
-        return [
-            ScheduledJob(job.id, job.next_run_time, job.misfire_grace_time, job.max_instances)
-            for job in scheduler.get_jobs()
-            if not job.id.startswith("chore:")
-        ]
+        """What is scheduled: for `/metrics`, the CLI and tests. A late run still runs
+        (no misfire grace) and a model has one run at a time."""
+        return [ScheduledJob(target, at, None, 1) for target, at in self._next.items()]
+
+    def _fire(self, model: ModelSettings) -> None:
+        """A model's slot has come: set the next one, and probe unless one still runs."""
+        loop = asyncio.get_running_loop()
+        now = self.clock.now()
+        interval = timedelta(seconds=self.settings.interval_for(model))
+        upcoming = self._next[model.id] + interval  # from the schedule: no drift
+        while upcoming <= now:  # the loop was stopped for a whole interval: one run
+            upcoming += interval
+        self._next[model.id] = upcoming
+        self._timers[model.id] = loop.call_later(
+            (upcoming - now).total_seconds(), self._fire, model
+        )
+        if model.id in self._running:
+            self.stats.skipped += 1
+            log.warning("probe of %s skipped: the previous run has not finished", model.id)
+            return
+        task = loop.create_task(self._probe_job(model))
+        self._running[model.id] = task
+        task.add_done_callback(functools.partial(self._probe_done, model.id))
+
+    def _probe_done(self, target: str, task: asyncio.Task[None]) -> None:
+        self._running.pop(target, None)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("probe job %s failed: %s", target, task.exception())
 
     async def _run_chore(self, chore: Chore) -> None:
         # Chores touch the database: run them off the loop so probes never wait on it.

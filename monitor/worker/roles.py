@@ -1,11 +1,12 @@
 """The three roles a process can play, and how each is wired from settings.
 
-- worker: the simulated provider (if the config enables the demo), the prober,
-  and the one writer that batches results into the store;
+- worker: the simulated provider (if the config enables the demo), the prober
+  (in a process of its own), the status engine and other chores, and the one
+  writer that batches results into the store;
 - web: the site, read-only through the store;
-- run: both in one process, for a single machine.
-Exactly one scheduler runs per worker process; the web role never starts one,
-however many WSGI threads or processes serve it.
+- run: both in one process (and its prober's), for a single machine.
+Exactly one prober and one chore scheduler run per worker; the web role never
+starts either, however many WSGI threads or processes serve it.
 """
 
 from __future__ import annotations
@@ -13,20 +14,21 @@ from __future__ import annotations
 import errno
 import logging
 import signal
-import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from monitor.clock import Clock, SystemClock
 from monitor.config import Settings, missing_key
 from monitor.plan import PlanBoard
-from monitor.probing.scheduler import Chore, Prober
+from monitor.probing.scheduler import Chore
 from monitor.scenarios.simulator.server import start_simulator
 from monitor.scenarios.spec import load_scenario
 from monitor.store import Store
@@ -35,9 +37,9 @@ from monitor.worker import StartupError, heap
 from monitor.worker.evaluator import Evaluator
 from monitor.worker.notifications import notification_chore
 from monitor.worker.outage_log import once_per_outage
+from monitor.worker.prober_process import ProberProcess
 
 log = logging.getLogger(__name__)
-PROBER_SWITCH_INTERVAL_S = 0.0002
 
 
 def open_store(settings: Settings) -> Store:
@@ -87,17 +89,10 @@ def simulated_provider(settings: Settings) -> Iterator[None]:
 @contextmanager
 def worker(
     settings: Settings, store: Store, *, region: str | None = None, clock: Clock | None = None
-) -> Iterator[Prober]:
+) -> Iterator[ProberProcess]:
     clock = clock or SystemClock()
+    region = region or settings.probe.region
     with ExitStack() as stack:
-        # The prober's thread shares the GIL with the writer and the status engine. At
-        # Python's default 5 ms switch interval a probe whose bytes arrive while another
-        # thread computes waits up to 5 ms per hand-over: with one busy thread beside it,
-        # the latency error of a 300 ms probe went from p50 2.3 ms to 28 ms; at 0.2 ms it
-        # is 4.3 ms (`python -m bench.gil_contention`). The cost: more hand-overs while
-        # both run. The interval is the process's; it is put back when the worker stops.
-        stack.callback(sys.setswitchinterval, sys.getswitchinterval())
-        sys.setswitchinterval(PROBER_SWITCH_INTERVAL_S)
         stack.enter_context(simulated_provider(settings))
         writer = ResultWriter(
             store,
@@ -108,21 +103,42 @@ def worker(
         writer.start()
         stack.callback(writer.stop)
         board = PlanBoard()  # the status engine's probe plan, read by the prober
-        evaluator = Evaluator(settings, store, clock, region or settings.probe.region, board)
-        stack.callback(evaluator.release)  # after the prober stops: no tick can follow
-        prober = Prober(
-            settings,
-            writer.submit,
-            region=region,
-            clock=clock,
-            chores=worker_chores(settings, store, clock, region or settings.probe.region, board,
-                                 evaluator),
-            plan=board.current,
-        )
+        evaluator = Evaluator(settings, store, clock, region, board)
+        stack.callback(evaluator.release)  # after the chores stop: no tick can follow
+        chores = start_chores(worker_chores(settings, store, clock, region, board, evaluator))
+        stack.callback(chores.shutdown, wait=True)
+        # The prober runs in a process of its own: it shares no GIL with the writer, the
+        # status engine or the site (monitor/worker/prober_process.py).
+        prober = ProberProcess(settings, writer.submit, region=region, plan=board.current)
         prober.start()
         stack.callback(prober.stop)
         heap.settle()  # what start-up made lives as long as the process: out of the GC's way
         yield prober
+
+
+def start_chores(chores: Sequence[Chore]) -> BackgroundScheduler:
+    """The worker's periodic work (status engine, retention, notifications), each on a
+    thread of its own, one run at a time; a late run still runs."""
+    scheduler = BackgroundScheduler(
+        timezone="UTC",
+        job_defaults={"misfire_grace_time": None, "max_instances": 1, "coalesce": True},
+    )
+    now = datetime.now(UTC)
+    for chore in chores:
+        scheduler.add_job(
+            _run_chore, chore.trigger, args=[chore], id=f"chore:{chore.name}", name=chore.name,
+            # An omitted next_run_time is computed from the trigger; None would pause.
+            **({"next_run_time": now} if chore.at_start else {}),
+        )
+    scheduler.start()
+    return scheduler
+
+
+def _run_chore(chore: Chore) -> None:
+    try:
+        chore.run()
+    except Exception as error:
+        log.error("%s failed: %s: %s", chore.name, type(error).__name__, error)
 
 
 def worker_chores(
