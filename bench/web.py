@@ -8,9 +8,9 @@ subprocess, as `aistatus web` does, and prints a Markdown table:
 
   - uncached: p50/p95/max response time of one client on loopback, to the last byte
     of the body as sent (the client's own gzip decoding not counted), each request
-    missing the response cache (web/caching.py keys on the query string, so
-    every request carries a fresh `?bench=N`); the view runs its queries and
-    renders every time;
+    missing the response cache (every request carries `?bench=N`, and the bench's
+    server looks such requests up in the cache as misses); the view runs its
+    queries and renders every time;
   - cached: requests per second under concurrent load (wrk if installed, else
     Python threads), next to two trivial endpoints served by the same server in
     the same run: /static/site.css (no database, no cache: what waitress + Flask
@@ -176,13 +176,26 @@ def serve(args: argparse.Namespace) -> None:
     import logging
 
     import waitress
+    from flask import has_request_context, request
 
-    from web import create_app
+    from web import caching, create_app
+    from web.caching import Entry, Key, ResponseCache
+
+    class MissOnBench(ResponseCache):
+        """The app's response cache, except that a request carrying `?bench=` finds no
+        entry: its view runs as on a miss. The cache keys only on the parameters a view
+        reads, so a fresh `?bench=N` alone would be a hit."""
+
+        def get(self, key: Key) -> Entry | None:
+            if has_request_context() and "bench" in request.args:
+                return None
+            return super().get(key)
 
     # Under deliberate overload waitress warns of its queue depth on every request.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     app = create_app(settings_for(args.models), Store(args.url), clock=FakeClock(NOW),
                      settle_heap=heap.settle)
+    caching.install(app, MissOnBench())
     waitress.serve(app, host="127.0.0.1", port=args.port, threads=args.threads, _quiet=True)
 
 

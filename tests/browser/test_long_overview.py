@@ -15,7 +15,8 @@ pytestmark = pytest.mark.browser
 
 def group(page: Page, name: str) -> Locator:
     return page.locator("section.group").filter(
-        has=page.get_by_role("heading", name=name, exact=True))
+        has=page.get_by_role("heading", name=name, exact=True)
+    )
 
 
 def card(page: Page, name: str) -> Locator:
@@ -27,7 +28,8 @@ def test_groups_fold_but_the_one_with_a_failing_model_stays_open(visit_long):
     page = seen.page
     expect(group(page, "Beta").locator("details")).to_have_attribute("open", "")
     expect(card(page, "Beta 5").locator(".model__status")).to_have_text(
-        re.compile(r"(Partial|Major) outage"))
+        re.compile(r"(Partial|Major) outage")
+    )
     for folded in ("Alpha", "Gamma"):
         expect(group(page, folded).locator("details")).not_to_have_attribute("open", "")
         expect(group(page, folded).locator("li.model").first).to_be_hidden()
@@ -98,6 +100,5 @@ def test_axe_finds_nothing_serious_folded_filtered_or_with_days_open(visit_long)
     expect(card(page, "Beta 5").locator(".uptime__seg")).to_have_count(90)
     page.get_by_role("searchbox", name="Find a model").fill("")
     results = axe.run(page)
-    blocking = [v for v in results.response["violations"]
-                if v["impact"] in ("serious", "critical")]
+    blocking = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
     assert not blocking, results.generate_report()

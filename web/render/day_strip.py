@@ -26,8 +26,14 @@ from web.queries.viewmodels import UptimeDay
 from web.render.formatting import label, plural, tone
 
 # Worst first, as a reader wants them named.
-_ORDER = ("major_outage", "partial_outage", "degraded_performance", "under_maintenance",
-          "operational", "no_data")
+_ORDER = (
+    "major_outage",
+    "partial_outage",
+    "degraded_performance",
+    "under_maintenance",
+    "operational",
+    "no_data",
+)
 
 
 def day_strip(days: Sequence[UptimeDay]) -> Markup:
