@@ -93,3 +93,12 @@ def test_without_javascript_a_strip_leads_to_the_model_pages_days(visit):
     card.locator(".daybar__link").click()
     expect(page).to_have_url(re.compile(r"/models/anthropic/claude-opus-4-7#uptime-heading$"))
     expect(page.locator(".uptime__seg")).to_have_count(90)
+
+
+def test_a_provider_page_brings_a_models_days_on_demand_too(visit):
+    seen = visit("/providers/anthropic")
+    card = model_card(seen.page, "Claude Opus 4.7")
+    card.locator(".daybar__link").click()
+    expect(card.locator(".uptime__seg")).to_have_count(90)
+    expect(card.locator(".uptime__seg").first).to_be_focused()
+    assert seen.problems() == []
