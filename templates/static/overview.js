@@ -20,18 +20,17 @@
 
   function expand(bar, focusFirstDay) {
     var link = bar.querySelector(".daybar__link");
-    if (!link) { return Promise.resolve(); }
-    return daysOf(bar.getAttribute("data-days")).then(function (html) {
-      if (!link.isConnected) { return; }  // another event put the days in already
-      var holder = document.createElement("div");
-      holder.innerHTML = html;  // our own markup: every value in it escaped by the server
-      var days = holder.querySelector(".uptime__days");
-      if (!days) { throw new Error("no days in the answer"); }
-      link.replaceWith(days);
-      if (focusFirstDay) {
-        var first = days.querySelector(".uptime__seg");
-        if (first) { first.focus(); }
+    var url = bar.getAttribute("data-days");
+    return (link ? daysOf(url) : Promise.resolve("")).then(function (html) {
+      if (link && link.isConnected) {  // else pointing at it put the days in already
+        var holder = document.createElement("div");
+        holder.innerHTML = html;  // our own markup: every value in it escaped by the server
+        var days = holder.querySelector(".uptime__days");
+        if (!days) { throw new Error("no days in the answer"); }
+        link.replaceWith(days);
       }
+      var first = bar.querySelector(".uptime__seg");
+      if (focusFirstDay && first) { first.focus(); }
     });
   }
 
