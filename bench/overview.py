@@ -339,21 +339,27 @@ def in_process(app: Flask, settings: Settings, store: Store, runs: int) -> None:
     line("  for comparison: gzip level 1", fastest)
 
 
-def through_flask(settings: Settings, store: Store, runs: int) -> tuple[int, int, float]:
+def through_flask(settings: Settings, store: Store, runs: int) -> tuple[int, int, float, float]:
+    """Raw and gzipped size of `/`, and the p95 of its uncached requests in wall-clock and
+    in CPU time (this thread's: on a busy machine, what the request itself costs)."""
     clock = FakeClock(NOW)
     app = create_app(settings, store, clock=clock)
     client = app.test_client()
-    samples, sizes = [], (0, 0)
+    samples, cpu, sizes = [], [], (0, 0)
     for run in range(runs + 1):
         clock.advance(1.0)
         caching.install(app, ResponseCache())  # an empty response cache: the view runs
+        started = time.thread_time()
         ms, response = timed(lambda: client.get("/", headers={"Accept-Encoding": "gzip"}))
+        used = (time.thread_time() - started) * 1000
         assert response.status_code == 200, response.status_code  # type: ignore[attr-defined]
         if run:  # the first fills the rollup caches
             samples.append(ms)
+            cpu.append(used)
         zipped = response.get_data()  # type: ignore[attr-defined]
         sizes = (len(gzip.decompress(zipped)), len(zipped))
-    return (*sizes, line("flask GET / (uncached)", samples))
+    wall = line("flask GET / (uncached)", samples)
+    return (*sizes, wall, line("  the same, CPU time", cpu))
 
 
 @dataclass(frozen=True)
@@ -362,6 +368,7 @@ class Size:
     html: int
     gzipped: int
     flask_p95_ms: float
+    flask_cpu_p95_ms: float
     browser: in_chromium.Figures | None
 
 
@@ -373,7 +380,7 @@ def measure(args: argparse.Namespace, models: int) -> Size:
           f"{store.dialect}, {args.runs} runs")
     app = create_app(settings, store, clock=FakeClock(NOW))
     in_process(app, settings, store, args.runs)
-    raw, zipped, p95 = through_flask(settings, store, args.runs)
+    raw, zipped, p95, cpu_p95 = through_flask(settings, store, args.runs)
     print(f"{'page size':<34} {raw / 1e6:8.2f} MB raw   {zipped / 1e3:8.1f} kB gzipped")
     figures = None
     if not args.no_browser:
@@ -385,7 +392,7 @@ def measure(args: argparse.Namespace, models: int) -> Size:
         figures = in_chromium.measure(site, args.loads, settings.models[-1].display_name)
         print_browser(figures)
     store.dispose()
-    return Size(models, raw, zipped, p95, figures)
+    return Size(models, raw, zipped, p95, cpu_p95, figures)
 
 
 def print_browser(f: in_chromium.Figures) -> None:
@@ -404,8 +411,8 @@ def print_browser(f: in_chromium.Figures) -> None:
 
 def table(sizes: list[Size]) -> None:
     print("\n| models | HTML | gzipped | DOM nodes | load 1280 px (p50) | load 390 px, CPU / 4 "
-          "(p50) | days on demand | filter | uncached p95 (Flask) |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "(p50) | days on demand | filter | uncached p95 (Flask) | its CPU time |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size in sizes:
         f = size.browser
         cells = ["—"] * 6 if f is None else [
@@ -415,16 +422,20 @@ def table(sizes: list[Size]) -> None:
             "—" if f.filter_ms is None else f"{f.filter_ms:.0f} ms",
         ]
         print(f"| {size.models:,} | {size.html / 1e3:,.0f} kB | {size.gzipped / 1e3:.1f} kB | "
-              + " | ".join(cells[:5]) + f" | {size.flask_p95_ms:.1f} ms |")
+              + " | ".join(cells[:5]) + f" | {size.flask_p95_ms:.1f} ms "
+              f"| {size.flask_cpu_p95_ms:.1f} ms |")
     for size in sizes:
         if size.models != GOAL_AT:
             continue
         f = size.browser
-        met = [size.html <= GOAL_HTML, size.gzipped <= GOAL_GZIP,
-               f is not None and f.dom_nodes <= GOAL_NODES, size.flask_p95_ms < GOAL_P95_MS]
-        print(f"\ngoals at {GOAL_AT} models: HTML <= {GOAL_HTML / 1e6:.0f} MB, gzipped <= "
-              f"{GOAL_GZIP / 1e3:.0f} kB, DOM nodes <= {GOAL_NODES:,}, uncached p95 < "
-              f"{GOAL_P95_MS:.0f} ms: {'met' if all(met) else 'NOT met'}")
+        checks = [
+            (f"HTML <= {GOAL_HTML / 1e6:.0f} MB", size.html <= GOAL_HTML),
+            (f"gzipped <= {GOAL_GZIP / 1e3:.0f} kB", size.gzipped <= GOAL_GZIP),
+            (f"DOM nodes <= {GOAL_NODES:,}", f is not None and f.dom_nodes <= GOAL_NODES),
+            (f"uncached p95 < {GOAL_P95_MS:.0f} ms (wall clock)", size.flask_p95_ms < GOAL_P95_MS),
+        ]
+        print(f"\ngoals at {GOAL_AT} models: " + "; ".join(
+            f"{goal}: {'met' if met else 'NOT met'}" for goal, met in checks))
 
 
 def main() -> None:

@@ -12,6 +12,12 @@ Models sit in sections: their config `group` when they have one (the demo's
 "Demo (simulated)" holds models of three simulated providers), else their
 provider, linked to its page. A section's status is derived from its models'
 stories, as a provider's is. Every row's status, note and answers are its story's.
+A page of more than `LONG_PAGE_MODELS` folds its sections, except those holding a
+model whose word is not operational (templates/index.html).
+
+Rows carry every day's status (drawn as one SVG, web/render/day_strip.py); each day's
+details (uptime, probes, failures, incident links) come on demand from `overview_days`,
+built by the same `model_bar` so the strip and its days never disagree.
 
 At 100 models a request would still rebuild 9,000 days of bars and merge 4,500
 minute histograms; the app's caches keep what a request cannot change: each
