@@ -18,7 +18,9 @@ presentation needs no inline style, so the page keeps `style-src 'self'`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import groupby
+from operator import attrgetter
 
 from markupsafe import Markup, escape
 
@@ -38,9 +40,25 @@ _ORDER = (
 
 def day_strip(days: Sequence[UptimeDay]) -> Markup:
     """One `<svg>` for all the days, oldest first; a path per tone."""
+    return _strip(tuple(map(_status, days)))
+
+
+def day_counts(days: Sequence[UptimeDay]) -> str:
+    """How many days had each status, worst first: "2 days Major outage, 88 days
+    Operational"."""
+    return _counts(tuple(map(_status, days)))
+
+
+# Most models' days read alike from one request to the next (only today moves), and
+# many models' alike: the markup is kept per sequence of statuses.
+_status = attrgetter("status")
+
+
+@lru_cache(maxsize=4096)
+def _strip(statuses: tuple[str, ...]) -> Markup:
     runs: dict[str, list[str]] = {}
     start = 0
-    for shade, run in groupby(tone(d.status) for d in days):
+    for shade, run in groupby(map(tone, statuses)):
         length = sum(1 for _ in run)
         runs.setdefault(shade, []).append(f"M{start} .5h{length}")
         start += length
@@ -49,16 +67,15 @@ def day_strip(days: Sequence[UptimeDay]) -> Markup:
         for shade, parts in runs.items()
     )
     return Markup(
-        f'<svg class="strip" viewBox="0 0 {len(days)} 1" preserveAspectRatio="none"'
+        f'<svg class="strip" viewBox="0 0 {len(statuses)} 1" preserveAspectRatio="none"'
         f' aria-hidden="true" focusable="false">{paths}</svg>'
     )
 
 
-def day_counts(days: Sequence[UptimeDay]) -> str:
-    """How many days had each status, worst first: "2 days Major outage, 88 days
-    Operational"."""
+@lru_cache(maxsize=4096)
+def _counts(statuses: tuple[str, ...]) -> str:
     counts: dict[str, int] = {}
-    for day in days:
-        counts[day.status] = counts.get(day.status, 0) + 1
+    for status in statuses:
+        counts[status] = counts.get(status, 0) + 1
     ranked = sorted(counts, key=lambda s: (_ORDER.index(s) if s in _ORDER else -1, s))
     return ", ".join(f"{plural(counts[s], 'day')} {label(s)}" for s in ranked)
