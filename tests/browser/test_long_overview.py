@@ -102,3 +102,11 @@ def test_axe_finds_nothing_serious_folded_filtered_or_with_days_open(visit_long)
     results = axe.run(page)
     blocking = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
     assert not blocking, results.generate_report()
+
+
+def test_a_phone_never_scrolls_sideways_with_the_filter_and_a_models_days(visit_long):
+    page = visit_long("/", width=390, dark=True).page
+    card(page, "Beta 5").locator(".daybar__link").click()
+    expect(card(page, "Beta 5").locator(".uptime__seg")).to_have_count(90)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the long overview is {width}px wide on a 390px screen"
