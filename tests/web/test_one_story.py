@@ -64,7 +64,7 @@ def test_todays_bar_is_not_green_on_a_day_of_failures(client):
 
 def _strip_tones(html: str, name: str) -> list[str]:
     """Each day's tone in the overview's strip of `name`, oldest first."""
-    row = html.split(f">{name}</a>")[1].split('<svg class="strip"')[1].split("</svg>")[0]
+    row = html.split(f">{name}</a></h3>")[1].split('<svg class="strip"')[1].split("</svg>")[0]
     tones: dict[int, str] = {}
     for shade, path in re.findall(r'class="tone-(\w+)" d="([^"]+)"', row):
         for start, length in re.findall(r"M(\d+) \.5h(\d+)", path):

@@ -42,11 +42,14 @@ T = TypeVar("T")
 class SiteData:
     def __init__(
         self, settings: Settings, store: Store, now: datetime,
-        caches: RollupCaches | None = None,
+        caches: RollupCaches | None = None, *, only: str | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.now = now
+        # One model's reads (its days on demand): the fresh minutes, the one read no cache
+        # holds, are read for it alone, and the rollups handed on are its own.
+        self.only = only
         # Without the app's caches (a script, a test), every read goes to the store.
         self.caches = caches or RollupCaches()
         self._memo: dict[Hashable, object] = {}
@@ -93,21 +96,22 @@ class SiteData:
     def recent_rollups(self) -> list[Rollup]:
         """Every model's minute rollups of the last hour, per region (the current minute
         included)."""
-        start = self.recent_start
+        start, only = self.recent_start, self.only
         return self._once("recent", lambda: [
             r for r in self.caches.recent(self.store, self.now, self._fresh_minutes())
-            if r.bucket_start >= start])
+            if r.bucket_start >= start and (only is None or r.target == only)])
 
     def day_totals(self) -> list[Rollup]:
         """Every model's day rollups of the 90-day window, summed over regions, counts
         only (no latency histograms)."""
-        start = self.history_start
+        start, only = self.history_start, self.only
         return self._once("days", lambda: [
             r for r in self.caches.day_totals(self.store, self.now, self._fresh_minutes())
-            if r.bucket_start >= start])
+            if r.bucket_start >= start and (only is None or r.target == only)])
 
     def _fresh_minutes(self) -> list[Rollup]:
-        return self._once("fresh", lambda: self.caches.fresh_minutes(self.store, self.now))
+        return self._once("fresh", lambda: self.caches.fresh_minutes(
+            self.store, self.now, target=self.only))
 
     def day_rollups(self, target: str) -> list[Rollup]:
         """One model's day rollups of the 90-day window, per region."""

@@ -27,11 +27,11 @@ Rendered = str | tuple[str, int]
 _NUMBER = re.compile(r"[0-9]{1,12}")
 
 
-def site_data() -> SiteData:
+def site_data(only: str | None = None) -> SiteData:
     config = current_app.config
     return SiteData(
         config["AISTATUS_SETTINGS"], config["AISTATUS_STORE"], config["AISTATUS_CLOCK"].now(),
-        current_app.extensions[ROLLUP_CACHES],
+        current_app.extensions[ROLLUP_CACHES], only=only,
     )
 
 
@@ -49,7 +49,8 @@ def overview_page() -> Rendered:
 @cached(PAGE)
 def model_days(provider: str, model: str) -> Rendered:
     """The overview's details on demand: one model's days, each with its tip."""
-    fragment = overview_days(site_data(), f"{provider}/{model}")
+    target = f"{provider}/{model}"
+    fragment = overview_days(site_data(only=target), target)
     if fragment is None:
         return not_found("No such model", f"No daily status of {provider}/{model}.")
     return render_template("_days.html", fragment=fragment)
