@@ -74,7 +74,10 @@ class SiteData:
         return self._once("targets", lambda: [t for t in self.store.targets() if t.enabled])
 
     def target(self, target_id: str) -> Target | None:
-        return next((t for t in self.targets() if t.id == target_id), None)
+        # By id: every model's story asks for its own, and a scan each time is quadratic
+        # (6,000 scans of 1,000 targets, 0.15 s of a 1,000-model overview).
+        by_id = self._once("targets by id", lambda: {t.id: t for t in self.targets()})
+        return by_id.get(target_id)
 
     def provider(self, provider_id: str) -> ProviderInfo | None:
         return next((p for p in self.providers() if p.id == provider_id), None)
