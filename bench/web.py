@@ -8,9 +8,9 @@ subprocess, as `aistatus web` does, and prints a Markdown table:
 
   - uncached: p50/p95/max response time of one client on loopback, to the last byte
     of the body as sent (the client's own gzip decoding not counted), each request
-    missing the response cache (web/caching.py keys on the query string, so
-    every request carries a fresh `?bench=N`); the view runs its queries and
-    renders every time;
+    missing the response cache (every request carries `?bench=N`, and the bench's
+    server looks such requests up in the cache as misses); the view runs its
+    queries and renders every time;
   - cached: requests per second under concurrent load (wrk if installed, else
     Python threads), next to two trivial endpoints served by the same server in
     the same run: /static/site.css (no database, no cache: what waitress + Flask
@@ -176,13 +176,26 @@ def serve(args: argparse.Namespace) -> None:
     import logging
 
     import waitress
+    from flask import has_request_context, request
 
-    from web import create_app
+    from web import caching, create_app
+    from web.caching import Entry, Key, ResponseCache
+
+    class MissOnBench(ResponseCache):
+        """The app's response cache, except that a request carrying `?bench=` finds no
+        entry: its view runs as on a miss. The cache keys only on the parameters a view
+        reads, so a fresh `?bench=N` alone would be a hit."""
+
+        def get(self, key: Key) -> Entry | None:
+            if has_request_context() and "bench" in request.args:
+                return None
+            return super().get(key)
 
     # Under deliberate overload waitress warns of its queue depth on every request.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     app = create_app(settings_for(args.models), Store(args.url), clock=FakeClock(NOW),
                      settle_heap=heap.settle)
+    app.extensions[caching.EXTENSION] = MissOnBench()
     waitress.serve(app, host="127.0.0.1", port=args.port, threads=args.threads, _quiet=True)
 
 
@@ -309,8 +322,12 @@ def _threads(url: str, seconds: float, connections: int) -> tuple[float, int]:
     def client(index: int) -> None:
         with httpx.Client(headers={"Accept-Encoding": "gzip"}) as http:
             while time.monotonic() < deadline and counts[index] < MAX_REQUESTS // connections:
-                if http.get(url).status_code != 200:
-                    failures[index] += 1
+                # Bytes as sent: inflating a gzipped body is the client's work, not the site's.
+                with http.stream("GET", url) as response:
+                    for _ in response.iter_raw():
+                        pass
+                    if response.status_code != 200:
+                        failures[index] += 1
                 counts[index] += 1
 
     started = time.monotonic()
@@ -327,16 +344,31 @@ def measure(base: str, args: argparse.Namespace, incident: str | None) -> list[R
              ("feed", "/history.atom"), ("summary API", "/api/v2/summary.json")]
     if incident:
         pages.insert(2, ("incident page", f"/incidents/{incident}"))
+    # Every page's uncached requests first, then every load run: a load run right after
+    # 200 builds of its own page would pay for collecting their garbage, others not.
+    timings = [uncached(base, path, args.samples) for _, path in pages]
+    # Load in rounds, every path once per round, each path's figure the median of its
+    # rounds: on a shared machine the load from elsewhere drifts over a run, and a path
+    # measured in one block would get whatever share of the CPUs its minutes left.
+    paths = [path for _, path in pages] + list(TRIVIAL)
+    rounds: dict[str, list[tuple[float, int]]] = {path: [] for path in paths}
+    for _ in range(args.rounds):
+        for path in paths:
+            rounds[path].append(throughput(base, path, args.duration / args.rounds,
+                                           args.connections))
     rows = []
-    for label, path in pages:
-        p50, p95, slowest, size = uncached(base, path, args.samples)
-        rps, errors = throughput(base, path, args.duration, args.connections)
-        rows.append(Row(label, path, size, p50, p95, slowest, rps, errors))
+    for (label, path), (p50, p95, slowest, size) in zip(pages, timings, strict=True):
+        rows.append(Row(label, path, size, p50, p95, slowest, *_load(rounds[path])))
     for path in TRIVIAL:
-        rps, errors = throughput(base, path, args.duration, args.connections)
         size = httpx.get(base + path, headers={"Accept-Encoding": "gzip"}).num_bytes_downloaded
+        rps, errors = _load(rounds[path])
         rows.append(Row("trivial endpoint", path, size, rps=rps, errors=errors))
     return rows
+
+
+def _load(rounds: list[tuple[float, int]]) -> tuple[float, int]:
+    """Median requests per second of the rounds, and every failure."""
+    return statistics.median(rps for rps, _ in rounds), sum(errors for _, errors in rounds)
 
 
 def table(title: str, rows: list[Row]) -> str:
@@ -383,6 +415,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--postgres", action="store_true", help="also seed and serve PostgreSQL")
     parser.add_argument("--samples", type=int, default=200, help="uncached requests per page")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds of load per path")
+    parser.add_argument("--rounds", type=int, default=5, help="the load split in rounds")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=8, help="waitress threads (as serve_web)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)

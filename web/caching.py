@@ -194,7 +194,8 @@ class ResponseCache:
 
 
 def install(app: Flask, cache: ResponseCache | None = None) -> None:
-    app.extensions[EXTENSION] = cache or ResponseCache()
+    # `is None`, not `or`: an empty cache has len() 0 and would be swapped for another.
+    app.extensions[EXTENSION] = cache if cache is not None else ResponseCache()
 
 
 def cached(

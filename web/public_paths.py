@@ -25,6 +25,11 @@ def model_page(target_id: str) -> str:
     return f"/models/{_target_segments(target_id)}"
 
 
+def model_days(target_id: str) -> str:
+    """The model's 90 days with their details, as an HTML fragment the overview fetches."""
+    return f"/days/{_target_segments(target_id)}"
+
+
 def model_feed(target_id: str, kind: str) -> str:
     """`kind`: "rss" or "atom"."""
     return f"{model_page(target_id)}/history.{kind}"

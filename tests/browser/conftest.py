@@ -92,6 +92,28 @@ PLAN = Plan(
     bad_days={OPUS: {3: 300, 12: 40}},
 )
 
+# A long overview (more than web/queries/overview.py's LONG_PAGE_MODELS): 24 models of
+# three keyless providers, one of them failing now (Beta 5, since 07:20).
+LONG_PROVIDERS = ("alpha", "beta", "gamma")
+LONG_FAILING = "beta/model-5"
+LONG_SETTINGS = Settings.model_validate({
+    "site": {"title": "aistatus", "public_url": "http://127.0.0.1:8080"},
+    "providers": [
+        {"id": p, "display_name": p.capitalize(), "kind": "openai_compatible",
+         "base_url": f"http://127.0.0.1:9/{p}/v1"}
+        for p in LONG_PROVIDERS
+    ],
+    "models": [
+        {"provider": p, "model": f"model-{n}", "display_name": f"{p.capitalize()} {n}"}
+        for p in LONG_PROVIDERS for n in range(1, 9)
+    ],
+})
+LONG_PLAN = Plan(
+    now=NOW, history_days=14, engine_hours=1, regions=("local",),
+    outages=(Outage(frozenset({LONG_FAILING}), NOW - timedelta(minutes=40), NOW),),
+    bad_days={"alpha/model-1": {3: 300}},
+)
+
 # Reported by the page itself: CSP refusals do not always reach the console.
 _WATCH_CSP = """
 window.__cspViolations = [];
@@ -133,11 +155,13 @@ class Tab:
         self.browser, self.base_url = browser, base_url
         self.contexts: list[BrowserContext] = []
 
-    def open(self, path: str, *, dark: bool = False, width: int = 1280) -> Visit:
+    def open(self, path: str, *, dark: bool = False, width: int = 1280,
+             script: bool = True) -> Visit:
         context = self.browser.new_context(
             viewport={"width": width, "height": 900},
             color_scheme="dark" if dark else "light",
             base_url=self.base_url,
+            java_script_enabled=script,
         )
         self.contexts.append(context)
         context.add_init_script(_WATCH_CSP)
@@ -169,6 +193,23 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
 def base_url(seeded: Seeded) -> Iterator[str]:
     """The site, served by waitress (the production server) from a thread."""
     yield from _serve(create_app(SETTINGS, seeded.store, clock=FakeClock(NOW)))
+
+
+@pytest.fixture(scope="package")
+def long_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second site: the long overview (LONG_SETTINGS)."""
+    store = Store(f"sqlite:///{tmp_path_factory.mktemp('long') / 'aistatus.db'}")
+    seed_store(store, LONG_SETTINGS, LONG_PLAN, {})
+    yield from _serve(create_app(LONG_SETTINGS, store, clock=FakeClock(NOW)))
+    store.dispose()
+
+
+@pytest.fixture
+def visit_long(browser: Browser, long_url: str) -> Iterator[Callable[..., Visit]]:
+    """`visit` on the long overview's site."""
+    tab = Tab(browser, long_url)
+    yield tab.open
+    tab.close()
 
 
 @pytest.fixture(scope="package")

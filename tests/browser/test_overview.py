@@ -48,15 +48,57 @@ def test_the_active_incident_is_listed_and_links_to_its_page(visit, seeded):
     expect(page).to_have_url(re.compile(rf"/incidents/{seeded.active.id}$"))
 
 
-def test_tab_reaches_an_uptime_day_and_shows_its_details(visit):
-    page = visit("/").page
-    day = page.locator(".uptime__seg").first
+def test_tab_and_enter_bring_a_models_days_and_show_the_first_ones_details(visit):
+    """Details on demand, by keyboard: the strip is a link; Enter puts the days in its place
+    and focuses the oldest, whose tip shows."""
+    seen = visit("/")
+    page = seen.page
+    strip = model_card(page, "Claude Opus 4.7").locator(".daybar__link")
+    expect(page.locator(".uptime__seg")).to_have_count(0)  # nothing fetched yet
     for _ in range(60):
         page.keyboard.press("Tab")
-        if day.evaluate("el => el === document.activeElement"):
+        if strip.evaluate("el => el === document.activeElement"):
             break
     else:
-        pytest.fail("60 presses of Tab never reached a day of an uptime bar")
-    tip = page.locator(f"#{day.get_attribute('aria-describedby')}")
+        pytest.fail("60 presses of Tab never reached Opus's day strip")
+    page.keyboard.press("Enter")
+    days = model_card(page, "Claude Opus 4.7").locator(".uptime__seg")
+    expect(days).to_have_count(90)
+    expect(days.first).to_be_focused()
+    tip = page.locator(f"#{days.first.get_attribute('aria-describedby')}")
     expect(tip).to_be_visible()
     expect(tip).to_contain_text("uptime")
+    expect(page).to_have_url(re.compile(r"/$"))  # the page stayed; nothing navigated
+    page.keyboard.press("Tab")
+    expect(days.nth(1)).to_be_focused()
+    assert seen.problems() == []
+
+
+def test_pointing_at_a_strip_brings_its_days_and_a_day_shows_its_failures(visit):
+    page = visit("/").page
+    card = model_card(page, "Claude Opus 4.7")
+    card.locator(".daybar__link").hover()
+    days = card.locator(".uptime__day")
+    expect(days).to_have_count(90)
+    bad = days.filter(has=page.locator(".tone-major, .tone-partial")).first
+    bad.hover()
+    expect(bad.locator(".uptime__tip")).to_be_visible()
+    expect(bad.locator(".uptime__tip")).to_contain_text("failures")
+
+
+def test_without_javascript_a_strip_leads_to_the_model_pages_days(visit):
+    page = visit("/", script=False).page
+    card = model_card(page, "Claude Opus 4.7")
+    expect(card.locator(".uptime__seg")).to_have_count(0)
+    card.locator(".daybar__link").click()
+    expect(page).to_have_url(re.compile(r"/models/anthropic/claude-opus-4-7#uptime-heading$"))
+    expect(page.locator(".uptime__seg")).to_have_count(90)
+
+
+def test_a_provider_page_brings_a_models_days_on_demand_too(visit):
+    seen = visit("/providers/anthropic")
+    card = model_card(seen.page, "Claude Opus 4.7")
+    card.locator(".daybar__link").click()
+    expect(card.locator(".uptime__seg")).to_have_count(90)
+    expect(card.locator(".uptime__seg").first).to_be_focused()
+    assert seen.problems() == []

@@ -72,6 +72,8 @@ def model_row(**overrides: Any) -> ModelRow:
         "uptime_percent": 99.97, "uptime_days": uptime_days(),
     }
     fields.update(overrides)
+    # As the overview sets it: a model with a bar has its days on demand.
+    fields.setdefault("days_url", f"/days/{fields['id']}" if fields["uptime_days"] else None)
     return ModelRow(**fields)
 
 

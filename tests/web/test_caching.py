@@ -100,10 +100,12 @@ def test_a_cached_page_never_repeats_an_earlier_nonce_in_its_csp(fresh_client):
         assert "nonce" not in response.text
 
 
-def test_the_pages_one_script_is_a_same_origin_file_the_csp_allows(client):
+def test_the_pages_scripts_are_same_origin_files_the_csp_allows(client):
     response = client.get("/")
     scripts = [e for e in parse(response.text).all("script")]
-    assert [e.attrs.get("src") for e in scripts] == ["/static/local-time.js"]
+    assert [e.attrs.get("src") for e in scripts] == ["/static/overview.js",
+                                                     "/static/local-time.js"]
+    assert all(client.get(e.attrs["src"]).status_code == 200 for e in scripts)
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
 
 

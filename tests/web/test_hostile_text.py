@@ -38,7 +38,8 @@ def hostile_store(store: Store) -> Store:
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/incidents", "/incidents/4", public_paths.model_page(EVIL)]
+    "path", ["/", "/incidents", "/incidents/4", public_paths.model_page(EVIL),
+             public_paths.model_days(EVIL)]
 )
 def test_control_characters_reach_a_page_as_visible_escapes(hostile_store, client, path):
     page = client.get(path).text

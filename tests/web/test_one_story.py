@@ -62,6 +62,30 @@ def test_todays_bar_is_not_green_on_a_day_of_failures(client):
     assert "tone-ok" not in today and "tone-minor" in today
 
 
+def _strip_tones(html: str, name: str) -> list[str]:
+    """Each day's tone in the overview's strip of `name`, oldest first."""
+    row = html.split(f">{name}</a></h3>")[1].split('<svg class="strip"')[1].split("</svg>")[0]
+    tones: dict[int, str] = {}
+    for shade, path in re.findall(r'class="tone-(\w+)" d="([^"]+)"', row):
+        for start, length in re.findall(r"M(\d+) \.5h(\d+)", path):
+            tones.update(dict.fromkeys(range(int(start), int(start) + int(length)), shade))
+    return [tones[n] for n in sorted(tones)]
+
+
+def _bar_tones(html: str) -> list[str]:
+    return re.findall(r'class="uptime__seg tone-(\w+)"', html.split("</ol>")[0])
+
+
+def test_the_overview_strip_and_its_days_on_demand_say_what_the_model_page_bar_says(client):
+    overview = client.get("/").text
+    for target, name in ((OPUS, "Claude Opus (simulated)"), (SONNET, "Claude Sonnet (simulated)")):
+        page = model_page(client, target).split('class="uptime__days"')[1]
+        days = client.get(public_paths.model_days(target)).text
+        assert len(_bar_tones(page)) == 90
+        assert _strip_tones(overview, name) == _bar_tones(page) == _bar_tones(days)
+    assert _strip_tones(overview, "Claude Opus (simulated)")[-1] == "minor"  # today: confirming
+
+
 def test_uptime_says_it_covers_today_only(client):
     text = parse(model_page(client, OPUS)).text
     assert re.search(r"Uptime today 54\.83%", text)

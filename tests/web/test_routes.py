@@ -52,6 +52,8 @@ ROUTES: list[tuple[str, str]] = [
     (public_paths.badge(OPUS) + "?uptime=1", SVG),
     ("/metrics", PROMETHEUS),
     ("/static/local-time.js", "text/javascript"),
+    ("/static/overview.js", "text/javascript"),
+    (public_paths.model_days(OPUS), HTML),
 ]
 PUBLIC_DATA = [path for path, kind in ROUTES if kind in (JSON, RSS, ATOM, SVG)]
 
@@ -105,9 +107,20 @@ def test_the_overview_shows_latency_answers_and_a_ninety_day_bar(client):
     sonnet = model_items(html)["Claude Sonnet"]
     assert re.search(r"Time to first token \d+ ms", sonnet)
     assert "Correct" in sonnet
-    bars = html.split('<ol class="uptime__days"')[1:]
-    assert len(bars) == 5  # probed models only; the unconfigured provider has none
-    assert all(bar.split("</ol>")[0].count('class="uptime__day"') == 90 for bar in bars)
+    # One light strip per probed model (the unconfigured provider has none); its days,
+    # each with its details, come on demand from the URL the strip names.
+    assert html.count('<svg class="strip"') == 5
+    urls = re.findall(r'<div class="uptime daybar" data-days="([^"]+)"', html)
+    assert len(urls) == 5
+    for url in urls:
+        days = client.get(url)
+        assert days.status_code == 200 and days.content_type.startswith("text/html")
+        assert days.text.count('class="uptime__day"') == 90
+
+
+def test_the_days_of_an_unknown_or_unprobed_model_are_not_found(client):
+    assert client.get("/days/anthropic/no-such-model").status_code == 404
+    assert client.get(public_paths.model_days("gemini/gemini-2.5-flash")).status_code == 404
 
 
 def test_a_provider_without_a_key_says_which_variable_to_set(client):

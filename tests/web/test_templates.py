@@ -15,6 +15,7 @@ from tests.web import factories as f
 from tests.web.html import Page, parse
 from web.queries.viewmodels import (
     Banner,
+    DaysFragment,
     IncidentUpdateView,
     Link,
     ProviderGroup,
@@ -125,23 +126,63 @@ def test_simulated_models_are_labelled_and_real_ones_are_not(render):
     assert "Simulated" in render("index.html", f.overview(groups=(sim,))).text
 
 
-def test_uptime_bar_has_one_focusable_segment_per_day_each_described_by_its_tip(sample):
+def test_the_overview_draws_each_bar_as_one_svg_named_by_its_days(sample):
     page = sample["index.html"]
+    assert not [e for e in page.all("span") if "uptime__seg" in (e.attrs.get("class") or "")]
+    strips = [e for e in page.all("svg") if e.attrs.get("class") == "strip"]
+    assert len(strips) == 5               # five probed models; the unconfigured one has none
+    links = [e for e in page.all("a") if e.attrs.get("class") == "daybar__link"]
+    assert links[0].attrs["href"] == "/models/anthropic/claude-opus-4-7#uptime-heading"
+    assert links[0].attrs["aria-label"] == (
+        "Daily status of Claude Opus 4.7: 1 day Major outage, 1 day Partial outage, "
+        "1 day Degraded performance, 87 days Operational. Show each day")
+
+
+def test_the_days_fragment_has_one_focusable_segment_per_day_each_described_by_its_tip(app):
+    fragment = DaysFragment("Claude Opus 4.7", "d1a2b3c4", f.uptime_days(2, {0: "major_outage"}))
+    with app.test_request_context("/"):
+        page = parse(render_template("_days.html", fragment=fragment))
     segments = [e for e in page.all("span") if "uptime__seg" in (e.attrs.get("class") or "")]
-    assert len(segments) == 5 * 90        # five probed models; the young one padded with no_data
+    assert len(segments) == 90
     assert all(e.attrs.get("tabindex") == "0" for e in segments)
     tips = page.ids()
     assert all(e.attrs["aria-describedby"] in tips for e in segments)
+    assert page.all("ol")[0].attrs["aria-label"] == "Daily status of Claude Opus 4.7, oldest first"
 
 
-def test_a_bad_day_tells_its_uptime_failures_and_incident(render):
+def test_a_bad_day_tells_its_uptime_failures_and_incident(app):
     incident = Link("Elevated errors", "/incidents/inc-42")
     days = f.uptime_days(bad_days={0: "major_outage"}, incident=incident)
-    page = render("index.html", f.overview(groups=(
-        ProviderGroup("A", "major_outage", (f.model_row(uptime_days=days),)),)))
+    with app.test_request_context("/"):
+        page = parse(render_template("_days.html", fragment=DaysFragment("A", "d1", days)))
     assert "14 Mar 2026 · Major outage 68.75% uptime · 2,880 probes" in page.text
     assert "Infrastructure: 600 failures" in page.text
     assert '<a href="/incidents/inc-42">Elevated errors</a>' in page.html
+
+
+def test_a_hostile_name_stays_text_in_the_strip_and_the_days(render, app):
+    row = f.model_row(name=f.HOSTILE)
+    page = render("index.html", f.overview(groups=(ProviderGroup("A", "operational", (row,)),)))
+    link = next(e for e in page.all("a") if e.attrs.get("class") == "daybar__link")
+    assert f.HOSTILE in link.attrs["aria-label"]
+    with app.test_request_context("/"):
+        fragment = DaysFragment(f.HOSTILE, "d1", row.uptime_days)
+        html = render_template("_days.html", fragment=fragment)
+    assert "<script>" not in html
+    assert parse(html).all("ol")[0].attrs["aria-label"].startswith(f"Daily status of {f.HOSTILE}")
+
+
+def test_a_long_overview_folds_operational_groups_and_keeps_failing_ones_open(render):
+    fine = ProviderGroup("OpenAI", "operational", (f.model_row(),), open=False)
+    failing = ProviderGroup("Anthropic", "partial_outage", (f.model_row(),), open=True)
+    page = render("index.html", f.overview(groups=(fine, failing), long=True))
+    assert [("open" in e.attrs) for e in page.all("details")] == [False, True]
+    assert [e.attrs.get("id") for e in page.all("input")] == ["model-filter"]
+
+
+def test_a_short_overview_neither_folds_nor_offers_a_filter(sample):
+    assert not sample["index.html"].all("details")
+    assert not sample["index.html"].all("input")
 
 
 # --- model page --------------------------------------------------------------
@@ -259,7 +300,8 @@ def test_hostile_names_are_shown_as_text_never_run(render, template, page):
 def test_pages_pass_a_strict_content_security_policy(sample, template):
     page = sample[template]
     # One external same-origin script, no inline code: cached pages need no nonce.
-    assert [e.attrs.get("src") for e in page.all("script")] == ["/static/local-time.js"]
+    assert [e.attrs.get("src") for e in page.all("script")][-1] == "/static/local-time.js"
+    assert all((e.attrs.get("src") or "").startswith("/static/") for e in page.all("script"))
     assert "<script>" not in page.html and "nonce" not in page.html
     assert not [e for e in page.elements if "style" in e.attrs]
     assert not page.all("style")

@@ -12,6 +12,12 @@ Models sit in sections: their config `group` when they have one (the demo's
 "Demo (simulated)" holds models of three simulated providers), else their
 provider, linked to its page. A section's status is derived from its models'
 stories, as a provider's is. Every row's status, note and answers are its story's.
+A page of more than `LONG_PAGE_MODELS` folds its sections, except those holding a
+model whose word is not operational (templates/index.html).
+
+Rows carry every day's status (drawn as one SVG, web/render/day_strip.py); each day's
+details (uptime, probes, failures, incident links) come on demand from `overview_days`,
+built by the same `model_bar` so the strip and its days never disagree.
 
 At 100 models a request would still rebuild 9,000 days of bars and merge 4,500
 minute histograms; the app's caches keep what a request cannot change: each
@@ -21,12 +27,15 @@ settled minutes of its latency window (`KeptTotals`, web/queries/parts.py).
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import timedelta
 
 from monitor.judging.incidents import Incident
 from monitor.judging.quality import QualityVerdict
-from monitor.judging.status import StatusChange, provider_status, worst
+from monitor.judging.status import ComponentStatus, StatusChange, provider_status, worst
+from monitor.rollups import Rollup
 from monitor.store import ProviderInfo, Target
 from web import public_paths
 from web.queries.parts import (
@@ -47,19 +56,27 @@ from web.queries.story import (
     now_totals,
     recent_by_target,
     stories,
+    story_of,
 )
 from web.queries.uptime import uptime_span, with_now
 from web.queries.viewmodels import (
     Banner,
+    DaysFragment,
     IncidentSummary,
     ModelRow,
     OverviewPage,
     ProviderGroup,
+    UptimeDay,
 )
 
 # "Now" on the overview: latency of the last 15 minutes (story.NOW_WINDOW).
 RECENTLY_RESOLVED = timedelta(days=7)
 RECENT_CARDS = 5
+# Past this many models the page is long: groups fold unless a model in them is not
+# operational, and a filter box finds a model (with JavaScript; without, every group
+# still opens and every model's page holds all its details).
+LONG_PAGE_MODELS = 20
+_FINE = (ComponentStatus.OPERATIONAL.value, NO_DATA, NOT_CONFIGURED)
 
 
 def overview(data: SiteData) -> OverviewPage:
@@ -78,7 +95,34 @@ def overview(data: SiteData) -> OverviewPage:
     )
     active, recent = page.incident_cards()
     return OverviewPage(data.now, banner, groups, active, recent,
-                        feeds=feed_links(public_paths.site_feed))
+                        feeds=feed_links(public_paths.site_feed), long=page.long)
+
+
+def overview_days(data: SiteData, target_id: str) -> DaysFragment | None:
+    """One model's days as its overview row draws them (the same `model_bar`), with
+    every day's details; None for a model that is not on the overview or has no bar."""
+    target = data.target(target_id)
+    provider = data.provider(target.provider) if target is not None else None
+    if target is None or provider is None or not provider.configured:
+        return None
+    days = model_bar(data, target, days_by_target(data).get(target.id, []),
+                     data.status_changes(target.id),
+                     data.incidents(target=target.id, since=data.history_start))[0]
+    # Short and unique on the page, whichever rows' days are open at once.
+    prefix = "d" + hashlib.blake2s(target.id.encode(), digest_size=4).hexdigest()
+    return DaysFragment(target.display_name, prefix, days) if days else None
+
+
+def model_bar(
+    data: SiteData, target: Target, days: Sequence[Rollup], changes: Sequence[StatusChange],
+    touching: Sequence[Incident],
+) -> tuple[tuple[UptimeDay, ...], float | None]:
+    """A model's 90 days and its uptime, today no better than its story's word now."""
+    bar, uptime = data.caches.bars.bar(
+        target.id, days, changes, data.statuses().get(target.id), touching,
+        data.history_start.date(), HISTORY_DAYS, data.now, data.settings.status,
+    )
+    return with_now(bar, story_of(data, target.id).status, data.now.date()), uptime
 
 
 class Overview:
@@ -101,7 +145,7 @@ class Overview:
         for incident in self.incidents:
             for model in dict.fromkeys(incident.models):
                 self.touching[model].append(incident)
-        self.first_day = data.history_start.date()
+        self.long = len(targets) > LONG_PAGE_MODELS
 
     def sections(self) -> tuple[ProviderGroup, ...]:
         """Config groups and providers, in the order the config first names them."""
@@ -129,6 +173,7 @@ class Overview:
             simulated=all(p.simulated for p in providers),
             missing_key=key,
             url=None if grouped else public_paths.provider_page(name),
+            open=not self.long or any(s.word not in _FINE for s in told),
         )
 
     def row(self, target: Target, provider: ProviderInfo, *, show_provider: bool) -> ModelRow:
@@ -136,12 +181,10 @@ class Overview:
         recent = now_totals(data, target.id)
         days = self.days.get(target.id, [])
         touching = self.touching.get(target.id, [])
-        bar, uptime = data.caches.bars.bar(
-            target.id, days, self.changes.get(target.id, []), data.statuses().get(target.id),
-            touching, self.first_day, HISTORY_DAYS, data.now, data.settings.status,
+        bar, uptime = model_bar(
+            data, target, days, self.changes.get(target.id, []), touching,
         ) if provider.configured else ((), None)
         story = self.stories[target.id]
-        bar = with_now(bar, story.status, data.now.date())
         hour = hour_totals(data, target.id)
         return ModelRow(
             id=target.id,
@@ -160,6 +203,7 @@ class Overview:
             answers=hour.answers_checked,
             uptime_span=uptime_span(bar, data.now.date()),
             provider=provider_link(provider) if show_provider else None,
+            days_url=public_paths.model_days(target.id) if bar else None,
         )
 
     def incident_cards(self) -> tuple[tuple[IncidentSummary, ...], tuple[IncidentSummary, ...]]:

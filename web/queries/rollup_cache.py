@@ -145,10 +145,13 @@ class RollupCaches:
         caches = (self.minutes, self.hours, self.days)
         return any([cache.take_full_read() for cache in caches])  # a list: ask every one
 
-    def fresh_minutes(self, store: Store, now: datetime) -> list[Rollup]:
-        """The minute rollups not settled yet: the one read every request makes."""
+    def fresh_minutes(self, store: Store, now: datetime, *, target: str | None = None,
+                      ) -> list[Rollup]:
+        """The minute rollups not settled yet (of `target` alone if given): the one read
+        every request makes."""
         until = self.minutes.settled(store, now).until
-        return store.rollups_between(until, _FAR_FUTURE, resolution=Resolution.MINUTE)
+        return store.rollups_between(until, _FAR_FUTURE, resolution=Resolution.MINUTE,
+                                     target=target)
 
     def recent(self, store: Store, now: datetime, fresh: Sequence[Rollup]) -> list[Rollup]:
         """Minute rollups of the last 65 minutes, per region, with their histograms."""

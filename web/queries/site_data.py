@@ -42,11 +42,14 @@ T = TypeVar("T")
 class SiteData:
     def __init__(
         self, settings: Settings, store: Store, now: datetime,
-        caches: RollupCaches | None = None,
+        caches: RollupCaches | None = None, *, only: str | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.now = now
+        # One model's reads (its days on demand): the fresh minutes, the one read no cache
+        # holds, are read for it alone, and the rollups handed on are its own.
+        self.only = only
         # Without the app's caches (a script, a test), every read goes to the store.
         self.caches = caches or RollupCaches()
         self._memo: dict[Hashable, object] = {}
@@ -71,7 +74,10 @@ class SiteData:
         return self._once("targets", lambda: [t for t in self.store.targets() if t.enabled])
 
     def target(self, target_id: str) -> Target | None:
-        return next((t for t in self.targets() if t.id == target_id), None)
+        # By id: every model's story asks for its own, and a scan each time is quadratic
+        # (6,000 scans of 1,000 targets, 0.15 s of a 1,000-model overview).
+        by_id = self._once("targets by id", lambda: {t.id: t for t in self.targets()})
+        return by_id.get(target_id)
 
     def provider(self, provider_id: str) -> ProviderInfo | None:
         return next((p for p in self.providers() if p.id == provider_id), None)
@@ -93,21 +99,22 @@ class SiteData:
     def recent_rollups(self) -> list[Rollup]:
         """Every model's minute rollups of the last hour, per region (the current minute
         included)."""
-        start = self.recent_start
+        start, only = self.recent_start, self.only
         return self._once("recent", lambda: [
             r for r in self.caches.recent(self.store, self.now, self._fresh_minutes())
-            if r.bucket_start >= start])
+            if r.bucket_start >= start and (only is None or r.target == only)])
 
     def day_totals(self) -> list[Rollup]:
         """Every model's day rollups of the 90-day window, summed over regions, counts
         only (no latency histograms)."""
-        start = self.history_start
+        start, only = self.history_start, self.only
         return self._once("days", lambda: [
             r for r in self.caches.day_totals(self.store, self.now, self._fresh_minutes())
-            if r.bucket_start >= start])
+            if r.bucket_start >= start and (only is None or r.target == only)])
 
     def _fresh_minutes(self) -> list[Rollup]:
-        return self._once("fresh", lambda: self.caches.fresh_minutes(self.store, self.now))
+        return self._once("fresh", lambda: self.caches.fresh_minutes(
+            self.store, self.now, target=self.only))
 
     def day_rollups(self, target: str) -> list[Rollup]:
         """One model's day rollups of the 90-day window, per region."""

@@ -90,6 +90,7 @@ class ModelRow:
     answers: int = 0                     # canary answers of the last hour
     uptime_span: str = "over 90 days"    # over how long uptime_percent runs
     provider: Link | None = None         # in a config group's section: the model's provider
+    days_url: str | None = None          # its days as an HTML fragment, fetched on demand
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +103,9 @@ class ProviderGroup:
     simulated: bool = False
     missing_key: str | None = None       # the env variable to set, e.g. "ANTHROPIC_API_KEY"
     url: str | None = None               # a provider's page; None for a config group
+    # Shown open: on a short page always; on a long one only while a model in it is not
+    # operational, so a failure is never folded away.
+    open: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +126,17 @@ class OverviewPage:
     active_incidents: tuple[IncidentSummary, ...] = ()
     recent_incidents: tuple[IncidentSummary, ...] = ()   # resolved lately
     feeds: tuple[Link, ...] = ()         # the site's incident feeds (RSS, Atom)
+    # A long page: groups fold unless something in them is wrong, and a filter box shows.
+    long: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DaysFragment:
+    """One model's days, each with its details: fetched by the overview on demand."""
+
+    name: str
+    id_prefix: str                       # the tips' ids, unique on the overview
+    days: tuple[UptimeDay, ...]
 
 
 @dataclass(frozen=True, slots=True)

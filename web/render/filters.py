@@ -21,7 +21,7 @@ from flask import Flask
 from markupsafe import Markup, escape
 
 from monitor.text import for_markup
-from web.render import charts, formatting, uptime_markup
+from web.render import charts, day_strip, formatting, uptime_markup
 from web.render.formatting import MISSING
 
 
@@ -96,6 +96,8 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "failure_chart": charts.failure_chart,
     "failure_legend": charts.failure_legend,
     "uptime_days": uptime_markup.uptime_days,
+    "day_strip": day_strip.day_strip,
+    "day_counts": day_strip.day_counts,
 }
 
 

@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, render_template, request
 from web.caching import PAGE, as_given, cached
 from web.queries.incidents import incident_page, incidents_page
 from web.queries.model import model_page, range_key
-from web.queries.overview import overview
+from web.queries.overview import overview, overview_days
 from web.queries.provider import provider_page
 from web.queries.rollup_cache import ROLLUP_CACHES
 from web.queries.site_data import SiteData
@@ -27,11 +27,11 @@ Rendered = str | tuple[str, int]
 _NUMBER = re.compile(r"[0-9]{1,12}")
 
 
-def site_data() -> SiteData:
+def site_data(only: str | None = None) -> SiteData:
     config = current_app.config
     return SiteData(
         config["AISTATUS_SETTINGS"], config["AISTATUS_STORE"], config["AISTATUS_CLOCK"].now(),
-        current_app.extensions[ROLLUP_CACHES],
+        current_app.extensions[ROLLUP_CACHES], only=only,
     )
 
 
@@ -43,6 +43,17 @@ def not_found(title: str, message: str) -> tuple[str, int]:
 @cached(PAGE)
 def overview_page() -> Rendered:
     return render_template("index.html", page=overview(site_data()))
+
+
+@pages.get("/days/<provider>/<path:model>")
+@cached(PAGE)
+def model_days(provider: str, model: str) -> Rendered:
+    """The overview's details on demand: one model's days, each with its tip."""
+    target = f"{provider}/{model}"
+    fragment = overview_days(site_data(only=target), target)
+    if fragment is None:
+        return not_found("No such model", f"No daily status of {provider}/{model}.")
+    return render_template("_days.html", fragment=fragment)
 
 
 @pages.get("/models/<provider>/<path:model>")
