@@ -67,8 +67,13 @@ def modules(port: int, n: int, total_timeout: float) -> tuple[dict[str, object],
     """The exporter's config: one module per model, and each model's probe URL."""
     settings = settings_from_dict(
         {
-            "providers": [{"id": "bench", "kind": "openai_compatible",
-                           "base_url": f"http://127.0.0.1:{port}/bench/v1"}],
+            "providers": [
+                {
+                    "id": "bench",
+                    "kind": "openai_compatible",
+                    "base_url": f"http://127.0.0.1:{port}/bench/v1",
+                }
+            ],
             "models": [{"provider": "bench", "model": f"m{i:04d}"} for i in range(n)],
         }
     )
@@ -78,8 +83,9 @@ def modules(port: int, n: int, total_timeout: float) -> tuple[dict[str, object],
     urls: dict[str, str] = {}
     for i, model in enumerate(settings.models):
         question = canary.make_question(random.Random(i))
-        spec = adapter.build_request(provider, model, question.prompt,
-                                     settings.probe.max_output_tokens, None)
+        spec = adapter.build_request(
+            provider, model, question.prompt, settings.probe.max_output_tokens, None
+        )
         urls[model.model] = spec.url
         config[model.model] = {
             "prober": "http",
@@ -111,9 +117,14 @@ def running_exporter(path: str, config: dict[str, object], port: int) -> Iterato
         file = Path(tmp) / "blackbox.yml"
         file.write_text(json.dumps(config))  # JSON is YAML
         process = subprocess.Popen(
-            [path, f"--config.file={file}", f"--web.listen-address=127.0.0.1:{port}",
-             "--log.level=warn"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                path,
+                f"--config.file={file}",
+                f"--web.listen-address=127.0.0.1:{port}",
+                "--log.level=warn",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             _wait_ready(port, process)
@@ -144,7 +155,10 @@ def _metric(text: str, name: str) -> float | None:
 
 
 async def scrape_rounds(
-    exporter_port: int, urls: dict[str, str], rounds: int, interval: float,
+    exporter_port: int,
+    urls: dict[str, str],
+    rounds: int,
+    interval: float,
     total_timeout: float,
 ) -> list[tuple[bool, float]]:
     """Every model scraped once per interval at its offset: (success, probe duration s)."""
@@ -171,8 +185,13 @@ async def scrape_rounds(
 
 
 def measure(
-    path: str, simulator_port: int, exporter_port: int, n: int, rounds: int,
-    interval: float, total_timeout: float,
+    path: str,
+    simulator_port: int,
+    exporter_port: int,
+    n: int,
+    rounds: int,
+    interval: float,
+    total_timeout: float,
 ) -> dict[str, float]:
     """CPU seconds of the exporter per 1,000 probes, and its latency figures."""
     config, urls = modules(simulator_port, n, total_timeout)

@@ -53,16 +53,20 @@ def main() -> None:
     parser.add_argument("--models", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    print(f"switch interval {sys.getswitchinterval() * 1000:g} ms; {args.models} models, "
-          f"{args.rounds} rounds at {INTERVAL_S:g} s")
+    print(
+        f"switch interval {sys.getswitchinterval() * 1000:g} ms; {args.models} models, "
+        f"{args.rounds} rounds at {INTERVAL_S:g} s"
+    )
     print(f"{'prober':>18} {'busy thread':>12} {'probes':>7} {'err p50':>9} {'err p99':>9}")
     with running_simulator(args.models) as port:
         for in_process, busy in ((True, False), (True, True), (False, True), (False, False)):
             with busy_thread(busy):
                 r = measure(args.models, args.rounds, INTERVAL_S, port, in_process)
             where = "in the worker" if in_process else "its own process"
-            print(f"{where:>18} {'yes' if busy else 'no':>12} {r['probes']:>7.0f} "
-                  f"{r['latency_error_p50_ms']:>7.2f}ms {r['latency_error_p99_ms']:>7.2f}ms")
+            print(
+                f"{where:>18} {'yes' if busy else 'no':>12} {r['probes']:>7.0f} "
+                f"{r['latency_error_p50_ms']:>7.2f}ms {r['latency_error_p99_ms']:>7.2f}ms"
+            )
 
 
 if __name__ == "__main__":

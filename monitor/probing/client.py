@@ -145,7 +145,9 @@ class ProbeClient:
             exchange = _Exchange(handler, loop.create_future())
             try:
                 transport, _ = await loop.create_connection(
-                    lambda: exchange, where.host, where.port,
+                    lambda: exchange,
+                    where.host,
+                    where.port,
                     ssl=_tls_context() if where.tls else None,
                     server_hostname=where.host if where.tls else None,
                     # A name may resolve to IPv6 and IPv4 addresses, one of them dead: race
@@ -194,8 +196,9 @@ class _Exchange(asyncio.Protocol):
         elif not self.head_seen:
             self._end(RemoteProtocolError("server disconnected without sending a response"))
         elif self.framed:
-            self._end(RemoteProtocolError(
-                "peer closed connection without sending complete message body"))
+            self._end(
+                RemoteProtocolError("peer closed connection without sending complete message body")
+            )
         else:
             self._end(None)  # a body that ends with the connection
 

@@ -92,8 +92,14 @@ class ProberProcess:
         control_in, control_out = self._context.Pipe(duplex=False)
         process = self._context.Process(
             target=_child_main,
-            args=(self.settings, self.region, self.plan is not None, results_out, control_in,
-                  logging.getLogger().level),
+            args=(
+                self.settings,
+                self.region,
+                self.plan is not None,
+                results_out,
+                control_in,
+                logging.getLogger().level,
+            ),
             name="aistatus-prober",
             daemon=True,
         )
@@ -146,9 +152,12 @@ class ProberProcess:
                 # A prober that died (killed for memory, a crash) is started again: a
                 # status page with no probes would say nothing, and say it quietly.
                 self.restarts += 1
-                log.error("the prober process exited unexpectedly (exit code %s); "
-                          "starting it again in %g s", self._process.exitcode,
-                          self.restart_delay_s)
+                log.error(
+                    "the prober process exited unexpectedly (exit code %s); "
+                    "starting it again in %g s",
+                    self._process.exitcode,
+                    self.restart_delay_s,
+                )
                 if self._stopping.wait(self.restart_delay_s):
                     return
                 results = self._launch()
@@ -188,8 +197,7 @@ def _child_main(
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, signal.SIG_IGN)
-    logging.basicConfig(level=log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, log_level))
     send_lock = threading.Lock()
     latest = [ProbePlan()]
@@ -200,8 +208,7 @@ def _child_main(
         with send_lock, contextlib.suppress(OSError):
             results.send(message)
 
-    prober = Prober(settings, send, region=region,
-                    plan=(lambda: latest[0]) if confirm else None)
+    prober = Prober(settings, send, region=region, plan=(lambda: latest[0]) if confirm else None)
     prober.start()
     heap.settle()  # what start-up made lives as long as the process: out of the GC's way
     send(_READY)

@@ -18,18 +18,22 @@ MODELS = ["anthropic/claude-test", "openai/gpt-test"]
 
 
 def test_results_come_back_and_the_plan_brings_confirmation_probes(simulator, scenario_dict):
-    sim = simulator(scenario_dict(models=[{"id": m, "ttft_ms": 20, "latency_ms": 40}
-                                          for m in MODELS]))
-    settings = settings_from_dict({
-        "probe": {"interval": "10s", "total_timeout": 5},
-        "providers": [
-            {"id": "anthropic", "kind": "anthropic", "base_url": f"{sim.base_url}/anthropic"},
-            {"id": "openai", "kind": "openai", "base_url": f"{sim.base_url}/openai/v1"},
-        ],
-        "models": [{"provider": m.split("/")[0], "model": m.split("/")[1]} for m in MODELS],
-    })
-    plan = ProbePlan((Confirmation(MODELS[0], datetime.now(UTC) + timedelta(minutes=5), 2.0,
-                                   "a failure"),))
+    sim = simulator(
+        scenario_dict(models=[{"id": m, "ttft_ms": 20, "latency_ms": 40} for m in MODELS])
+    )
+    settings = settings_from_dict(
+        {
+            "probe": {"interval": "10s", "total_timeout": 5},
+            "providers": [
+                {"id": "anthropic", "kind": "anthropic", "base_url": f"{sim.base_url}/anthropic"},
+                {"id": "openai", "kind": "openai", "base_url": f"{sim.base_url}/openai/v1"},
+            ],
+            "models": [{"provider": m.split("/")[0], "model": m.split("/")[1]} for m in MODELS],
+        }
+    )
+    plan = ProbePlan(
+        (Confirmation(MODELS[0], datetime.now(UTC) + timedelta(minutes=5), 2.0, "a failure"),)
+    )
     received: list[ProbeResult] = []
     enough = threading.Event()
 
@@ -47,7 +51,7 @@ def test_results_come_back_and_the_plan_brings_confirmation_probes(simulator, sc
         assert enough.wait(timeout=30), [r.target for r in received]
     finally:
         prober.stop()
-    assert prober._process.exitcode == 0   # it stopped when told, not at the Ctrl-C
+    assert prober._process.exitcode == 0  # it stopped when told, not at the Ctrl-C
     assert all(r.ok and r.region == "us-east" for r in received)
     assert prober.stats.confirmations >= 1  # the child's own count, sent as it stopped
     assert prober.stats.finished + prober.stats.confirmations == len(received)
@@ -55,12 +59,15 @@ def test_results_come_back_and_the_plan_brings_confirmation_probes(simulator, sc
 
 def test_a_prober_process_that_dies_is_started_again(simulator, scenario_dict):
     sim = simulator(scenario_dict(models=[{"id": MODELS[1], "ttft_ms": 20, "latency_ms": 40}]))
-    settings = settings_from_dict({
-        "probe": {"interval": "10s", "total_timeout": 5},
-        "providers": [{"id": "openai", "kind": "openai",
-                       "base_url": f"{sim.base_url}/openai/v1"}],
-        "models": [{"provider": "openai", "model": MODELS[1].split("/")[1]}],
-    })
+    settings = settings_from_dict(
+        {
+            "probe": {"interval": "10s", "total_timeout": 5},
+            "providers": [
+                {"id": "openai", "kind": "openai", "base_url": f"{sim.base_url}/openai/v1"}
+            ],
+            "models": [{"provider": "openai", "model": MODELS[1].split("/")[1]}],
+        }
+    )
     received: list[ProbeResult] = []
     arrived = threading.Event()
 
