@@ -70,12 +70,25 @@ class Log:
 
 
 def urls(client: httpx.Client) -> list[str]:
-    found = ["/", "/incidents", "/api/v1/models", "/api/v1/providers", "/api/v1/incidents",
-             "/api/v1/incidents?status=open", "/api/v2/summary.json", "/api/v2/status.json",
-             "/api/v2/components.json", "/api/v2/incidents.json",
-             "/api/v2/incidents/unresolved.json", "/api/v2/scheduled-maintenances.json",
-             "/history.rss", "/history.atom", "/metrics", "/api/openapi.json",
-             "/static/site.css"]
+    found = [
+        "/",
+        "/incidents",
+        "/api/v1/models",
+        "/api/v1/providers",
+        "/api/v1/incidents",
+        "/api/v1/incidents?status=open",
+        "/api/v2/summary.json",
+        "/api/v2/status.json",
+        "/api/v2/components.json",
+        "/api/v2/incidents.json",
+        "/api/v2/incidents/unresolved.json",
+        "/api/v2/scheduled-maintenances.json",
+        "/history.rss",
+        "/history.atom",
+        "/metrics",
+        "/api/openapi.json",
+        "/static/site.css",
+    ]
     for model in client.get("/api/v1/models").json()["models"]:
         links = model["links"]
         for link in (links["page"], links["api"], links["badge"]):
@@ -87,8 +100,13 @@ def urls(client: httpx.Client) -> list[str]:
     return found
 
 
-def poll(client: httpx.Client, paths: list[str], seconds: float, every: float,
-         counts: Counter[tuple[int, str, bool]]) -> int:
+def poll(
+    client: httpx.Client,
+    paths: list[str],
+    seconds: float,
+    every: float,
+    counts: Counter[tuple[int, str, bool]],
+) -> int:
     rounds, end = 0, time.monotonic() + seconds
     while time.monotonic() < end:
         started = time.monotonic()
@@ -118,12 +136,17 @@ def wait_for(client: httpx.Client, ready: str, timeout: float = 120) -> None:
 def database_report(url: str, outage: tuple[datetime, datetime]) -> list[str]:
     engine = create_engine(url)
     with engine.connect() as connection:
-        rows = connection.execute(text(
-            "SELECT target, region, started_at FROM probe_results "
-            "ORDER BY target, region, started_at")).all()
-        duplicates = connection.execute(text(
-            "SELECT count(*) - count(DISTINCT (target, region, started_at)) FROM probe_results"
-        )).scalar_one()
+        rows = connection.execute(
+            text(
+                "SELECT target, region, started_at FROM probe_results "
+                "ORDER BY target, region, started_at"
+            )
+        ).all()
+        duplicates = connection.execute(
+            text(
+                "SELECT count(*) - count(DISTINCT (target, region, started_at)) FROM probe_results"
+            )
+        ).scalar_one()
     engine.dispose()
     series: dict[str, list[datetime]] = {}
     for target, region, started_at in rows:
@@ -160,8 +183,9 @@ def measure(cluster: PostgresCluster, args: argparse.Namespace) -> None:
     config = write_config(folder, cluster.url(), web_port, free_port())
     aistatus = str(Path(sys.executable).parent / "aistatus")
     subprocess.run([aistatus, "--config", str(config), "db", "upgrade"], check=True)
-    run = subprocess.Popen([aistatus, "--config", str(config), "run"],
-                           stderr=subprocess.PIPE, text=True)
+    run = subprocess.Popen(
+        [aistatus, "--config", str(config), "run"], stderr=subprocess.PIPE, text=True
+    )
     log = Log(run.stderr)
     phases: dict[str, Counter[tuple[int, str, bool]]] = {}
     try:
@@ -169,8 +193,11 @@ def measure(cluster: PostgresCluster, args: argparse.Namespace) -> None:
         wait_for(client, "/api/v1/models")
         paths = urls(client)
         print(f"{len(paths)} URLs, polled every {args.poll:g} s")
-        for phase, seconds in (("before", args.before), ("outage", args.outage),
-                               ("after", args.after)):
+        for phase, seconds in (
+            ("before", args.before),
+            ("outage", args.outage),
+            ("after", args.after),
+        ):
             if phase == "outage":
                 outage_start = datetime.now(UTC)
                 cluster.stop()
@@ -187,8 +214,12 @@ def measure(cluster: PostgresCluster, args: argparse.Namespace) -> None:
     finally:
         run.terminate()
         run.wait(timeout=30)
-    html_500 = sum(n for c in phases.values() for (s, k, _), n in c.items()
-                   if s >= 500 and k == "text/html" and s != 503)
+    html_500 = sum(
+        n
+        for c in phases.values()
+        for (s, k, _), n in c.items()
+        if s >= 500 and k == "text/html" and s != 503
+    )
     print(f"\nHTML 5xx other than 503, all phases: {html_500}")
     for phase in ("before", "outage", "after"):
         lines = [line for p, line in log.lines if p == phase]

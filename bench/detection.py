@@ -48,26 +48,26 @@ from monitor.scenarios.spec import Fault, FaultKind, Scenario, load_scenario
 from monitor.scenarios.virtual_probe import virtual_probe
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "tests" / "scenarios"
-BLIP_INTERVALS = 3          # a fault shorter than this many probe intervals is not an outage
-PROMPT_S = 300.0            # "detected within 5 minutes"
+BLIP_INTERVALS = 3  # a fault shorter than this many probe intervals is not an outage
+PROMPT_S = 300.0  # "detected within 5 minutes"
 QUALITY_KINDS = {FaultKind.WRONG_ANSWER, FaultKind.GARBLED, FaultKind.EMPTY}
 
 
 @dataclass(frozen=True)
 class Run:
-    detect_s: float | None      # None: nothing to detect, or nothing detected
-    resolve_s: float | None     # None: not detected, or still open at the end
+    detect_s: float | None  # None: nothing to detect, or nothing detected
+    resolve_s: float | None  # None: not detected, or still open at the end
     still_open: bool
     incidents: int
     causes: frozenset[str]
     false_incidents: int
     wall_s: float
-    shown_s: float | None = None    # every faulted model non-operational
-    major_s: float | None = None    # a faulted model in major_outage
-    one_incident: bool = False      # one incident names every faulted model
+    shown_s: float | None = None  # every faulted model non-operational
+    major_s: float | None = None  # a faulted model in major_outage
+    one_incident: bool = False  # one incident names every faulted model
     false_statuses: int = 0
-    extra_probes: float = 0.0       # confirmation probes / scheduled probes
-    first_bad_s: float | None = None    # the first scheduled probe of a faulted model to fail
+    extra_probes: float = 0.0  # confirmation probes / scheduled probes
+    first_bad_s: float | None = None  # the first scheduled probe of a faulted model to fail
 
 
 def fault_window(scenario: Scenario) -> tuple[datetime, datetime] | None:
@@ -93,28 +93,41 @@ def measure(scenario: Scenario, settings: Settings) -> Run:
     window = fault_window(scenario)
     faulted = faulted_models(scenario) if window else set()
     quality_only = _quality_only(scenario)
-    ours = [i for i in incidents if window and set(i.models) <= faulted
-            and (not quality_only or i.cause.value == "quality")]
+    ours = [
+        i
+        for i in incidents
+        if window and set(i.models) <= faulted and (not quality_only or i.cause.value == "quality")
+    ]
     causes = frozenset(_cause(i) for i in incidents)
     false = len(incidents) - len(ours)
     history = {m.id: outcome.history.get(m.id, []) for m in scenario.models}
     false_statuses = sum(
-        1 for target, changes in history.items() if target not in faulted
-        for c in changes if c.status.affected)
-    scheduled = len(scenario.models) * len(scenario.regions) * scenario.duration_s / (
-        scenario.interval_s)
+        1
+        for target, changes in history.items()
+        if target not in faulted
+        for c in changes
+        if c.status.affected
+    )
+    scheduled = (
+        len(scenario.models) * len(scenario.regions) * scenario.duration_s / (scenario.interval_s)
+    )
     extra = max(0.0, outcome.probes / scheduled - 1.0)
     common = dict(false_statuses=false_statuses, extra_probes=extra)
     if window is None:
         return Run(None, None, False, len(incidents), causes, false, wall, **common)
     shown = [_first(history[t], window[0], lambda c: c.status.affected) for t in faulted]
     shown_s = None if None in shown else max(_since(window[0], s) for s in shown if s)
-    majors = [_first(history[t], window[0], lambda c: c.status is ComponentStatus.MAJOR_OUTAGE)
-              for t in faulted]
+    majors = [
+        _first(history[t], window[0], lambda c: c.status is ComponentStatus.MAJOR_OUTAGE)
+        for t in faulted
+    ]
     major_s = min((_since(window[0], m) for m in majors if m), default=None)
-    common.update(shown_s=shown_s, major_s=major_s,
-                  one_incident=any(set(i.models) == faulted for i in ours),
-                  first_bad_s=first_bad_probe(scenario, settings, faulted, window[0]))
+    common.update(
+        shown_s=shown_s,
+        major_s=major_s,
+        one_incident=any(set(i.models) == faulted for i in ours),
+        first_bad_s=first_bad_probe(scenario, settings, faulted, window[0]),
+    )
     if not ours:
         return Run(None, None, False, len(incidents), causes, false, wall, **common)
     detected = min(i.detected_at for i in ours)
@@ -125,8 +138,13 @@ def measure(scenario: Scenario, settings: Settings) -> Run:
     return Run(detect_s, resolve_s, still_open, len(incidents), causes, false, wall, **common)
 
 
-def first_bad_probe(scenario: Scenario, settings: Settings, faulted: set[str],
-                    start: datetime, within_s: float = 3600.0) -> float | None:
+def first_bad_probe(
+    scenario: Scenario,
+    settings: Settings,
+    faulted: set[str],
+    start: datetime,
+    within_s: float = 3600.0,
+) -> float | None:
     """Seconds from the fault's start to the first *scheduled* probe of a faulted model that
     was not ok: no engine can see a fault before a probe shows it, so this bounds how soon
     any of them could (the extra probes a suspicion brings come after it)."""
@@ -171,15 +189,20 @@ def row(scenario: Scenario, runs: Sequence[Run]) -> list[str]:
     shown = [r.shown_s for r in runs if r.shown_s is not None]
     majors = [r.major_s for r in runs if r.major_s is not None]
     firsts = [r.first_bad_s for r in runs if r.first_bad_s is not None]
-    after = [r.detect_s - r.first_bad_s for r in runs
-             if r.detect_s is not None and r.first_bad_s is not None]
+    after = [
+        r.detect_s - r.first_bad_s
+        for r in runs
+        if r.detect_s is not None and r.first_bad_s is not None
+    ]
     return [
         scenario.name,
         history_before(scenario),
         _spread([r.incidents for r in runs], lambda n: f"{n:g}"),
         ", ".join(sorted(set().union(*(r.causes for r in runs)))) or "—",
-        "—" if _quality_only(scenario) else _spread(shown, _minutes) + (
-            f" ({len(runs) - len(shown)} never)" if faulty and len(shown) < len(runs) else ""),
+        "—"
+        if _quality_only(scenario)
+        else _spread(shown, _minutes)
+        + (f" ({len(runs) - len(shown)} never)" if faulty and len(shown) < len(runs) else ""),
         _spread(majors, _minutes) if majors else "—",
         _spread(detects, _minutes),
         _spread(firsts, _minutes) if firsts else "—",
@@ -196,12 +219,24 @@ def row(scenario: Scenario, runs: Sequence[Run]) -> list[str]:
 
 def table(rows: Sequence[Sequence[str]], seeds: int) -> str:
     spread = " (min / median / max)" if seeds > 1 else ""
-    header = ["scenario", "history before fault", f"incidents{spread}", "causes",
-              f"shown{spread}", f"major_outage{spread}", f"time to detect{spread}",
-              f"first failed scheduled probe{spread}", f"detect after it{spread}",
-              "detected ≤ 5 min", "one incident names all", f"resolved after fault end{spread}",
-              "false incidents", "false statuses", f"extra probes{spread}",
-              f"replay wall time{spread}"]
+    header = [
+        "scenario",
+        "history before fault",
+        f"incidents{spread}",
+        "causes",
+        f"shown{spread}",
+        f"major_outage{spread}",
+        f"time to detect{spread}",
+        f"first failed scheduled probe{spread}",
+        f"detect after it{spread}",
+        "detected ≤ 5 min",
+        "one incident names all",
+        f"resolved after fault end{spread}",
+        "false incidents",
+        "false statuses",
+        f"extra probes{spread}",
+        f"replay wall time{spread}",
+    ]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cells) + " |" for cells in rows]
     return "\n".join(lines)
@@ -212,8 +247,12 @@ def main() -> None:
     parser.add_argument("files", nargs="*", type=Path, help="scenario files (default: all)")
     parser.add_argument("--seeds", type=int, default=1, help="runs per scenario: seed+0..N-1")
     parser.add_argument("--config", help="thresholds and timeouts (default: built-in)")
-    parser.add_argument("--jobs", type=int, default=1,
-                        help="seeds replayed in parallel processes (wall times then overlap)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="seeds replayed in parallel processes (wall times then overlap)",
+    )
     args = parser.parse_args()
     settings = load_settings(args.config) if args.config else Settings()
     rows = []
@@ -240,8 +279,9 @@ def _quality_only(scenario: Scenario) -> bool:
     return bool(scenario.faults) and all(f.kind in QUALITY_KINDS for f in scenario.faults)
 
 
-def _first(changes: Sequence[StatusChange], since: datetime,
-           match: Callable[[StatusChange], bool]) -> datetime | None:
+def _first(
+    changes: Sequence[StatusChange], since: datetime, match: Callable[[StatusChange], bool]
+) -> datetime | None:
     return next((c.at for c in changes if c.at >= since and match(c)), None)
 
 

@@ -42,30 +42,45 @@ def main() -> None:
 
     hung = [f"openai/hung-{n}" for n in range(args.hung)]
     healthy = [f"openai/healthy-{n}" for n in range(args.healthy)]
-    scenario = parse_scenario({
-        "name": "hung", "start": "2026-06-07T00:00:00Z", "duration": "30d",
-        "interval": "60s", "seed": 1,
-        "models": [{"id": m, "ttft_ms": 100, "latency_ms": 200, "jitter": 0}
-                   for m in [*hung, *healthy]],
-        "faults": [{"models": hung, "kind": "timeout"}],
-    }, "bench")
+    scenario = parse_scenario(
+        {
+            "name": "hung",
+            "start": "2026-06-07T00:00:00Z",
+            "duration": "30d",
+            "interval": "60s",
+            "seed": 1,
+            "models": [
+                {"id": m, "ttft_ms": 100, "latency_ms": 200, "jitter": 0} for m in [*hung, *healthy]
+            ],
+            "faults": [{"models": hung, "kind": "timeout"}],
+        },
+        "bench",
+    )
     sim = start_simulator(scenario)
     interval = args.interval
-    settings = settings_from_dict({
-        "probe": {"interval": f"{interval:g}s", "concurrency": args.concurrency,
-                  "connect_timeout": interval * 0.3, "first_token_timeout": interval * 0.8,
-                  "stall_timeout": interval * 0.5, "total_timeout": interval * 0.9},
-        "providers": [{"id": "openai", "kind": "openai", "base_url": f"{sim.base_url}/openai/v1"}],
-        "models": [{"provider": "openai", "model": m.split("/")[1]} for m in [*hung, *healthy]],
-    })
+    settings = settings_from_dict(
+        {
+            "probe": {
+                "interval": f"{interval:g}s",
+                "concurrency": args.concurrency,
+                "connect_timeout": interval * 0.3,
+                "first_token_timeout": interval * 0.8,
+                "stall_timeout": interval * 0.5,
+                "total_timeout": interval * 0.9,
+            },
+            "providers": [
+                {"id": "openai", "kind": "openai", "base_url": f"{sim.base_url}/openai/v1"}
+            ],
+            "models": [{"provider": "openai", "model": m.split("/")[1]} for m in [*hung, *healthy]],
+        }
+    )
     results: list[ProbeResult] = []
     patches = []
     if args.plain_semaphore:
         real_make_client = probe_client.make_client
         patches = [
             mock.patch.object(scheduler, "slot_share_s", lambda *_: math.inf),
-            mock.patch.object(scheduler, "make_client",
-                              lambda probe, **_: real_make_client(probe)),
+            mock.patch.object(scheduler, "make_client", lambda probe, **_: real_make_client(probe)),
         ]
     for patch in patches:
         patch.start()
@@ -84,12 +99,18 @@ def main() -> None:
     classes = Counter(r.failure_class for r in healthy_results)
     ok = classes[FailureClass.OK]
     mode = "plain semaphore (before)" if args.plain_semaphore else "slots with shares"
-    print(f"{mode}: {args.hung} hung + {args.healthy} healthy models, concurrency "
-          f"{args.concurrency}, interval {interval:g} s, {elapsed:.0f} s")
-    print(f"  healthy probes ok: {ok} of ~{due} due ({100 * ok / max(1, due):.0f} %); "
-          f"failed: {dict((c.value, n) for c, n in classes.items() if c is not FailureClass.OK)}")
-    print(f"  hung probes finished: {sum(1 for r in results if r.target in hung)}; "
-          f"skipped runs: {prober.stats.skipped}")
+    print(
+        f"{mode}: {args.hung} hung + {args.healthy} healthy models, concurrency "
+        f"{args.concurrency}, interval {interval:g} s, {elapsed:.0f} s"
+    )
+    print(
+        f"  healthy probes ok: {ok} of ~{due} due ({100 * ok / max(1, due):.0f} %); "
+        f"failed: {dict((c.value, n) for c, n in classes.items() if c is not FailureClass.OK)}"
+    )
+    print(
+        f"  hung probes finished: {sum(1 for r in results if r.target in hung)}; "
+        f"skipped runs: {prober.stats.skipped}"
+    )
 
 
 if __name__ == "__main__":

@@ -264,12 +264,14 @@ def seed(store: Store, settings: Settings, days: int) -> None:
 
 
 def seeded_store(args: argparse.Namespace, settings: Settings) -> Store:
-    seeding = [inspect.getsource(f) for f in (settings_for, histograms, bad_days, rollups_for,
-                                              engine_output, incident, seed)]
+    seeding = [
+        inspect.getsource(f)
+        for f in (settings_for, histograms, bad_days, rollups_for, engine_output, incident, seed)
+    ]
     migrations = sorted(p.name for p in MIGRATIONS.glob("*.py"))
-    key = hashlib.sha256(
-        repr((args.models, args.days, seeding, migrations)).encode()
-    ).hexdigest()[:12]
+    key = hashlib.sha256(repr((args.models, args.days, seeding, migrations)).encode()).hexdigest()[
+        :12
+    ]
     if args.postgres:
         return _seeded_postgres(f"aistatus_bench_overview_{key}", settings, args.days)
     path = CACHE_DIR / f"overview-{args.models}m-{args.days}d-{key}.db"
@@ -376,8 +378,10 @@ def measure(args: argparse.Namespace, models: int) -> Size:
     sized = argparse.Namespace(**{**vars(args), "models": models})
     settings = settings_for(models)
     store = seeded_store(sized, settings)
-    print(f"\n## {models} models x {len(REGIONS)} regions x {args.days} days, "
-          f"{store.dialect}, {args.runs} runs")
+    print(
+        f"\n## {models} models x {len(REGIONS)} regions x {args.days} days, "
+        f"{store.dialect}, {args.runs} runs"
+    )
     app = create_app(settings, store, clock=FakeClock(NOW))
     in_process(app, settings, store, args.runs)
     raw, zipped, p95, cpu_p95 = through_flask(settings, store, args.runs)
@@ -402,28 +406,39 @@ def print_browser(f: in_chromium.Figures) -> None:
     print(f"{'chromium: load, 1280 px':<34} {in_chromium.summary(f.load_ms)}")
     print(f"{'chromium: load, 390 px, CPU / 4':<34} {in_chromium.summary(f.phone_load_ms)}")
     if f.days_ms is not None:
-        print(f"{'chromium: days of one model':<34} {f.days_ms:8.1f} ms   "
-              f"{f.days_bytes:,} B ({f.days_sent:,} B gzipped)")
+        print(
+            f"{'chromium: days of one model':<34} {f.days_ms:8.1f} ms   "
+            f"{f.days_bytes:,} B ({f.days_sent:,} B gzipped)"
+        )
     if f.filter_ms is not None:
-        print(f"{'chromium: filter to one model':<34} {f.filter_ms:8.1f} ms   "
-              f"({f.filter_status})")
+        print(f"{'chromium: filter to one model':<34} {f.filter_ms:8.1f} ms   ({f.filter_status})")
 
 
 def table(sizes: list[Size]) -> None:
-    print("\n| models | HTML | gzipped | DOM nodes | load 1280 px (p50) | load 390 px, CPU / 4 "
-          "(p50) | days on demand | filter | uncached p95 (Flask) | its CPU time |")
+    print(
+        "\n| models | HTML | gzipped | DOM nodes | load 1280 px (p50) | load 390 px, CPU / 4 "
+        "(p50) | days on demand | filter | uncached p95 (Flask) | its CPU time |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size in sizes:
         f = size.browser
-        cells = ["—"] * 6 if f is None else [
-            f"{f.dom_nodes:,}", f"{statistics.median(f.load_ms):.0f} ms",
-            f"{statistics.median(f.phone_load_ms):.0f} ms",
-            "—" if f.days_ms is None else f"{f.days_ms:.0f} ms, {f.days_sent / 1e3:.1f} kB",
-            "—" if f.filter_ms is None else f"{f.filter_ms:.0f} ms",
-        ]
-        print(f"| {size.models:,} | {size.html / 1e3:,.0f} kB | {size.gzipped / 1e3:.1f} kB | "
-              + " | ".join(cells[:5]) + f" | {size.flask_p95_ms:.1f} ms "
-              f"| {size.flask_cpu_p95_ms:.1f} ms |")
+        cells = (
+            ["—"] * 6
+            if f is None
+            else [
+                f"{f.dom_nodes:,}",
+                f"{statistics.median(f.load_ms):.0f} ms",
+                f"{statistics.median(f.phone_load_ms):.0f} ms",
+                "—" if f.days_ms is None else f"{f.days_ms:.0f} ms, {f.days_sent / 1e3:.1f} kB",
+                "—" if f.filter_ms is None else f"{f.filter_ms:.0f} ms",
+            ]
+        )
+        print(
+            f"| {size.models:,} | {size.html / 1e3:,.0f} kB | {size.gzipped / 1e3:.1f} kB | "
+            + " | ".join(cells[:5])
+            + f" | {size.flask_p95_ms:.1f} ms "
+            f"| {size.flask_cpu_p95_ms:.1f} ms |"
+        )
     for size in sizes:
         if size.models != GOAL_AT:
             continue
@@ -434,8 +449,10 @@ def table(sizes: list[Size]) -> None:
             (f"DOM nodes <= {GOAL_NODES:,}", f is not None and f.dom_nodes <= GOAL_NODES),
             (f"uncached p95 < {GOAL_P95_MS:.0f} ms (wall clock)", size.flask_p95_ms < GOAL_P95_MS),
         ]
-        print(f"\ngoals at {GOAL_AT} models: " + "; ".join(
-            f"{goal}: {'met' if met else 'NOT met'}" for goal, met in checks))
+        print(
+            f"\ngoals at {GOAL_AT} models: "
+            + "; ".join(f"{goal}: {'met' if met else 'NOT met'}" for goal, met in checks)
+        )
 
 
 def main() -> None:

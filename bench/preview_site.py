@@ -25,8 +25,12 @@ TEMPLATES = Path(templates.__file__).parent
 
 
 def preview_app() -> Flask:
-    app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=str(TEMPLATES / "static"),
-                static_url_path="/static")
+    app = Flask(
+        __name__,
+        template_folder=str(TEMPLATES),
+        static_folder=str(TEMPLATES / "static"),
+        static_url_path="/static",
+    )
     app.config["SERVER_NAME"] = "preview.local"
     register_filters(app)
     return app
@@ -35,11 +39,15 @@ def preview_app() -> Flask:
 PAGES = {
     "index": ("index.html", lambda: factories.overview()),
     "model": ("model.html", lambda: factories.model_page()),
-    "model-7d": ("model.html", lambda: factories.model_page(
-        tabs=range_tabs("7d"),
-        ttft=factories.latency_series(hours=168, step_min=60, spike_at=120, gap=range(0)),
-        total=factories.latency_series("Total latency", 2100.0, 8, 168, 60, None, range(0)),
-        failures=factories.failure_series(quiet=True))),
+    "model-7d": (
+        "model.html",
+        lambda: factories.model_page(
+            tabs=range_tabs("7d"),
+            ttft=factories.latency_series(hours=168, step_min=60, spike_at=120, gap=range(0)),
+            total=factories.latency_series("Total latency", 2100.0, 8, 168, 60, None, range(0)),
+            failures=factories.failure_series(quiet=True),
+        ),
+    ),
     "incidents": ("incidents.html", lambda: factories.incidents_page()),
     "incident": ("incident.html", lambda: factories.incident_page()),
     "404": ("404.html", lambda: ErrorPage(404, "No such model", "Nothing is monitored as x/y.")),
@@ -52,8 +60,11 @@ def main() -> None:
     (out / "static").mkdir(parents=True, exist_ok=True)
     shutil.copy(TEMPLATES / "static" / "site.css", out / "static" / "site.css")
     app = preview_app()
-    site = {"title": "aistatus", "description": "Independent, per-model health of AI model APIs",
-            "public_url": "http://127.0.0.1:8080"}
+    site = {
+        "title": "aistatus",
+        "description": "Independent, per-model health of AI model APIs",
+        "public_url": "http://127.0.0.1:8080",
+    }
     with app.app_context():
         for name, (template, build) in PAGES.items():
             page = build()

@@ -96,8 +96,16 @@ def running_simulator(n: int) -> Iterator[int]:
         path = Path(tmp) / "bench.toml"
         path.write_text(scenario_toml(n))
         sim = subprocess.Popen(
-            [sys.executable, "-m", "monitor.cli", "simulate", "--scenario", str(path),
-             "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "monitor.cli",
+                "simulate",
+                "--scenario",
+                str(path),
+                "--port",
+                str(port),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -223,8 +231,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--interval", type=float, default=60.0)
     parser.add_argument("--exporter", help="blackbox_exporter binary (default: found on PATH)")
-    parser.add_argument("--in-process", action="store_true",
-                        help="run the prober in this process, as before it had its own")
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run the prober in this process, as before it had its own",
+    )
     args = parser.parse_args()
     exporter = blackbox.find_exporter(args.exporter)
     print(

@@ -41,12 +41,19 @@ def day_of_probes(models: int, rng: random.Random) -> list[ProbeResult]:
     start = datetime(2026, 6, 7, tzinfo=UTC)
     return [
         ProbeResult(
-            target=f"sim/model-{m}", region=region, started_at=start + timedelta(minutes=minute),
-            outcome=Outcome.OK, failure_class=FailureClass.OK, answer_correct=True,
-            ttft_ms=rng.lognormvariate(6, 0.3), total_ms=rng.lognormvariate(7, 0.3),
+            target=f"sim/model-{m}",
+            region=region,
+            started_at=start + timedelta(minutes=minute),
+            outcome=Outcome.OK,
+            failure_class=FailureClass.OK,
+            answer_correct=True,
+            ttft_ms=rng.lognormvariate(6, 0.3),
+            total_ms=rng.lognormvariate(7, 0.3),
             output_tokens=5,
         )
-        for m in range(models) for region in REGIONS for minute in range(1440)
+        for m in range(models)
+        for region in REGIONS
+        for minute in range(1440)
     ]
 
 
@@ -65,8 +72,10 @@ def bench_histogram(rng: random.Random) -> None:
     figure("encoded size: a typical day (1,440 probes)", len(typical.encode()), "chars")
     figure("encoded size: 1M probes spread over 3 decades", len(big.encode()), "chars")
     text = big.encode()
-    timed("10k encode + decode of the wide histogram", lambda: [
-        LatencyHistogram.decode(text) for _ in range(10_000)])
+    timed(
+        "10k encode + decode of the wide histogram",
+        lambda: [LatencyHistogram.decode(text) for _ in range(10_000)],
+    )
     timed("10k p95 of the wide histogram", lambda: [big.quantile(0.95) for _ in range(10_000)])
 
 

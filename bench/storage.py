@@ -44,15 +44,20 @@ def day_of_probes(day: int, model_regions: int, rng: random.Random) -> Iterator[
         for minute in range(1440):
             failed = rng.random() < 0.01
             yield ProbeResult(
-                target=target, region=region, started_at=start + timedelta(minutes=minute),
+                target=target,
+                region=region,
+                started_at=start + timedelta(minutes=minute),
                 outcome=Outcome.HTTP_ERROR if failed else Outcome.OK,
                 failure_class=FailureClass.CAPACITY if failed else FailureClass.OK,
                 http_status=529 if failed else 200,
                 error_type="overloaded_error" if failed else None,
                 error_excerpt='{"type":"error","error":{"type":"overloaded_error",'
-                '"message":"Overloaded"}}' if failed else None,
+                '"message":"Overloaded"}}'
+                if failed
+                else None,
                 answer_correct=None if failed else rng.random() > 0.002,
-                connect_ms=rng.lognormvariate(3, 0.3), ttfb_ms=rng.lognormvariate(5.5, 0.3),
+                connect_ms=rng.lognormvariate(3, 0.3),
+                ttfb_ms=rng.lognormvariate(5.5, 0.3),
                 request_id=f"req_{rng.getrandbits(96):024x}",
                 ttft_ms=None if failed else rng.lognormvariate(6.2, 0.3),
                 tokens_per_s=None if failed else rng.lognormvariate(4, 0.2),
@@ -66,7 +71,8 @@ def sqlite_sizes(path: Path) -> dict[str, int]:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         try:
             rows = connection.execute(
-                "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").fetchall()
+                "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"
+            ).fetchall()
         except sqlite3.OperationalError:  # built without dbstat: the file as a whole
             rows = []
     sizes = {name: size for name, size in rows}
@@ -92,10 +98,13 @@ def postgres_sizes(url: str) -> dict[str, int]:
     engine = create_engine(url, isolation_level="AUTOCOMMIT")  # VACUUM needs it
     with engine.connect() as connection:
         connection.execute(text("VACUUM ANALYZE"))
-        rows = connection.execute(text(
-            "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = current_schema() AND c.relkind = 'r'")).fetchall()
+        rows = connection.execute(
+            text(
+                "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = current_schema() AND c.relkind = 'r'"
+            )
+        ).fetchall()
     engine.dispose()
     sizes = {name: size for name, size in rows}
     sizes["(file)"] = sum(sizes.values())
@@ -120,9 +129,12 @@ def write_year(
         store.record_results(batch)
         end_of_day = START + timedelta(days=day + 1)
         store.apply_retention(
-            end_of_day, defaults.raw_retention_days, defaults.rollup_retention_days,
+            end_of_day,
+            defaults.raw_retention_days,
+            defaults.rollup_retention_days,
             minute_rollup_days=defaults.minute_rollup_retention_days,
-            hour_rollup_days=defaults.hour_rollup_days)
+            hour_rollup_days=defaults.hour_rollup_days,
+        )
         if vacuum is not None:
             vacuum()
         if (day + 1) % 30 == 0:
@@ -132,8 +144,10 @@ def write_year(
 
 def report(sizes: dict[str, int], args: argparse.Namespace, seconds: float) -> None:
     per = args.model_regions  # the steady state after `days`, per model-region
-    print(f"\n{args.model_regions} model-region(s) x {args.days} days, "
-          f"{args.model_regions * args.days * 1440:,} probes written in {seconds:.0f} s")
+    print(
+        f"\n{args.model_regions} model-region(s) x {args.days} days, "
+        f"{args.model_regions * args.days * 1440:,} probes written in {seconds:.0f} s"
+    )
     print(f"{'table or index':<38}{'bytes':>14}{'MB per model-region':>22}")
     for name, size in sorted(sizes.items(), key=lambda item: -item[1]):
         print(f"{name:<38}{size:>14,}{size / per / 1e6:>22.2f}")
@@ -150,9 +164,11 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="127.0.0.1:5432, db test")
     args = parser.parse_args()
     defaults = StorageSettings()
-    print(f"retention: raw {defaults.raw_retention_days} d, minute rollups "
-          f"{defaults.minute_rollup_retention_days} d, hour rollups "
-          f"{defaults.hour_rollup_days} d, day rollups {defaults.rollup_retention_days} d")
+    print(
+        f"retention: raw {defaults.raw_retention_days} d, minute rollups "
+        f"{defaults.minute_rollup_retention_days} d, hour rollups "
+        f"{defaults.hour_rollup_days} d, day rollups {defaults.rollup_retention_days} d"
+    )
     with tempfile.TemporaryDirectory() as folder:
         if args.postgres:
             schema = f"bench_{uuid.uuid4().hex[:8]}"
@@ -175,8 +191,9 @@ def main() -> None:
                 with admin.connect() as connection:
                     connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
                 admin.dispose()
-        report({k: v for k, v in sizes.items() if k in TABLES or "(" in k or v > 65536},
-               args, seconds)
+        report(
+            {k: v for k, v in sizes.items() if k in TABLES or "(" in k or v > 65536}, args, seconds
+        )
 
 
 if __name__ == "__main__":

@@ -65,21 +65,28 @@ PROVIDERS = ("anthropic", "openai", "gemini", "mistral", "together")
 TRIVIAL = ("/static/site.css", "/api/openapi.json")
 GOAL_P95_MS = 50.0
 GOAL_SHARE = 0.70
-MAX_REQUESTS = 200_000      # per load run, whatever the duration
-WARMUP = 3                  # uncached requests not counted
+MAX_REQUESTS = 200_000  # per load run, whatever the duration
+WARMUP = 3  # uncached requests not counted
 MIN_SAMPLES = 10
 UNCACHED_BUDGET_S = 30.0
 
 
 def settings_for(models: int) -> Settings:
     providers = [
-        {"id": p, "kind": "openai_compatible", "base_url": f"http://127.0.0.1:9/{p}",
-         "display_name": p.capitalize()}
+        {
+            "id": p,
+            "kind": "openai_compatible",
+            "base_url": f"http://127.0.0.1:9/{p}",
+            "display_name": p.capitalize(),
+        }
         for p in PROVIDERS
     ]
     rows = [
-        {"provider": PROVIDERS[i % len(PROVIDERS)], "model": f"model-{i:03d}",
-         "display_name": f"Model {i:03d}"}
+        {
+            "provider": PROVIDERS[i % len(PROVIDERS)],
+            "model": f"model-{i:03d}",
+            "display_name": f"Model {i:03d}",
+        }
         for i in range(models)
     ]
     return Settings.model_validate({"providers": providers, "models": rows})
@@ -94,8 +101,8 @@ def plan_for(args: argparse.Namespace) -> Plan:
         raw_days=min(args.raw_days, args.days),
         engine_hours=3,
         outages=(
-            Outage(frozenset(ids[0:10:5]), NOW - 0.75 * hour, NOW),            # active
-            Outage(frozenset(ids[1:2]), NOW - 2.5 * hour, NOW - 2 * hour),    # resolved
+            Outage(frozenset(ids[0:10:5]), NOW - 0.75 * hour, NOW),  # active
+            Outage(frozenset(ids[1:2]), NOW - 2.5 * hour, NOW - 2 * hour),  # resolved
         ),
         bad_days={target: {3 + i % 40: 120} for i, target in enumerate(ids[::7])},
     )
@@ -108,8 +115,14 @@ def cache_key(args: argparse.Namespace) -> str:
     migrations = sorted(p.name for p in (ROOT / "migrations" / "versions").glob("*.py"))
     # Whatever decides the data: the sizes, the seeding code, the schema.
     code = [inspect.getsource(f) for f in (settings_for, plan_for)]
-    parts = [args.models, args.days, args.raw_days, Path(seeding.__file__).read_bytes(),
-             code, migrations]
+    parts = [
+        args.models,
+        args.days,
+        args.raw_days,
+        Path(seeding.__file__).read_bytes(),
+        code,
+        migrations,
+    ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:12]
 
 
@@ -155,17 +168,22 @@ def _pg_execute(statement: str) -> None:
 
 
 def seed(url: str, args: argparse.Namespace) -> None:
-    print(f"seeding {url} ({args.models} models, {args.days} days, "
-          f"{args.raw_days} of them raw); cached for later runs", file=sys.stderr)
+    print(
+        f"seeding {url} ({args.models} models, {args.days} days, "
+        f"{args.raw_days} of them raw); cached for later runs",
+        file=sys.stderr,
+    )
     started = time.perf_counter()
     store = Store(url)
     try:
         report = seed_store(store, settings_for(args.models), plan_for(args), {})
     finally:
         store.dispose()
-    print(f"seeded {report.results:,} results, {report.rollups:,} history rollups, "
-          f"{report.engine_rows} engine rows in {time.perf_counter() - started:.0f} s",
-          file=sys.stderr)
+    print(
+        f"seeded {report.results:,} results, {report.rollups:,} history rollups, "
+        f"{report.engine_rows} engine rows in {time.perf_counter() - started:.0f} s",
+        file=sys.stderr,
+    )
 
 
 # -- the server: waitress in its own process ---------------------------------------------------
@@ -193,8 +211,9 @@ def serve(args: argparse.Namespace) -> None:
 
     # Under deliberate overload waitress warns of its queue depth on every request.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    app = create_app(settings_for(args.models), Store(args.url), clock=FakeClock(NOW),
-                     settle_heap=heap.settle)
+    app = create_app(
+        settings_for(args.models), Store(args.url), clock=FakeClock(NOW), settle_heap=heap.settle
+    )
     app.extensions[caching.EXTENSION] = MissOnBench()
     waitress.serve(app, host="127.0.0.1", port=args.port, threads=args.threads, _quiet=True)
 
@@ -202,8 +221,20 @@ def serve(args: argparse.Namespace) -> None:
 @contextmanager
 def running_site(args: argparse.Namespace, url: str) -> Iterator[str]:
     port = _free_port()
-    command = [sys.executable, "-m", "bench.web", "--serve", "--url", url, "--port", str(port),
-               "--models", str(args.models), "--threads", str(args.threads)]
+    command = [
+        sys.executable,
+        "-m",
+        "bench.web",
+        "--serve",
+        "--url",
+        url,
+        "--port",
+        str(port),
+        "--models",
+        str(args.models),
+        "--threads",
+        str(args.threads),
+    ]
     server = subprocess.Popen(command, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -304,14 +335,31 @@ def _wrk(url: str, seconds: float, connections: int) -> tuple[float, int]:
         script.write(_WRK_SCRIPT)
         script.flush()
         out = subprocess.run(
-            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s",
-             "-s", script.name, url, "--", str(MAX_REQUESTS // threads)],
-            capture_output=True, text=True, check=True, timeout=seconds + 30,
+            [
+                "wrk",
+                f"-t{threads}",
+                f"-c{connections}",
+                f"-d{seconds:g}s",
+                "--timeout",
+                "10s",
+                "-s",
+                script.name,
+                url,
+                "--",
+                str(MAX_REQUESTS // threads),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=seconds + 30,
         ).stdout
     rps = float(out.split("Requests/sec:")[1].split()[0])
     # "Non-2xx or 3xx responses: 3", "Socket errors: connect 0, read 1, write 0, timeout 0"
-    failed = [line.split(":", 1)[1] for line in out.splitlines()
-              if line.strip().startswith(("Non-2xx", "Socket errors"))]
+    failed = [
+        line.split(":", 1)[1]
+        for line in out.splitlines()
+        if line.strip().startswith(("Non-2xx", "Socket errors"))
+    ]
     return rps, sum(int(n) for text in failed for n in re.findall(r"\d+", text))
 
 
@@ -340,8 +388,12 @@ def _threads(url: str, seconds: float, connections: int) -> tuple[float, int]:
 
 
 def measure(base: str, args: argparse.Namespace, incident: str | None) -> list[Row]:
-    pages = [("overview", "/"), ("model page", "/models/anthropic/model-000"),
-             ("feed", "/history.atom"), ("summary API", "/api/v2/summary.json")]
+    pages = [
+        ("overview", "/"),
+        ("model page", "/models/anthropic/model-000"),
+        ("feed", "/history.atom"),
+        ("summary API", "/api/v2/summary.json"),
+    ]
     if incident:
         pages.insert(2, ("incident page", f"/incidents/{incident}"))
     # Every page's uncached requests first, then every load run: a load run right after
@@ -354,8 +406,9 @@ def measure(base: str, args: argparse.Namespace, incident: str | None) -> list[R
     rounds: dict[str, list[tuple[float, int]]] = {path: [] for path in paths}
     for _ in range(args.rounds):
         for path in paths:
-            rounds[path].append(throughput(base, path, args.duration / args.rounds,
-                                           args.connections))
+            rounds[path].append(
+                throughput(base, path, args.duration / args.rounds, args.connections)
+            )
     rows = []
     for (label, path), (p50, p95, slowest, size) in zip(pages, timings, strict=True):
         rows.append(Row(label, path, size, p50, p95, slowest, *_load(rounds[path])))
@@ -374,25 +427,32 @@ def _load(rounds: list[tuple[float, int]]) -> tuple[float, int]:
 def table(title: str, rows: list[Row]) -> str:
     pages = [r for r in rows if r.label != "trivial endpoint"]
     trivial = max(r.rps or 0 for r in rows if r not in pages) or 1.0
-    lines = [f"### {title}", "",
-             "| page | path | bytes sent | uncached p50 | uncached p95 | uncached max "
-             "| cached req/s | vs trivial | failed |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        f"### {title}",
+        "",
+        "| page | path | bytes sent | uncached p50 | uncached p95 | uncached max "
+        "| cached req/s | vs trivial | failed |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for row in rows:
         p50 = f"{row.p50_ms:.1f} ms" if row.p50_ms is not None else "—"
         p95 = f"{row.p95_ms:.1f} ms" if row.p95_ms is not None else "—"
         slowest = f"{row.max_ms:.1f} ms" if row.max_ms is not None else "—"
         share = f"{100 * (row.rps or 0) / trivial:.0f} %"
-        lines.append(f"| {row.label} | `{row.path}` | {row.bytes:,} B | {p50} | {p95} "
-                     f"| {slowest} | {row.rps:,.0f} | {share} | {row.errors} |")
+        lines.append(
+            f"| {row.label} | `{row.path}` | {row.bytes:,} B | {p50} | {p95} "
+            f"| {slowest} | {row.rps:,.0f} | {share} | {row.errors} |"
+        )
     overview = rows[0]
     cached_min = min(r.rps or 0 for r in pages) / trivial
-    lines += ["",
-              f"- uncached overview p95 {overview.p95_ms:.1f} ms (goal < {GOAL_P95_MS:.0f} ms): "
-              f"{'met' if (overview.p95_ms or 0) < GOAL_P95_MS else 'NOT met'}",
-              f"- slowest cached page at {100 * cached_min:.0f} % of the faster trivial endpoint "
-              f"(goal >= {100 * GOAL_SHARE:.0f} %): "
-              f"{'met' if cached_min >= GOAL_SHARE else 'NOT met'}"]
+    lines += [
+        "",
+        f"- uncached overview p95 {overview.p95_ms:.1f} ms (goal < {GOAL_P95_MS:.0f} ms): "
+        f"{'met' if (overview.p95_ms or 0) < GOAL_P95_MS else 'NOT met'}",
+        f"- slowest cached page at {100 * cached_min:.0f} % of the faster trivial endpoint "
+        f"(goal >= {100 * GOAL_SHARE:.0f} %): "
+        f"{'met' if cached_min >= GOAL_SHARE else 'NOT met'}",
+    ]
     return "\n".join(lines)
 
 

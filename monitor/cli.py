@@ -70,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     incidents.add_argument("--limit", type=int, default=50)
 
     notifications = commands.add_parser(
-        "notifications", help="the notification queue, recent failures and subscriptions")
+        "notifications", help="the notification queue, recent failures and subscriptions"
+    )
     notifications.add_argument("--json", action="store_true", help="print JSON instead of text")
     notifications.add_argument("--failures", type=int, default=20, help="failures to list")
 

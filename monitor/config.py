@@ -314,8 +314,10 @@ class ChannelSettings(_Section):
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)
     url: Annotated[str, AfterValidator(check_channel_url)]
-    events: tuple[ChannelEvent, ...] = (ChannelEvent.PUBLIC_INCIDENTS,
-                                        ChannelEvent.OPERATOR_INCIDENTS)
+    events: tuple[ChannelEvent, ...] = (
+        ChannelEvent.PUBLIC_INCIDENTS,
+        ChannelEvent.OPERATOR_INCIDENTS,
+    )
     # Left out: every provider and model; given: only events touching one of them.
     providers: tuple[str, ...] | None = None
     models: tuple[str, ...] | None = None
@@ -324,8 +326,11 @@ class ChannelSettings(_Section):
     @classmethod
     def _chosen(cls, value: tuple[str, ...] | None, info: ValidationInfo) -> Any:
         if value is not None and not value:
-            hint = ("name at least one of " + ", ".join(ChannelEvent)
-                    if info.field_name == "events" else "leave the key out to hear of every one")
+            hint = (
+                "name at least one of " + ", ".join(ChannelEvent)
+                if info.field_name == "events"
+                else "leave the key out to hear of every one"
+            )
             raise ValueError(f"is empty: {hint}")
         if value and not all(value):
             raise ValueError("holds an empty id")
@@ -341,7 +346,8 @@ class NotificationSettings(_Section):
     smtp_url: Annotated[str | None, AfterValidator(check_smtp_url)] = None
     smtp_password_env: str | None = Field(default=None, pattern=_ENV_NAME)
     from_: Annotated[str | None, AfterValidator(check_mail_address)] = Field(
-        default=None, alias="from")
+        default=None, alias="from"
+    )
     # Signs webhooks, derives each subscription's secret and unsubscribe links.
     key_env: str = Field(default="AISTATUS_NOTIFY_KEY", pattern=_ENV_NAME)
     allow_private_targets: bool = False  # webhooks to loopback/private addresses: labs only

@@ -61,8 +61,9 @@ def check_smtp_url(value: str | None) -> str | None:
     if parts is None or parts.scheme not in ("smtp", "smtps") or not parts.hostname:
         raise ValueError("must look like smtp://host:port or smtps://host:port")
     if parts.password:
-        raise ValueError("must not hold a password: name an environment variable in "
-                         "smtp_password_env instead")
+        raise ValueError(
+            "must not hold a password: name an environment variable in smtp_password_env instead"
+        )
     return value
 
 
@@ -154,15 +155,23 @@ class Outline:
             _quietly(parse_duration, probe.get("total_timeout", defaults.total_timeout)),
             tuple(p.get("id") for p in _tables(raw.get("providers"))),
             tuple(
-                (m.get("provider"), m.get("model"),
-                 _quietly(_interval, m["interval"]) if "interval" in m else None)
+                (
+                    m.get("provider"),
+                    m.get("model"),
+                    _quietly(_interval, m["interval"]) if "interval" in m else None,
+                )
                 for m in _tables(raw.get("models"))
             ),
             (web.get("host", defaults.web[0]), web.get("port", defaults.web[1])),
-            (sim.get("enabled", defaults.simulator[0]), sim.get("host", defaults.simulator[1]),
-             sim.get("port", defaults.simulator[2])),
-            tuple((c.get("name"), c.get("providers"), c.get("models"))
-                  for c in _tables(_table(raw.get("notifications")).get("channels"))),
+            (
+                sim.get("enabled", defaults.simulator[0]),
+                sim.get("host", defaults.simulator[1]),
+                sim.get("port", defaults.simulator[2]),
+            ),
+            tuple(
+                (c.get("name"), c.get("providers"), c.get("models"))
+                for c in _tables(_table(raw.get("notifications")).get("channels"))
+            ),
         )
 
     def problems(self) -> list[str]:
@@ -182,8 +191,10 @@ class Outline:
             if isinstance(model, str) and model_id in seen:
                 problems.append(f"models[{index}].model: duplicate model id {model_id!r}")
             seen.add(model_id)
-        problems += self._channels(known, {f"{p}/{m}" for p, m, _ in self.models
-                                           if isinstance(p, str) and isinstance(m, str)})
+        problems += self._channels(
+            known,
+            {f"{p}/{m}" for p, m, _ in self.models if isinstance(p, str) and isinstance(m, str)},
+        )
         enabled, sim_host, sim_port = self.simulator
         if enabled is True and (sim_host, sim_port) == self.web:
             problems.append(
@@ -202,13 +213,16 @@ class Outline:
             if isinstance(name, str) and name in names:
                 problems.append(f"{key}.name: duplicate channel name {name!r}")
             names.append(name)
-            for field, chosen, known in (("providers", chosen_providers, providers),
-                                         ("models", chosen_models, sorted(models))):
-                for position, item in enumerate(chosen if isinstance(chosen, list | tuple)
-                                                else ()):
+            for field, chosen, known in (
+                ("providers", chosen_providers, providers),
+                ("models", chosen_models, sorted(models)),
+            ):
+                for position, item in enumerate(chosen if isinstance(chosen, list | tuple) else ()):
                     if isinstance(item, str) and item and item not in known:
-                        problems.append(f"{key}.{field}[{position}]: unknown {field[:-1]} "
-                                        f"{item!r} (known: {', '.join(known) or 'none'})")
+                        problems.append(
+                            f"{key}.{field}[{position}]: unknown {field[:-1]} "
+                            f"{item!r} (known: {', '.join(known) or 'none'})"
+                        )
         return problems
 
     def _timing(self) -> list[str]:

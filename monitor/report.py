@@ -71,13 +71,13 @@ def confirmation_cost(settings: Settings) -> str:
     # The worst case: a look at confirm_interval, then as long again at the faster pace.
     asked = status.confirm_for / status.confirm_interval
     asked += status.confirm_for / status.confirm_fast_interval
-    extra = [
-        max(0.0, asked - 2 * status.confirm_for / settings.interval_for(m)) for m in models
-    ]
+    extra = [max(0.0, asked - 2 * status.confirm_for / settings.interval_for(m)) for m in models]
     per_suspicion = max(extra, default=0.0)
     dollars = max(
-        (_daily_cost(m, e * PROMPT_TOKENS, e * TYPICAL_OUTPUT_TOKENS) for m, e in zip(
-            models, extra, strict=True)),
+        (
+            _daily_cost(m, e * PROMPT_TOKENS, e * TYPICAL_OUTPUT_TOKENS)
+            for m, e in zip(models, extra, strict=True)
+        ),
         default=0.0,
     )
     return (

@@ -31,8 +31,7 @@ _RUN_AS = "postgres"  # when we are root
 
 def _bin_dir() -> Path | None:
     found = sorted(glob.glob(_BIN_GLOB), key=lambda p: int(Path(p).parent.name))
-    return Path(found[-1]) if found else (
-        Path(p).parent if (p := shutil.which("pg_ctl")) else None)
+    return Path(found[-1]) if found else (Path(p).parent if (p := shutil.which("pg_ctl")) else None)
 
 
 def _free_port() -> int:
@@ -69,18 +68,39 @@ class PostgresCluster:
             user = pwd.getpwnam(_RUN_AS)
             os.chown(folder, user.pw_uid, user.pw_gid)
         cluster = cls(bin_dir, folder, _free_port())
-        cluster._run("initdb", "-D", str(folder / "data"), "-A", "trust", "-U", "postgres",
-                     "--no-sync", "-E", "UTF8")
+        cluster._run(
+            "initdb",
+            "-D",
+            str(folder / "data"),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        )
         return cluster
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 
     def start(self) -> None:
-        options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
-                   "-c fsync=off -c full_page_writes=off")
-        self._run("pg_ctl", "-D", str(self.folder / "data"), "-l", str(self.folder / "log"),
-                  "-o", options, "-w", "start")
+        options = (
+            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c full_page_writes=off"
+        )
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.folder / "data"),
+            "-l",
+            str(self.folder / "log"),
+            "-o",
+            options,
+            "-w",
+            "start",
+        )
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "fast", "-w", "stop")

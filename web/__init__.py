@@ -62,6 +62,7 @@ def create_app(
     rollup_caches = app.extensions[ROLLUP_CACHES] = RollupCaches()
     app.extensions[SETTLE_HEAP] = settle_heap
     if settle_heap is not None:
+
         @app.after_request
         def _settle_once_sent(response: Response) -> Response:
             if rollup_caches.refilled():
@@ -100,8 +101,9 @@ def warm_caches(app: Flask) -> None:
         with app.app_context():
             overview(site_data())  # the data a request's overview reads, from the same caches
     except Exception as error:  # the first request fills them instead; say why not now
-        log.warning("could not fill the site's caches at start: %s: %s",
-                    type(error).__name__, error)
+        log.warning(
+            "could not fill the site's caches at start: %s: %s", type(error).__name__, error
+        )
         return
     settle = app.extensions[SETTLE_HEAP]
     if app.extensions[ROLLUP_CACHES].refilled() and settle is not None:

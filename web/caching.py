@@ -57,8 +57,8 @@ MAX_ENTRIES = 1024
 # for every N must not push every other page out.
 MAX_VARIANTS = 16
 MAX_BYTES = 64 * 1024 * 1024
-GZIP_AT_LEAST = 512          # smaller bodies gain nothing from compression
-GZIP_LEVEL = 5               # most of level 9's saving at a fraction of its time
+GZIP_AT_LEAST = 512  # smaller bodies gain nothing from compression
+GZIP_LEVEL = 5  # most of level 9's saving at a fraction of its time
 # The data version is read at most once a second: a cached hit then costs no query, and
 # a write shows a second later at worst.
 VERSION_TTL_S = 1.0
@@ -79,8 +79,8 @@ def as_given(value: str | None) -> object:
 @dataclass(frozen=True, slots=True)
 class Policy:
     max_age_s: int
-    cors: bool = False       # public data that status aggregators fetch cross-origin
-    errors: str = "text"     # how a 503 answers: "html" page, "json" document or "text"
+    cors: bool = False  # public data that status aggregators fetch cross-origin
+    errors: str = "text"  # how a 503 answers: "html" page, "json" document or "text"
     # Statuses that are the view's answer, cached like a 200 (a health check's 503 on
     # `avoid` is as much the answer as its 200); any other passes through uncached.
     answers: tuple[int, ...] = (200,)
@@ -114,8 +114,12 @@ class Entry:
 
 
 class ResponseCache:
-    def __init__(self, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES,
-                 max_variants: int = MAX_VARIANTS) -> None:
+    def __init__(
+        self,
+        max_entries: int = MAX_ENTRIES,
+        max_bytes: int = MAX_BYTES,
+        max_variants: int = MAX_VARIANTS,
+    ) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self.max_variants = max_variants
@@ -123,7 +127,7 @@ class ResponseCache:
         self._bytes = 0
         self._lock = threading.Lock()
         self._building: dict[Key, threading.Lock] = {}
-        self._version: tuple[float, str] | None = None   # (read at, version)
+        self._version: tuple[float, str] | None = None  # (read at, version)
         self.health = outage.StorageHealth()
 
     def data_version(self, store: Store, clock: Clock) -> str | None:
@@ -217,8 +221,12 @@ def cached(
     return wrap
 
 
-def _serve(policy: Policy, render: Callable[[], Response], query: Mapping[str, Normalise],
-           config_only: bool) -> Response:
+def _serve(
+    policy: Policy,
+    render: Callable[[], Response],
+    query: Mapping[str, Normalise],
+    config_only: bool,
+) -> Response:
     config = current_app.config
     cache: ResponseCache = current_app.extensions[EXTENSION]
     clock: Clock = config["AISTATUS_CLOCK"]
@@ -262,8 +270,9 @@ def _stale(cache: ResponseCache, key: Key, policy: Policy, now: datetime) -> Res
     notice = cache.health.notice(entry.version, entry.built_at, now)
     body = gzip.decompress(entry.body) if entry.gzipped else entry.body
     body = outage.with_notice(body, entry.content_type, notice)
-    response = Response(body, status=entry.status, content_type=entry.content_type,
-                        headers=list(entry.headers))
+    response = Response(
+        body, status=entry.status, content_type=entry.content_type, headers=list(entry.headers)
+    )
     response.last_modified = entry.last_modified
     return _finish(outage.mark(response, notice), policy)
 
@@ -293,10 +302,20 @@ def _entry(
     # The same data re-rendered (max_age passed) keeps the time it first changed.
     same = previous is not None and previous.version == version
     modified = previous.last_modified if same and previous else now.replace(microsecond=0)
-    kept = tuple((name, response.headers[name]) for name in KEPT_HEADERS
-                 if name in response.headers)
-    return Entry(version, body, gzipped, response.content_type or "application/octet-stream",
-                 f'"{digest}"', modified, now, response.status_code, kept)
+    kept = tuple(
+        (name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers
+    )
+    return Entry(
+        version,
+        body,
+        gzipped,
+        response.content_type or "application/octet-stream",
+        f'"{digest}"',
+        modified,
+        now,
+        response.status_code,
+        kept,
+    )
 
 
 def _respond(entry: Entry, policy: Policy) -> Response:
@@ -304,8 +323,12 @@ def _respond(entry: Entry, policy: Policy) -> Response:
     if entry.status == 200 and _not_modified(entry):
         response = Response(status=304)
     else:
-        response = Response(entry.body, status=entry.status, content_type=entry.content_type,
-                            headers=list(entry.headers))
+        response = Response(
+            entry.body,
+            status=entry.status,
+            content_type=entry.content_type,
+            headers=list(entry.headers),
+        )
         if entry.gzipped:
             response.headers["Content-Encoding"] = "gzip"
     response.headers["ETag"] = entry.etag

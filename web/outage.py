@@ -41,8 +41,8 @@ log = logging.getLogger(__name__)
 # While the store is down, one request in this many seconds tries it again; the others are
 # served from the cache at once instead of each waiting out a connection timeout.
 RETRY_S = 2.0
-RETRY_AFTER_S = 10          # what a 503 asks clients to wait
-MARKER = b"<!--storage-notice-->"   # where base.html lets a notice in
+RETRY_AFTER_S = 10  # what a 503 asks clients to wait
+MARKER = b"<!--storage-notice-->"  # where base.html lets a notice in
 HEADER = "Aistatus-Storage"
 _JSON = "application/json"
 _METRICS = "text/plain; version=0.0.4"
@@ -52,8 +52,8 @@ _METRICS = "text/plain; version=0.0.4"
 class Notice:
     """What a response served without the store says about itself."""
 
-    since: datetime                  # when the store was found unreachable
-    data_as_of: datetime | None      # None: nothing kept to serve
+    since: datetime  # when the store was found unreachable
+    data_as_of: datetime | None  # None: nothing kept to serve
     now: datetime
 
     @property
@@ -63,8 +63,10 @@ class Notice:
     @property
     def text(self) -> str:
         if self.data_as_of is None:
-            return (f"Our storage is unreachable since {_clock_text(self.since, self.now)}; "
-                    "nothing is kept to show here yet.")
+            return (
+                f"Our storage is unreachable since {_clock_text(self.since, self.now)}; "
+                "nothing is kept to show here yet."
+            )
         return f"Data as of {self.as_of_text}: our storage is unreachable."
 
     def document(self) -> dict[str, Any]:
@@ -98,11 +100,11 @@ class StorageHealth:
         self.retry_s = retry_s
         self._lock = threading.Lock()
         self._down_since: datetime | None = None
-        self._down_at: float = 0.0               # monotonic, for the recovery line
+        self._down_at: float = 0.0  # monotonic, for the recovery line
         self._next_try = 0.0
-        self._trying = False                     # an attempt is on its way (while down)
-        self._answered = Counter[bool]()        # while down: kept response (True) or 503
-        self._last_good: tuple[datetime, str] | None = None   # (read at, data version)
+        self._trying = False  # an attempt is on its way (while down)
+        self._answered = Counter[bool]()  # while down: kept response (True) or 503
+        self._last_good: tuple[datetime, str] | None = None  # (read at, data version)
 
     @property
     def down_since(self) -> datetime | None:
@@ -131,8 +133,10 @@ class StorageHealth:
                 return
             self._down_since, self._down_at = now, at
             self._answered.clear()
-        log.error("storage unreachable, serving the last good responses until it answers: %s",
-                  describe_error(error))
+        log.error(
+            "storage unreachable, serving the last good responses until it answers: %s",
+            describe_error(error),
+        )
 
     def answered(self, version: str, now: datetime, at: float) -> None:
         with self._lock:
@@ -141,8 +145,13 @@ class StorageHealth:
                 return
             self._down_since = None
             down_for, kept, none = at - self._down_at, self._answered[True], self._answered[False]
-        log.warning("storage reachable again after %s; meanwhile %d responses were served as "
-                    "last built and %d got a 503", _duration_text(down_for), kept, none)
+        log.warning(
+            "storage reachable again after %s; meanwhile %d responses were served as "
+            "last built and %d got a 503",
+            _duration_text(down_for),
+            kept,
+            none,
+        )
 
     def notice(self, version: str | None, built_at: datetime | None, now: datetime) -> Notice:
         """The notice for a response built at `built_at` from data `version` (None: none)."""
@@ -177,10 +186,13 @@ def unavailable(errors: str, notice: Notice) -> Response:
         document = {"error": "storage unreachable", "notice": notice.document()}
         response = Response(json_bytes(document), 503, content_type=f"{_JSON}; charset=utf-8")
     elif errors == "html":
-        page = ErrorPage(503, "Status data is unavailable for a moment",
-                         "Our storage is unreachable and this page was not kept from before. "
-                         "The probes keep running and nothing they find is lost; "
-                         "try again in a minute.")
+        page = ErrorPage(
+            503,
+            "Status data is unavailable for a moment",
+            "Our storage is unreachable and this page was not kept from before. "
+            "The probes keep running and nothing they find is lost; "
+            "try again in a minute.",
+        )
         response = Response(render_template("503.html", page=page, storage_notice=notice), 503)
     else:
         response = Response(notice.text + "\n", 503, content_type="text/plain; charset=utf-8")

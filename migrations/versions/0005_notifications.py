@@ -67,17 +67,26 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("sent_at", TIMESTAMP, nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_deliveries"),
-        sa.ForeignKeyConstraint(["outbox_id"], ["outbox.id"],
-                                name="fk_deliveries_outbox_id_outbox"),
-        sa.ForeignKeyConstraint(["subscription_id"], ["subscriptions.id"],
-                                name="fk_deliveries_subscription_id_subscriptions"),
-        sa.UniqueConstraint("outbox_id", "subscription_id",
-                            name="uq_deliveries_outbox_id_subscription_id"),
+        sa.ForeignKeyConstraint(
+            ["outbox_id"], ["outbox.id"], name="fk_deliveries_outbox_id_outbox"
+        ),
+        sa.ForeignKeyConstraint(
+            ["subscription_id"],
+            ["subscriptions.id"],
+            name="fk_deliveries_subscription_id_subscriptions",
+        ),
+        sa.UniqueConstraint(
+            "outbox_id", "subscription_id", name="uq_deliveries_outbox_id_subscription_id"
+        ),
     )
-    op.create_index("ix_deliveries_state_next_attempt_at", "deliveries",
-                    ["state", "next_attempt_at"])
-    op.create_index("ix_deliveries_subscription_id_state_outbox_id", "deliveries",
-                    ["subscription_id", "state", "outbox_id"])
+    op.create_index(
+        "ix_deliveries_state_next_attempt_at", "deliveries", ["state", "next_attempt_at"]
+    )
+    op.create_index(
+        "ix_deliveries_subscription_id_state_outbox_id",
+        "deliveries",
+        ["subscription_id", "state", "outbox_id"],
+    )
 
 
 def downgrade() -> None:

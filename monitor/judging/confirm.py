@@ -51,8 +51,10 @@ def plan_confirmation(health: TargetHealth, now: datetime, minute: int) -> None:
     if s.confirm_for <= 0:
         return
     if until is not None and now < until:
-        if health.confirm_reason != "recovering" and not health.confirm_fast and not (
-            confined(health)
+        if (
+            health.confirm_reason != "recovering"
+            and not health.confirm_fast
+            and not (confined(health))
         ):
             odd = oddest(health, minute)
             if odd is not None and odd[1] < s.confirm_alpha**2:
@@ -71,8 +73,12 @@ def plan_confirmation(health: TargetHealth, now: datetime, minute: int) -> None:
         health.confirm_reason = reason
         health.suspected = reason == suspected
         health.suspect_from = minute if health.suspected else None
-        health.confirm_fast = health.suspected and odd is not None and (
-            odd[1] < s.confirm_alpha**2) and not confined(health)
+        health.confirm_fast = (
+            health.suspected
+            and odd is not None
+            and (odd[1] < s.confirm_alpha**2)
+            and not confined(health)
+        )
 
 
 def confirm_status(health: TargetHealth, signal: Signal, p0: float, fired: int | None) -> None:

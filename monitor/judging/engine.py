@@ -103,8 +103,10 @@ class StatusEngine:
         changes = self._model_changes(now)
         if changes:
             changes += self._provider_changes(now)
-        events = [replace(e, evidence=evidence_summary(self.story(e.incident, now)))
-                  for e in self._book.apply(self._problems(), now)]
+        events = [
+            replace(e, evidence=evidence_summary(self.story(e.incident, now)))
+            for e in self._book.apply(self._problems(), now)
+        ]
         return EngineChanges(tuple(changes), tuple(events))
 
     def unseen(self, results: Iterable[ProbeResult]) -> list[ProbeResult]:
@@ -329,9 +331,7 @@ def _noting_earliest(
         yield result
 
 
-def _warmed(
-    changes: EngineChanges, at: datetime, warm: datetime, seen: set[str]
-) -> EngineChanges:
+def _warmed(changes: EngineChanges, at: datetime, warm: datetime, seen: set[str]) -> EngineChanges:
     """While warming up, only each subject's first status (it is on record from then)."""
     if at >= warm:
         return changes

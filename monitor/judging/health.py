@@ -134,8 +134,9 @@ class TargetHealth:
         sums = self.book.window(self.windows[-1])
         s = self.settings
         usual = self.book.baseline.rate(FORM_WRONG, FORM, s.prior_wrong_rate, s.prior_weight)
-        return answer_verdict(AnswerEvidence(sums[FORM], sums[FORM_WRONG], usual),
-                              self.quality_rule)
+        return answer_verdict(
+            AnswerEvidence(sums[FORM], sums[FORM_WRONG], usual), self.quality_rule
+        )
 
     def evidence(self, since: datetime, now: datetime) -> Evidence:
         first, last = minute_of(since), minute_of(now)

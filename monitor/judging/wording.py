@@ -245,18 +245,14 @@ def _answers(story: Story) -> str:
 def _wrong_answers(story: Story) -> str:
     answers = story.answers
     labels = Counter(
-        failure_label(r)
-        for e in story.evidence
-        for r in e.problems
-        if is_wrong_answer(r)
+        failure_label(r) for e in story.evidence for r in e.problems if is_wrong_answer(r)
     )
     kinds = ", ".join(f"{count} {label}" for label, count in labels.most_common(4))
     share = _percent(answers.wrong / answers.checked) if answers.checked else "0 %"
     usual = _usual_wrong(story)
     usually = "" if usual is None else f"; usually {_percent(usual)}"
-    return (
-        f"{answers.wrong} of {answers.checked} answers were wrong ({share}{usually})"
-        + (f": {kinds}." if kinds else ".")
+    return f"{answers.wrong} of {answers.checked} answers were wrong ({share}{usually})" + (
+        f": {kinds}." if kinds else "."
     )
 
 

@@ -77,10 +77,10 @@ OPERATOR_SLOTS = 4
 @dataclass(frozen=True, slots=True)
 class Lane:
     name: str
-    channel: str             # the subscriptions' kind it serves
-    slow: bool | None        # receivers in the slow lane, the others, or both (None)
-    slots: int               # deliveries in flight at most
-    batch: int               # claimed when at least this many slots are free
+    channel: str  # the subscriptions' kind it serves
+    slow: bool | None  # receivers in the slow lane, the others, or both (None)
+    slots: int  # deliveries in flight at most
+    batch: int  # claimed when at least this many slots are free
 
 
 def lanes(policy: DeliveryPolicy) -> tuple[Lane, ...]:
@@ -106,13 +106,20 @@ OperatorSender = Callable[[Delivery, datetime], Attempt]
 
 
 class Deliverer:
-    def __init__(self, notifications: Notifications, settings: Settings, operator_key: bytes,
-                 clock: Clock, policy: DeliveryPolicy = DEFAULT_POLICY, *,
-                 rng: random.Random | None = None,
-                 client: httpx.Client | None = None,
-                 mailer: mail.Mailer | None = None,
-                 operator: OperatorSender | None = None,
-                 kinds: tuple[str, ...] = CHANNELS) -> None:
+    def __init__(
+        self,
+        notifications: Notifications,
+        settings: Settings,
+        operator_key: bytes,
+        clock: Clock,
+        policy: DeliveryPolicy = DEFAULT_POLICY,
+        *,
+        rng: random.Random | None = None,
+        client: httpx.Client | None = None,
+        mailer: mail.Mailer | None = None,
+        operator: OperatorSender | None = None,
+        kinds: tuple[str, ...] = CHANNELS,
+    ) -> None:
         self.notifications = notifications
         self.settings = settings
         self.operator_key = operator_key
@@ -125,20 +132,30 @@ class Deliverer:
         self.lanes = tuple(lane for lane in lanes(policy) if lane.channel in kinds)
         # Blocking, for the verification POSTs (subscriptions.WebhookVerifier).
         self.client = client or httpx.Client(
-            timeout=policy.http_timeout(), follow_redirects=False,
-            headers={"User-Agent": USER_AGENT})
-        self._webhooks = EventLoop(httpx.AsyncClient(
-            timeout=policy.http_timeout(), follow_redirects=False,
+            timeout=policy.http_timeout(),
+            follow_redirects=False,
             headers={"User-Agent": USER_AGENT},
-            limits=httpx.Limits(max_connections=policy.concurrency + policy.slow_concurrency)))
-        self._mail_pool = ThreadPoolExecutor(policy.mail_connections,
-                                             thread_name_prefix="deliver-mail")
-        self._operator_pool = ThreadPoolExecutor(OPERATOR_SLOTS,
-                                                 thread_name_prefix="deliver-operator")
+        )
+        self._webhooks = EventLoop(
+            httpx.AsyncClient(
+                timeout=policy.http_timeout(),
+                follow_redirects=False,
+                headers={"User-Agent": USER_AGENT},
+                limits=httpx.Limits(max_connections=policy.concurrency + policy.slow_concurrency),
+            )
+        )
+        self._mail_pool = ThreadPoolExecutor(
+            policy.mail_connections, thread_name_prefix="deliver-mail"
+        )
+        self._operator_pool = ThreadPoolExecutor(
+            OPERATOR_SLOTS, thread_name_prefix="deliver-operator"
+        )
         # How each channel's claimed deliveries start: one entry per kind of receiver.
         self._starters: dict[str, Callable[[Lane, list[Delivery]], None]] = {
-            "webhook": self._start_webhooks, "email": self._start_mails,
-            "operator": self._start_operator}
+            "webhook": self._start_webhooks,
+            "email": self._start_mails,
+            "operator": self._start_operator,
+        }
         self._lock = threading.Lock()
         self._busy = {lane.name: 0 for lane in self.lanes}
         self._idle = threading.Condition(self._lock)
@@ -159,7 +176,7 @@ class Deliverer:
         many were started. The worker's chore calls this, so a fan-out to thousands
         does not wait a tick per batch."""
         deadline = time.monotonic() + seconds
-        dry: set[str] = set()    # lanes that found less due than they asked for
+        dry: set[str] = set()  # lanes that found less due than they asked for
         started = self._round(dry)
         while self._wait_for_work(dry, deadline):
             started += self._round(dry)
@@ -177,8 +194,9 @@ class Deliverer:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
-                if any(lane.name not in dry and self._free(lane) >= lane.batch
-                       for lane in self.lanes):
+                if any(
+                    lane.name not in dry and self._free(lane) >= lane.batch for lane in self.lanes
+                ):
                     return True
                 if self._in_flight == 0:
                     return False
@@ -197,8 +215,12 @@ class Deliverer:
                     free = self._free(lane)
                 if lane.name in dry or free < lane.batch:
                     continue
-                got = [dict(row) for row in self.notifications.claim(
-                    now, lease, free, lane.channel, slow=lane.slow)]
+                got = [
+                    dict(row)
+                    for row in self.notifications.claim(
+                        now, lease, free, lane.channel, slow=lane.slow
+                    )
+                ]
                 if len(got) < free:
                     dry.add(lane.name)
                 if got:
@@ -262,24 +284,37 @@ class Deliverer:
 
     def _signed_post(self, delivery: Delivery) -> tuple[str, bytes, dict[str, str]]:
         now = self.clock.now()
-        body = json.dumps(payloads.payload(
-            self.settings, delivery["kind"], delivery["event_id"], delivery["event"], now,
-            self.unsubscribe_url(delivery["subscription_id"], delivery["salt"]),
-        ), ensure_ascii=False, separators=(",", ":")).encode()
-        secret = signing.subscription_secret(self.operator_key, delivery["subscription_id"],
-                                             delivery["salt"])
+        body = json.dumps(
+            payloads.payload(
+                self.settings,
+                delivery["kind"],
+                delivery["event_id"],
+                delivery["event"],
+                now,
+                self.unsubscribe_url(delivery["subscription_id"], delivery["salt"]),
+            ),
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode()
+        secret = signing.subscription_secret(
+            self.operator_key, delivery["subscription_id"], delivery["salt"]
+        )
         timestamp = int(now.timestamp())
-        return delivery["address"], body, {
-            "Content-Type": "application/json",
-            signing.EVENT_HEADER: delivery["event_id"],
-            signing.TIMESTAMP_HEADER: str(timestamp),
-            signing.SIGNATURE_HEADER: signing.sign(secret, timestamp, body),
-        }
+        return (
+            delivery["address"],
+            body,
+            {
+                "Content-Type": "application/json",
+                signing.EVENT_HEADER: delivery["event_id"],
+                signing.TIMESTAMP_HEADER: str(timestamp),
+                signing.SIGNATURE_HEADER: signing.sign(secret, timestamp, body),
+            },
+        )
 
     def _start_mails(self, lane: Lane, deliveries: list[Delivery]) -> None:
         size = self.policy.mail_batch
         for start in range(0, len(deliveries), size):
-            self._mail_pool.submit(self._mails, lane, deliveries[start:start + size])
+            self._mail_pool.submit(self._mails, lane, deliveries[start : start + size])
 
     def _mails(self, lane: Lane, deliveries: Sequence[Delivery]) -> None:
         """One after another over this thread's SMTP connection, until the lease runs
@@ -299,9 +334,13 @@ class Deliverer:
         if self.mailer is None:
             return Attempt(PENDING, "no [notifications] smtp_url to send mail with")
         compose = mail.incident_mail if delivery["kind"] == "incident" else mail.component_mail
-        message = compose(self.settings, delivery["address"], delivery["event"],
-                          delivery["event_id"],
-                          self.unsubscribe_url(delivery["subscription_id"], delivery["salt"]))
+        message = compose(
+            self.settings,
+            delivery["address"],
+            delivery["event"],
+            delivery["event_id"],
+            self.unsubscribe_url(delivery["subscription_id"], delivery["salt"]),
+        )
         return send_mail(self.mailer, message, self.clock.now())
 
     def _start_operator(self, lane: Lane, deliveries: list[Delivery]) -> None:
@@ -356,15 +395,19 @@ class Deliverer:
         if not waiting:
             return
         try:
-            disabled = self.notifications.finish_many([self._ending(r) for r in waiting],
-                                                      self.policy.disable_after)
+            disabled = self.notifications.finish_many(
+                [self._ending(r) for r in waiting], self.policy.disable_after
+            )
         except Exception:
             with self._lock:
                 self._unrecorded[:0] = waiting
             raise
         for subscription_id in disabled:
-            log.warning("subscription %s disabled after %d permanent failures in a row",
-                        subscription_id, self.policy.disable_after)
+            log.warning(
+                "subscription %s disabled after %d permanent failures in a row",
+                subscription_id,
+                self.policy.disable_after,
+            )
 
     def _ending(self, result: _Result) -> Ending:
         delivery, attempt, at = result.delivery, result.attempt, result.at
@@ -374,13 +417,20 @@ class Deliverer:
             next_at = at + timedelta(seconds=self.delay(delivery["attempts"], wait))
             if next_at - delivery["created_at"] > self.policy.give_up_after:
                 state, next_at = GAVE_UP, None
-        return Ending(delivery["id"], delivery["subscription_id"], state, at, next_at,
-                      attempt.error, answered=attempt.answered,
-                      permanent_failure=state == FAILED,
-                      slow_until=at + self.policy.slow_for if attempt.slow else None)
+        return Ending(
+            delivery["id"],
+            delivery["subscription_id"],
+            state,
+            at,
+            next_at,
+            attempt.error,
+            answered=attempt.answered,
+            permanent_failure=state == FAILED,
+            slow_until=at + self.policy.slow_for if attempt.slow else None,
+        )
 
     def delay(self, attempts: int, retry_after_s: float | None) -> float:
         """Seconds until the next try after `attempts` earlier ones (this one excluded)."""
-        ceiling = min(self.policy.max_retry_s, self.policy.first_retry_s * 2 ** attempts)
+        ceiling = min(self.policy.max_retry_s, self.policy.first_retry_s * 2**attempts)
         jittered = ceiling / 2 + self.rng.uniform(0, ceiling / 2)
         return max(jittered, retry_after_s or 0.0)

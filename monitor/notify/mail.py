@@ -38,47 +38,64 @@ TIMEOUT_S = 20.0
 class Mail:
     to: str
     subject: str
-    lines: tuple[str, ...]              # paragraphs; the same words in both parts
+    lines: tuple[str, ...]  # paragraphs; the same words in both parts
     links: tuple[tuple[str, str], ...]  # (label, url)
     unsubscribe_url: str | None = None
     event_id: str | None = None
 
 
-def incident_mail(settings: Settings, to: str, facts: dict[str, Any], event_id: str,
-                  unsubscribe_url: str) -> Mail:
+def incident_mail(
+    settings: Settings, to: str, facts: dict[str, Any], event_id: str, unsubscribe_url: str
+) -> Mail:
     update = facts["updates"][-1]
     state = update["status"]
     lines = [update["body"], *evidence.lines(facts)]
     page = settings.site.public_url.rstrip("/") + f"/incidents/{facts['id']}"
-    return Mail(to, f"[{settings.site.title}] {state.capitalize()}: {facts['title']}",
-                tuple(lines), (("The incident", page), ("Unsubscribe", unsubscribe_url)),
-                unsubscribe_url, event_id)
+    return Mail(
+        to,
+        f"[{settings.site.title}] {state.capitalize()}: {facts['title']}",
+        tuple(lines),
+        (("The incident", page), ("Unsubscribe", unsubscribe_url)),
+        unsubscribe_url,
+        event_id,
+    )
 
 
-def component_mail(settings: Settings, to: str, facts: dict[str, Any], event_id: str,
-                   unsubscribe_url: str) -> Mail:
+def component_mail(
+    settings: Settings, to: str, facts: dict[str, Any], event_id: str, unsubscribe_url: str
+) -> Mail:
     new = facts["new_status"].replace("_", " ")
     old = facts["old_status"].replace("_", " ")
     subject = f"[{settings.site.title}] {facts['subject']} is {new}"
     lines = (f"{facts['subject']} went from {old} to {new}.", facts["reason"])
     page = settings.site.public_url.rstrip("/")
-    return Mail(to, subject, tuple(line for line in lines if line),
-                (("Status page", page), ("Unsubscribe", unsubscribe_url)),
-                unsubscribe_url, event_id)
+    return Mail(
+        to,
+        subject,
+        tuple(line for line in lines if line),
+        (("Status page", page), ("Unsubscribe", unsubscribe_url)),
+        unsubscribe_url,
+        event_id,
+    )
 
 
 def confirmation_mail(settings: Settings, to: str, confirm_url: str, scope: str) -> Mail:
-    return Mail(to, f"[{settings.site.title}] Confirm your subscription", (
-        f"Someone, hopefully you, asked {settings.site.title} to tell this address about "
-        f"{scope}.",
-        "Follow the link within 24 hours to start. If it was not you, ignore this mail: "
-        "nothing more will come.",
-    ), (("Confirm the subscription", confirm_url),))
+    return Mail(
+        to,
+        f"[{settings.site.title}] Confirm your subscription",
+        (
+            f"Someone, hopefully you, asked {settings.site.title} to tell this address about "
+            f"{scope}.",
+            "Follow the link within 24 hours to start. If it was not you, ignore this mail: "
+            "nothing more will come.",
+        ),
+        (("Confirm the subscription", confirm_url),),
+    )
 
 
 _UTF8_QP = Charset("utf-8")
-_UTF8_QP.body_encoding = QP   # readable in the raw mail, and 7-bit clean for any server
-_SMTP = compat32.clone(linesep="\r\n")   # what SMTP's DATA expects; smtplib sends bytes as given
+_UTF8_QP.body_encoding = QP  # readable in the raw mail, and 7-bit clean for any server
+_SMTP = compat32.clone(linesep="\r\n")  # what SMTP's DATA expects; smtplib sends bytes as given
 
 
 def render(mail: Mail, sender: str, now: datetime) -> bytes:
@@ -97,13 +114,17 @@ def render(mail: Mail, sender: str, now: datetime) -> bytes:
     if mail.unsubscribe_url:
         message["List-Unsubscribe"] = _header(f"<{mail.unsubscribe_url}>")
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    text = "\n\n".join(mail.lines) + "\n\n" + "\n".join(
-        f"{label}: {url}" for label, url in mail.links) + "\n"
+    text = (
+        "\n\n".join(mail.lines)
+        + "\n\n"
+        + "\n".join(f"{label}: {url}" for label, url in mail.links)
+        + "\n"
+    )
     html = "".join(f"<p>{escape(line)}</p>" for line in mail.lines) + "".join(
-        f'<p><a href="{escape(url)}">{escape(label)}</a></p>' for label, url in mail.links)
+        f'<p><a href="{escape(url)}">{escape(label)}</a></p>' for label, url in mail.links
+    )
     message.attach(MIMEText(text, "plain", _UTF8_QP))
-    message.attach(MIMEText(f"<!doctype html><html><body>{html}</body></html>", "html",
-                            _UTF8_QP))
+    message.attach(MIMEText(f"<!doctype html><html><body>{html}</body></html>", "html", _UTF8_QP))
     return message.as_bytes(policy=_SMTP)
 
 
@@ -164,7 +185,9 @@ class Mailer:
         host = parts.hostname or ""
         smtp: smtplib.SMTP = (
             smtplib.SMTP_SSL(host, port, timeout=TIMEOUT_S, context=ssl.create_default_context())
-            if secure else smtplib.SMTP(host, port, timeout=TIMEOUT_S))
+            if secure
+            else smtplib.SMTP(host, port, timeout=TIMEOUT_S)
+        )
         try:
             if not secure:
                 smtp.ehlo()

@@ -32,8 +32,10 @@ DOCUMENTATION = "https://github.com/aistatus/aistatus#webhooks"
 _AVOID = ("major_outage", "partial_outage", "under_maintenance")
 _INDICATOR = {"none": "none", "minor": "minor", "major": "major", "critical": "critical"}
 _DESCRIPTION = {
-    "none": "All Systems Operational", "minor": "Minor Service Outage",
-    "major": "Partial System Outage", "critical": "Major Service Outage",
+    "none": "All Systems Operational",
+    "minor": "Minor Service Outage",
+    "major": "Partial System Outage",
+    "critical": "Major Service Outage",
 }
 
 
@@ -42,17 +44,27 @@ def stable_id(kind: str, key: str) -> str:
     return hashlib.blake2s(f"{kind}:{key}".encode(), digest_size=6).hexdigest()
 
 
-def payload(settings: Settings, kind: str, event_id: str, event: Document, now: datetime,
-            unsubscribe_url: str) -> Document:
-    meta = {"unsubscribe": unsubscribe_url, "documentation": DOCUMENTATION,
-            "generated_at": utc_iso(now)}
+def payload(
+    settings: Settings,
+    kind: str,
+    event_id: str,
+    event: Document,
+    now: datetime,
+    unsubscribe_url: str,
+) -> Document:
+    meta = {
+        "unsubscribe": unsubscribe_url,
+        "documentation": DOCUMENTATION,
+        "generated_at": utc_iso(now),
+    }
     if kind == "incident":
         return incident_payload(settings, event_id, event, meta)
     return component_payload(settings, event_id, event, meta)
 
 
-def incident_payload(settings: Settings, event_id: str, facts: Document,
-                     meta: Document) -> Document:
+def incident_payload(
+    settings: Settings, event_id: str, facts: Document, meta: Document
+) -> Document:
     incident_id = stable_id("incident", facts["id"])
     updates = facts["updates"]
     open_ = facts["state"] != "resolved"
@@ -71,16 +83,28 @@ def incident_payload(settings: Settings, event_id: str, facts: Document,
             "resolved_at": facts["resolved_at"] if not open_ else None,
             "shortlink": _absolute(settings, f"/incidents/{quote(facts['id'], safe='')}"),
             "incident_updates": [
-                {"id": stable_id("update", f"{facts['id']}/{u['position']}"),
-                 "incident_id": incident_id, "status": u["status"], "body": u["body"],
-                 "created_at": u["at"], "updated_at": u["at"], "display_at": u["at"],
-                 "affected_components": [
-                     {"code": stable_id("component", m), "name": _name(settings, m),
-                      "new_status": _status_in(facts, m, u["status"])} for m in models]}
+                {
+                    "id": stable_id("update", f"{facts['id']}/{u['position']}"),
+                    "incident_id": incident_id,
+                    "status": u["status"],
+                    "body": u["body"],
+                    "created_at": u["at"],
+                    "updated_at": u["at"],
+                    "display_at": u["at"],
+                    "affected_components": [
+                        {
+                            "code": stable_id("component", m),
+                            "name": _name(settings, m),
+                            "new_status": _status_in(facts, m, u["status"]),
+                        }
+                        for m in models
+                    ],
+                }
                 for u in reversed(updates)
             ],
-            "components": [_component(settings, m, _status_in(facts, m, facts["state"]))
-                           for m in models],
+            "components": [
+                _component(settings, m, _status_in(facts, m, facts["state"])) for m in models
+            ],
         },
         "aistatus": {
             "event_id": event_id,
@@ -97,23 +121,36 @@ def incident_payload(settings: Settings, event_id: str, facts: Document,
     }
 
 
-def component_payload(settings: Settings, event_id: str, facts: Document,
-                      meta: Document) -> Document:
+def component_payload(
+    settings: Settings, event_id: str, facts: Document, meta: Document
+) -> Document:
     subject, new = facts["subject"], facts["new_status"]
     model = facts["subject_kind"] == "model"
     component_id = stable_id("component" if model else "group", subject)
-    component = (_component(settings, subject, new) if model
-                 else {**_component(settings, subject, new), "id": component_id,
-                       "group": True, "group_id": None})
-    severity = {"major_outage": "critical", "partial_outage": "major",
-                "degraded_performance": "minor"}.get(new, "none")
+    component = (
+        _component(settings, subject, new)
+        if model
+        else {
+            **_component(settings, subject, new),
+            "id": component_id,
+            "group": True,
+            "group_id": None,
+        }
+    )
+    severity = {
+        "major_outage": "critical",
+        "partial_outage": "major",
+        "degraded_performance": "minor",
+    }.get(new, "none")
     return {
         "meta": meta,
         "page": _page(settings, severity),
         "component": component,
         "component_update": {
-            "old_status": facts["old_status"], "new_status": new,
-            "created_at": facts["at"], "component_id": component_id,
+            "old_status": facts["old_status"],
+            "new_status": new,
+            "created_at": facts["at"],
+            "component_id": component_id,
         },
         "aistatus": {
             "event_id": event_id,
@@ -127,9 +164,11 @@ def component_payload(settings: Settings, event_id: str, facts: Document,
 def _page(settings: Settings, impact: str) -> Document:
     """The indicator this event implies; the page's own, across all models, is at
     /api/v2/status.json."""
-    return {"id": stable_id("page", settings.site.public_url),
-            "status_indicator": _INDICATOR.get(impact, "none"),
-            "status_description": _DESCRIPTION.get(impact, _DESCRIPTION["none"])}
+    return {
+        "id": stable_id("page", settings.site.public_url),
+        "status_indicator": _INDICATOR.get(impact, "none"),
+        "status_description": _DESCRIPTION.get(impact, _DESCRIPTION["none"]),
+    }
 
 
 def _component(settings: Settings, target: str, status: str) -> Document:

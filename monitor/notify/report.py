@@ -19,12 +19,19 @@ def notifications_document(notifications: Notifications, failures: int) -> dict[
     return {
         **counts,
         "recent_failures": [
-            {"delivery": row["id"], "event_id": row["event_id"], "kind": row["kind"],
-             "subscription": row["subscription_id"],
-             "channel": _channel_name(notifications, row), "state": row["state"],
-             "attempts": row["attempts"], "last_error": row["last_error"],
-             "next_attempt_at": utc_iso(row["next_attempt_at"])
-             if row["state"] == "pending" else None}
+            {
+                "delivery": row["id"],
+                "event_id": row["event_id"],
+                "kind": row["kind"],
+                "subscription": row["subscription_id"],
+                "channel": _channel_name(notifications, row),
+                "state": row["state"],
+                "attempts": row["attempts"],
+                "last_error": row["last_error"],
+                "next_attempt_at": utc_iso(row["next_attempt_at"])
+                if row["state"] == "pending"
+                else None,
+            }
             for row in notifications.recent_failures(failures)
         ],
     }
@@ -41,19 +48,27 @@ def _channel_name(notifications: Notifications, row: Any) -> str | None:
 def notifications_text(document: dict[str, Any]) -> str:
     deliveries = document["deliveries"]
     lines = [
-        "Queue: " + (", ".join(f"{n} {state}" for state, n in sorted(deliveries.items()))
-                     or "empty")
+        "Queue: "
+        + (", ".join(f"{n} {state}" for state, n in sorted(deliveries.items())) or "empty")
         + f"; {document['outbox']['not fanned out']} event(s) not fanned out yet",
-        "Subscriptions: " + (", ".join(f"{n} {name}" for name, n in
-                                      sorted(document["subscriptions"].items())) or "none"),
+        "Subscriptions: "
+        + (
+            ", ".join(f"{n} {name}" for name, n in sorted(document["subscriptions"].items()))
+            or "none"
+        ),
     ]
     failures = document["recent_failures"]
     lines.append("Recent failures:" if failures else "Recent failures: none")
     for row in failures:
         retry = f", next try {row['next_attempt_at']}" if row["next_attempt_at"] else ""
-        who = (f"channel {for_terminal(row['channel'])}" if row.get("channel")
-               else f"{row['kind']} #{row['subscription']}")
-        lines.append(f"  {row['state']:<8} {who} "
-                     f"{for_terminal(row['event_id'])}: {for_terminal(row['last_error'] or '')} "
-                     f"after {row['attempts']} attempt(s){retry}")
+        who = (
+            f"channel {for_terminal(row['channel'])}"
+            if row.get("channel")
+            else f"{row['kind']} #{row['subscription']}"
+        )
+        lines.append(
+            f"  {row['state']:<8} {who} "
+            f"{for_terminal(row['event_id'])}: {for_terminal(row['last_error'] or '')} "
+            f"after {row['attempts']} attempt(s){retry}"
+        )
     return "\n".join(lines)

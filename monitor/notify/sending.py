@@ -74,9 +74,13 @@ def post(
         return Attempt(FAILED, target, permanent=True)
     deadline = time.monotonic() + policy.timeout_s
     try:
-        with client.stream("POST", target.url, content=body,
-                           headers={**headers, **target.headers},
-                           extensions=target.extensions) as response:
+        with client.stream(
+            "POST",
+            target.url,
+            content=body,
+            headers={**headers, **target.headers},
+            extensions=target.extensions,
+        ) as response:
             read = 0
             for chunk in response.iter_raw():
                 read += len(chunk)
@@ -109,9 +113,13 @@ async def apost(
         return Attempt(FAILED, target, permanent=True)
     try:
         async with asyncio.timeout(policy.timeout_s):
-            async with client.stream("POST", target.url, content=body,
-                                     headers={**headers, **target.headers},
-                                     extensions=target.extensions) as response:
+            async with client.stream(
+                "POST",
+                target.url,
+                content=body,
+                headers={**headers, **target.headers},
+                extensions=target.extensions,
+            ) as response:
                 read = 0
                 async for chunk in response.aiter_raw():
                     read += len(chunk)

@@ -26,20 +26,23 @@ def new_salt() -> str:
 
 
 def subscription_secret(operator_key: bytes, subscription_id: int, salt: str) -> str:
-    return hmac.new(operator_key, f"webhook:{subscription_id}:{salt}".encode(),
-                    hashlib.sha256).hexdigest()
+    return hmac.new(
+        operator_key, f"webhook:{subscription_id}:{salt}".encode(), hashlib.sha256
+    ).hexdigest()
 
 
 def unsubscribe_token(operator_key: bytes, subscription_id: int, salt: str) -> str:
     """The token of a one-click unsubscribe link: only the subscriber has it."""
-    return hmac.new(operator_key, f"unsubscribe:{subscription_id}:{salt}".encode(),
-                    hashlib.sha256).hexdigest()[:32]
+    return hmac.new(
+        operator_key, f"unsubscribe:{subscription_id}:{salt}".encode(), hashlib.sha256
+    ).hexdigest()[:32]
 
 
 def confirm_token(operator_key: bytes, subscription_id: int, salt: str, expires: int) -> str:
     """The token of a double opt-in link, good until `expires` (Unix seconds)."""
-    return hmac.new(operator_key, f"confirm:{subscription_id}:{salt}:{expires}".encode(),
-                    hashlib.sha256).hexdigest()[:32]
+    return hmac.new(
+        operator_key, f"confirm:{subscription_id}:{salt}:{expires}".encode(), hashlib.sha256
+    ).hexdigest()[:32]
 
 
 def same(token: str, expected: str) -> bool:
@@ -51,8 +54,9 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return f"{VERSION}={mac.hexdigest()}"
 
 
-def verify(secret: str, timestamp: str, body: bytes, signature: str, now: float,
-           tolerance_s: float = 300) -> bool:
+def verify(
+    secret: str, timestamp: str, body: bytes, signature: str, now: float, tolerance_s: float = 300
+) -> bool:
     """What a receiver does (the README has the same in a few lines)."""
     if not timestamp.isdigit() or abs(now - int(timestamp)) > tolerance_s:
         return False

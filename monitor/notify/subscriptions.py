@@ -74,8 +74,9 @@ def subscription_row(request: Request, now: datetime) -> dict[str, Any]:
     }
 
 
-def subscribe(notifications: Notifications, request: Request, now: datetime, *,
-              allow_private: bool) -> tuple[int, bool]:
+def subscribe(
+    notifications: Notifications, request: Request, now: datetime, *, allow_private: bool
+) -> tuple[int, bool]:
     """The subscription's id and whether it is new; SubscriptionRefused for a URL
     aistatus will not call."""
     if request.kind == WEBHOOK:
@@ -86,8 +87,14 @@ def subscribe(notifications: Notifications, request: Request, now: datetime, *,
 
 
 class WebhookVerifier:
-    def __init__(self, notifications: Notifications, operator_key: bytes, clock: Clock,
-                 client: httpx.Client, policy: DeliveryPolicy) -> None:
+    def __init__(
+        self,
+        notifications: Notifications,
+        operator_key: bytes,
+        clock: Clock,
+        client: httpx.Client,
+        policy: DeliveryPolicy,
+    ) -> None:
         self.notifications = notifications
         self.operator_key = operator_key
         self.clock = clock
@@ -101,14 +108,16 @@ class WebhookVerifier:
         for row in self.notifications.pending(WEBHOOK):
             tries = row["permanent_failures"]  # counts verification tries while pending
             if now - row["created_at"] > VERIFY_FOR:
-                self.notifications.set_subscription_state(row["id"], DISABLED, now,
-                                                          only_from=(PENDING,))
+                self.notifications.set_subscription_state(
+                    row["id"], DISABLED, now, only_from=(PENDING,)
+                )
                 continue
-            if now < row["created_at"] + VERIFY_FIRST_RETRY * (2 ** tries - 1):
+            if now < row["created_at"] + VERIFY_FIRST_RETRY * (2**tries - 1):
                 continue
             if self._verify(row, now):
                 activated += self.notifications.set_subscription_state(
-                    row["id"], ACTIVE, now, only_from=(PENDING,))
+                    row["id"], ACTIVE, now, only_from=(PENDING,)
+                )
             else:
                 self.notifications.count_verification_try(row["id"])
         return activated
@@ -116,16 +125,27 @@ class WebhookVerifier:
     def _verify(self, row: Any, now: datetime) -> bool:
         secret = signing.subscription_secret(self.operator_key, row["id"], row["salt"])
         event_id = f"verify.{row['id']}"
-        body = json.dumps({
-            "aistatus": {"type": "subscription_verification", "event_id": event_id,
-                         "subscription_id": row["id"], "secret": secret,
-                         "providers": row["providers"], "models": row["models"],
-                         "generated_at": utc_iso(now)},
-        }, separators=(",", ":")).encode()
+        body = json.dumps(
+            {
+                "aistatus": {
+                    "type": "subscription_verification",
+                    "event_id": event_id,
+                    "subscription_id": row["id"],
+                    "secret": secret,
+                    "providers": row["providers"],
+                    "models": row["models"],
+                    "generated_at": utc_iso(now),
+                },
+            },
+            separators=(",", ":"),
+        ).encode()
         timestamp = int(now.timestamp())
-        headers = {"Content-Type": "application/json", signing.EVENT_HEADER: event_id,
-                   signing.TIMESTAMP_HEADER: str(timestamp),
-                   signing.SIGNATURE_HEADER: signing.sign(secret, timestamp, body)}
+        headers = {
+            "Content-Type": "application/json",
+            signing.EVENT_HEADER: event_id,
+            signing.TIMESTAMP_HEADER: str(timestamp),
+            signing.SIGNATURE_HEADER: signing.sign(secret, timestamp, body),
+        }
         return post(self.client, row["address"], body, headers, self.policy).state == SENT
 
 
@@ -136,8 +156,9 @@ def confirm_url(settings: Settings, operator_key: bytes, row: Any) -> str:
     return f"{base}/subscriptions/confirm/{row['id']}/{expires}/{token}"
 
 
-def unsubscribe_url(settings: Settings, operator_key: bytes, subscription_id: int,
-                    salt: str) -> str:
+def unsubscribe_url(
+    settings: Settings, operator_key: bytes, subscription_id: int, salt: str
+) -> str:
     token = signing.unsubscribe_token(operator_key, subscription_id, salt)
     return f"{settings.site.public_url.rstrip('/')}/unsubscribe/{subscription_id}/{token}"
 
@@ -150,8 +171,14 @@ def scope_text(row: Any) -> str:
 class EmailConfirmations:
     """Sends each pending address its one confirmation mail; pending past a day: removed."""
 
-    def __init__(self, notifications: Notifications, settings: Settings, operator_key: bytes,
-                 clock: Clock, mailer: Mailer) -> None:
+    def __init__(
+        self,
+        notifications: Notifications,
+        settings: Settings,
+        operator_key: bytes,
+        clock: Clock,
+        mailer: Mailer,
+    ) -> None:
         self.notifications = notifications
         self.settings = settings
         self.operator_key = operator_key
@@ -163,14 +190,18 @@ class EmailConfirmations:
         sent = 0
         for row in self.notifications.pending(EMAIL):
             if now - row["created_at"] > VERIFY_FOR:
-                self.notifications.set_subscription_state(row["id"], DISABLED, now,
-                                                          only_from=(PENDING,))
+                self.notifications.set_subscription_state(
+                    row["id"], DISABLED, now, only_from=(PENDING,)
+                )
                 continue
             if row["permanent_failures"]:  # counts confirmation mails sent while pending
                 continue
-            message = confirmation_mail(self.settings, row["address"],
-                                        confirm_url(self.settings, self.operator_key, row),
-                                        scope_text(row))
+            message = confirmation_mail(
+                self.settings,
+                row["address"],
+                confirm_url(self.settings, self.operator_key, row),
+                scope_text(row),
+            )
             if send_mail(self.mailer, message, now).state == SENT:
                 self.notifications.count_verification_try(row["id"])
                 sent += 1

@@ -28,19 +28,19 @@ class Pinned:
     """Where a POST goes: `url` with the checked address in place of the name."""
 
     url: str
-    headers: dict[str, str] = field(default_factory=dict)     # Host, when pinned
+    headers: dict[str, str] = field(default_factory=dict)  # Host, when pinned
     extensions: dict[str, Any] = field(default_factory=dict)  # httpx's sni_hostname
 
 
-def unsafe_target(url: str, *, allow_private: bool,
-                  resolve: Resolve = socket.getaddrinfo) -> str | None:
+def unsafe_target(
+    url: str, *, allow_private: bool, resolve: Resolve = socket.getaddrinfo
+) -> str | None:
     """Why `url` may not receive webhooks; None when it may."""
     found = pin(url, allow_private=allow_private, resolve=resolve)
     return found if isinstance(found, str) else None
 
 
-def pin(url: str, *, allow_private: bool,
-        resolve: Resolve = socket.getaddrinfo) -> Pinned | str:
+def pin(url: str, *, allow_private: bool, resolve: Resolve = socket.getaddrinfo) -> Pinned | str:
     """Where to send a webhook for `url`, pinned to the address checked; or why not."""
     try:
         parts = urlsplit(url)
@@ -56,8 +56,9 @@ def pin(url: str, *, allow_private: bool,
     if parts.scheme != "https":
         return "webhooks go to https URLs only"
     try:
-        addresses = [info[4][0] for info in resolve(
-            parts.hostname, port or 443, proto=socket.IPPROTO_TCP)]
+        addresses = [
+            info[4][0] for info in resolve(parts.hostname, port or 443, proto=socket.IPPROTO_TCP)
+        ]
     except (OSError, UnicodeError):
         return "the host does not resolve"
     if not addresses:
@@ -70,5 +71,8 @@ def pin(url: str, *, allow_private: bool,
     host = f"[{first}]" if first.version == 6 else str(first)
     netloc = f"{host}:{port}" if port else host
     name = parts.hostname
-    return Pinned(urlunsplit((parts.scheme, netloc, parts.path, parts.query, "")),
-                  {"Host": parts.netloc}, {"sni_hostname": name})
+    return Pinned(
+        urlunsplit((parts.scheme, netloc, parts.path, parts.query, "")),
+        {"Host": parts.netloc},
+        {"sni_hostname": name},
+    )

@@ -181,14 +181,14 @@ class Prober:
         self.slots = ProbeSlots(concurrency)
         for model in targets:
             self._share_s[model.id] = slot_share_s(
-                self.settings.interval_for(model), concurrency, len(targets))
+                self.settings.interval_for(model), concurrency, len(targets)
+            )
 
     async def _startup(self) -> None:
         targets = probe_targets(self.settings, self.environ)
         concurrency = self.settings.probe.concurrency
         # Slots bound the probes at work; a probe past its share works on outside them.
-        self._client = make_client(self.settings.probe,
-                                   max_connections=concurrency + len(targets))
+        self._client = make_client(self.settings.probe, max_connections=concurrency + len(targets))
         await warm_up()
         self.arrange_slots(targets)
         scheduler = AsyncIOScheduler(

@@ -40,8 +40,8 @@ class ProbeSlots:
 
     def __init__(self, concurrency: int) -> None:
         self._free = asyncio.Semaphore(concurrency)
-        self.overtime = 0          # probes running outside the pool right now
-        self.overtime_total = 0    # probes that ever outlived their share
+        self.overtime = 0  # probes running outside the pool right now
+        self.overtime_total = 0  # probes that ever outlived their share
 
     async def run(self, work: Coroutine[Any, Any, T], share_s: float) -> T:
         """Run `work` in a slot held for at most `share_s` seconds; return its result."""

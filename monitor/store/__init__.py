@@ -6,6 +6,11 @@ from monitor.store.store import Store
 from monitor.store.writer import ResultWriter
 
 __all__ = [
-    "ProviderInfo", "ResultWriter", "RetentionReport", "Store", "Target",
-    "describe_error", "is_unavailable",
+    "ProviderInfo",
+    "ResultWriter",
+    "RetentionReport",
+    "Store",
+    "Target",
+    "describe_error",
+    "is_unavailable",
 ]

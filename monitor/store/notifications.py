@@ -34,9 +34,9 @@ class Ending:
     at: datetime
     next_attempt_at: datetime | None
     error: str | None
-    answered: bool = False                # the receiver answered, whatever it said
-    permanent_failure: bool = False       # counts toward disabling the subscription
-    slow_until: datetime | None = None    # it timed out: the slow lane until then
+    answered: bool = False  # the receiver answered, whatever it said
+    permanent_failure: bool = False  # counts toward disabling the subscription
+    slow_until: datetime | None = None  # it timed out: the slow lane until then
 
 
 class Notifications:
@@ -48,8 +48,15 @@ class Notifications:
         with self._writes.begin() as connection:
             return rows.fan_out(connection, now, limit)
 
-    def claim(self, now: datetime, until: datetime, limit: int,
-              channel: str | None = None, *, slow: bool | None = None) -> list[Row]:
+    def claim(
+        self,
+        now: datetime,
+        until: datetime,
+        limit: int,
+        channel: str | None = None,
+        *,
+        slow: bool | None = None,
+    ) -> list[Row]:
         with self._writes.begin() as connection:
             return rows.claim(connection, now, until, limit, channel, slow=slow)
 
@@ -58,22 +65,41 @@ class Notifications:
         number; returns the subscriptions disabled."""
         disabled = []
         with self._writes.begin() as connection:
-            rows.finish_many(connection, [
-                {"delivery_id": end.delivery_id, "state": end.state, "at": end.at,
-                 "next_attempt_at": end.next_attempt_at, "error": end.error}
-                for end in endings])
-            rows.receivers_answered(connection, (
-                end.subscription_id for end in endings if end.state == rows.SENT),
-                delivered=True)
-            rows.receivers_answered(connection, (
-                end.subscription_id for end in endings
-                if end.answered and end.state != rows.SENT), delivered=False)
-            rows.receivers_slowed(connection, {
-                end.subscription_id: end.slow_until for end in endings if end.slow_until})
+            rows.finish_many(
+                connection,
+                [
+                    {
+                        "delivery_id": end.delivery_id,
+                        "state": end.state,
+                        "at": end.at,
+                        "next_attempt_at": end.next_attempt_at,
+                        "error": end.error,
+                    }
+                    for end in endings
+                ],
+            )
+            rows.receivers_answered(
+                connection,
+                (end.subscription_id for end in endings if end.state == rows.SENT),
+                delivered=True,
+            )
+            rows.receivers_answered(
+                connection,
+                (end.subscription_id for end in endings if end.answered and end.state != rows.SENT),
+                delivered=False,
+            )
+            rows.receivers_slowed(
+                connection,
+                {end.subscription_id: end.slow_until for end in endings if end.slow_until},
+            )
             for end in endings:
                 if end.permanent_failure and rows.subscription_answered(
-                        connection, end.subscription_id, permanent_failure=True,
-                        disable_after=disable_after, reason=end.error):
+                    connection,
+                    end.subscription_id,
+                    permanent_failure=True,
+                    disable_after=disable_after,
+                    reason=end.error,
+                ):
                     disabled.append(end.subscription_id)
         return disabled
 
@@ -91,29 +117,40 @@ class Notifications:
         with self._writes.begin() as connection:
             return rows.add_subscription(connection, row)
 
-    def set_subscription_state(self, subscription_id: int, state: str, now: datetime, *,
-                               only_from: Sequence[str] = ()) -> bool:
+    def set_subscription_state(
+        self, subscription_id: int, state: str, now: datetime, *, only_from: Sequence[str] = ()
+    ) -> bool:
         with self._writes.begin() as connection:
-            return rows.set_subscription_state(connection, subscription_id, state, now,
-                                               only_from=only_from)
+            return rows.set_subscription_state(
+                connection, subscription_id, state, now, only_from=only_from
+            )
 
     def subscription(self, subscription_id: int) -> Row | None:
         with self._engine.connect() as connection:
-            return connection.execute(select(SUBSCRIPTIONS).where(
-                SUBSCRIPTIONS.c.id == subscription_id)).mappings().first()
+            return (
+                connection.execute(
+                    select(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.id == subscription_id)
+                )
+                .mappings()
+                .first()
+            )
 
     def pending(self, kind: str) -> list[Row]:
         """Subscriptions of `kind` (email, webhook) waiting to be confirmed."""
-        query = select(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.kind == kind,
-                                            SUBSCRIPTIONS.c.state == rows.PENDING)
+        query = select(SUBSCRIPTIONS).where(
+            SUBSCRIPTIONS.c.kind == kind, SUBSCRIPTIONS.c.state == rows.PENDING
+        )
         with self._engine.connect() as connection:
             return list(connection.execute(query.order_by(SUBSCRIPTIONS.c.id)).mappings())
 
     def count_verification_try(self, subscription_id: int) -> None:
         columns = SUBSCRIPTIONS.c
         with self._writes.begin() as connection:
-            connection.execute(update(SUBSCRIPTIONS).where(columns.id == subscription_id)
-                               .values(permanent_failures=columns.permanent_failures + 1))
+            connection.execute(
+                update(SUBSCRIPTIONS)
+                .where(columns.id == subscription_id)
+                .values(permanent_failures=columns.permanent_failures + 1)
+            )
 
     def counts(self) -> dict[str, dict[str, int]]:
         with self._engine.connect() as connection:
@@ -125,8 +162,11 @@ class Notifications:
 
     def deliveries(self) -> list[Row]:
         """Every delivery with its event id and subscription (tests, `aistatus notifications`)."""
-        query = (select(DELIVERIES, OUTBOX.c.event_id)
-                 .join(OUTBOX, OUTBOX.c.id == DELIVERIES.c.outbox_id).order_by(DELIVERIES.c.id))
+        query = (
+            select(DELIVERIES, OUTBOX.c.event_id)
+            .join(OUTBOX, OUTBOX.c.id == DELIVERIES.c.outbox_id)
+            .order_by(DELIVERIES.c.id)
+        )
         with self._engine.connect() as connection:
             return list(connection.execute(query).mappings())
 

@@ -274,7 +274,8 @@ class Store:
             applied: list[tuple[int, IncidentEvent]] = []
             statuses = record_status_changes(connection, changes.status_changes, stored)
             written = statuses + record_incident_events(
-                connection, changes.incident_events, applied)
+                connection, changes.incident_events, applied
+            )
             # The outbox: what to tell subscribers commits, or fails, with the change itself.
             outbox_rows.enqueue(connection, stored, applied)
             return written

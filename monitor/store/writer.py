@@ -72,10 +72,10 @@ class ResultWriter:
         self._written = 0
         self._dropped = 0
         self._failures = 0
-        self._failing_since = 0.0             # monotonic, for the recovery line
+        self._failing_since = 0.0  # monotonic, for the recovery line
         self._retry_at: float | None = None
         self._last_error: str | None = None
-        self._dropped_in_outage = 0           # by a full buffer, since the last good write
+        self._dropped_in_outage = 0  # by a full buffer, since the last good write
 
     @property
     def buffered(self) -> int:
@@ -145,8 +145,12 @@ class ResultWriter:
                 return
         self.flush()
         if self.buffered or self._dropped_in_outage:
-            log.error("result writer stopped with %d results unwritten; %d dropped by the full "
-                      "buffer before that", self.buffered, self._dropped_in_outage)
+            log.error(
+                "result writer stopped with %d results unwritten; %d dropped by the full "
+                "buffer before that",
+                self.buffered,
+                self._dropped_in_outage,
+            )
 
     def _run(self) -> None:
         while not self._stopping.is_set():
@@ -195,8 +199,11 @@ class ResultWriter:
         for _ in range(dropping):
             self._buffer.popleft()
         if not self._dropped_in_outage:
-            log.warning("result buffer full (%d results): dropping the oldest until the store "
-                        "recovers; the count comes with the recovery", self._buffer_max)
+            log.warning(
+                "result buffer full (%d results): dropping the oldest until the store "
+                "recovers; the count comes with the recovery",
+                self._buffer_max,
+            )
         self._dropped += dropping
         self._dropped_in_outage += dropping
 
@@ -225,8 +232,10 @@ class ResultWriter:
                 log.warning(
                     "result store reachable again after %d failed writes over %.0f s; "
                     "%d results dropped by the full buffer meanwhile, %d since start",
-                    self._failures, self._clock.monotonic() - self._failing_since,
-                    self._dropped_in_outage, self._dropped,
+                    self._failures,
+                    self._clock.monotonic() - self._failing_since,
+                    self._dropped_in_outage,
+                    self._dropped,
                 )
             self._written += count
             self._failures = 0

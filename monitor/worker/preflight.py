@@ -41,6 +41,7 @@ def preflight(settings: Settings) -> list[str]:
 def partial_preflight(raw: Mapping[str, Any], base_dir: Path) -> list[str]:
     """`preflight` on the parts of a config that is invalid elsewhere: storage and the
     simulator, with the providers and models too if those parse."""
+
     def valid(sections: Mapping[str, Any]) -> Settings | None:
         try:
             return settings_from_dict(sections, base_dir=base_dir)
@@ -161,4 +162,3 @@ def _served_by_simulator(settings: Settings, base_url: str) -> bool:
         return False
     local = sim.host in _LOOPBACK or sim.host in WILDCARD_HOSTS
     return parts.hostname == sim.host or (local and parts.hostname in _LOOPBACK)
-

@@ -73,8 +73,9 @@ def simulated_provider(settings: Settings) -> Iterator[None]:
         if error.errno == errno.EADDRINUSE and _simulator_answers(sim.host, sim.port):
             # `aistatus probe` beside a running `aistatus run`: probe the demo it serves.
             log.info(
-                "a simulated provider already serves %s:%d (a running `aistatus run`?); "
-                "using it", sim.host, sim.port,
+                "a simulated provider already serves %s:%d (a running `aistatus run`?); using it",
+                sim.host,
+                sim.port,
             )
             yield
             return
@@ -126,7 +127,11 @@ def start_chores(chores: Sequence[Chore]) -> BackgroundScheduler:
     now = datetime.now(UTC)
     for chore in chores:
         scheduler.add_job(
-            _run_chore, chore.trigger, args=[chore], id=f"chore:{chore.name}", name=chore.name,
+            _run_chore,
+            chore.trigger,
+            args=[chore],
+            id=f"chore:{chore.name}",
+            name=chore.name,
             # An omitted next_run_time is computed from the trigger; None would pause.
             **({"next_run_time": now} if chore.at_start else {}),
         )
@@ -161,17 +166,26 @@ def worker_chores(
     def retention() -> object:
         storage = settings.storage
         return store.apply_retention(
-            clock.now(), storage.raw_retention_days, storage.rollup_retention_days,
+            clock.now(),
+            storage.raw_retention_days,
+            storage.rollup_retention_days,
             minute_rollup_days=storage.minute_rollup_retention_days,
             hour_rollup_days=storage.hour_rollup_days,
         )
 
     chores = [
         # A few seconds past the minute, so the minute's probes have landed.
-        Chore("status engine", once_per_outage("status engine", evaluate),
-              CronTrigger(second=5, timezone="UTC"), True),
-        Chore("retention", once_per_outage("retention", retention),
-              CronTrigger(minute=17, timezone="UTC")),
+        Chore(
+            "status engine",
+            once_per_outage("status engine", evaluate),
+            CronTrigger(second=5, timezone="UTC"),
+            True,
+        ),
+        Chore(
+            "retention",
+            once_per_outage("retention", retention),
+            CronTrigger(minute=17, timezone="UTC"),
+        ),
     ]
     return [*chores, notification_chore(settings, store, clock)]
 
@@ -207,7 +221,9 @@ def serve_web(settings: Settings, store: Store, site: BoundSite | None = None) -
     ).start()
     log.info(
         "site at %s/ (listening on %s:%d)",
-        settings.site.public_url.rstrip("/"), settings.web.host, settings.web.port,
+        settings.site.public_url.rstrip("/"),
+        settings.web.host,
+        settings.web.port,
     )
     site.server.run()
 
@@ -218,8 +234,7 @@ def _bind_problem(section: str, host: str, port: int, error: OSError) -> str:
         return (
             f"{where} is in use by another program (another `aistatus run`?): "
             f"stop it, or set [{section}] port to a free one"
-            + (" and the simulated providers' base_url to match" if section == "simulator"
-               else "")
+            + (" and the simulated providers' base_url to match" if section == "simulator" else "")
         )
     if error.errno == errno.EACCES:
         return f"{where}: permission denied (ports below 1024 need privileges); use a higher port"

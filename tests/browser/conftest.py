@@ -50,8 +50,13 @@ from web import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
@@ -63,25 +68,53 @@ GEMINI = "gemini/gemini-2.5-pro"
 # Set for the seed only, to prove a key's value never reaches a page.
 ANTHROPIC_KEY = "sk-ant-browser-test-not-a-real-key"
 
-SETTINGS = Settings.model_validate({
-    "site": {"title": "aistatus", "public_url": "http://127.0.0.1:8080"},
-    "providers": [
-        {"id": "anthropic", "display_name": "Anthropic", "kind": "anthropic",
-         "base_url": "https://api.anthropic.com", "api_key_env": "ANTHROPIC_API_KEY"},
-        {"id": "sim-openai", "display_name": "Simulated OpenAI", "kind": "openai",
-         "base_url": "http://127.0.0.1:9/openai/v1", "simulated": True},
-        {"id": "gemini", "display_name": "Google Gemini", "kind": "gemini",
-         "base_url": "https://generativelanguage.googleapis.com", "api_key_env": "GEMINI_API_KEY"},
-    ],
-    "models": [
-        {"provider": "anthropic", "model": "claude-opus-4-7", "display_name": "Claude Opus 4.7"},
-        {"provider": "anthropic", "model": "claude-sonnet-4-6",
-         "display_name": "Claude Sonnet 4.6"},
-        {"provider": "sim-openai", "model": "gpt-demo", "display_name": "GPT (simulated)",
-         "group": "Demo (simulated)"},
-        {"provider": "gemini", "model": "gemini-2.5-pro", "display_name": "Gemini 2.5 Pro"},
-    ],
-})
+SETTINGS = Settings.model_validate(
+    {
+        "site": {"title": "aistatus", "public_url": "http://127.0.0.1:8080"},
+        "providers": [
+            {
+                "id": "anthropic",
+                "display_name": "Anthropic",
+                "kind": "anthropic",
+                "base_url": "https://api.anthropic.com",
+                "api_key_env": "ANTHROPIC_API_KEY",
+            },
+            {
+                "id": "sim-openai",
+                "display_name": "Simulated OpenAI",
+                "kind": "openai",
+                "base_url": "http://127.0.0.1:9/openai/v1",
+                "simulated": True,
+            },
+            {
+                "id": "gemini",
+                "display_name": "Google Gemini",
+                "kind": "gemini",
+                "base_url": "https://generativelanguage.googleapis.com",
+                "api_key_env": "GEMINI_API_KEY",
+            },
+        ],
+        "models": [
+            {
+                "provider": "anthropic",
+                "model": "claude-opus-4-7",
+                "display_name": "Claude Opus 4.7",
+            },
+            {
+                "provider": "anthropic",
+                "model": "claude-sonnet-4-6",
+                "display_name": "Claude Sonnet 4.6",
+            },
+            {
+                "provider": "sim-openai",
+                "model": "gpt-demo",
+                "display_name": "GPT (simulated)",
+                "group": "Demo (simulated)",
+            },
+            {"provider": "gemini", "model": "gemini-2.5-pro", "display_name": "Gemini 2.5 Pro"},
+        ],
+    }
+)
 
 PLAN = Plan(
     now=NOW,
@@ -96,20 +129,30 @@ PLAN = Plan(
 # three keyless providers, one of them failing now (Beta 5, since 07:20).
 LONG_PROVIDERS = ("alpha", "beta", "gamma")
 LONG_FAILING = "beta/model-5"
-LONG_SETTINGS = Settings.model_validate({
-    "site": {"title": "aistatus", "public_url": "http://127.0.0.1:8080"},
-    "providers": [
-        {"id": p, "display_name": p.capitalize(), "kind": "openai_compatible",
-         "base_url": f"http://127.0.0.1:9/{p}/v1"}
-        for p in LONG_PROVIDERS
-    ],
-    "models": [
-        {"provider": p, "model": f"model-{n}", "display_name": f"{p.capitalize()} {n}"}
-        for p in LONG_PROVIDERS for n in range(1, 9)
-    ],
-})
+LONG_SETTINGS = Settings.model_validate(
+    {
+        "site": {"title": "aistatus", "public_url": "http://127.0.0.1:8080"},
+        "providers": [
+            {
+                "id": p,
+                "display_name": p.capitalize(),
+                "kind": "openai_compatible",
+                "base_url": f"http://127.0.0.1:9/{p}/v1",
+            }
+            for p in LONG_PROVIDERS
+        ],
+        "models": [
+            {"provider": p, "model": f"model-{n}", "display_name": f"{p.capitalize()} {n}"}
+            for p in LONG_PROVIDERS
+            for n in range(1, 9)
+        ],
+    }
+)
 LONG_PLAN = Plan(
-    now=NOW, history_days=14, engine_hours=1, regions=("local",),
+    now=NOW,
+    history_days=14,
+    engine_hours=1,
+    regions=("local",),
     outages=(Outage(frozenset({LONG_FAILING}), NOW - timedelta(minutes=40), NOW),),
     bad_days={"alpha/model-1": {3: 300}},
 )
@@ -125,8 +168,8 @@ document.addEventListener("securitypolicyviolation", (e) =>
 @dataclass(frozen=True)
 class Seeded:
     store: Store
-    active: Incident       # Opus, since 07:20
-    resolved: Incident     # Opus, 02:00-02:30
+    active: Incident  # Opus, since 07:20
+    resolved: Incident  # Opus, 02:00-02:30
 
 
 @dataclass
@@ -155,8 +198,9 @@ class Tab:
         self.browser, self.base_url = browser, base_url
         self.contexts: list[BrowserContext] = []
 
-    def open(self, path: str, *, dark: bool = False, width: int = 1280,
-             script: bool = True) -> Visit:
+    def open(
+        self, path: str, *, dark: bool = False, width: int = 1280, script: bool = True
+    ) -> Visit:
         context = self.browser.new_context(
             viewport={"width": width, "height": 900},
             color_scheme="dark" if dark else "light",

@@ -50,16 +50,16 @@ class Outage:
 
 @dataclass(frozen=True)
 class Plan:
-    now: datetime                       # a whole minute; the app's clock is set to it
-    history_days: int = 90              # how far back the site has data
-    raw_days: int = 1                   # UTC days of raw results, today included
-    hour_history_days: int = 7          # older days also get hour rollups (the 7 d chart)
-    engine_hours: float | None = None   # None: the engine judges the whole raw window
+    now: datetime  # a whole minute; the app's clock is set to it
+    history_days: int = 90  # how far back the site has data
+    raw_days: int = 1  # UTC days of raw results, today included
+    hour_history_days: int = 7  # older days also get hour rollups (the 7 d chart)
+    engine_hours: float | None = None  # None: the engine judges the whole raw window
     regions: tuple[str, ...] = REGIONS
     outages: tuple[Outage, ...] = ()
     # target -> {days before today: failed probes per region} in the rollup-only history
     bad_days: Mapping[str, Mapping[int, int]] = field(default_factory=dict)
-    noise: float = 0.0005               # background share of HTTP 500s
+    noise: float = 0.0005  # background share of HTTP 500s
     seed: int = 7
 
     @property
@@ -164,10 +164,17 @@ class _Shapes:
                 self.full[key] = self.histograms(probes)
             ttft, total = self.full[key]
         return Rollup(
-            target, region, resolution, start,
-            ok=answered, infrastructure=probes - answered,
-            answers_checked=answered, answers_correct=answered,
-            output_tokens=answered * _OUTPUT_TOKENS, ttft_hist=ttft, total_hist=total,
+            target,
+            region,
+            resolution,
+            start,
+            ok=answered,
+            infrastructure=probes - answered,
+            answers_checked=answered,
+            answers_correct=answered,
+            output_tokens=answered * _OUTPUT_TOKENS,
+            ttft_hist=ttft,
+            total_hist=total,
         )
 
 
@@ -225,17 +232,29 @@ def _answered(
     ttft = rng.lognormvariate(0, 0.25) * ttft_ms
     total = max(ttft, rng.lognormvariate(0, 0.2) * total_ms)
     return ProbeResult(
-        target=target, region=region, started_at=at, outcome=Outcome.OK,
-        ttft_ms=ttft, ttfb_ms=ttft * 0.8, total_ms=total, http_status=200,
-        output_tokens=_OUTPUT_TOKENS, answer_correct=True,
+        target=target,
+        region=region,
+        started_at=at,
+        outcome=Outcome.OK,
+        ttft_ms=ttft,
+        ttfb_ms=ttft * 0.8,
+        total_ms=total,
+        http_status=200,
+        output_tokens=_OUTPUT_TOKENS,
+        answer_correct=True,
     )
 
 
 def _failed(target: str, region: str, at: datetime, status: int) -> ProbeResult:
     return ProbeResult(
-        target=target, region=region, started_at=at, outcome=Outcome.HTTP_ERROR,
-        failure_class=FailureClass.INFRASTRUCTURE, http_status=status,
-        error_type="overloaded_error" if status == 503 else "api_error", total_ms=300.0,
+        target=target,
+        region=region,
+        started_at=at,
+        outcome=Outcome.HTTP_ERROR,
+        failure_class=FailureClass.INFRASTRUCTURE,
+        http_status=status,
+        error_type="overloaded_error" if status == 503 else "api_error",
+        total_ms=300.0,
     )
 
 

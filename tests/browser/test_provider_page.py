@@ -29,10 +29,10 @@ def test_the_provider_is_partly_out_while_one_of_its_two_models_fails(look, seed
     expect(page.locator(".page-head__meta")).to_contain_text("1 of 2 models affected")
     cards = page.locator("li.model")
     expect(cards).to_have_count(2)
-    expect(cards.filter(has_text="Claude Opus 4.7").locator(".model__status")).to_have_text(
-        OUTAGE)
+    expect(cards.filter(has_text="Claude Opus 4.7").locator(".model__status")).to_have_text(OUTAGE)
     expect(cards.filter(has_text="Claude Sonnet 4.6").locator(".model__status")).to_have_text(
-        "Operational")
+        "Operational"
+    )
     expect(page.get_by_role("link", name=seeded.active.title).first).to_be_visible()
     expect(page.get_by_role("link", name=seeded.resolved.title).first).to_be_visible()
 

@@ -29,6 +29,7 @@ def test_a_form_posted_from_another_site_is_refused(visit, base_url):
     page.set_content(
         f'<form method="post" action="{base_url}/subscribe">'
         '<input name="csrf" value="guessed"><input name="address" value="victim@example.org">'
-        '<button>go</button></form>')
+        "<button>go</button></form>"
+    )
     page.get_by_role("button", name="go").click()
     expect(page.locator("#subscribe-error")).to_contain_text("expired")

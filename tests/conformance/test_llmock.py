@@ -91,8 +91,15 @@ def test_a_rate_limit_records_llmocks_retry_time(server, chaos, route):
     assert route.probe(server).retry_after_s == 2.0
 
 
-@pytest.mark.parametrize("route", [r for r in ROUTES if r.kind is not ProviderKind.ANTHROPIC
-                                   and r.kind is not ProviderKind.GEMINI], ids=lambda r: r.name)
+@pytest.mark.parametrize(
+    "route",
+    [
+        r
+        for r in ROUTES
+        if r.kind is not ProviderKind.ANTHROPIC and r.kind is not ProviderKind.GEMINI
+    ],
+    ids=lambda r: r.name,
+)
 def test_a_429_whose_code_names_the_quota_is_configuration(server, chaos, route):
     chaos.fail(429, code="insufficient_quota")
     result = route.probe(server)

@@ -26,9 +26,11 @@ def test_each_documented_response_lands_in_its_class(server, transcript, expecte
     assert result.http_status == transcript.status
 
 
-@pytest.mark.parametrize(("transcript", "expected"), [
-    pair for pair in TRANSCRIPTS if pair[0].status >= 400
-], ids=lambda value: getattr(value, "name", ""))
+@pytest.mark.parametrize(
+    ("transcript", "expected"),
+    [pair for pair in TRANSCRIPTS if pair[0].status >= 400],
+    ids=lambda value: getattr(value, "name", ""),
+)
 def test_no_failure_is_worded_by_a_status_repeated_as_a_code(server, transcript, expected):
     result = probe(server.base_url(transcript), transcript.kind, transcript.model)
     status = str(transcript.status)
@@ -61,9 +63,14 @@ def test_a_gateway_fallback_to_another_model_is_recorded(server):
     assert result.served_model == "gpt-4o-mini-2024-07-18"
 
 
-@pytest.mark.parametrize("name", [
-    "openrouter-stream-with-processing-comments", "vllm-stream", "ollama-stream",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "openrouter-stream-with-processing-comments",
+        "vllm-stream",
+        "ollama-stream",
+    ],
+)
 def test_the_model_asked_for_answering_records_no_mismatch(server, name):
     transcript = by_name(name)
     result = probe(server.base_url(transcript), transcript.kind, transcript.model)

@@ -27,56 +27,97 @@ _ids = count()
 Make = Callable[[str, str, datetime], ProbeResult]
 
 
-def ok(target: str, region: str, at: datetime, total_ms: float = 1100.0,
-       check: str = "arithmetic") -> ProbeResult:
+def ok(
+    target: str, region: str, at: datetime, total_ms: float = 1100.0, check: str = "arithmetic"
+) -> ProbeResult:
     return ProbeResult(
-        target=target, region=region, started_at=at, outcome=Outcome.OK,
-        check=check, ttft_ms=total_ms * 0.5, total_ms=total_ms, http_status=200,
-        answer_correct=True, id=str(next(_ids)),
+        target=target,
+        region=region,
+        started_at=at,
+        outcome=Outcome.OK,
+        check=check,
+        ttft_ms=total_ms * 0.5,
+        total_ms=total_ms,
+        http_status=200,
+        answer_correct=True,
+        id=str(next(_ids)),
     )
 
 
-def http(status: int, error_type: str | None = None, cls: FailureClass | None = None,
-         retry_after: float | None = None) -> Make:
+def http(
+    status: int,
+    error_type: str | None = None,
+    cls: FailureClass | None = None,
+    retry_after: float | None = None,
+) -> Make:
     if cls is None:
         cls = FailureClass.INFRASTRUCTURE if status >= 500 else FailureClass.CONFIGURATION
+
     def make(target: str, region: str, at: datetime) -> ProbeResult:
         return ProbeResult(
-            target=target, region=region, started_at=at, outcome=Outcome.HTTP_ERROR,
-            failure_class=cls, http_status=status, error_type=error_type,
-            retry_after_s=retry_after, total_ms=300.0, id=str(next(_ids)),
+            target=target,
+            region=region,
+            started_at=at,
+            outcome=Outcome.HTTP_ERROR,
+            failure_class=cls,
+            http_status=status,
+            error_type=error_type,
+            retry_after_s=retry_after,
+            total_ms=300.0,
+            id=str(next(_ids)),
         )
+
     return make
 
 
-def failing(outcome: Outcome, cls: FailureClass, timeout: TimeoutKind | None = None,
-            error_type: str | None = None) -> Make:
+def failing(
+    outcome: Outcome,
+    cls: FailureClass,
+    timeout: TimeoutKind | None = None,
+    error_type: str | None = None,
+) -> Make:
     def make(target: str, region: str, at: datetime) -> ProbeResult:
         return ProbeResult(
-            target=target, region=region, started_at=at, outcome=outcome, failure_class=cls,
-            timeout=timeout, error_type=error_type,
-            http_status=200 if outcome is Outcome.STREAM_ERROR else None, id=str(next(_ids)),
+            target=target,
+            region=region,
+            started_at=at,
+            outcome=outcome,
+            failure_class=cls,
+            timeout=timeout,
+            error_type=error_type,
+            http_status=200 if outcome is Outcome.STREAM_ERROR else None,
+            id=str(next(_ids)),
         )
+
     return make
 
 
 def wrong_answer(target: str, region: str, at: datetime) -> ProbeResult:
     return ProbeResult(
-        target=target, region=region, started_at=at, outcome=Outcome.WRONG_ANSWER,
-        failure_class=FailureClass.QUALITY, ttft_ms=550.0, total_ms=1100.0, http_status=200,
-        answer_correct=False, id=str(next(_ids)),
+        target=target,
+        region=region,
+        started_at=at,
+        outcome=Outcome.WRONG_ANSWER,
+        failure_class=FailureClass.QUALITY,
+        ttft_ms=550.0,
+        total_ms=1100.0,
+        http_status=200,
+        answer_correct=False,
+        id=str(next(_ids)),
     )
 
 
 def slow(factor: float) -> Make:
     def make(target: str, region: str, at: datetime) -> ProbeResult:
         return ok(target, region, at, total_ms=1100.0 * factor)
+
     return make
 
 
 TIMEOUT = failing(Outcome.TIMEOUT, FailureClass.AMBIGUOUS, TimeoutKind.FIRST_TOKEN)
-STREAM_ERROR = failing(Outcome.STREAM_ERROR, FailureClass.INFRASTRUCTURE,
-                       error_type="overloaded_error")
+STREAM_ERROR = failing(
+    Outcome.STREAM_ERROR, FailureClass.INFRASTRUCTURE, error_type="overloaded_error"
+)
 DNS = failing(Outcome.DNS, FailureClass.VANTAGE)
 OVERLOADED = http(529, "overloaded_error")
 UNAVAILABLE = http(503)
@@ -87,12 +128,12 @@ RATE_LIMITED = http(429, "rate_limit_error", FailureClass.CAPACITY, retry_after=
 @dataclass(frozen=True)
 class Fault:
     models: frozenset[str]
-    start: int                       # minute offsets from START
+    start: int  # minute offsets from START
     end: int
     make: Make
     rate: float = 1.0
     regions: frozenset[str] | None = None
-    up_down: tuple[int, int] | None = None   # (minutes down, minutes up), repeating
+    up_down: tuple[int, int] | None = None  # (minutes down, minutes up), repeating
 
     def hits(self, target: str, region: str, minute: int, rng: random.Random) -> bool:
         if target not in self.models or not self.start <= minute < self.end:
@@ -106,10 +147,24 @@ class Fault:
         return self.rate >= 1.0 or rng.random() < self.rate
 
 
-def fault(models: Iterable[str], start: int, end: int, make: Make, rate: float = 1.0,
-          regions: Iterable[str] | None = None, up_down: tuple[int, int] | None = None) -> Fault:
-    return Fault(frozenset(models), start, end, make, rate,
-                 frozenset(regions) if regions is not None else None, up_down)
+def fault(
+    models: Iterable[str],
+    start: int,
+    end: int,
+    make: Make,
+    rate: float = 1.0,
+    regions: Iterable[str] | None = None,
+    up_down: tuple[int, int] | None = None,
+) -> Fault:
+    return Fault(
+        frozenset(models),
+        start,
+        end,
+        make,
+        rate,
+        frozenset(regions) if regions is not None else None,
+        up_down,
+    )
 
 
 def targets(*ids: str) -> list[TargetInfo]:
@@ -133,7 +188,7 @@ def _display(model: str, fallback: str) -> str:
 class World:
     models: Sequence[TargetInfo]
     regions: Sequence[str] = REGIONS
-    noise: float = 0.001                 # background share of HTTP 500s
+    noise: float = 0.001  # background share of HTTP 500s
     noise_by_model: dict[str, float] = field(default_factory=dict)
     faults: Sequence[Fault] = ()
     seed: int = 7
@@ -163,8 +218,9 @@ class World:
                 self.changes.append(changes)
         return self
 
-    def _probe(self, target: str, region: str, at: datetime, minute: int,
-               noise_error: Make) -> ProbeResult:
+    def _probe(
+        self, target: str, region: str, at: datetime, minute: int, noise_error: Make
+    ) -> ProbeResult:
         for item in reversed(self.faults):
             if item.hits(target, region, minute, self.rng):
                 return item.make(target, region, at)

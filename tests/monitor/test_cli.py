@@ -129,10 +129,12 @@ def worker_with_an_incident(tmp_path: Path) -> Path:
     evaluator = Evaluator(settings, store, clock, "us-east")
     for minute in range(150):
         bad = minute >= 120
-        store.record_results([
-            (http(401) if bad else ok)("anthropic/claude-test", region, clock.now())
-            for region in ("us-east", "eu-west")
-        ])
+        store.record_results(
+            [
+                (http(401) if bad else ok)("anthropic/claude-test", region, clock.now())
+                for region in ("us-east", "eu-west")
+            ]
+        )
         clock.advance(60)
         evaluator.tick()
     store.dispose()
@@ -159,8 +161,18 @@ def test_override_puts_the_operators_words_on_an_incident_and_clears_them(tmp_pa
     (incident,) = json.loads(capsys.readouterr().out)
     ident = incident["id"]
 
-    argv = ["--config", str(path), "override", ident, "--title", "Our key was revoked",
-            "--update", "0", "--body", "We rotated the key; probes recover shortly."]
+    argv = [
+        "--config",
+        str(path),
+        "override",
+        ident,
+        "--title",
+        "Our key was revoked",
+        "--update",
+        "0",
+        "--body",
+        "We rotated the key; probes recover shortly.",
+    ]
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert f"#{ident} Our key was revoked" in out
@@ -211,13 +223,19 @@ def problem_lines(err: str) -> list[str]:
             "models[2].display_name:",
             "contains the control character U+0000",
         ),
-        ('[simulator]\nenabled = true\nscenario = "nope"\n', "simulator.scenario:",
-         "no bundled scenario named 'nope'"),
-        ('[simulator]\nenabled = true\nscenario = "demo"\n'
-         '[[providers]]\nid = "sim"\nkind = "anthropic"\nsimulated = true\n'
-         'base_url = "http://127.0.0.1:8787/anthropic"\n'
-         '[[models]]\nprovider = "sim"\nmodel = "claude-typo"\n',
-         "models[2].model:", "scenario 'demo' has no model 'anthropic/claude-typo'"),
+        (
+            '[simulator]\nenabled = true\nscenario = "nope"\n',
+            "simulator.scenario:",
+            "no bundled scenario named 'nope'",
+        ),
+        (
+            '[simulator]\nenabled = true\nscenario = "demo"\n'
+            '[[providers]]\nid = "sim"\nkind = "anthropic"\nsimulated = true\n'
+            'base_url = "http://127.0.0.1:8787/anthropic"\n'
+            '[[models]]\nprovider = "sim"\nmodel = "claude-typo"\n',
+            "models[2].model:",
+            "scenario 'demo' has no model 'anthropic/claude-typo'",
+        ),
     ],
 )
 def test_check_config_refuses_what_would_fail_at_run_time_in_one_line(
@@ -291,8 +309,9 @@ def test_check_config_shows_the_hung_probe_figure_and_warns(tmp_path, capsys):
     # 2 models x 2 s first-token timeout / 10 s interval
     assert "if every model hung until first_token_timeout, 0.4 would be busy" in out
     assert "warning: probe.concurrency: 1 slots;" not in out
-    path.write_text(path.read_text().replace('first_token_timeout = "2s"',
-                                             'first_token_timeout = "5s"'))
+    path.write_text(
+        path.read_text().replace('first_token_timeout = "2s"', 'first_token_timeout = "5s"')
+    )
     assert main(["--config", str(path), "check-config"]) == 0
     assert "warning: probe.concurrency: 1 slots;" in capsys.readouterr().out
 
@@ -303,8 +322,18 @@ def test_incidents_and_override_show_control_characters_without_obeying_them(tmp
     assert main(["--config", str(path), "incidents", "--json"]) == 0
     ident = json.loads(capsys.readouterr().out)[0]["id"]
     title = "Key revoked\x1b[2J\x1b]0;owned\x07\r"
-    argv = ["--config", str(path), "override", ident, "--title", title,
-            "--update", "0", "--body", "Rotated\x1b[31m\nback soon\x9b"]
+    argv = [
+        "--config",
+        str(path),
+        "override",
+        ident,
+        "--title",
+        title,
+        "--update",
+        "0",
+        "--body",
+        "Rotated\x1b[31m\nback soon\x9b",
+    ]
     assert main(argv) == 0
     overridden = capsys.readouterr().out
     assert main(["--config", str(path), "incidents"]) == 0
@@ -317,22 +346,23 @@ def test_incidents_and_override_show_control_characters_without_obeying_them(tmp
     assert json.loads(capsys.readouterr().out)[0]["title"] == title.strip()  # the data is kept
 
 
-
 def test_problems_in_the_file_and_beyond_it_are_listed_in_one_run(tmp_path, capsys):
-    path = write_config(tmp_path, extra=(
-        '[web]\nport = 99999\n'
-        '[simulator]\nenabled = true\nscenario = "demoo"\n'
-        '[[providers]]\nid = "sim"\nkind = "anthropic"\nsimulated = true\n'
-        'base_url = "http://127.0.0.1:8787/anthropic"\n'
-        '[[models]]\nprovider = "sim"\nmodel = "claude-typo"\n'
-    ))
+    path = write_config(
+        tmp_path,
+        extra=(
+            "[web]\nport = 99999\n"
+            '[simulator]\nenabled = true\nscenario = "demoo"\n'
+            '[[providers]]\nid = "sim"\nkind = "anthropic"\nsimulated = true\n'
+            'base_url = "http://127.0.0.1:8787/anthropic"\n'
+            '[[models]]\nprovider = "sim"\nmodel = "claude-typo"\n'
+        ),
+    )
     assert main(["--config", str(path), "check-config"]) == 2
     header, *problems = problem_lines(capsys.readouterr().err)
     assert header.endswith("2 problem(s):")
     assert problems[0].strip().startswith("web.port:")
     assert problems[1].strip().startswith("simulator.scenario:")
     assert "no bundled scenario named 'demoo'" in problems[1]
-
 
 
 def test_a_bad_database_url_does_not_hide_a_bad_scenario(tmp_path, capsys):

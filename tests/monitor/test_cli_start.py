@@ -21,7 +21,9 @@ def taken_port():
 
 
 def demo_config(tmp_path: Path, sim_port: int, extra: str = "") -> Path:
-    return write_config(tmp_path, extra=f"""
+    return write_config(
+        tmp_path,
+        extra=f"""
 [simulator]
 enabled = true
 scenario = "demo"
@@ -34,7 +36,8 @@ base_url = "http://127.0.0.1:{sim_port}/anthropic"
 [[models]]
 provider = "sim-anthropic"
 model = "claude-demo-sonnet"
-{extra}""")
+{extra}""",
+    )
 
 
 def test_run_on_a_taken_port_says_so_in_one_line_before_starting_anything(
@@ -58,8 +61,19 @@ def test_probe_beside_a_running_demo_probes_its_simulated_provider(
     caplog.set_level("INFO")
     running = simulator("demo")  # as `aistatus run` serves it
     path = demo_config(tmp_path, sim_port=running.port)
-    assert main(["--config", str(path), "probe", "--json", "--model",
-                 "sim-anthropic/claude-demo-sonnet"]) == 0
+    assert (
+        main(
+            [
+                "--config",
+                str(path),
+                "probe",
+                "--json",
+                "--model",
+                "sim-anthropic/claude-demo-sonnet",
+            ]
+        )
+        == 0
+    )
     (result,) = json.loads(capsys.readouterr().out)
     assert result["failure_class"] == "ok" and result["answer_correct"] is True
     assert f"a simulated provider already serves 127.0.0.1:{running.port}" in caplog.text
@@ -91,9 +105,7 @@ def test_simulate_help_says_speed_does_not_speed_up_probes(capsys):
 
 
 @pytest.mark.parametrize("command", ["worker", "run"])
-def test_a_region_given_on_the_command_line_is_checked_like_probe_region(
-    tmp_path, capsys, command
-):
+def test_a_region_given_on_the_command_line_is_checked_like_probe_region(tmp_path, capsys, command):
     with pytest.raises(SystemExit) as caught:
         main(["--config", str(write_config(tmp_path)), command, "--region", "US East"])
     assert caught.value.code == 2

@@ -152,7 +152,9 @@ def test_minute_rollups_are_kept_two_days_unless_set():
 def demo_config(**simulator):
     """The shape of config.toml's demo group: one simulated provider the simulator serves."""
     sim_provider = {
-        "id": "sim-anthropic", "kind": "anthropic", "simulated": True,
+        "id": "sim-anthropic",
+        "kind": "anthropic",
+        "simulated": True,
         "base_url": "http://127.0.0.1:8787/anthropic",
     }
     return {
@@ -211,8 +213,9 @@ def test_a_config_that_would_fail_at_run_time_names_the_key_and_the_problem(raw,
 
 def test_compound_durations_are_read_in_config():
     settings = settings_from_dict(
-        config(probe={"interval": "1m30s", "total_timeout": "1m"},
-               status={"baseline_window": "1d12h"})
+        config(
+            probe={"interval": "1m30s", "total_timeout": "1m"}, status={"baseline_window": "1d12h"}
+        )
     )
     assert settings.probe.interval == 90 and settings.probe.total_timeout == 60
     assert settings.status.baseline_window == 129600
@@ -331,8 +334,11 @@ def test_check_config_warns_when_hung_probes_would_fill_the_slots():
     from monitor.worker.preflight import config_warnings, hung_probe_slots
 
     models = [{"provider": "anthropic", "model": f"m{i}"} for i in range(40)]
-    raw = {"providers": [PROVIDER], "models": models,
-           "probe": {"concurrency": 20, "first_token_timeout": "30s"}}
+    raw = {
+        "providers": [PROVIDER],
+        "models": models,
+        "probe": {"concurrency": 20, "first_token_timeout": "30s"},
+    }
     settings = settings_from_dict(raw)
     assert hung_probe_slots(settings) == 20  # 40 models x 30 s / 60 s
     (warning,) = config_warnings(settings)
@@ -354,8 +360,9 @@ def test_a_site_listening_everywhere_is_told_to_set_its_public_url():
     from monitor.worker.preflight import config_warnings
 
     (warning,) = config_warnings(settings_from_dict(config(web={"host": "0.0.0.0"})))
-    assert warning.startswith("site.public_url: not set, so feeds and the API link to "
-                              "http://127.0.0.1:8080;")
+    assert warning.startswith(
+        "site.public_url: not set, so feeds and the API link to http://127.0.0.1:8080;"
+    )
     explicit = config(web={"host": "0.0.0.0"}, site={"public_url": "https://s.example.com"})
     assert config_warnings(settings_from_dict(explicit)) == []
 

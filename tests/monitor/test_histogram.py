@@ -113,8 +113,18 @@ def test_even_a_histogram_with_every_slot_filled_stays_under_three_kilobytes():
 
 @pytest.mark.parametrize(
     "text",
-    ["", "1:1", "v2;1:1", "v1;1:0", "v1;3:1,2:1", "v1;1:1,1:1", f"v1;{SLOTS}:1", "v1;a:b",
-     "v1;1", "v1;-1:2"],
+    [
+        "",
+        "1:1",
+        "v2;1:1",
+        "v1;1:0",
+        "v1;3:1,2:1",
+        "v1;1:1,1:1",
+        f"v1;{SLOTS}:1",
+        "v1;a:b",
+        "v1;1",
+        "v1;-1:2",
+    ],
 )
 def test_decoding_rejects_text_that_is_not_a_histogram(text):
     with pytest.raises(ValueError):

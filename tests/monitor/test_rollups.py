@@ -28,8 +28,12 @@ TARGETS = ["anthropic/claude-opus-4-7", "openai/gpt-5"]
 REGIONS = ["us-east", "eu-west", "ap-southeast"]
 # Mostly fine, with every class present so each count is exercised.
 CLASS_WEIGHTS = {
-    FailureClass.OK: 70, FailureClass.INFRASTRUCTURE: 6, FailureClass.CAPACITY: 6,
-    FailureClass.CONFIGURATION: 3, FailureClass.VANTAGE: 3, FailureClass.QUALITY: 6,
+    FailureClass.OK: 70,
+    FailureClass.INFRASTRUCTURE: 6,
+    FailureClass.CAPACITY: 6,
+    FailureClass.CONFIGURATION: 3,
+    FailureClass.VANTAGE: 3,
+    FailureClass.QUALITY: 6,
     FailureClass.AMBIGUOUS: 6,
 }
 
@@ -51,8 +55,14 @@ def probe(
 ) -> ProbeResult:
     outcome = Outcome.OK if failure is FailureClass.OK else Outcome.HTTP_ERROR
     return ProbeResult(
-        target=target, region=region, started_at=when, outcome=outcome, failure_class=failure,
-        ttft_ms=ttft_ms, total_ms=total_ms, answer_correct=answer_correct,
+        target=target,
+        region=region,
+        started_at=when,
+        outcome=outcome,
+        failure_class=failure,
+        ttft_ms=ttft_ms,
+        total_ms=total_ms,
+        answer_correct=answer_correct,
         output_tokens=output_tokens,
     )
 
@@ -64,16 +74,18 @@ def random_results(start: datetime, end: datetime, n: int, seed: int = 11) -> li
     results = []
     for _ in range(n):
         failure = rng.choices(classes, weights)[0]
-        results.append(probe(
-            start + timedelta(seconds=rng.uniform(0, span)),
-            failure,
-            target=rng.choice(TARGETS),
-            region=rng.choice(REGIONS),
-            ttft_ms=rng.lognormvariate(6, 0.5) if rng.random() < 0.95 else None,
-            total_ms=rng.lognormvariate(7, 0.5) if rng.random() < 0.95 else None,
-            answer_correct=rng.choice([True, True, False, None]),
-            output_tokens=rng.choice([None, 3, 12]),
-        ))
+        results.append(
+            probe(
+                start + timedelta(seconds=rng.uniform(0, span)),
+                failure,
+                target=rng.choice(TARGETS),
+                region=rng.choice(REGIONS),
+                ttft_ms=rng.lognormvariate(6, 0.5) if rng.random() < 0.95 else None,
+                total_ms=rng.lognormvariate(7, 0.5) if rng.random() < 0.95 else None,
+                answer_correct=rng.choice([True, True, False, None]),
+                output_tokens=rng.choice([None, 3, 12]),
+            )
+        )
     return results
 
 
@@ -94,8 +106,12 @@ def results(request):
 def test_rollup_counts_match_the_raw_results_in_each_utc_day(results):
     days = rollup(results, DAY)
     for day in days:
-        raw = [r for r in results if r.started_at.date() == day.bucket_start.date()
-               and (r.target, r.region) == (day.target, day.region)]
+        raw = [
+            r
+            for r in results
+            if r.started_at.date() == day.bucket_start.date()
+            and (r.target, r.region) == (day.target, day.region)
+        ]
         by_class = Counter(r.failure_class for r in raw)
         assert {f: day.count(f) for f in FailureClass} == {f: by_class[f] for f in FailureClass}
         assert day.probes == len(raw)
@@ -109,7 +125,9 @@ def test_probes_either_side_of_midnight_land_in_different_days():
     before, after = utc("2026-01-31T23:59:59.999"), utc("2026-02-01T00:00:00")
     days = rollup([probe(before), probe(after), probe(after)], DAY)
     assert [(d.bucket_start, d.probes) for d in days] == [
-        (utc("2026-01-31T00:00:00"), 1), (utc("2026-02-01T00:00:00"), 2)]
+        (utc("2026-01-31T00:00:00"), 1),
+        (utc("2026-02-01T00:00:00"), 2),
+    ]
 
 
 def test_a_day_is_a_utc_day_whatever_the_zone_of_the_timestamp():
@@ -153,7 +171,7 @@ def test_an_accumulator_fed_in_shuffled_batches_equals_a_one_shot_rollup(results
     accumulator = RollupAccumulator()
     deltas = []
     for i in range(0, len(shuffled), 300):
-        deltas += accumulator.add(shuffled[i:i + 300])
+        deltas += accumulator.add(shuffled[i : i + 300])
     for resolution in Resolution:
         expected = rollup(results, resolution)
         assert accumulator.totals(resolution) == expected
@@ -192,12 +210,15 @@ def test_rollups_of_different_keys_do_not_add():
 
 def test_latency_histograms_hold_only_probes_whose_call_completed():
     start = utc("2026-06-07T10:00:00")
-    hour = rollup([
-        probe(start, FailureClass.OK, total_ms=900.0),
-        probe(start, FailureClass.QUALITY, total_ms=1100.0),
-        probe(start, FailureClass.CAPACITY, ttft_ms=None, total_ms=40.0),
-        probe(start, FailureClass.AMBIGUOUS, ttft_ms=None, total_ms=None),
-    ], HOUR)[0]
+    hour = rollup(
+        [
+            probe(start, FailureClass.OK, total_ms=900.0),
+            probe(start, FailureClass.QUALITY, total_ms=1100.0),
+            probe(start, FailureClass.CAPACITY, ttft_ms=None, total_ms=40.0),
+            probe(start, FailureClass.AMBIGUOUS, ttft_ms=None, total_ms=None),
+        ],
+        HOUR,
+    )[0]
     assert hour.total_hist == LatencyHistogram([900.0, 1100.0])
     assert hour.ttft_hist.count == 2
 
@@ -229,12 +250,12 @@ def counts(**by_class: int) -> Rollup:
         ({"ok": 90, "infrastructure": 10}, 0.9),
         ({"ok": 90, "capacity": 10}, 0.9),
         ({"ok": 90, "ambiguous": 10}, 0.9),
-        ({"ok": 90, "configuration": 10}, 1.0),       # our configuration, not their outage
-        ({"ok": 90, "vantage": 10}, 1.0),             # our network, not their outage
-        ({"ok": 50, "quality": 50}, 1.0),             # wrong answers are up; accuracy says the rest
+        ({"ok": 90, "configuration": 10}, 1.0),  # our configuration, not their outage
+        ({"ok": 90, "vantage": 10}, 1.0),  # our network, not their outage
+        ({"ok": 50, "quality": 50}, 1.0),  # wrong answers are up; accuracy says the rest
         ({"ok": 1, "infrastructure": 1, "capacity": 1, "ambiguous": 1}, 0.25),
         ({"infrastructure": 5}, 0.0),
-        ({"configuration": 5, "vantage": 5}, None),   # nothing the provider can be judged on
+        ({"configuration": 5, "vantage": 5}, None),  # nothing the provider can be judged on
         ({}, None),
     ],
 )
@@ -249,7 +270,8 @@ def test_uptime_over_a_window_weights_each_bucket_by_its_probes():
 
 
 @pytest.mark.parametrize(
-    ("checked", "correct", "expected"), [(10, 9, 0.9), (4, 0, 0.0), (0, 0, None)])
+    ("checked", "correct", "expected"), [(10, 9, 0.9), (4, 0, 0.0), (0, 0, None)]
+)
 def test_answer_accuracy_is_correct_over_checked(checked, correct, expected):
     assert answer_accuracy(counts(answers_checked=checked, answers_correct=correct)) == expected
 

@@ -41,7 +41,7 @@ class _Collector(HTMLParser):
 class Page:
     html: str
     elements: list[Element]
-    text: str                      # visible text, whitespace collapsed
+    text: str  # visible text, whitespace collapsed
 
     def all(self, tag: str) -> list[Element]:
         return [e for e in self.elements if e.tag == tag]

@@ -29,23 +29,47 @@ OPUS = "sim-anthropic/claude-demo-opus"
 SONNET = "sim-anthropic/claude-demo-sonnet"
 GPT = "sim-openai/gpt-demo"
 
-SETTINGS: Settings = settings_from_dict({
-    "site": {"title": "aistatus", "public_url": "http://127.0.0.1:8181"},
-    "providers": [
-        {"id": "sim-anthropic", "display_name": "Simulated Anthropic", "kind": "anthropic",
-         "base_url": "http://127.0.0.1:8788/anthropic", "simulated": True},
-        {"id": "sim-openai", "display_name": "Simulated OpenAI", "kind": "openai",
-         "base_url": "http://127.0.0.1:8788/openai/v1", "simulated": True},
-    ],
-    "models": [
-        {"provider": "sim-anthropic", "model": "claude-demo-opus",
-         "display_name": "Claude Opus (simulated)", "group": "Demo (simulated)"},
-        {"provider": "sim-anthropic", "model": "claude-demo-sonnet",
-         "display_name": "Claude Sonnet (simulated)", "group": "Demo (simulated)"},
-        {"provider": "sim-openai", "model": "gpt-demo", "display_name": "GPT (simulated)",
-         "group": "Demo (simulated)"},
-    ],
-})
+SETTINGS: Settings = settings_from_dict(
+    {
+        "site": {"title": "aistatus", "public_url": "http://127.0.0.1:8181"},
+        "providers": [
+            {
+                "id": "sim-anthropic",
+                "display_name": "Simulated Anthropic",
+                "kind": "anthropic",
+                "base_url": "http://127.0.0.1:8788/anthropic",
+                "simulated": True,
+            },
+            {
+                "id": "sim-openai",
+                "display_name": "Simulated OpenAI",
+                "kind": "openai",
+                "base_url": "http://127.0.0.1:8788/openai/v1",
+                "simulated": True,
+            },
+        ],
+        "models": [
+            {
+                "provider": "sim-anthropic",
+                "model": "claude-demo-opus",
+                "display_name": "Claude Opus (simulated)",
+                "group": "Demo (simulated)",
+            },
+            {
+                "provider": "sim-anthropic",
+                "model": "claude-demo-sonnet",
+                "display_name": "Claude Sonnet (simulated)",
+                "group": "Demo (simulated)",
+            },
+            {
+                "provider": "sim-openai",
+                "model": "gpt-demo",
+                "display_name": "GPT (simulated)",
+                "group": "Demo (simulated)",
+            },
+        ],
+    }
+)
 
 
 def results(minutes: int = MINUTES) -> Iterator[ProbeResult]:
@@ -65,9 +89,16 @@ def seed(store: Store, *, judged: bool = True, minutes: int = MINUTES) -> Store:
     store.record_results(list(results(minutes)))
     if judged:
         first = START + timedelta(minutes=1)
-        store.record_engine_changes(EngineChanges(status_changes=tuple(
-            StatusChange(target, SubjectKind.MODEL, ComponentStatus.OPERATIONAL, first, "first")
-            for target in (OPUS, SONNET, GPT))))
+        store.record_engine_changes(
+            EngineChanges(
+                status_changes=tuple(
+                    StatusChange(
+                        target, SubjectKind.MODEL, ComponentStatus.OPERATIONAL, first, "first"
+                    )
+                    for target in (OPUS, SONNET, GPT)
+                )
+            )
+        )
     return store
 
 
@@ -87,7 +118,18 @@ def seed_vantage(store: Store) -> Store:
             batch.append((OVERLOADED if broken else ok)(OPUS, region, at))
             batch.append(ok(SONNET, region, at))
     store.record_results(batch)
-    store.record_engine_changes(EngineChanges(status_changes=tuple(
-        StatusChange(target, SubjectKind.MODEL, ComponentStatus.OPERATIONAL,
-                     START + timedelta(minutes=1), "first") for target in (OPUS, SONNET))))
+    store.record_engine_changes(
+        EngineChanges(
+            status_changes=tuple(
+                StatusChange(
+                    target,
+                    SubjectKind.MODEL,
+                    ComponentStatus.OPERATIONAL,
+                    START + timedelta(minutes=1),
+                    "first",
+                )
+                for target in (OPUS, SONNET)
+            )
+        )
+    )
     return store

@@ -39,17 +39,35 @@ FLASH = "gemini/gemini-2.5-flash"
 RAW_SETTINGS = {
     "site": {"title": "AI status", "public_url": "https://status.example.org"},
     "providers": [
-        {"id": "anthropic", "kind": "anthropic", "base_url": "https://api.anthropic.com",
-         "api_key_env": "ANTHROPIC_API_KEY", "display_name": "Anthropic"},
-        {"id": "openai", "kind": "openai", "base_url": "https://api.openai.com",
-         "api_key_env": "OPENAI_API_KEY", "display_name": "OpenAI"},
-        {"id": "gemini", "kind": "gemini", "base_url": "https://generativelanguage.googleapis.com",
-         "api_key_env": "GEMINI_API_KEY", "display_name": "Google Gemini"},
+        {
+            "id": "anthropic",
+            "kind": "anthropic",
+            "base_url": "https://api.anthropic.com",
+            "api_key_env": "ANTHROPIC_API_KEY",
+            "display_name": "Anthropic",
+        },
+        {
+            "id": "openai",
+            "kind": "openai",
+            "base_url": "https://api.openai.com",
+            "api_key_env": "OPENAI_API_KEY",
+            "display_name": "OpenAI",
+        },
+        {
+            "id": "gemini",
+            "kind": "gemini",
+            "base_url": "https://generativelanguage.googleapis.com",
+            "api_key_env": "GEMINI_API_KEY",
+            "display_name": "Google Gemini",
+        },
     ],
     "models": [
         {"provider": "anthropic", "model": "claude-opus-4-7", "display_name": "Claude Opus 4.7"},
-        {"provider": "anthropic", "model": "claude-sonnet-4-6",
-         "display_name": "Claude Sonnet 4.6"},
+        {
+            "provider": "anthropic",
+            "model": "claude-sonnet-4-6",
+            "display_name": "Claude Sonnet 4.6",
+        },
         {"provider": "anthropic", "model": "claude-haiku-4-5", "display_name": "Claude Haiku 4.5"},
         {"provider": "openai", "model": "gpt-5.1", "display_name": "GPT-5.1"},
         {"provider": "openai", "model": "evil", "display_name": HOSTILE},
@@ -76,8 +94,11 @@ def probe(target: str, region: str, at: datetime, minute: int) -> ProbeResult:
 
 def target_infos() -> list[TargetInfo]:
     names = {p.id: p.name for p in SETTINGS.providers}
-    return [TargetInfo(m.id, m.provider, m.name, names[m.provider])
-            for m in SETTINGS.models if m.id in PROBED]
+    return [
+        TargetInfo(m.id, m.provider, m.name, names[m.provider])
+        for m in SETTINGS.models
+        if m.id in PROBED
+    ]
 
 
 def seed(store: Store) -> StatusEngine:
@@ -89,7 +110,8 @@ def seed(store: Store) -> StatusEngine:
         round_start = START + timedelta(minutes=minute)
         batch = [
             probe(target, region, round_start + timedelta(seconds=2 * index), minute)
-            for index, region in enumerate(REGIONS) for target in PROBED
+            for index, region in enumerate(REGIONS)
+            for target in PROBED
         ]
         store.record_results(batch)
         engine.ingest(batch)
@@ -107,13 +129,20 @@ def history(days: int = 3) -> list[Rollup]:
         for target in PROBED:
             failed = 300 if (target == OPUS and ago == 2) else 2
             for region in REGIONS:
-                rollups.append(Rollup(
-                    target, region, Resolution.DAY, day, ok=1440 - failed,
-                    infrastructure=failed, answers_checked=1440 - failed,
-                    answers_correct=1440 - failed,
-                    ttft_hist=LatencyHistogram([550.0] * 10),
-                    total_hist=LatencyHistogram([1100.0] * 10),
-                ))
+                rollups.append(
+                    Rollup(
+                        target,
+                        region,
+                        Resolution.DAY,
+                        day,
+                        ok=1440 - failed,
+                        infrastructure=failed,
+                        answers_checked=1440 - failed,
+                        answers_correct=1440 - failed,
+                        ttft_hist=LatencyHistogram([550.0] * 10),
+                        total_hist=LatencyHistogram([1100.0] * 10),
+                    )
+                )
     return rollups
 
 

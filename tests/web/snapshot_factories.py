@@ -28,8 +28,9 @@ from web.queries.snapshots import (
 )
 
 NOW = datetime(2026, 6, 7, 12, 0, tzinfo=UTC)
-SITE = SiteSettings(title="AI status", description="Per-model health",
-                    public_url="https://status.example.org")
+SITE = SiteSettings(
+    title="AI status", description="Per-model health", public_url="https://status.example.org"
+)
 HOSTILE = '<script>alert("x")</script> ]]> & \x00\x07\x1f'
 HOSTILE_MODEL = 'evil"model\\with\nnewline<script>'
 SECRET_ENV = "ANTHROPIC_API_KEY_PROD"
@@ -38,9 +39,16 @@ SECRET_ENV = "ANTHROPIC_API_KEY_PROD"
 def target(target_id: str, **overrides: Any) -> Target:
     provider, _, model = target_id.partition("/")
     fields: dict[str, Any] = {
-        "id": target_id, "provider": provider, "model": model, "display_name": model.title(),
-        "group": None, "enabled": True, "simulated": False, "interval_s": 60.0,
-        "price_input_per_mtok": 15.0, "price_output_per_mtok": 75.0,
+        "id": target_id,
+        "provider": provider,
+        "model": model,
+        "display_name": model.title(),
+        "group": None,
+        "enabled": True,
+        "simulated": False,
+        "interval_s": 60.0,
+        "price_input_per_mtok": 15.0,
+        "price_output_per_mtok": 75.0,
     }
     fields.update(overrides)
     return Target(**fields)
@@ -51,8 +59,9 @@ def provider_info(provider_id: str, *, missing_key: str | None = None) -> Provid
     return ProviderInfo(provider_id, provider_id.title(), "anthropic", False, reason)
 
 
-def model(target_id: str, status: ComponentStatus | None = ComponentStatus.OPERATIONAL,
-          **overrides: Any) -> ModelSnapshot:
+def model(
+    target_id: str, status: ComponentStatus | None = ComponentStatus.OPERATIONAL, **overrides: Any
+) -> ModelSnapshot:
     fields: dict[str, Any] = {
         "target": target(target_id),
         "status": status,
@@ -72,25 +81,49 @@ def model(target_id: str, status: ComponentStatus | None = ComponentStatus.OPERA
     return ModelSnapshot(**fields)
 
 
-def incident(incident_id: str, *, provider: str = "anthropic",
-             models: tuple[str, ...] = ("anthropic/opus",), cause: Cause = Cause.INFRASTRUCTURE,
-             state: IncidentState = IncidentState.INVESTIGATING, title: str = "Errors on Opus",
-             start: datetime = NOW - timedelta(minutes=30), updates: int = 1,
-             **overrides: Any) -> Incident:
-    states = [IncidentState.INVESTIGATING, IncidentState.IDENTIFIED, IncidentState.MONITORING,
-              IncidentState.RESOLVED]
+def incident(
+    incident_id: str,
+    *,
+    provider: str = "anthropic",
+    models: tuple[str, ...] = ("anthropic/opus",),
+    cause: Cause = Cause.INFRASTRUCTURE,
+    state: IncidentState = IncidentState.INVESTIGATING,
+    title: str = "Errors on Opus",
+    start: datetime = NOW - timedelta(minutes=30),
+    updates: int = 1,
+    **overrides: Any,
+) -> Incident:
+    states = [
+        IncidentState.INVESTIGATING,
+        IncidentState.IDENTIFIED,
+        IncidentState.MONITORING,
+        IncidentState.RESOLVED,
+    ]
     written = tuple(
-        Update(start + timedelta(minutes=5 * (n + 1)), states[min(n, 3)], f"Update {n} of "
-               f"{incident_id}.\n\nSecond paragraph.")
+        Update(
+            start + timedelta(minutes=5 * (n + 1)),
+            states[min(n, 3)],
+            f"Update {n} of {incident_id}.\n\nSecond paragraph.",
+        )
         for n in range(updates)
     )
     fields: dict[str, Any] = {
-        "id": incident_id, "provider": provider, "cause": cause, "public": cause.public,
-        "impact": Impact.CRITICAL if cause.public else Impact.NONE, "state": state,
-        "models": models, "active_models": models if state is not IncidentState.RESOLVED else (),
-        "regions": ("eu-west", "us-east"), "signals": ("availability",), "started_at": start,
-        "detected_at": start + timedelta(minutes=5), "resolved_at": None, "title": title,
-        "updates": written, "worst": ComponentStatus.MAJOR_OUTAGE,
+        "id": incident_id,
+        "provider": provider,
+        "cause": cause,
+        "public": cause.public,
+        "impact": Impact.CRITICAL if cause.public else Impact.NONE,
+        "state": state,
+        "models": models,
+        "active_models": models if state is not IncidentState.RESOLVED else (),
+        "regions": ("eu-west", "us-east"),
+        "signals": ("availability",),
+        "started_at": start,
+        "detected_at": start + timedelta(minutes=5),
+        "resolved_at": None,
+        "title": title,
+        "updates": written,
+        "worst": ComponentStatus.MAJOR_OUTAGE,
     }
     if state is IncidentState.RESOLVED:
         fields["resolved_at"] = written[-1].at
@@ -100,32 +133,67 @@ def incident(incident_id: str, *, provider: str = "anthropic",
 
 
 def scene(**overrides: Any) -> SiteSnapshot:
-    anthropic = ProviderSnapshot(provider_info("anthropic"), (
-        model("anthropic/opus", ComponentStatus.MAJOR_OUTAGE,
-              failures_last_hour={FailureClass.OK: 10, FailureClass.INFRASTRUCTURE: 100}),
-        model("anthropic/sonnet"),
-        model("anthropic/haiku", None, status_since=None, first_seen_at=None,
-              last_probe_at=None, failures_last_hour={}, ttft=Latency(), total=Latency(),
-              quality=Quality(), regions=()),
-    ))
-    openai = ProviderSnapshot(provider_info("openai"), (
-        model("openai/gpt", quality=Quality(QualityVerdict.DEGRADED, 0.7, 0.98, 200)),
-        model(f"openai/{HOSTILE_MODEL}", ComponentStatus.DEGRADED_PERFORMANCE,
-              target=target(f"openai/{HOSTILE_MODEL}", display_name=HOSTILE)),
-    ))
-    gemini = ProviderSnapshot(provider_info("gemini", missing_key=SECRET_ENV), (
-        model("gemini/flash", ComponentStatus.OPERATIONAL),
-    ))
+    anthropic = ProviderSnapshot(
+        provider_info("anthropic"),
+        (
+            model(
+                "anthropic/opus",
+                ComponentStatus.MAJOR_OUTAGE,
+                failures_last_hour={FailureClass.OK: 10, FailureClass.INFRASTRUCTURE: 100},
+            ),
+            model("anthropic/sonnet"),
+            model(
+                "anthropic/haiku",
+                None,
+                status_since=None,
+                first_seen_at=None,
+                last_probe_at=None,
+                failures_last_hour={},
+                ttft=Latency(),
+                total=Latency(),
+                quality=Quality(),
+                regions=(),
+            ),
+        ),
+    )
+    openai = ProviderSnapshot(
+        provider_info("openai"),
+        (
+            model("openai/gpt", quality=Quality(QualityVerdict.DEGRADED, 0.7, 0.98, 200)),
+            model(
+                f"openai/{HOSTILE_MODEL}",
+                ComponentStatus.DEGRADED_PERFORMANCE,
+                target=target(f"openai/{HOSTILE_MODEL}", display_name=HOSTILE),
+            ),
+        ),
+    )
+    gemini = ProviderSnapshot(
+        provider_info("gemini", missing_key=SECRET_ENV),
+        (model("gemini/flash", ComponentStatus.OPERATIONAL),),
+    )
     incidents = (
         incident("7", updates=2, state=IncidentState.IDENTIFIED),
-        incident("5", state=IncidentState.RESOLVED, updates=4, title="Slow Sonnet",
-                 models=("anthropic/sonnet",), start=NOW - timedelta(days=2),
-                 impact=Impact.MINOR),
-        incident("6", cause=Cause.CONFIGURATION, title="Bad key for Gemini",
-                 provider="gemini", models=("gemini/flash",)),
+        incident(
+            "5",
+            state=IncidentState.RESOLVED,
+            updates=4,
+            title="Slow Sonnet",
+            models=("anthropic/sonnet",),
+            start=NOW - timedelta(days=2),
+            impact=Impact.MINOR,
+        ),
+        incident(
+            "6",
+            cause=Cause.CONFIGURATION,
+            title="Bad key for Gemini",
+            provider="gemini",
+            models=("gemini/flash",),
+        ),
     )
     fields: dict[str, Any] = {
-        "site": SITE, "generated_at": NOW, "providers": (anthropic, openai, gemini),
+        "site": SITE,
+        "generated_at": NOW,
+        "providers": (anthropic, openai, gemini),
         "incidents": incidents,
     }
     fields.update(overrides)

@@ -45,8 +45,9 @@ def test_a_new_result_gives_pages_a_new_etag_and_new_content(client, store, cloc
     assert after.status_code == 200 and after.headers["ETag"] != etag
     sonnet = {m["id"]: m for m in client.get("/api/v1/models").json["models"]}
     assert sonnet["anthropic/claude-sonnet-4-6"]["last_hour"]["probes"] == (
-        {m["id"]: m for m in before["models"]}["anthropic/claude-sonnet-4-6"]["last_hour"]
-        ["probes"] + 1)
+        {m["id"]: m for m in before["models"]}["anthropic/claude-sonnet-4-6"]["last_hour"]["probes"]
+        + 1
+    )
 
 
 def test_an_unchanged_page_is_served_without_reading_it_again(client, counting_store, clock):
@@ -82,10 +83,17 @@ def test_gzip_refused_with_q_zero_is_not_sent(client):
     assert "Content-Encoding" not in response.headers
 
 
-@pytest.mark.parametrize(("path", "max_age"), [
-    ("/", 30), (public_paths.model_page(OPUS), 30), ("/history.rss", 60),
-    ("/history.atom", 60), ("/api/v1/models", 30), (public_paths.badge(OPUS), 60),
-])
+@pytest.mark.parametrize(
+    ("path", "max_age"),
+    [
+        ("/", 30),
+        (public_paths.model_page(OPUS), 30),
+        ("/history.rss", 60),
+        ("/history.atom", 60),
+        ("/api/v1/models", 30),
+        (public_paths.badge(OPUS), 60),
+    ],
+)
 def test_responses_say_how_long_they_may_be_kept(client, path, max_age):
     assert client.get(path).headers["Cache-Control"] == f"public, max-age={max_age}"
 
@@ -103,8 +111,7 @@ def test_a_cached_page_never_repeats_an_earlier_nonce_in_its_csp(fresh_client):
 def test_the_pages_scripts_are_same_origin_files_the_csp_allows(client):
     response = client.get("/")
     scripts = [e for e in parse(response.text).all("script")]
-    assert [e.attrs.get("src") for e in scripts] == ["/static/overview.js",
-                                                     "/static/local-time.js"]
+    assert [e.attrs.get("src") for e in scripts] == ["/static/overview.js", "/static/local-time.js"]
     assert all(client.get(e.attrs["src"]).status_code == 200 for e in scripts)
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
 

@@ -19,7 +19,10 @@ HOME = "https://status.example.org/"
 
 def build(entries: list[tuple[Incident, Update]], **overrides: object) -> FeedDocuments:
     options: dict[str, object] = {
-        "site": SITE, "title": "AI status incidents", "self_url": SELF, "alternate_url": HOME,
+        "site": SITE,
+        "title": "AI status incidents",
+        "self_url": SELF,
+        "alternate_url": HOME,
         "incident_url": lambda i: f"{HOME}incidents/{i.id}",
     }
     options.update(overrides)
@@ -38,8 +41,10 @@ def parsed(raw: bytes) -> feedparser.FeedParserDict:
 
 def hostile_incident() -> Incident:
     record = incident("9", title=f"Errors on {HOSTILE}")
-    return replace(record, updates=(Update(NOW, IncidentState.INVESTIGATING,
-                                           f"Model {HOSTILE} fails.\nA & B"),))
+    return replace(
+        record,
+        updates=(Update(NOW, IncidentState.INVESTIGATING, f"Model {HOSTILE} fails.\nA & B"),),
+    )
 
 
 def test_each_incident_update_is_one_entry_in_both_formats():

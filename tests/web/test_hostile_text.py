@@ -29,7 +29,8 @@ RAW_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 def hostile_store(store: Store) -> Store:
     models = tuple(
         ModelSettings.model_construct(**{**m.model_dump(), "display_name": NAME})
-        if m.id == EVIL else m
+        if m.id == EVIL
+        else m
         for m in SETTINGS.models
     )
     store.sync_targets(SETTINGS.model_copy(update={"models": models}), MISSING_KEYS)
@@ -38,8 +39,14 @@ def hostile_store(store: Store) -> Store:
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/incidents", "/incidents/4", public_paths.model_page(EVIL),
-             public_paths.model_days(EVIL)]
+    "path",
+    [
+        "/",
+        "/incidents",
+        "/incidents/4",
+        public_paths.model_page(EVIL),
+        public_paths.model_days(EVIL),
+    ],
 )
 def test_control_characters_reach_a_page_as_visible_escapes(hostile_store, client, path):
     page = client.get(path).text
@@ -60,4 +67,3 @@ def test_a_badge_of_a_name_with_control_characters_is_well_formed_xml(
     badge = client.get(public_paths.badge(EVIL))
     root = ET.fromstring(badge.data)  # raises on malformed XML
     assert root.get("aria-label", "").startswith(SHOWN)
-

@@ -18,10 +18,13 @@ from tests.web.one_vantage import GPT, MINUTES, NOW, OPUS, SETTINGS, SONNET, see
 from web import create_app, public_paths
 
 
-def client_for(tmp_path: Path, *, judged: bool = True, minutes: int = MINUTES,
-               ) -> Iterator[FlaskClient]:
-    store = seed(Store(f"sqlite:///{tmp_path / 'aistatus.db'}"), judged=judged,
-                 minutes=minutes)
+def client_for(
+    tmp_path: Path,
+    *,
+    judged: bool = True,
+    minutes: int = MINUTES,
+) -> Iterator[FlaskClient]:
+    store = seed(Store(f"sqlite:///{tmp_path / 'aistatus.db'}"), judged=judged, minutes=minutes)
     yield create_app(SETTINGS, store, clock=FakeClock(NOW)).test_client()
     store.dispose()
 
@@ -111,8 +114,10 @@ def test_the_api_gives_the_pages_status_and_advises_against_the_failing_model(cl
     opus = models[OPUS]
     assert opus["status"] == "degraded_performance"
     assert opus["status_note"].endswith("confirming")
-    assert (opus["recommendation"], opus["recommendation_reasons"]) == ("avoid",
-                                                                        ["elevated_errors"])
+    assert (opus["recommendation"], opus["recommendation_reasons"]) == (
+        "avoid",
+        ["elevated_errors"],
+    )
     assert [r["status"] for r in opus["regions"]] == ["degraded_performance"]
     assert opus["quality"]["baseline_pass_rate"] is None
     assert models[SONNET]["status"] == "operational"
@@ -120,8 +125,9 @@ def test_the_api_gives_the_pages_status_and_advises_against_the_failing_model(cl
 
 
 def test_statuspage_components_and_badges_say_what_the_page_says(client):
-    components = {c["name"]: c["status"]
-                  for c in client.get("/api/v2/components.json").json["components"]}
+    components = {
+        c["name"]: c["status"] for c in client.get("/api/v2/components.json").json["components"]
+    }
     assert components["Claude Opus (simulated)"] == "degraded_performance"
     assert components["Claude Sonnet (simulated)"] == "operational"
     assert "degraded performance" in client.get(public_paths.badge(OPUS)).text
@@ -140,8 +146,7 @@ def test_the_overview_shows_config_groups_with_each_models_provider(client):
     html = client.get("/").text
     sections = html.split('<section class="group"')[1:]
     assert len(sections) == 1  # three models of two providers, one config group
-    assert parse("<h2" + sections[0].split("<h2")[1].split("</h2>")[0]).text == (
-        "Demo (simulated)")
+    assert parse("<h2" + sections[0].split("<h2")[1].split("</h2>")[0]).text == ("Demo (simulated)")
     assert sections[0].count('<li class="model">') == 3
     assert 'href="/providers/sim-openai"' in sections[0]
     assert 'href="/providers/sim-anthropic"' in sections[0]

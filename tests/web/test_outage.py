@@ -75,7 +75,8 @@ def test_every_url_answers_with_its_last_good_response_while_the_database_is_loc
         assert response.content_type.startswith(kind), url
         assert response.headers["Cache-Control"] == "no-store", url
         assert response.headers[outage.HEADER] == (
-            "unreachable; since=2026-06-07T00:55:10Z; data-as-of=2026-06-07T00:45:10Z")
+            "unreachable; since=2026-06-07T00:55:10Z; data-as-of=2026-06-07T00:45:10Z"
+        )
         if kind not in (HTML, JSON) and url != "/metrics":
             assert response.data == before[url].data, url  # feeds and badges: as they were
 
@@ -87,8 +88,9 @@ def test_pages_say_how_old_their_data_is_in_a_visible_banner(client, store, lock
     for url, kind in KEPT_URLS.items():
         if kind == HTML:
             page = parse(client.get(url).text)
-            banner = next(e for e in page.elements if "storage-notice" in (
-                e.attrs.get("class") or ""))
+            banner = next(
+                e for e in page.elements if "storage-notice" in (e.attrs.get("class") or "")
+            )
             assert banner.attrs["role"] == "status"
             assert "Data as of 00:45 UTC: our storage is unreachable" in page.text, url
 
@@ -164,9 +166,7 @@ def test_other_urls_never_built_before_are_a_plain_503(client, store, lock, url)
 
 
 @pytest.mark.parametrize("url", NEVER_NEED_THE_DATABASE)
-def test_static_files_and_the_openapi_document_never_need_the_database(
-    client, store, lock, url
-):
+def test_static_files_and_the_openapi_document_never_need_the_database(client, store, lock, url):
     lock_out(store, lock)  # before anything was built
     response = client.get(url)
     assert response.status_code == 200
@@ -186,11 +186,15 @@ def test_an_outage_is_logged_once_and_its_end_once(client, store, lock, clock, c
     assert "Data as of" not in client.get("/").text
     lines = [r.getMessage() for r in caplog.records]
     assert len(lines) == 2, lines
-    assert lines[0].startswith("storage unreachable, serving the last good responses until "
-                               "it answers: OperationalError: database is locked")
-    assert lines[1] == ("storage reachable again after 60 s; meanwhile "
-                        f"{20 * len(KEPT_URLS)} responses were served as last built and 0 got "
-                        "a 503")
+    assert lines[0].startswith(
+        "storage unreachable, serving the last good responses until "
+        "it answers: OperationalError: database is locked"
+    )
+    assert lines[1] == (
+        "storage reachable again after 60 s; meanwhile "
+        f"{20 * len(KEPT_URLS)} responses were served as last built and 0 got "
+        "a 503"
+    )
     assert not any(r.exc_info for r in caplog.records)
 
 
@@ -209,9 +213,7 @@ def test_while_down_the_store_is_tried_once_per_retry_period_not_per_request(
     assert counting_store.calls["data_version"] == tries + 2
 
 
-def test_after_recovery_the_site_shows_what_was_written_meanwhile(
-    client, store, lock, clock
-):
+def test_after_recovery_the_site_shows_what_was_written_meanwhile(client, store, lock, clock):
     def sonnet_probes() -> int:
         models = {m["id"]: m for m in client.get("/api/v1/models").json["models"]}
         return models["anthropic/claude-sonnet-4-6"]["last_hour"]["probes"]
@@ -227,9 +229,7 @@ def test_after_recovery_the_site_shows_what_was_written_meanwhile(
     assert "notice" not in client.get("/api/v1/models").json
 
 
-def test_a_read_failing_while_a_page_is_built_serves_the_kept_page(
-    client, store, lock, clock
-):
+def test_a_read_failing_while_a_page_is_built_serves_the_kept_page(client, store, lock, clock):
     client.get("/")
     clock.advance(29.5)
     client.get("/api/v1/models")  # the data version is read now, and trusted for a second
@@ -269,8 +269,8 @@ def test_while_one_request_waits_on_the_unreachable_store_the_others_do_not(
     client.get("/")  # finds the store gone
     health = app.extensions[EXTENSION].health
     clock.advance(outage.RETRY_S)
-    assert health.may_try(clock.monotonic())   # one request's attempt is on its way ...
-    clock.advance(outage.RETRY_S)              # ... still, a whole retry period later
+    assert health.may_try(clock.monotonic())  # one request's attempt is on its way ...
+    clock.advance(outage.RETRY_S)  # ... still, a whole retry period later
     counting = app.config["AISTATUS_STORE"]
     tries = counting.calls["data_version"]
     assert client.get("/").status_code == 200
@@ -280,9 +280,7 @@ def test_while_one_request_waits_on_the_unreachable_store_the_others_do_not(
     assert counting.calls["data_version"] == tries + 1
 
 
-def test_a_kept_avoid_answer_stays_a_503_while_the_database_is_locked(
-    client, store, lock, clock
-):
+def test_a_kept_avoid_answer_stays_a_503_while_the_database_is_locked(client, store, lock, clock):
     assert client.get(f"/api/v1/models/{OPUS}/health").status_code == 503
     clock.advance(600)
     lock_out(store, lock)

@@ -69,12 +69,14 @@ def test_a_stopped_server_leaves_every_url_answering_with_its_last_good_data(
         assert response.status_code == 200, url
         assert response.headers[outage.HEADER].startswith("unreachable"), url
         if kind == HTML:
-            assert "Data as of 00:45 UTC: our storage is unreachable" in parse(
-                response.text).text, url
+            assert (
+                "Data as of 00:45 UTC: our storage is unreachable" in parse(response.text).text
+            ), url
         if kind == JSON:
             assert response.json["notice"]["data_as_of"] == "2026-06-07T00:45:10Z", url
-    never_built = client.get("/api/v2/incidents/unresolved.json?x=1", headers={
-        "Accept-Encoding": "identity"})
+    never_built = client.get(
+        "/api/v2/incidents/unresolved.json?x=1", headers={"Accept-Encoding": "identity"}
+    )
     assert never_built.status_code == 200  # the query string it does not read: same entry
     assert client.get("/api/v1/models/openai/gpt-5.1").status_code == 503
 
@@ -87,13 +89,14 @@ def test_a_stopped_server_leaves_every_url_answering_with_its_last_good_data(
     assert messages[0].startswith("storage unreachable, serving the last good responses")
     assert messages[1].startswith("storage reachable again after 5 min")
     # Nothing else complained: no traceback, no error from the pool or the driver.
-    assert not [r for r in caplog.records if r.exc_info or (
-        r.levelno >= logging.ERROR and not r.name.startswith("web"))]
+    assert not [
+        r
+        for r in caplog.records
+        if r.exc_info or (r.levelno >= logging.ERROR and not r.name.startswith("web"))
+    ]
 
 
-def test_results_probed_while_the_server_is_stopped_appear_once_after_it_returns(
-    cluster, store
-):
+def test_results_probed_while_the_server_is_stopped_appear_once_after_it_returns(cluster, store):
     clock = FakeClock(NOW)
     client = create_app(SETTINGS, store, clock=clock).test_client()
     before = sonnet_probes(client)

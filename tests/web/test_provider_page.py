@@ -49,18 +49,26 @@ def test_the_overview_and_model_pages_link_to_the_provider_page(client):
     assert 'href="/providers/anthropic"' in client.get(public_paths.model_page(OPUS)).text
 
 
-@pytest.mark.parametrize(("path", "feed"), [
-    ("/", "/history"),
-    ("/incidents", "/history"),
-    ("/providers/openai", "/providers/openai/history"),
-    (public_paths.model_page(OPUS), f"{public_paths.model_page(OPUS)}/history"),
-])
+@pytest.mark.parametrize(
+    ("path", "feed"),
+    [
+        ("/", "/history"),
+        ("/incidents", "/history"),
+        ("/providers/openai", "/providers/openai/history"),
+        (public_paths.model_page(OPUS), f"{public_paths.model_page(OPUS)}/history"),
+    ],
+)
 def test_every_page_links_to_its_feeds_and_announces_them(client, path, feed):
     page = parse(client.get(path).text)
-    alternates = {(e.attrs["type"], e.attrs["href"]) for e in page.all("link")
-                  if e.attrs.get("rel") == "alternate"}
-    assert alternates == {("application/rss+xml", f"{feed}.rss"),
-                          ("application/atom+xml", f"{feed}.atom")}
+    alternates = {
+        (e.attrs["type"], e.attrs["href"])
+        for e in page.all("link")
+        if e.attrs.get("rel") == "alternate"
+    }
+    assert alternates == {
+        ("application/rss+xml", f"{feed}.rss"),
+        ("application/atom+xml", f"{feed}.atom"),
+    }
     visible = {e.attrs["href"] for e in page.all("a")}
     assert {f"{feed}.rss", f"{feed}.atom"} <= visible
     for _, href in alternates:

@@ -44,8 +44,10 @@ ROUTES: list[tuple[str, str]] = [
     (f"{OPUS_PAGE}/history.rss", RSS),
     (f"{OPUS_PAGE}/history.atom", ATOM),
     # Opus's health check answers 503 (avoid it) by design: Sonnet's is the 200 here.
-    *((path.replace("{provider}/{model}", SONNET if path.endswith("/health") else OPUS), JSON)
-      for path in JSON_PATHS),
+    *(
+        (path.replace("{provider}/{model}", SONNET if path.endswith("/health") else OPUS), JSON)
+        for path in JSON_PATHS
+    ),
     ("/api/v1/incidents?status=open", JSON),
     ("/api/openapi.json", JSON),
     (public_paths.badge(OPUS), SVG),
@@ -134,8 +136,7 @@ def test_the_model_page_draws_its_charts_as_svg(client):
     assert "Major outage" in page.text and "Claude Opus 4.7 unavailable" in page.text
 
 
-@pytest.mark.parametrize(("key", "points"), [("24h", 24), ("7d", 168), ("30d", 30),
-                                              ("90d", 90)])
+@pytest.mark.parametrize(("key", "points"), [("24h", 24), ("7d", 168), ("30d", 30), ("90d", 90)])
 def test_each_range_has_one_chart_point_per_bucket(client, key, points):
     html = client.get(f"{OPUS_PAGE}?range={key}").text
     table = html.split('<details class="data-table">')[1].split("</tbody>")[0]
@@ -147,13 +148,16 @@ def test_the_model_page_lists_each_region(client):
     assert "eu-west" in text and "us-east" in text
 
 
-@pytest.mark.parametrize(("path", "words"), [
-    ("/models/anthropic/no-such-model", "No such model"),
-    ("/incidents/999", "No such incident"),
-    ("/incidents/²", "No such incident"),
-    ("/incidents?page=0", "No such page"),
-    ("/no/such/page", "Page not found"),
-])
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [
+        ("/models/anthropic/no-such-model", "No such model"),
+        ("/incidents/999", "No such incident"),
+        ("/incidents/²", "No such incident"),
+        ("/incidents?page=0", "No such page"),
+        ("/no/such/page", "Page not found"),
+    ],
+)
 def test_an_unknown_address_is_a_404_page_without_a_traceback(client, path, words):
     response = client.get(path)
     assert response.status_code == 404
@@ -161,8 +165,15 @@ def test_an_unknown_address_is_a_404_page_without_a_traceback(client, path, word
     assert "Traceback" not in response.text
 
 
-@pytest.mark.parametrize("path", ["/api/v1/models/anthropic/nope", "/badge/x/y.svg",
-                                  "/models/x/y/history.rss", "/providers/x/history.atom"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/models/anthropic/nope",
+        "/badge/x/y.svg",
+        "/models/x/y/history.rss",
+        "/providers/x/history.atom",
+    ],
+)
 def test_an_unknown_model_in_machine_outputs_is_a_404(client, path):
     assert client.get(path).status_code == 404
 
@@ -202,9 +213,15 @@ def test_a_hostile_display_name_stays_data_in_json_and_svg(client):
     assert ET.fromstring(badge.data).get("aria-label", "").startswith(HOSTILE)
 
 
-@pytest.mark.parametrize("path", ["/history.rss", "/history.atom",
-                                  f"{public_paths.model_page(EVIL)}/history.atom",
-                                  "/providers/openai/history.rss"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/history.rss",
+        "/history.atom",
+        f"{public_paths.model_page(EVIL)}/history.atom",
+        "/providers/openai/history.rss",
+    ],
+)
 def test_feeds_parse_cleanly_and_hold_the_public_updates(client, path):
     feed = feedparser.parse(client.get(path).data)
     assert feed.bozo == 0, feed.get("bozo_exception")
@@ -214,8 +231,7 @@ def test_feeds_parse_cleanly_and_hold_the_public_updates(client, path):
 
 def test_a_model_feed_holds_only_that_models_incidents(client):
     feed = feedparser.parse(client.get(f"{public_paths.model_page(GPT)}/history.rss").data)
-    assert {entry.title.split(" — ")[0] for entry in feed.entries} == {
-        "GPT-5.1 unavailable"}
+    assert {entry.title.split(" — ")[0] for entry in feed.entries} == {"GPT-5.1 unavailable"}
 
 
 def test_statuspage_summary_reports_the_outage_and_the_open_incidents(client):
@@ -224,7 +240,9 @@ def test_statuspage_summary_reports_the_outage_and_the_open_incidents(client):
     statuses = {c["description"]: c["status"] for c in summary["components"]}
     assert statuses[OPUS] == "major_outage" and statuses[SONNET] == "operational"
     assert {i["name"] for i in summary["incidents"]} == {
-        "Claude Opus 4.7 unavailable", f"{HOSTILE} unavailable"}
+        "Claude Opus 4.7 unavailable",
+        f"{HOSTILE} unavailable",
+    }
 
 
 def test_a_gateway_is_told_to_avoid_the_failing_model_only(client):
@@ -240,8 +258,9 @@ def test_open_incidents_can_be_asked_for_alone(client):
     assert client.get("/api/v1/incidents?status=maybe").status_code == 400
 
 
-@pytest.mark.parametrize(("query", "message"), [("", "major outage"),
-                                                 ("?uptime=1", "uptime (4 d)")])
+@pytest.mark.parametrize(
+    ("query", "message"), [("", "major outage"), ("?uptime=1", "uptime (4 d)")]
+)
 def test_a_badge_says_the_status_or_the_uptime(client, query, message):
     badge = ET.fromstring(client.get(public_paths.badge(OPUS) + query).data)
     assert message in badge.get("aria-label", "")
@@ -253,16 +272,22 @@ def test_the_openapi_document_lists_every_json_route(client):
 
 
 def test_a_model_name_with_a_slash_has_its_page_feed_badge_and_api(store, clock):
-    raw = {**RAW_SETTINGS, "models": [*RAW_SETTINGS["models"],
-                                      {"provider": "openai", "model": "meta/llama-3"}]}
+    raw = {
+        **RAW_SETTINGS,
+        "models": [*RAW_SETTINGS["models"], {"provider": "openai", "model": "meta/llama-3"}],
+    }
     settings = settings_from_dict(raw)
     store.sync_targets(settings, MISSING_KEYS)
     client = create_app(settings, store, clock=clock).test_client()
     target = "openai/meta/llama-3"
     page = public_paths.model_page(target)
     assert page == "/models/openai/meta%2Fllama-3"
-    for path in (page, f"{page}/history.atom", public_paths.badge(target),
-                 public_paths.model_api(target)):
+    for path in (
+        page,
+        f"{page}/history.atom",
+        public_paths.badge(target),
+        public_paths.model_api(target),
+    ):
         assert client.get(path).status_code == 200, path
     assert client.get(public_paths.model_api(target)).json["model"]["id"] == target
 
@@ -277,9 +302,17 @@ def test_a_page_reads_the_store_the_same_number_of_times_however_many_models(
         return dict(counting_store.calls)
 
     few = reads(settings_from_dict(RAW_SETTINGS))
-    many = reads(settings_from_dict({**RAW_SETTINGS, "models": [
-        *RAW_SETTINGS["models"],
-        *({"provider": "openai", "model": f"extra-{n}"} for n in range(30))]}))
+    many = reads(
+        settings_from_dict(
+            {
+                **RAW_SETTINGS,
+                "models": [
+                    *RAW_SETTINGS["models"],
+                    *({"provider": "openai", "model": f"extra-{n}"} for n in range(30)),
+                ],
+            }
+        )
+    )
     assert few == many
     assert sum(few.values()) <= 11  # the open incidents are read for the models' stories
 

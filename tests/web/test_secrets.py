@@ -31,8 +31,13 @@ from web.api.openapi import JSON_PATHS
 
 REGIONS = ("us-east", "eu-west")
 ROUNDS = 14
-KEY_VARIABLES = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "TOGETHER_API_KEY",
-                 "ECHO_API_KEY")
+KEY_VARIABLES = (
+    "ANTHROPIC_API_KEY",
+    "OPENAI_API_KEY",
+    "GEMINI_API_KEY",
+    "TOGETHER_API_KEY",
+    "ECHO_API_KEY",
+)
 
 
 class _EchoHandler(BaseHTTPRequestHandler):
@@ -42,8 +47,12 @@ class _EchoHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("content-length", 0))
         echoed = f"{self.requestline}\n{self.headers}".encode() + self.rfile.read(length)
         self.send_response(401)
-        for name in ("x-request-id", "request-id", "x-ratelimit-remaining-requests",
-                     "www-authenticate"):
+        for name in (
+            "x-request-id",
+            "request-id",
+            "x-ratelimit-remaining-requests",
+            "www-authenticate",
+        ):
             self.send_header(name, " ".join(self.headers.values()))
         self.send_header("content-length", str(len(echoed)))
         self.end_headers()
@@ -77,25 +86,33 @@ def settings_for(simulated: str, echo: str) -> Settings:
     def provider(pid: str, kind: str, base_url: str, variable: str) -> dict[str, str]:
         return {"id": pid, "kind": kind, "base_url": base_url, "api_key_env": variable}
 
-    return settings_from_dict({
-        "probe": {"interval": "60s", "connect_timeout": 2, "first_token_timeout": 2,
-                  "stall_timeout": 2, "total_timeout": 5},
-        "providers": [
-            provider("anthropic", "anthropic", f"{simulated}/anthropic", KEY_VARIABLES[0]),
-            provider("openai", "openai", f"{simulated}/openai/v1", KEY_VARIABLES[1]),
-            provider("gemini", "gemini", f"{simulated}/gemini", KEY_VARIABLES[2]),
-            provider("together", "openai_compatible", f"{simulated}/together/v1",
-                     KEY_VARIABLES[3]),
-            provider("echo", "openai_compatible", f"{echo}/v1", KEY_VARIABLES[4]),
-        ],
-        "models": [
-            {"provider": "anthropic", "model": "claude-test"},
-            {"provider": "openai", "model": "gpt-test"},
-            {"provider": "gemini", "model": "gemini-test"},
-            {"provider": "together", "model": "llama-test"},
-            {"provider": "echo", "model": "echo-test"},
-        ],
-    })
+    return settings_from_dict(
+        {
+            "probe": {
+                "interval": "60s",
+                "connect_timeout": 2,
+                "first_token_timeout": 2,
+                "stall_timeout": 2,
+                "total_timeout": 5,
+            },
+            "providers": [
+                provider("anthropic", "anthropic", f"{simulated}/anthropic", KEY_VARIABLES[0]),
+                provider("openai", "openai", f"{simulated}/openai/v1", KEY_VARIABLES[1]),
+                provider("gemini", "gemini", f"{simulated}/gemini", KEY_VARIABLES[2]),
+                provider(
+                    "together", "openai_compatible", f"{simulated}/together/v1", KEY_VARIABLES[3]
+                ),
+                provider("echo", "openai_compatible", f"{echo}/v1", KEY_VARIABLES[4]),
+            ],
+            "models": [
+                {"provider": "anthropic", "model": "claude-test"},
+                {"provider": "openai", "model": "gpt-test"},
+                {"provider": "gemini", "model": "gemini-test"},
+                {"provider": "together", "model": "llama-test"},
+                {"provider": "echo", "model": "echo-test"},
+            ],
+        }
+    )
 
 
 FAULTS = [
@@ -108,13 +125,13 @@ FAULTS = [
 
 def run_rounds(settings: Settings, store: Store, sim_clock: object) -> StatusEngine:
     """Probe every model from each region once a minute, storing what the worker would."""
-    engine = StatusEngine(settings.status, [
-        TargetInfo(m.id, m.provider, m.name) for m in settings.models], REGIONS)
+    engine = StatusEngine(
+        settings.status, [TargetInfo(m.id, m.provider, m.name) for m in settings.models], REGIONS
+    )
     models = probe_targets(settings)
     for _ in range(ROUNDS):
         for region in REGIONS:
-            results = asyncio.run(probe_round(settings, models, region=region,
-                                              clock=sim_clock))  # type: ignore[arg-type]
+            results = asyncio.run(probe_round(settings, models, region=region, clock=sim_clock))  # type: ignore[arg-type]
             store.record_results(results)
             engine.ingest(results)
         sim_clock.advance(50)  # type: ignore[attr-defined]
@@ -124,13 +141,26 @@ def run_rounds(settings: Settings, store: Store, sim_clock: object) -> StatusEng
 
 
 def public_paths_of(settings: Settings, store: Store) -> list[str]:
-    paths = ["/", "/incidents", "/incidents?page=2", "/history.rss", "/history.atom",
-             "/api/openapi.json", "/metrics", "/api/v1/incidents?status=open", "/nope"]
+    paths = [
+        "/",
+        "/incidents",
+        "/incidents?page=2",
+        "/history.rss",
+        "/history.atom",
+        "/api/openapi.json",
+        "/metrics",
+        "/api/v1/incidents?status=open",
+        "/nope",
+    ]
     for model in settings.models:
         page = public_paths.model_page(model.id)
-        paths += [page, f"{page}/history.rss",
-                  f"{page}/history.atom", public_paths.badge(model.id),
-                  public_paths.badge(model.id) + "?uptime=1"]
+        paths += [
+            page,
+            f"{page}/history.rss",
+            f"{page}/history.atom",
+            public_paths.badge(model.id),
+            public_paths.badge(model.id) + "?uptime=1",
+        ]
         paths += [p.replace("{provider}/{model}", model.id) for p in JSON_PATHS]
     for provider in settings.providers:
         paths += [f"/providers/{provider.id}/history.rss", f"/providers/{provider.id}/history.atom"]
@@ -143,8 +173,11 @@ def every_row(url: str) -> str:
     tables = MetaData()
     tables.reflect(engine)
     with engine.connect() as connection:
-        rows = [repr(tuple(row)) for table in tables.sorted_tables
-                for row in connection.execute(select(table))]
+        rows = [
+            repr(tuple(row))
+            for table in tables.sorted_tables
+            for row in connection.execute(select(table))
+        ]
     engine.dispose()
     return "\n".join(rows)
 

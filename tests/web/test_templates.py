@@ -25,8 +25,11 @@ from web.queries.viewmodels import (
 from web.render.filters import register_filters
 
 TEMPLATES = Path(templates.__file__).parent
-SITE = {"title": "aistatus", "description": "Independent health of AI model APIs",
-        "public_url": "https://status.example.org"}
+SITE = {
+    "title": "aistatus",
+    "description": "Independent health of AI model APIs",
+    "public_url": "https://status.example.org",
+}
 
 
 @pytest.fixture(scope="module")
@@ -79,17 +82,22 @@ def test_overview_banner_counts_the_affected_models(sample):
 
 
 def test_overview_banner_says_all_operational_when_nothing_is_affected(render):
-    page = render("index.html", f.overview(banner=Banner("operational", 4, 0, 4),
-                                           active_incidents=()))
+    page = render(
+        "index.html", f.overview(banner=Banner("operational", 4, 0, 4), active_incidents=())
+    )
     assert "All models operational Operational · 4 models probed" in page.text
     assert "Active incidents" not in page.text
 
 
 def test_each_model_shows_its_own_status_not_its_providers(render):
-    group = ProviderGroup("Anthropic", "partial_outage", (
-        f.model_row(name="Opus", status="major_outage"),
-        f.model_row(name="Sonnet", id="anthropic/sonnet", status="operational"),
-    ))
+    group = ProviderGroup(
+        "Anthropic",
+        "partial_outage",
+        (
+            f.model_row(name="Opus", status="major_outage"),
+            f.model_row(name="Sonnet", id="anthropic/sonnet", status="operational"),
+        ),
+    )
     page = render("index.html", f.overview(groups=(group,)))
     assert re.search(r"Opus .*?Major outage.*?Sonnet .*?Operational", page.text)
 
@@ -109,20 +117,25 @@ def test_active_incidents_come_before_the_model_list(sample):
 
 
 def test_provider_without_a_key_says_which_variable_to_set(render):
-    group = ProviderGroup("Anthropic", "not_configured",
-                          (f.model_row(status="not_configured", uptime_days=()),),
-                          missing_key="ANTHROPIC_API_KEY")
+    group = ProviderGroup(
+        "Anthropic",
+        "not_configured",
+        (f.model_row(status="not_configured", uptime_days=()),),
+        missing_key="ANTHROPIC_API_KEY",
+    )
     page = render("index.html", f.overview(groups=(group,)))
     assert "Not configured: set ANTHROPIC_API_KEY" in page.text
 
 
 def test_simulated_models_are_labelled_and_real_ones_are_not(render):
     real = ProviderGroup("OpenAI", "operational", (f.model_row(name="GPT-5.1"),))
-    page = render("index.html", f.overview(groups=(real,), active_incidents=(),
-                                           recent_incidents=()))
+    page = render(
+        "index.html", f.overview(groups=(real,), active_incidents=(), recent_incidents=())
+    )
     assert "Simulated" not in page.text
-    sim = ProviderGroup("Demo", "operational", (f.model_row(name="Sim", simulated=True),),
-                        simulated=True)
+    sim = ProviderGroup(
+        "Demo", "operational", (f.model_row(name="Sim", simulated=True),), simulated=True
+    )
     assert "Simulated" in render("index.html", f.overview(groups=(sim,))).text
 
 
@@ -130,12 +143,13 @@ def test_the_overview_draws_each_bar_as_one_svg_named_by_its_days(sample):
     page = sample["index.html"]
     assert not [e for e in page.all("span") if "uptime__seg" in (e.attrs.get("class") or "")]
     strips = [e for e in page.all("svg") if e.attrs.get("class") == "strip"]
-    assert len(strips) == 5               # five probed models; the unconfigured one has none
+    assert len(strips) == 5  # five probed models; the unconfigured one has none
     links = [e for e in page.all("a") if e.attrs.get("class") == "daybar__link"]
     assert links[0].attrs["href"] == "/models/anthropic/claude-opus-4-7#uptime-heading"
     assert links[0].attrs["aria-label"] == (
         "Daily status of Claude Opus 4.7: 1 day Major outage, 1 day Partial outage, "
-        "1 day Degraded performance, 87 days Operational. Show each day")
+        "1 day Degraded performance, 87 days Operational. Show each day"
+    )
 
 
 def test_the_days_fragment_has_one_focusable_segment_per_day_each_described_by_its_tip(app):
@@ -199,23 +213,33 @@ def test_model_page_shows_latency_and_failure_charts_for_screen_readers(sample):
 
 def test_range_tabs_link_with_a_query_and_mark_the_current_one(render):
     page = render("model.html", f.model_page(tabs=range_tabs("7d")))
-    links = {e.attrs["href"]: e.attrs.get("aria-current") for e in page.all("a")
-             if (e.attrs.get("href") or "").startswith("?range=")}
-    assert links == {"?range=24h": None, "?range=7d": "page", "?range=30d": None,
-                     "?range=90d": None}
+    links = {
+        e.attrs["href"]: e.attrs.get("aria-current")
+        for e in page.all("a")
+        if (e.attrs.get("href") or "").startswith("?range=")
+    }
+    assert links == {
+        "?range=24h": None,
+        "?range=7d": "page",
+        "?range=30d": None,
+        "?range=90d": None,
+    }
 
 
 def test_model_page_compares_answers_with_the_baseline(render):
-    quality = replace(f.model_page().quality, verdict="degraded", pass_percent=81.25,
-                      baseline_percent=99.5)
+    quality = replace(
+        f.model_page().quality, verdict="degraded", pass_percent=81.25, baseline_percent=99.5
+    )
     page = render("model.html", f.model_page(quality=quality))
     assert "81.2% correct" in page.text
     assert "Usual for this model: 99.5% Now below its usual" in page.text
 
 
 def test_region_table_lists_each_vantage_point(render):
-    regions = (RegionRow("eu-west", "major_outage", 720, 12.5, None, None, f.NOW),
-               RegionRow("us-east", "operational", 720, 100.0, 420.0, 1500.0, f.NOW))
+    regions = (
+        RegionRow("eu-west", "major_outage", 720, 12.5, None, None, f.NOW),
+        RegionRow("us-east", "operational", 720, 100.0, 420.0, 1500.0, f.NOW),
+    )
     page = render("model.html", f.model_page(regions=regions))
     assert "eu-west Major outage 720 12.5%" in page.text
     assert "us-east Operational 720 100% 420 ms 1.50 s" in page.text
@@ -230,16 +254,23 @@ def test_unconfigured_model_page_says_which_variable_to_set(render):
 
 
 def test_incident_page_lists_updates_in_the_order_given_newest_first(render):
-    updates = (IncidentUpdateView(f.NOW, "resolved", "All clear."),
-               IncidentUpdateView(f.NOW - timedelta(hours=1), "investigating", "Looking."))
+    updates = (
+        IncidentUpdateView(f.NOW, "resolved", "All clear."),
+        IncidentUpdateView(f.NOW - timedelta(hours=1), "investigating", "Looking."),
+    )
     page = render("incident.html", f.incident_page(updates=updates))
     assert page.text.index("All clear.") < page.text.index("Looking.")
 
 
 def test_incident_page_shows_impact_cause_models_regions_and_evidence(sample):
     page = sample["incident.html"]
-    for expected in ("Impact: Major", "Cause Infrastructure", "Claude Opus 4.7",
-                     "eu-west, us-east", "Baseline for this model: 0.4% failures."):
+    for expected in (
+        "Impact: Major",
+        "Cause Infrastructure",
+        "Claude Opus 4.7",
+        "eu-west, us-east",
+        "Baseline for this model: 0.4% failures.",
+    ):
         assert expected in page.text
 
 
@@ -250,8 +281,11 @@ def test_incident_text_keeps_its_paragraphs(render):
 
 def test_history_groups_incidents_by_month_and_names_quiet_months(sample):
     page = sample["incidents.html"]
-    assert re.search(r"March 2026 .*February 2026 No incidents reported this month\. "
-                     r"January 2026 Gemini 2.5 Pro unreachable", page.text)
+    assert re.search(
+        r"March 2026 .*February 2026 No incidents reported this month\. "
+        r"January 2026 Gemini 2.5 Pro unreachable",
+        page.text,
+    )
 
 
 def test_times_are_shown_in_utc_with_a_machine_readable_instant(sample):
@@ -273,18 +307,39 @@ def _hostile_pages() -> list[tuple[str, object]]:
     row = f.model_row(name=h, id=h, url="/models/x")
     incident = f.incident(title=h, latest_update=h, affected=(Link(h, "/m"),))
     return [
-        ("index.html", f.overview(groups=(ProviderGroup(h, "operational", (row,),
-                                                        missing_key=None),),
-                                  active_incidents=(incident,))),
-        ("model.html", f.model_page(name=h, id=h, provider=Link(h, "/p"),
-                                    ttft=replace(f.latency_series(), title=h),
-                                    regions=(RegionRow(h, "operational", 1, 100.0, 1.0, 1.0,
-                                                       f.NOW, note=h),),
-                                    quality=replace(f.model_page().quality, explanation=h))),
-        ("incident.html", f.incident_page(incident=incident, evidence=h, regions=(h,),
-                                          updates=(IncidentUpdateView(f.NOW, "identified", h),))),
-        ("incidents.html", f.incidents_page(months=(
-            replace(f.incidents_page().months[0], incidents=(incident,)),))),
+        (
+            "index.html",
+            f.overview(
+                groups=(ProviderGroup(h, "operational", (row,), missing_key=None),),
+                active_incidents=(incident,),
+            ),
+        ),
+        (
+            "model.html",
+            f.model_page(
+                name=h,
+                id=h,
+                provider=Link(h, "/p"),
+                ttft=replace(f.latency_series(), title=h),
+                regions=(RegionRow(h, "operational", 1, 100.0, 1.0, 1.0, f.NOW, note=h),),
+                quality=replace(f.model_page().quality, explanation=h),
+            ),
+        ),
+        (
+            "incident.html",
+            f.incident_page(
+                incident=incident,
+                evidence=h,
+                regions=(h,),
+                updates=(IncidentUpdateView(f.NOW, "identified", h),),
+            ),
+        ),
+        (
+            "incidents.html",
+            f.incidents_page(
+                months=(replace(f.incidents_page().months[0], incidents=(incident,)),)
+            ),
+        ),
     ]
 
 
@@ -311,8 +366,11 @@ def test_pages_pass_a_strict_content_security_policy(sample, template):
 @pytest.mark.parametrize("template", [t for t, _ in ALL_PAGES])
 def test_pages_fetch_nothing_from_another_site(sample, template):
     page = sample[template]
-    fetched = [e.attrs.get("src") or e.attrs.get("href") or "" for e in page.elements
-               if e.tag in ("script", "link", "img", "iframe", "image", "use")]
+    fetched = [
+        e.attrs.get("src") or e.attrs.get("href") or ""
+        for e in page.elements
+        if e.tag in ("script", "link", "img", "iframe", "image", "use")
+    ]
     fetched = [url for url in fetched if url]
     assert "/static/site.css" in fetched
     assert not [url for url in fetched if re.match(r"(https?:)?//", url)]

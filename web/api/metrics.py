@@ -86,7 +86,8 @@ def probes_counter(rollups: Iterable[Rollup]) -> CounterMetricFamily:
             if rollup.count(failure):
                 counts[(rollup.target, rollup.region, failure.value)] += rollup.count(failure)
     family = CounterMetricFamily(
-        "aistatus_probes", "Probes by target, region and failure class",
+        "aistatus_probes",
+        "Probes by target, region and failure class",
         labels=("target", "region", "failure_class"),
     )
     for labels in sorted(counts):
@@ -126,7 +127,8 @@ def prometheus_buckets(histogram: LatencyHistogram) -> tuple[list[tuple[str, flo
 
 def model_status(snapshot: SiteSnapshot) -> GaugeMetricFamily:
     family = GaugeMetricFamily(
-        "aistatus_model_status", "1 for the model's current status word, 0 for the others",
+        "aistatus_model_status",
+        "1 for the model's current status word, 0 for the others",
         labels=("target", "status"),
     )
     for provider in snapshot.providers:
@@ -153,7 +155,8 @@ def deployment_states(snapshot: SiteSnapshot) -> GaugeMetricFamily:
 
 def models_affected(snapshot: SiteSnapshot) -> GaugeMetricFamily:
     family = GaugeMetricFamily(
-        "aistatus_provider_models_affected", "Models of the provider not operational",
+        "aistatus_provider_models_affected",
+        "Models of the provider not operational",
         labels=("provider",),
     )
     for provider in snapshot.providers:
@@ -164,7 +167,8 @@ def models_affected(snapshot: SiteSnapshot) -> GaugeMetricFamily:
 
 def incidents_open(snapshot: SiteSnapshot) -> GaugeMetricFamily:
     family = GaugeMetricFamily(
-        "aistatus_incidents_open", "Open incidents; public=false: operator-only causes",
+        "aistatus_incidents_open",
+        "Open incidents; public=false: operator-only causes",
         labels=("public",),
     )
     for public in (True, False):

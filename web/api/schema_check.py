@@ -15,10 +15,25 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-_KNOWN = frozenset({
-    "$ref", "type", "enum", "const", "properties", "required", "additionalProperties",
-    "items", "anyOf", "minimum", "maximum", "format", "description", "title", "examples",
-})
+_KNOWN = frozenset(
+    {
+        "$ref",
+        "type",
+        "enum",
+        "const",
+        "properties",
+        "required",
+        "additionalProperties",
+        "items",
+        "anyOf",
+        "minimum",
+        "maximum",
+        "format",
+        "description",
+        "title",
+        "examples",
+    }
+)
 
 
 class SchemaMismatch(ValueError):
@@ -92,8 +107,9 @@ def _type(value: Any, wanted: str | list[str], path: str) -> None:
         raise SchemaMismatch(f"{path}: {type(value).__name__} {value!r:.60} is not {wanted}")
 
 
-def _object(value: dict[str, Any], schema: Mapping[str, Any], root: Mapping[str, Any],
-            path: str) -> None:
+def _object(
+    value: dict[str, Any], schema: Mapping[str, Any], root: Mapping[str, Any], path: str
+) -> None:
     properties = schema.get("properties", {})
     for name in schema.get("required", ()):
         if name not in value:

@@ -212,9 +212,7 @@ def _incident(
         "monitoring_at": _iso(_monitoring_at(incident)),
         "resolved_at": _iso(incident.resolved_at),
         "impact": incident.impact.value,
-        "shortlink": public_paths.absolute(
-            snapshot.site, public_paths.incident_page(incident.id)
-        ),
+        "shortlink": public_paths.absolute(snapshot.site, public_paths.incident_page(incident.id)),
         "started_at": utc_iso(incident.started_at),
         "page_id": stable_id("page", snapshot.site.public_url),
         "incident_updates": _updates(incident, incident_id),

@@ -83,8 +83,10 @@ def deployment_state(model: ModelSnapshot, provider: ProviderSnapshot) -> int | 
         return None
     if model.status in (ComponentStatus.MAJOR_OUTAGE, ComponentStatus.UNDER_MAINTENANCE):
         return 2
-    if (model.status in (ComponentStatus.PARTIAL_OUTAGE, ComponentStatus.DEGRADED_PERFORMANCE)
-            or model.quality.verdict is QualityVerdict.DEGRADED):
+    if (
+        model.status in (ComponentStatus.PARTIAL_OUTAGE, ComponentStatus.DEGRADED_PERFORMANCE)
+        or model.quality.verdict is QualityVerdict.DEGRADED
+    ):
         return 1
     return 0
 
@@ -97,7 +99,8 @@ def models_document(snapshot: SiteSnapshot) -> Document:
         "generated_at": utc_iso(snapshot.generated_at),
         "models": [
             model_object(snapshot, provider, model)
-            for provider in snapshot.providers for model in provider.models
+            for provider in snapshot.providers
+            for model in provider.models
         ],
     }
 
@@ -116,8 +119,10 @@ def model_document(snapshot: SiteSnapshot, target_id: str) -> Document:
 
 def health_document(snapshot: SiteSnapshot, target_id: str) -> Document:
     """One model's routing advice; KeyError for an unknown target."""
-    return {"generated_at": utc_iso(snapshot.generated_at),
-            **routing_object(snapshot, snapshot.provider_of(target_id), snapshot.model(target_id))}
+    return {
+        "generated_at": utc_iso(snapshot.generated_at),
+        **routing_object(snapshot, snapshot.provider_of(target_id), snapshot.model(target_id)),
+    }
 
 
 def routing_document(snapshot: SiteSnapshot) -> Document:
@@ -125,7 +130,8 @@ def routing_document(snapshot: SiteSnapshot) -> Document:
         "generated_at": utc_iso(snapshot.generated_at),
         "models": [
             routing_object(snapshot, provider, model)
-            for provider in snapshot.providers for model in provider.models
+            for provider in snapshot.providers
+            for model in provider.models
         ],
     }
 

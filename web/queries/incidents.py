@@ -28,8 +28,10 @@ _SIGNAL_WORDS = {
 
 def incidents_page(data: SiteData, page: int) -> IncidentsPage:
     """Page 1 holds this month and the two before it; quiet months are shown empty."""
-    months = [_month_back(_month_of(data.now), (page - 1) * MONTHS_PER_PAGE + n)
-              for n in range(MONTHS_PER_PAGE)]
+    months = [
+        _month_back(_month_of(data.now), (page - 1) * MONTHS_PER_PAGE + n)
+        for n in range(MONTHS_PER_PAGE)
+    ]
     every = data.incidents()
     names = display_names(data.targets())
     simulated = simulated_targets(data.targets())
@@ -37,8 +39,10 @@ def incidents_page(data: SiteData, page: int) -> IncidentsPage:
     for incident in every:
         placed[_month_of(incident.started_at)].append(incident)
     history = tuple(
-        HistoryMonth(month, tuple(incident_summary(i, names, data.now, simulated)
-                                  for i in placed.get(month, ())))
+        HistoryMonth(
+            month,
+            tuple(incident_summary(i, names, data.now, simulated) for i in placed.get(month, ())),
+        )
         for month in months
     )
     older = any(_month_of(i.started_at) < months[-1] for i in every)
@@ -59,8 +63,9 @@ def incident_page(data: SiteData, incident_id: str) -> IncidentPage | None:
     names = display_names(data.targets())
     return IncidentPage(
         incident=incident_summary(incident, names, data.now, simulated_targets(data.targets())),
-        updates=tuple(IncidentUpdateView(u.at, u.status.value, u.text)
-                      for u in reversed(incident.updates)),
+        updates=tuple(
+            IncidentUpdateView(u.at, u.status.value, u.text) for u in reversed(incident.updates)
+        ),
         regions=incident.regions,
         evidence=evidence(incident, names),
         generated_at=data.now,

@@ -63,7 +63,7 @@ from web.queries.viewmodels import (
     range_tabs,
 )
 
-LATENCY_WINDOW = NOW_WINDOW   # "now", as on the overview
+LATENCY_WINDOW = NOW_WINDOW  # "now", as on the overview
 MODEL_INCIDENTS = 10
 VANTAGE_NOTE = "failing from this vantage point only"
 _VERDICT_WORDS = {
@@ -117,8 +117,13 @@ class _ModelPage:
         rollups = self._range_rollups(chart, start, end)
         now_totals = Totals.of(since(self.recent, data.now - LATENCY_WINDOW))
         bar, uptime = uptime_bar(
-            self.days, data.status_changes(target.id), data.statuses().get(target.id),
-            self.incidents, data.history_start.date(), HISTORY_DAYS, data.now,
+            self.days,
+            data.status_changes(target.id),
+            data.statuses().get(target.id),
+            self.incidents,
+            data.history_start.date(),
+            HISTORY_DAYS,
+            data.now,
             data.settings.status,
         )
         bar = with_now(bar, self.story.status, data.now.date())
@@ -142,8 +147,10 @@ class _ModelPage:
             uptime_percent=uptime,
             uptime_days=bar,
             regions=self._regions(rollups),
-            incidents=tuple(incident_summary(i, names, data.now, simulated)
-                            for i in self.incidents[:MODEL_INCIDENTS]),
+            incidents=tuple(
+                incident_summary(i, names, data.now, simulated)
+                for i in self.incidents[:MODEL_INCIDENTS]
+            ),
             simulated=target.simulated,
             missing_key=missing_key(self.provider),
             tabs=range_tabs(key),
@@ -161,7 +168,10 @@ class _ModelPage:
 
     def _quality(self, in_range: Totals) -> QualityView:
         quality = judge_answers(
-            in_range, self.days, self.data.now.date(), self.data.settings.status,
+            in_range,
+            self.days,
+            self.data.now.date(),
+            self.data.settings.status,
             in_quality_incident=in_quality_incident(self.target.id, self.incidents),
         )
         open_now = [i for i in self.incidents if i.is_open and i.updates]
@@ -180,23 +190,30 @@ class _ModelPage:
         names = sorted(set(in_range) | set(recent))
         verdicts = region_verdicts(
             {name: Totals.of(recent.get(name, ()), latency=False) for name in names},
-            self.days, self.data.now.date(), self.data.settings.status, self.story)
+            self.days,
+            self.data.now.date(),
+            self.data.settings.status,
+            self.story,
+        )
         states = {name: verdicts[name].status for name in names}
         rows = []
         for name in names:
             totals = Totals.of(in_range.get(name, ()))
             newest = latest.get(name) or [r for r in in_range.get(name, ()) if probed(r)]
-            rows.append(RegionRow(
-                region=name,
-                status=states[name].value if states[name] else NO_DATA,
-                probes=totals.probes,
-                success_percent=percent(totals.counts[FailureClass.OK] / totals.probes
-                                        if totals.probes else None),
-                ttft_p50_ms=totals.ttft.quantile(0.5),
-                total_p50_ms=totals.total.quantile(0.5),
-                last_probe_at=max((r.bucket_start for r in newest), default=None),
-                note=VANTAGE_NOTE if verdicts[name].alone else None,
-            ))
+            rows.append(
+                RegionRow(
+                    region=name,
+                    status=states[name].value if states[name] else NO_DATA,
+                    probes=totals.probes,
+                    success_percent=percent(
+                        totals.counts[FailureClass.OK] / totals.probes if totals.probes else None
+                    ),
+                    ttft_p50_ms=totals.ttft.quantile(0.5),
+                    total_p50_ms=totals.total.quantile(0.5),
+                    last_probe_at=max((r.bucket_start for r in newest), default=None),
+                    note=VANTAGE_NOTE if verdicts[name].alone else None,
+                )
+            )
         return tuple(rows)
 
 
@@ -220,28 +237,38 @@ def _pooled(rollups: Sequence[Rollup]) -> dict[datetime, Totals]:
     return pooled
 
 
-def _latency(title: str, rollups: Sequence[Rollup], chart: ChartRange,
-             start: datetime, end: datetime, phase: str) -> LatencySeries:
+def _latency(
+    title: str,
+    rollups: Sequence[Rollup],
+    chart: ChartRange,
+    start: datetime,
+    end: datetime,
+    phase: str,
+) -> LatencySeries:
     """p50 and p95 per bucket, regions pooled; `phase` is "ttft" or "total"."""
     pooled = _pooled(rollups)
     points = []
     for at in _buckets(start, end, chart.resolution.step):
         totals = pooled.get(at)
         histogram = (totals.ttft if phase == "ttft" else totals.total) if totals else None
-        points.append(ChartPoint(
-            at,
-            histogram.quantile(0.5) if histogram else None,
-            histogram.quantile(0.95) if histogram else None,
-        ))
+        points.append(
+            ChartPoint(
+                at,
+                histogram.quantile(0.5) if histogram else None,
+                histogram.quantile(0.95) if histogram else None,
+            )
+        )
     return LatencySeries(title, start, end, tuple(points))
 
 
-def _failures(rollups: Sequence[Rollup], chart: ChartRange,
-              start: datetime, end: datetime) -> FailureSeries:
+def _failures(
+    rollups: Sequence[Rollup], chart: ChartRange, start: datetime, end: datetime
+) -> FailureSeries:
     pooled = _pooled(rollups)
     # Every bucket, probed or not: the chart measures a bar's width from their spacing.
     buckets = tuple(
-        FailureBucket(at, pooled[at].probes, pooled[at].failures()) if at in pooled
+        FailureBucket(at, pooled[at].probes, pooled[at].failures())
+        if at in pooled
         else FailureBucket(at, 0, ())
         for at in _buckets(start, end, chart.resolution.step)
     )

@@ -85,8 +85,12 @@ def overview(data: SiteData) -> OverviewPage:
     told = stories(data)
     judged = [s.status for s in told.values() if s.status is not None]
     # Probed lately or judged: a model with latencies on its card is never "not probed".
-    probed = sum(1 for t in data.targets() if told[t.id].word != NOT_CONFIGURED
-                 and (page.recent_rows.get(t.id) or told[t.id].status is not None))
+    probed = sum(
+        1
+        for t in data.targets()
+        if told[t.id].word != NOT_CONFIGURED
+        and (page.recent_rows.get(t.id) or told[t.id].status is not None)
+    )
     banner = Banner(
         status=worst(judged).value if judged else NO_DATA,
         model_count=probed if judged else 0,
@@ -94,8 +98,15 @@ def overview(data: SiteData) -> OverviewPage:
         probed_count=probed,
     )
     active, recent = page.incident_cards()
-    return OverviewPage(data.now, banner, groups, active, recent,
-                        feeds=feed_links(public_paths.site_feed), long=page.long)
+    return OverviewPage(
+        data.now,
+        banner,
+        groups,
+        active,
+        recent,
+        feeds=feed_links(public_paths.site_feed),
+        long=page.long,
+    )
 
 
 def overview_days(data: SiteData, target_id: str) -> DaysFragment | None:
@@ -105,22 +116,36 @@ def overview_days(data: SiteData, target_id: str) -> DaysFragment | None:
     provider = data.provider(target.provider) if target is not None else None
     if target is None or provider is None or not provider.configured:
         return None
-    days = model_bar(data, target, days_by_target(data).get(target.id, []),
-                     data.status_changes(target.id),
-                     data.incidents(target=target.id, since=data.history_start))[0]
+    days = model_bar(
+        data,
+        target,
+        days_by_target(data).get(target.id, []),
+        data.status_changes(target.id),
+        data.incidents(target=target.id, since=data.history_start),
+    )[0]
     # Short and unique on the page, whichever rows' days are open at once.
     prefix = "d" + hashlib.blake2s(target.id.encode(), digest_size=4).hexdigest()
     return DaysFragment(target.display_name, prefix, days) if days else None
 
 
 def model_bar(
-    data: SiteData, target: Target, days: Sequence[Rollup], changes: Sequence[StatusChange],
+    data: SiteData,
+    target: Target,
+    days: Sequence[Rollup],
+    changes: Sequence[StatusChange],
     touching: Sequence[Incident],
 ) -> tuple[tuple[UptimeDay, ...], float | None]:
     """A model's 90 days and its uptime, today no better than its story's word now."""
     bar, uptime = data.caches.bars.bar(
-        target.id, days, changes, data.statuses().get(target.id), touching,
-        data.history_start.date(), HISTORY_DAYS, data.now, data.settings.status,
+        target.id,
+        days,
+        changes,
+        data.statuses().get(target.id),
+        touching,
+        data.history_start.date(),
+        HISTORY_DAYS,
+        data.now,
+        data.settings.status,
     )
     return with_now(bar, story_of(data, target.id).status, data.now.date()), uptime
 
@@ -155,14 +180,14 @@ class Overview:
                 if target.provider == provider.id:
                     key = ("group", target.group) if target.group else ("provider", provider.id)
                     placed.setdefault(key, []).append(target)
-        return tuple(self.section(kind, name, targets)
-                     for (kind, name), targets in placed.items())
+        return tuple(self.section(kind, name, targets) for (kind, name), targets in placed.items())
 
     def section(self, kind: str, name: str, targets: list[Target]) -> ProviderGroup:
         providers = [self.providers[t.provider] for t in targets]
         grouped = kind == "group"
-        rows = tuple(self.row(t, p, show_provider=grouped) for t, p in zip(targets, providers,
-                                                                          strict=True))
+        rows = tuple(
+            self.row(t, p, show_provider=grouped) for t, p in zip(targets, providers, strict=True)
+        )
         keys = {missing_key(p) for p in providers}
         key = keys.pop() if len(keys) == 1 else None
         told = [self.stories[t.id] for t in targets]
@@ -181,9 +206,17 @@ class Overview:
         recent = now_totals(data, target.id)
         days = self.days.get(target.id, [])
         touching = self.touching.get(target.id, [])
-        bar, uptime = model_bar(
-            data, target, days, self.changes.get(target.id, []), touching,
-        ) if provider.configured else ((), None)
+        bar, uptime = (
+            model_bar(
+                data,
+                target,
+                days,
+                self.changes.get(target.id, []),
+                touching,
+            )
+            if provider.configured
+            else ((), None)
+        )
         story = self.stories[target.id]
         hour = hour_totals(data, target.id)
         return ModelRow(
@@ -194,8 +227,9 @@ class Overview:
             ttft_ms=recent.ttft.quantile(0.5),
             total_ms=recent.total.quantile(0.5),
             answers_ok=_answers_ok(story),
-            answers_pass_percent=(percent(hour.pass_rate)
-                                  if _answers_ok(story) is not None else None),
+            answers_pass_percent=(
+                percent(hour.pass_rate) if _answers_ok(story) is not None else None
+            ),
             uptime_percent=uptime,
             uptime_days=bar,
             simulated=target.simulated,
@@ -209,12 +243,16 @@ class Overview:
     def incident_cards(self) -> tuple[tuple[IncidentSummary, ...], tuple[IncidentSummary, ...]]:
         now = self.data.now
         active = [i for i in self.incidents if i.is_open]
-        resolved = [i for i in self.incidents if i.resolved_at is not None
-                    and i.resolved_at >= now - RECENTLY_RESOLVED]
+        resolved = [
+            i
+            for i in self.incidents
+            if i.resolved_at is not None and i.resolved_at >= now - RECENTLY_RESOLVED
+        ]
         resolved.sort(key=lambda i: (i.resolved_at, i.id), reverse=True)
         cards = [incident_summary(i, self.names, now, self.simulated) for i in active]
-        recent = [incident_summary(i, self.names, now, self.simulated)
-                  for i in resolved[:RECENT_CARDS]]
+        recent = [
+            incident_summary(i, self.names, now, self.simulated) for i in resolved[:RECENT_CARDS]
+        ]
         return tuple(cards), tuple(recent)
 
 

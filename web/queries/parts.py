@@ -103,8 +103,13 @@ class Totals:
                 self.total.merge(rollup.total_hist)
 
     def copy(self) -> Totals:
-        return Totals(dict(self.counts), self.answers_checked, self.answers_correct,
-                      self.ttft.copy(), self.total.copy())
+        return Totals(
+            dict(self.counts),
+            self.answers_checked,
+            self.answers_correct,
+            self.ttft.copy(),
+            self.total.copy(),
+        )
 
     @property
     def probes(self) -> int:
@@ -210,8 +215,12 @@ def percent(share: float | None) -> float | None:
 
 
 def judge_answers(
-    window: Totals, baseline_days: Sequence[Rollup], today: date,
-    settings: StatusSettings, *, in_quality_incident: bool,
+    window: Totals,
+    baseline_days: Sequence[Rollup],
+    today: date,
+    settings: StatusSettings,
+    *,
+    in_quality_incident: bool,
 ) -> Quality:
     """The answer verdict: the window's wrong answers against the model's own baseline
     (its `BASELINE_DAYS` days before today, with the engine's prior), by the engine's
@@ -219,31 +228,44 @@ def judge_answers(
     An open quality incident is a `degraded` verdict whatever the window says."""
     end = datetime(today.year, today.month, today.day, tzinfo=UTC)
     start = end - timedelta(days=BASELINE_DAYS)
-    earlier = Totals.of([d for d in baseline_days if start <= d.bucket_start < end],
-                        latency=False)
+    earlier = Totals.of([d for d in baseline_days if start <= d.bucket_start < end], latency=False)
     wrong_before = earlier.answers_checked - earlier.answers_correct
     weight = settings.prior_weight
     baseline_wrong = (wrong_before + settings.prior_wrong_rate * weight) / (
-        earlier.answers_checked + weight)
+        earlier.answers_checked + weight
+    )
     evidence = AnswerEvidence(
-        window.answers_checked, window.answers_checked - window.answers_correct, baseline_wrong)
-    rule = QualityRule(settings.quality_min_sample, settings.quality_min_effect,
-                       settings.false_alarm_rate, settings.level_confidence_z)
+        window.answers_checked, window.answers_checked - window.answers_correct, baseline_wrong
+    )
+    rule = QualityRule(
+        settings.quality_min_sample,
+        settings.quality_min_effect,
+        settings.false_alarm_rate,
+        settings.level_confidence_z,
+    )
     verdict = QualityVerdict.DEGRADED if in_quality_incident else answer_verdict(evidence, rule)
-    return Quality(verdict, window.pass_rate, 1 - baseline_wrong, window.answers_checked,
-                   earlier.answers_checked)
+    return Quality(
+        verdict,
+        window.pass_rate,
+        1 - baseline_wrong,
+        window.answers_checked,
+        earlier.answers_checked,
+    )
 
 
 def in_quality_incident(target_id: str, incidents: Iterable[Incident]) -> bool:
-    return any(i.is_open and i.cause is Cause.QUALITY and target_id in i.active_models
-               for i in incidents)
+    return any(
+        i.is_open and i.cause is Cause.QUALITY and target_id in i.active_models for i in incidents
+    )
 
 
 # --- incidents ---------------------------------------------------------------------------
 
 
 def incident_summary(
-    incident: Incident, names: Mapping[str, str], now: datetime,
+    incident: Incident,
+    names: Mapping[str, str],
+    now: datetime,
     simulated: frozenset[str] = frozenset(),
 ) -> IncidentSummary:
     end = incident.resolved_at or now

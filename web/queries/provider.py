@@ -49,8 +49,7 @@ def provider_page(data: SiteData, provider_id: str) -> ProviderPage | None:
         generated_at=data.now,
         models=tuple(page.row(t, provider, show_provider=False) for t in targets),
         active_incidents=tuple(incident_summary(i, names, data.now, simulated) for i in active),
-        past_incidents=tuple(incident_summary(i, names, data.now, simulated)
-                             for i in resolved),
+        past_incidents=tuple(incident_summary(i, names, data.now, simulated) for i in resolved),
         simulated=provider.simulated,
         missing_key=missing_key(provider),
         feeds=feed_links(lambda kind: public_paths.provider_feed(provider.id, kind)),
@@ -59,4 +58,3 @@ def provider_page(data: SiteData, provider_id: str) -> ProviderPage | None:
 
 def _touches(incident: Incident, provider_id: str, targets: set[str]) -> bool:
     return incident.provider == provider_id or any(t in targets for t in incident.models)
-

@@ -39,20 +39,19 @@ from monitor.store import Store
 from web.queries.parts import KeptTotals
 from web.queries.uptime import UptimeBars
 
-ROLLUP_CACHES = "aistatus_rollups"    # the app.extensions key
+ROLLUP_CACHES = "aistatus_rollups"  # the app.extensions key
 SETTLE = timedelta(minutes=2)
 _FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
-_COUNTS = (*(f.value for f in FailureClass), "answers_checked", "answers_correct",
-           "output_tokens")
+_COUNTS = (*(f.value for f in FailureClass), "answers_checked", "answers_correct", "output_tokens")
 _counts_of = attrgetter(*_COUNTS)
 _where = attrgetter("target", "region", "bucket_start")
 
 
 @dataclass(frozen=True, slots=True)
 class _Held:
-    start: datetime        # first bucket held
-    until: datetime        # every settled bucket before this is held
-    read_at: datetime      # last full read
+    start: datetime  # first bucket held
+    until: datetime  # every settled bucket before this is held
+    read_at: datetime  # last full read
     rollups: tuple[Rollup, ...]
 
 
@@ -60,8 +59,14 @@ class SettledRollups:
     """One resolution's settled buckets over `horizon`, per region or summed (`combine`:
     regions summed into "*", histograms left out)."""
 
-    def __init__(self, resolution: Resolution, horizon: timedelta, refresh: timedelta,
-                 *, combine: bool = False) -> None:
+    def __init__(
+        self,
+        resolution: Resolution,
+        horizon: timedelta,
+        refresh: timedelta,
+        *,
+        combine: bool = False,
+    ) -> None:
         self.resolution = resolution
         self.horizon = horizon
         self.refresh = refresh
@@ -82,8 +87,9 @@ class SettledRollups:
                 self._full_read.happened = True
             elif until > held.until or start > held.start:
                 kept = tuple(r for r in held.rollups if r.bucket_start >= start)
-                held = _Held(start, until, held.read_at,
-                             kept + self._between(store, held.until, until))
+                held = _Held(
+                    start, until, held.read_at, kept + self._between(store, held.until, until)
+                )
             self._held = held
             return held
 
@@ -96,8 +102,7 @@ class SettledRollups:
     def _between(self, store: Store, start: datetime, end: datetime) -> tuple[Rollup, ...]:
         if end <= start:
             return ()
-        return tuple(self._shaped(
-            store.rollups_between(start, end, resolution=self.resolution)))
+        return tuple(self._shaped(store.rollups_between(start, end, resolution=self.resolution)))
 
     def _shaped(self, rollups: list[Rollup]) -> list[Rollup]:
         return day_counts(rollups, self.resolution) if self.combine else rollups
@@ -125,15 +130,18 @@ class RollupCaches:
 
     def __init__(self) -> None:
         self.bars = UptimeBars()
-        self.recent_totals = KeptTotals()   # each model's, over the overview's latency window
+        self.recent_totals = KeptTotals()  # each model's, over the overview's latency window
         # Each model's counts of the last hour: its story's answer window (web/queries/story.py).
         self.hour_totals = KeptTotals(latency=False)
-        self.minutes = SettledRollups(Resolution.MINUTE, timedelta(minutes=65),
-                                      timedelta(minutes=10))
-        self.hours = SettledRollups(Resolution.HOUR, timedelta(hours=26), timedelta(hours=1),
-                                    combine=True)
-        self.days = SettledRollups(Resolution.DAY, timedelta(days=91), timedelta(hours=1),
-                                   combine=True)
+        self.minutes = SettledRollups(
+            Resolution.MINUTE, timedelta(minutes=65), timedelta(minutes=10)
+        )
+        self.hours = SettledRollups(
+            Resolution.HOUR, timedelta(hours=26), timedelta(hours=1), combine=True
+        )
+        self.days = SettledRollups(
+            Resolution.DAY, timedelta(days=91), timedelta(hours=1), combine=True
+        )
         self._totals: tuple[tuple[object, ...], _Indexed] | None = None
         self._lock = threading.Lock()
 
@@ -145,13 +153,19 @@ class RollupCaches:
         caches = (self.minutes, self.hours, self.days)
         return any([cache.take_full_read() for cache in caches])  # a list: ask every one
 
-    def fresh_minutes(self, store: Store, now: datetime, *, target: str | None = None,
-                      ) -> list[Rollup]:
+    def fresh_minutes(
+        self,
+        store: Store,
+        now: datetime,
+        *,
+        target: str | None = None,
+    ) -> list[Rollup]:
         """The minute rollups not settled yet (of `target` alone if given): the one read
         every request makes."""
         until = self.minutes.settled(store, now).until
-        return store.rollups_between(until, _FAR_FUTURE, resolution=Resolution.MINUTE,
-                                     target=target)
+        return store.rollups_between(
+            until, _FAR_FUTURE, resolution=Resolution.MINUTE, target=target
+        )
 
     def recent(self, store: Store, now: datetime, fresh: Sequence[Rollup]) -> list[Rollup]:
         """Minute rollups of the last 65 minutes, per region, with their histograms."""
@@ -164,8 +178,15 @@ class RollupCaches:
 
     def _settled_totals(self, store: Store, now: datetime, minutes: _Held) -> _Indexed:
         days, hours = self.days.settled(store, now), self.hours.settled(store, now)
-        key = (days.until, days.read_at, hours.until, hours.read_at, minutes.until,
-               minutes.read_at, minutes.start)
+        key = (
+            days.until,
+            days.read_at,
+            hours.until,
+            hours.read_at,
+            minutes.until,
+            minutes.read_at,
+            minutes.start,
+        )
         with self._lock:
             if self._totals is None or self._totals[0] != key:
                 today = [h for h in hours.rollups if h.bucket_start >= days.until]

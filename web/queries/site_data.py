@@ -41,8 +41,13 @@ T = TypeVar("T")
 
 class SiteData:
     def __init__(
-        self, settings: Settings, store: Store, now: datetime,
-        caches: RollupCaches | None = None, *, only: str | None = None,
+        self,
+        settings: Settings,
+        store: Store,
+        now: datetime,
+        caches: RollupCaches | None = None,
+        *,
+        only: str | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -100,21 +105,32 @@ class SiteData:
         """Every model's minute rollups of the last hour, per region (the current minute
         included)."""
         start, only = self.recent_start, self.only
-        return self._once("recent", lambda: [
-            r for r in self.caches.recent(self.store, self.now, self._fresh_minutes())
-            if r.bucket_start >= start and (only is None or r.target == only)])
+        return self._once(
+            "recent",
+            lambda: [
+                r
+                for r in self.caches.recent(self.store, self.now, self._fresh_minutes())
+                if r.bucket_start >= start and (only is None or r.target == only)
+            ],
+        )
 
     def day_totals(self) -> list[Rollup]:
         """Every model's day rollups of the 90-day window, summed over regions, counts
         only (no latency histograms)."""
         start, only = self.history_start, self.only
-        return self._once("days", lambda: [
-            r for r in self.caches.day_totals(self.store, self.now, self._fresh_minutes())
-            if r.bucket_start >= start and (only is None or r.target == only)])
+        return self._once(
+            "days",
+            lambda: [
+                r
+                for r in self.caches.day_totals(self.store, self.now, self._fresh_minutes())
+                if r.bucket_start >= start and (only is None or r.target == only)
+            ],
+        )
 
     def _fresh_minutes(self) -> list[Rollup]:
-        return self._once("fresh", lambda: self.caches.fresh_minutes(
-            self.store, self.now, target=self.only))
+        return self._once(
+            "fresh", lambda: self.caches.fresh_minutes(self.store, self.now, target=self.only)
+        )
 
     def day_rollups(self, target: str) -> list[Rollup]:
         """One model's day rollups of the 90-day window, per region."""
@@ -124,8 +140,10 @@ class SiteData:
         self, start: datetime, end: datetime, resolution: Resolution, target: str | None = None
     ) -> list[Rollup]:
         key = ("rollups", start, end, resolution, target)
-        return self._once(key, lambda: self.store.rollups_between(
-            start, end, resolution=resolution, target=target))
+        return self._once(
+            key,
+            lambda: self.store.rollups_between(start, end, resolution=resolution, target=target),
+        )
 
     @property
     def _until(self) -> datetime:
@@ -137,18 +155,31 @@ class SiteData:
     def status_changes(self, subject: str | None = None) -> list[StatusChange]:
         """Status changes of the 90-day window, oldest first."""
         key = ("changes", subject)
-        return self._once(key, lambda: self.store.status_changes(
-            subject=subject, since=self.history_start))
+        return self._once(
+            key, lambda: self.store.status_changes(subject=subject, since=self.history_start)
+        )
 
     def incidents(
-        self, *, target: str | None = None, since: datetime | None = None,
-        open_only: bool = False, limit: int | None = None, include_private: bool = False,
+        self,
+        *,
+        target: str | None = None,
+        since: datetime | None = None,
+        open_only: bool = False,
+        limit: int | None = None,
+        include_private: bool = False,
     ) -> list[Incident]:
         """Newest first; public only unless asked (metrics count operator-only ones)."""
         key = ("incidents", target, since, open_only, limit, include_private)
-        return self._once(key, lambda: self.store.incidents(
-            target=target, since=since, open_only=open_only, limit=limit,
-            include_private=include_private))
+        return self._once(
+            key,
+            lambda: self.store.incidents(
+                target=target,
+                since=since,
+                open_only=open_only,
+                limit=limit,
+                include_private=include_private,
+            ),
+        )
 
     def incident(self, incident_id: str) -> Incident | None:
         return self._once(("incident", incident_id), lambda: self.store.incident(incident_id))
@@ -157,5 +188,6 @@ class SiteData:
         self, *, limit: int, target: str | None = None, provider: str | None = None
     ) -> list[tuple[Incident, Update]]:
         key = ("updates", limit, target, provider)
-        return self._once(key, lambda: self.store.recent_updates(
-            limit=limit, target=target, provider=provider))
+        return self._once(
+            key, lambda: self.store.recent_updates(limit=limit, target=target, provider=provider)
+        )

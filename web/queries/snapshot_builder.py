@@ -53,7 +53,10 @@ REGION_WINDOW = NOW_WINDOW
 
 
 def site_snapshot(
-    data: SiteData, *, detail: bool = False, include_private: bool = False,
+    data: SiteData,
+    *,
+    detail: bool = False,
+    include_private: bool = False,
     target: str | None = None,
 ) -> SiteSnapshot:
     """Every enabled model, and the incidents the documents need.
@@ -72,8 +75,10 @@ def site_snapshot(
     for provider in data.providers():
         models = tuple(
             _model(data, t, recent.get(t.id, []), days.get(t.id, []), incidents)
-            if detail else _bare_model(data, t)
-            for t in data.targets() if t.provider == provider.id
+            if detail
+            else _bare_model(data, t)
+            for t in data.targets()
+            if t.provider == provider.id
         )
         providers.append(ProviderSnapshot(provider, models))
     return SiteSnapshot(data.settings.site, data.now, tuple(providers), incidents)
@@ -98,19 +103,28 @@ def _incidents(data: SiteData, include_private: bool, target: str | None) -> tup
 
 def _bare_model(data: SiteData, target: Target) -> ModelSnapshot:
     change = data.statuses().get(target.id)
-    return ModelSnapshot(target, change.status if change else None,
-                         status_since=change.at if change else None,
-                         story=story_of(data, target.id))
+    return ModelSnapshot(
+        target,
+        change.status if change else None,
+        status_since=change.at if change else None,
+        story=story_of(data, target.id),
+    )
 
 
 def _model(
-    data: SiteData, target: Target, recent: Sequence[Rollup], baseline: Sequence[Rollup],
+    data: SiteData,
+    target: Target,
+    recent: Sequence[Rollup],
+    baseline: Sequence[Rollup],
     incidents: Sequence[Incident],
 ) -> ModelSnapshot:
     change = data.statuses().get(target.id)
     hour = Totals.of(recent)
     quality = judge_answers(
-        hour, baseline, data.now.date(), data.settings.status,
+        hour,
+        baseline,
+        data.now.date(),
+        data.settings.status,
         in_quality_incident=in_quality_incident(target.id, incidents),
     )
     newest = [r for r in recent if probed(r)]
@@ -131,23 +145,34 @@ def _model(
 
 
 def _regions(
-    data: SiteData, recent: Sequence[Rollup], baseline: Sequence[Rollup], story: ModelStory,
+    data: SiteData,
+    recent: Sequence[Rollup],
+    baseline: Sequence[Rollup],
+    story: ModelStory,
 ) -> tuple[RegionState, ...]:
     states = []
     lately = data.now - REGION_WINDOW
     grouped = by_region(recent)
     verdicts = region_verdicts(
-        {region: Totals.of(since(rollups, lately), latency=False)
-         for region, rollups in grouped.items()},
-        baseline, data.now.date(), data.settings.status, story)
+        {
+            region: Totals.of(since(rollups, lately), latency=False)
+            for region, rollups in grouped.items()
+        },
+        baseline,
+        data.now.date(),
+        data.settings.status,
+        story,
+    )
     for region, rollups in grouped.items():
         hour = Totals.of(rollups, latency=False)
         newest = [r for r in rollups if probed(r)]
-        states.append(RegionState(
-            region=region,
-            status=verdicts[region].status,
-            probes=hour.probes,
-            failures=hour.failed,
-            last_probe_at=max((r.bucket_start for r in newest), default=None),
-        ))
+        states.append(
+            RegionState(
+                region=region,
+                status=verdicts[region].status,
+                probes=hour.probes,
+                failures=hour.failed,
+                last_probe_at=max((r.bucket_start for r in newest), default=None),
+            )
+        )
     return tuple(states)

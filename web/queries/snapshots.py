@@ -64,10 +64,10 @@ class Quality:
     """The quality verdict (monitor/judging/quality.py) with the numbers behind it, shares 0..1."""
 
     verdict: QualityVerdict = QualityVerdict.UNKNOWN
-    pass_rate: float | None = None           # correct / scored answers in the judged window
+    pass_rate: float | None = None  # correct / scored answers in the judged window
     baseline_pass_rate: float | None = None  # the model's usual share (1 - baseline wrong)
-    answers: int = 0                         # scored answers in the judged window
-    baseline_answers: int = 0                # answers behind the baseline; 0: the prior only
+    answers: int = 0  # scored answers in the judged window
+    baseline_answers: int = 0  # answers behind the baseline; 0: the prior only
 
     @property
     def observed_baseline(self) -> float | None:
@@ -80,9 +80,9 @@ class RegionState:
     """One vantage point's view of one model."""
 
     region: str
-    status: ComponentStatus | None           # None: no probes from here lately
-    probes: int = 0                          # over the last hour
-    failures: int = 0                        # of those, not ok
+    status: ComponentStatus | None  # None: no probes from here lately
+    probes: int = 0  # over the last hour
+    failures: int = 0  # of those, not ok
     last_probe_at: datetime | None = None
 
 
@@ -92,16 +92,16 @@ class ModelSnapshot:
     (ok included); classes left out count as zero."""
 
     target: Target
-    status: ComponentStatus | None           # None: not judged yet (no probes)
-    status_since: datetime | None = None     # time of the model's last StatusChange
-    first_seen_at: datetime | None = None    # first probe (Statuspage's created_at)
+    status: ComponentStatus | None  # None: not judged yet (no probes)
+    status_since: datetime | None = None  # time of the model's last StatusChange
+    first_seen_at: datetime | None = None  # first probe (Statuspage's created_at)
     last_probe_at: datetime | None = None
     failures_last_hour: Mapping[FailureClass, int] = field(default_factory=dict)
     ttft: Latency = Latency()
     total: Latency = Latency()
     quality: Quality = Quality()
     regions: tuple[RegionState, ...] = ()
-    story: ModelStory | None = None          # what every surface says (web/queries/story.py)
+    story: ModelStory | None = None  # what every surface says (web/queries/story.py)
 
     @property
     def id(self) -> str:
@@ -123,7 +123,7 @@ class ModelSnapshot:
 @dataclass(frozen=True, slots=True)
 class ProviderSnapshot:
     info: ProviderInfo
-    models: tuple[ModelSnapshot, ...]        # its enabled targets, in page order
+    models: tuple[ModelSnapshot, ...]  # its enabled targets, in page order
 
     @property
     def judged(self) -> tuple[ModelSnapshot, ...]:
@@ -158,7 +158,7 @@ class SiteSnapshot:
     site: SiteSettings
     generated_at: datetime
     providers: tuple[ProviderSnapshot, ...]
-    incidents: tuple[Incident, ...] = ()     # public and operator-only alike
+    incidents: tuple[Incident, ...] = ()  # public and operator-only alike
 
     @property
     def models(self) -> tuple[ModelSnapshot, ...]:

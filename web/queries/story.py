@@ -71,8 +71,8 @@ class Evidence:
 
     probes: int
     failed: int
-    baseline: float        # the usual failed share, the prior blended in
-    history: int = 0       # probes behind the baseline; 0: the prior alone
+    baseline: float  # the usual failed share, the prior blended in
+    history: int = 0  # probes behind the baseline; 0: the prior alone
 
     @property
     def share(self) -> float | None:
@@ -80,16 +80,19 @@ class Evidence:
 
 
 def evidence(
-    window: Totals, baseline_days: Sequence[Rollup], today: date, settings: StatusSettings,
+    window: Totals,
+    baseline_days: Sequence[Rollup],
+    today: date,
+    settings: StatusSettings,
 ) -> Evidence:
     """`window`'s failures against the model's days before `today` (day rollups)."""
     end = datetime(today.year, today.month, today.day, tzinfo=UTC)
     start = end - timedelta(days=BASELINE_DAYS)
-    earlier = Totals.of([d for d in baseline_days if start <= d.bucket_start < end],
-                        latency=False)
+    earlier = Totals.of([d for d in baseline_days if start <= d.bucket_start < end], latency=False)
     weight = settings.prior_weight
     baseline = (earlier.down + settings.prior_failure_rate * weight) / (
-        earlier.up + earlier.down + weight)
+        earlier.up + earlier.down + weight
+    )
     return Evidence(window.up + window.down, window.down, baseline, earlier.up + earlier.down)
 
 
@@ -98,33 +101,40 @@ def errors_level(seen: Evidence, settings: StatusSettings) -> ComponentStatus | 
     they are significant (module docstring), else the level of their share."""
     if not seen.probes:
         return None
-    rule = QualityRule(settings.min_failures, settings.min_effect,
-                       settings.false_alarm_rate, settings.level_confidence_z)
+    rule = QualityRule(
+        settings.min_failures,
+        settings.min_effect,
+        settings.false_alarm_rate,
+        settings.level_confidence_z,
+    )
     test = AnswerEvidence(seen.probes, seen.failed, seen.baseline)
     if seen.failed < settings.min_failures or answer_verdict(test, rule) is not (
-            QualityVerdict.DEGRADED):
+        QualityVerdict.DEGRADED
+    ):
         return ComponentStatus.OPERATIONAL
-    return level_for_share(seen.failed / seen.probes, settings.partial_outage_share,
-                           settings.major_outage_share)
+    return level_for_share(
+        seen.failed / seen.probes, settings.partial_outage_share, settings.major_outage_share
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class ModelStory:
     """What every surface says about one model now."""
 
-    word: str                                  # a component status, no_data or not_configured
-    engine: ComponentStatus | None = None      # the engine's status; None: not judged yet
-    errors: ComponentStatus | None = None      # errors_level of the last 15 minutes
+    word: str  # a component status, no_data or not_configured
+    engine: ComponentStatus | None = None  # the engine's status; None: not judged yet
+    errors: ComponentStatus | None = None  # errors_level of the last 15 minutes
     quality: QualityVerdict = QualityVerdict.UNKNOWN
-    note: str | None = None                    # why the word is not the engine's, or what waits
-    probes: int = 0                            # in the last 15 minutes
+    note: str | None = None  # why the word is not the engine's, or what waits
+    probes: int = 0  # in the last 15 minutes
     failed: int = 0
 
     @property
     def confirming(self) -> bool:
         """Shown as affected on evidence the engine has not confirmed yet."""
         return self.word == ComponentStatus.DEGRADED_PERFORMANCE.value and not (
-            self.engine is not None and self.engine.affected)
+            self.engine is not None and self.engine.affected
+        )
 
     @property
     def status(self) -> ComponentStatus | None:
@@ -139,7 +149,8 @@ class ModelStory:
         if self.engine in _AVOID_STATUSES:
             reasons.append(self.engine.value)
         elif self.errors is not None and self.errors.severity >= (
-                ComponentStatus.PARTIAL_OUTAGE.severity):
+            ComponentStatus.PARTIAL_OUTAGE.severity
+        ):
             reasons.append(ELEVATED_ERRORS)
         if self.quality is QualityVerdict.DEGRADED:
             reasons.append(QUALITY_DEGRADED)
@@ -164,18 +175,20 @@ def tell(
     if confined and errors is not None and errors.affected:
         errors = ComponentStatus.OPERATIONAL
     probes, failed = (seen.probes, seen.failed) if seen is not None else (0, 0)
-    story = ModelStory(engine.value if engine else NO_DATA, engine, errors, quality,
-                       None, probes, failed)
+    story = ModelStory(
+        engine.value if engine else NO_DATA, engine, errors, quality, None, probes, failed
+    )
     if engine is not None and engine is not ComponentStatus.OPERATIONAL:
         return story  # the engine already says something is wrong (or planned)
     degraded = ComponentStatus.DEGRADED_PERFORMANCE.value
     if errors is not None and errors.affected:
-        return _with(story, degraded,
-                     f"Elevated errors: {failed} of {probes} probes failed {NOW_WORDS}; "
-                     "confirming")
+        return _with(
+            story,
+            degraded,
+            f"Elevated errors: {failed} of {probes} probes failed {NOW_WORDS}; confirming",
+        )
     if quality is QualityVerdict.DEGRADED:
-        return _with(story, degraded, "More wrong answers than usual in the last hour; "
-                     "confirming")
+        return _with(story, degraded, "More wrong answers than usual in the last hour; confirming")
     if engine is None and probes:
         return _with(story, NO_DATA, "Probed; its first verdict comes within a few minutes")
     return story
@@ -190,8 +203,9 @@ def capped(level: ComponentStatus | None, story: ModelStory) -> ComponentStatus 
 
 
 def _with(story: ModelStory, word: str, note: str) -> ModelStory:
-    return ModelStory(word, story.engine, story.errors, story.quality, note,
-                      story.probes, story.failed)
+    return ModelStory(
+        word, story.engine, story.errors, story.quality, note, story.probes, story.failed
+    )
 
 
 # -- every model's story, once per request ---------------------------------------------------
@@ -219,23 +233,31 @@ def hour_totals(data: SiteData, target: str) -> Totals:
     """A model's last hour of answers (counts only): the window its answer verdict is judged
     over (15 minutes at one probe a minute is too few answers to judge). Summed through the
     app's caches, once per request: only minutes new since the last request are added."""
-    return data.once(("hour totals", target), lambda: data.caches.hour_totals.of(
-        target, recent_by_target(data).get(target, [])))
+    return data.once(
+        ("hour totals", target),
+        lambda: data.caches.hour_totals.of(target, recent_by_target(data).get(target, [])),
+    )
 
 
 def now_by_target(data: SiteData) -> dict[str, list[Rollup]]:
     """Each model's minute rollups of the last 15 minutes ("now" on every page)."""
     start = data.now - NOW_WINDOW
-    return data.once("now by target", lambda: {
-        target: since(rollups, start) for target, rollups in recent_by_target(data).items()})
+    return data.once(
+        "now by target",
+        lambda: {
+            target: since(rollups, start) for target, rollups in recent_by_target(data).items()
+        },
+    )
 
 
 def now_totals(data: SiteData, target: str) -> Totals:
     """A model's last 15 minutes summed, latency included, through the app's caches; once
     per request (a second `KeptTotals.of` would keep this request's fresh minutes in its
     head, and the next request would start the sum over)."""
-    return data.once(("now totals", target), lambda: data.caches.recent_totals.of(
-        target, now_by_target(data).get(target, [])))
+    return data.once(
+        ("now totals", target),
+        lambda: data.caches.recent_totals.of(target, now_by_target(data).get(target, [])),
+    )
 
 
 def days_by_target(data: SiteData) -> dict[str, list[Rollup]]:
@@ -246,8 +268,10 @@ def days_by_target(data: SiteData) -> dict[str, list[Rollup]]:
 def baselines(data: SiteData) -> dict[str, list[Rollup]]:
     """Each model's day rollups of its baseline days (and today)."""
     first = bucket_start(data.now, Resolution.DAY) - timedelta(days=BASELINE_DAYS)
-    return data.once("baselines", lambda: {
-        target: since(days, first) for target, days in days_by_target(data).items()})
+    return data.once(
+        "baselines",
+        lambda: {target: since(days, first) for target, days in days_by_target(data).items()},
+    )
 
 
 def _story(data: SiteData, target: Target) -> ModelStory:
@@ -256,8 +280,12 @@ def _story(data: SiteData, target: Target) -> ModelStory:
     now = now_totals(data, target.id)
     open_incidents = data.incidents(open_only=True)
     quality = judge_answers(
-        hour_totals(data, target.id), baseline, today, settings,
-        in_quality_incident=in_quality_incident(target.id, open_incidents)).verdict
+        hour_totals(data, target.id),
+        baseline,
+        today,
+        settings,
+        in_quality_incident=in_quality_incident(target.id, open_incidents),
+    ).verdict
     if not now.answers_checked and quality is QualityVerdict.CORRECT:
         # No answer came back lately (an outage): the hour's earlier answers say
         # nothing about now, as the incident's own wording says.
@@ -267,38 +295,55 @@ def _story(data: SiteData, target: Target) -> ModelStory:
     confined = False
     if (level := errors_level(seen, settings)) is not None and level.affected:
         confined = _confined(now_by_target(data).get(target.id, []), baseline, today, settings)
-    return tell(data.provider(target.provider), change.status if change else None,
-                seen, quality, settings, confined=confined)
+    return tell(
+        data.provider(target.provider),
+        change.status if change else None,
+        seen,
+        quality,
+        settings,
+        confined=confined,
+    )
 
 
 def _confined(
-    recent: Sequence[Rollup], baseline: Sequence[Rollup], today: date, settings: StatusSettings,
+    recent: Sequence[Rollup],
+    baseline: Sequence[Rollup],
+    today: date,
+    settings: StatusSettings,
 ) -> bool:
     """Fewer than half of the regions that probed lately see significant errors."""
-    levels = [errors_level(evidence(Totals.of(rollups, latency=False), baseline, today,
-                                    settings), settings)
-              for rollups in by_region(recent).values()]
+    levels = [
+        errors_level(
+            evidence(Totals.of(rollups, latency=False), baseline, today, settings), settings
+        )
+        for rollups in by_region(recent).values()
+    ]
     failing = sum(1 for level in levels if level is not None and level.affected)
     return 2 * failing < len(levels)
 
 
 @dataclass(frozen=True, slots=True)
 class RegionVerdict:
-    status: ComponentStatus | None             # None: no probes from here lately
-    alone: bool = False                        # failing here while every other region is fine
+    status: ComponentStatus | None  # None: no probes from here lately
+    alone: bool = False  # failing here while every other region is fine
 
 
 def region_verdicts(
-    windows: Mapping[str, Totals], baseline_days: Sequence[Rollup], today: date,
-    settings: StatusSettings, story: ModelStory,
+    windows: Mapping[str, Totals],
+    baseline_days: Sequence[Rollup],
+    today: date,
+    settings: StatusSettings,
+    story: ModelStory,
 ) -> dict[str, RegionVerdict]:
     """Each vantage point's last 15 minutes by the same test as the model's own errors.
 
     A region never reads worse than the model's word (a one-region install shows the
     same level twice), except where it alone fails: that is our network, and the model
     stays operational."""
-    levels = {region: errors_level(evidence(totals, baseline_days, today, settings), settings)
-              for region, totals in windows.items()}
+    levels = {
+        region: errors_level(evidence(totals, baseline_days, today, settings), settings)
+        for region, totals in windows.items()
+    }
     verdicts = {}
     for region, level in levels.items():
         others = [s for name, s in levels.items() if name != region and s is not None]

@@ -76,7 +76,9 @@ def uptime_bar(
 
 
 def with_now(
-    bar: tuple[UptimeDay, ...], now_status: ComponentStatus | None, today: date,
+    bar: tuple[UptimeDay, ...],
+    now_status: ComponentStatus | None,
+    today: date,
 ) -> tuple[UptimeDay, ...]:
     """The bar with today at least as bad as the model's word now (its story): today's
     segment covers now, so it never reads better than the pill beside it."""
@@ -192,8 +194,9 @@ class _Built:
                 up += _up(held)
                 down += _down(held)
         return cls(
-            tuple([_day(d, counts.get(d), statuses.get(d), links.get(d, ()), settings)
-                   for d in dates]),
+            tuple(
+                [_day(d, counts.get(d), statuses.get(d), links.get(d, ()), settings) for d in dates]
+            ),
             up,
             down,
         )
@@ -289,7 +292,10 @@ def _links_by_day(
 
 
 def _day(
-    day: date, counts: Counts | None, status: ComponentStatus | None, links: tuple[Link, ...],
+    day: date,
+    counts: Counts | None,
+    status: ComponentStatus | None,
+    links: tuple[Link, ...],
     settings: StatusSettings,
 ) -> UptimeDay:
     probes = sum(counts) if counts is not None else 0

@@ -19,7 +19,10 @@ from datetime import date, datetime
 
 # Range keys the model page accepts in `?range=`, with their tab labels.
 RANGES: tuple[tuple[str, str], ...] = (
-    ("24h", "24 h"), ("7d", "7 d"), ("30d", "30 d"), ("90d", "90 d"),
+    ("24h", "24 h"),
+    ("7d", "7 d"),
+    ("30d", "30 d"),
+    ("90d", "90 d"),
 )
 DEFAULT_RANGE = "24h"
 
@@ -34,7 +37,7 @@ class Link:
 
 @dataclass(frozen=True, slots=True)
 class FailureCount:
-    failure_class: str                   # infrastructure, capacity, ... (never "ok")
+    failure_class: str  # infrastructure, capacity, ... (never "ok")
     count: int
 
 
@@ -43,8 +46,8 @@ class UptimeDay:
     """One segment of the 90-day bar: a UTC day and its worst status."""
 
     day: date
-    status: str                          # worst component status that day, or "no_data"
-    uptime_percent: float | None         # None: no probes that day
+    status: str  # worst component status that day, or "no_data"
+    uptime_percent: float | None  # None: no probes that day
     probes: int = 0
     failures: tuple[FailureCount, ...] = ()
     incidents: tuple[Link, ...] = ()
@@ -57,14 +60,14 @@ class IncidentSummary:
     id: str
     url: str
     title: str
-    status: str                          # investigating / identified / monitoring / resolved
-    impact: str                          # none / minor / major / critical
-    cause: str                           # infrastructure/capacity/quality/configuration/unknown
+    status: str  # investigating / identified / monitoring / resolved
+    impact: str  # none / minor / major / critical
+    cause: str  # infrastructure/capacity/quality/configuration/unknown
     started_at: datetime
     resolved_at: datetime | None = None
-    duration_s: float | None = None      # start to resolution, or to now while open
-    affected: tuple[Link, ...] = ()      # the models
-    latest_update: str | None = None     # newest update's text, shown on cards
+    duration_s: float | None = None  # start to resolution, or to now while open
+    affected: tuple[Link, ...] = ()  # the models
+    latest_update: str | None = None  # newest update's text, shown on cards
     latest_update_at: datetime | None = None
     simulated: bool = False
 
@@ -73,24 +76,24 @@ class IncidentSummary:
 class ModelRow:
     """One model on the overview."""
 
-    id: str                              # "provider/model"
+    id: str  # "provider/model"
     name: str
     url: str
     status: str
-    ttft_ms: float | None                # current time to first token (recent p50)
-    total_ms: float | None               # current total latency (recent p50)
-    answers_ok: bool | None              # canary answers correct lately; None: no answers yet
+    ttft_ms: float | None  # current time to first token (recent p50)
+    total_ms: float | None  # current total latency (recent p50)
+    answers_ok: bool | None  # canary answers correct lately; None: no answers yet
     answers_pass_percent: float | None
-    uptime_percent: float | None         # over the days in `uptime_days`
+    uptime_percent: float | None  # over the days in `uptime_days`
     # Oldest first, always the full 90 days: days before the first probe are "no_data",
     # so every bar has the same scale.
     uptime_days: tuple[UptimeDay, ...] = ()
     simulated: bool = False
-    status_note: str | None = None       # e.g. "Elevated errors: 14 of 31 ...; confirming"
-    answers: int = 0                     # canary answers of the last hour
-    uptime_span: str = "over 90 days"    # over how long uptime_percent runs
-    provider: Link | None = None         # in a config group's section: the model's provider
-    days_url: str | None = None          # its days as an HTML fragment, fetched on demand
+    status_note: str | None = None  # e.g. "Elevated errors: 14 of 31 ...; confirming"
+    answers: int = 0  # canary answers of the last hour
+    uptime_span: str = "over 90 days"  # over how long uptime_percent runs
+    provider: Link | None = None  # in a config group's section: the model's provider
+    days_url: str | None = None  # its days as an HTML fragment, fetched on demand
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,11 +101,11 @@ class ProviderGroup:
     """A section of the overview (a config group, or a provider) and the models in it."""
 
     name: str
-    status: str                          # derived from its models
+    status: str  # derived from its models
     models: tuple[ModelRow, ...]
     simulated: bool = False
-    missing_key: str | None = None       # the env variable to set, e.g. "ANTHROPIC_API_KEY"
-    url: str | None = None               # a provider's page; None for a config group
+    missing_key: str | None = None  # the env variable to set, e.g. "ANTHROPIC_API_KEY"
+    url: str | None = None  # a provider's page; None for a config group
     # Shown open: on a short page always; on a long one only while a model in it is not
     # operational, so a failure is never folded away.
     open: bool = True
@@ -112,10 +115,10 @@ class ProviderGroup:
 class Banner:
     """The overall line at the top of the overview."""
 
-    status: str                          # worst status among probed models
-    model_count: int                     # probed models; 0 while none is judged yet
-    affected_count: int                  # of those, not operational
-    probed_count: int = 0                # probed in the last hour or judged
+    status: str  # worst status among probed models
+    model_count: int  # probed models; 0 while none is judged yet
+    affected_count: int  # of those, not operational
+    probed_count: int = 0  # probed in the last hour or judged
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +127,8 @@ class OverviewPage:
     banner: Banner
     groups: tuple[ProviderGroup, ...]
     active_incidents: tuple[IncidentSummary, ...] = ()
-    recent_incidents: tuple[IncidentSummary, ...] = ()   # resolved lately
-    feeds: tuple[Link, ...] = ()         # the site's incident feeds (RSS, Atom)
+    recent_incidents: tuple[IncidentSummary, ...] = ()  # resolved lately
+    feeds: tuple[Link, ...] = ()  # the site's incident feeds (RSS, Atom)
     # A long page: groups fold unless something in them is wrong, and a filter box shows.
     long: bool = False
 
@@ -135,7 +138,7 @@ class DaysFragment:
     """One model's days, each with its details: fetched by the overview on demand."""
 
     name: str
-    id_prefix: str                       # the tips' ids, unique on the overview
+    id_prefix: str  # the tips' ids, unique on the overview
     days: tuple[UptimeDay, ...]
 
 
@@ -146,12 +149,12 @@ class ProviderPage:
     id: str
     name: str
     url: str
-    status: str                          # derived from its models' stories
-    summary: str | None                  # "1 of 3 models affected"; None: nothing judged
+    status: str  # derived from its models' stories
+    summary: str | None  # "1 of 3 models affected"; None: nothing judged
     generated_at: datetime
     models: tuple[ModelRow, ...]
     active_incidents: tuple[IncidentSummary, ...] = ()
-    past_incidents: tuple[IncidentSummary, ...] = ()    # resolved, newest first
+    past_incidents: tuple[IncidentSummary, ...] = ()  # resolved, newest first
     simulated: bool = False
     missing_key: str | None = None
     feeds: tuple[Link, ...] = ()
@@ -168,8 +171,8 @@ class ChartPoint:
 
 @dataclass(frozen=True, slots=True)
 class LatencySeries:
-    title: str                           # "Time to first token"
-    start: datetime                      # the x axis spans start..end even with gaps
+    title: str  # "Time to first token"
+    start: datetime  # the x axis spans start..end even with gaps
     end: datetime
     points: tuple[ChartPoint, ...]
 
@@ -185,7 +188,7 @@ class FailureBucket:
 class FailureSeries:
     start: datetime
     end: datetime
-    bucket_label: str                    # "per hour", "per day": the y axis unit
+    bucket_label: str  # "per hour", "per day": the y axis unit
     buckets: tuple[FailureBucket, ...]
 
 
@@ -198,18 +201,18 @@ class RegionRow:
     ttft_p50_ms: float | None
     total_p50_ms: float | None
     last_probe_at: datetime | None
-    note: str | None = None              # e.g. "failing from this vantage point only"
+    note: str | None = None  # e.g. "failing from this vantage point only"
 
 
 @dataclass(frozen=True, slots=True)
 class QualityView:
     """Canary answers: the pass rate in the range against the model's own baseline."""
 
-    verdict: str                         # ok / degraded / no_data
+    verdict: str  # ok / degraded / no_data
     pass_percent: float | None
     baseline_percent: float | None
-    answers: int                         # canary answers scored in the range
-    explanation: str | None = None       # the engine's wording, e.g. "errors up, answers correct"
+    answers: int  # canary answers scored in the range
+    explanation: str | None = None  # the engine's wording, e.g. "errors up, answers correct"
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,9 +225,7 @@ class RangeTab:
 
 def range_tabs(selected: str) -> tuple[RangeTab, ...]:
     """The four range links of the model page; relative, so they keep the page's path."""
-    return tuple(
-        RangeTab(key, label, f"?range={key}", key == selected) for key, label in RANGES
-    )
+    return tuple(RangeTab(key, label, f"?range={key}", key == selected) for key, label in RANGES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +240,7 @@ class ModelPage:
     total: LatencySeries
     failures: FailureSeries
     quality: QualityView
-    ttft_ms: float | None = None         # current, as on the overview
+    ttft_ms: float | None = None  # current, as on the overview
     total_ms: float | None = None
     uptime_percent: float | None = None
     uptime_days: tuple[UptimeDay, ...] = ()
@@ -248,38 +249,38 @@ class ModelPage:
     simulated: bool = False
     missing_key: str | None = None
     tabs: tuple[RangeTab, ...] = field(default_factory=lambda: range_tabs(DEFAULT_RANGE))
-    status_note: str | None = None       # e.g. "Elevated errors: ...; confirming"
-    uptime_span: str = "over 90 days"    # over how long uptime_percent runs
+    status_note: str | None = None  # e.g. "Elevated errors: ...; confirming"
+    uptime_span: str = "over 90 days"  # over how long uptime_percent runs
     answers_percent: float | None = None  # correct in the last hour; None: no verdict yet
-    answers_count: int = 0               # canary answers of the last hour
-    feeds: tuple[Link, ...] = ()         # this model's incident feeds (RSS, Atom)
+    answers_count: int = 0  # canary answers of the last hour
+    feeds: tuple[Link, ...] = ()  # this model's incident feeds (RSS, Atom)
 
 
 @dataclass(frozen=True, slots=True)
 class IncidentUpdateView:
     at: datetime
     status: str
-    body: str                            # plain text; shown escaped, blank lines → paragraphs
+    body: str  # plain text; shown escaped, blank lines → paragraphs
 
 
 @dataclass(frozen=True, slots=True)
 class IncidentPage:
     incident: IncidentSummary
-    updates: tuple[IncidentUpdateView, ...]   # newest first
+    updates: tuple[IncidentUpdateView, ...]  # newest first
     regions: tuple[str, ...] = ()
-    evidence: str = ""                   # plain text from the incident engine
+    evidence: str = ""  # plain text from the incident engine
     generated_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class HistoryMonth:
-    month: date                          # first day of the month
-    incidents: tuple[IncidentSummary, ...]   # newest first; empty: a quiet month
+    month: date  # first day of the month
+    incidents: tuple[IncidentSummary, ...]  # newest first; empty: a quiet month
 
 
 @dataclass(frozen=True, slots=True)
 class IncidentsPage:
-    months: tuple[HistoryMonth, ...]     # newest first
+    months: tuple[HistoryMonth, ...]  # newest first
     generated_at: datetime
     newer_url: str | None = None
     older_url: str | None = None

@@ -52,10 +52,14 @@ def badge_colour(colour: str) -> str:
 
 
 def _text(content: str, x: float) -> Markup:
-    return join([
-        tag("text", content, x=x, y=15.0, fill="#010101", fill_opacity=".3", aria_hidden="true"),
-        tag("text", content, x=x, y=14.0),
-    ])
+    return join(
+        [
+            tag(
+                "text", content, x=x, y=15.0, fill="#010101", fill_opacity=".3", aria_hidden="true"
+            ),
+            tag("text", content, x=x, y=14.0),
+        ]
+    )
 
 
 def badge_svg(label: str, message: str, colour: str) -> str:
@@ -65,21 +69,44 @@ def badge_svg(label: str, message: str, colour: str) -> str:
     right = _text_width(message) + 12
     total = left + right
     spoken = f"{label}: {message}"
-    shapes = tag("g", join([
-        tag("rect", width=left, height=20.0, fill="#555"),
-        tag("rect", x=left, width=right, height=20.0, fill=fill),
-        tag("rect", width=total, height=20.0, fill="url(#shine)"),
-    ]), clip_path="url(#round)")
-    texts = tag("g", join([_text(label, left / 2), _text(message, left + right / 2)]),
-                fill="#fff", text_anchor="middle", font_size="11",
-                font_family="Verdana,Geneva,DejaVu Sans,sans-serif")
-    gradient = tag("linearGradient", join([
-        tag("stop", offset="0", stop_color="#bbb", stop_opacity=".1"),
-        tag("stop", offset="1", stop_opacity=".1"),
-    ]), id="shine", x2="0", y2="100%")
+    shapes = tag(
+        "g",
+        join(
+            [
+                tag("rect", width=left, height=20.0, fill="#555"),
+                tag("rect", x=left, width=right, height=20.0, fill=fill),
+                tag("rect", width=total, height=20.0, fill="url(#shine)"),
+            ]
+        ),
+        clip_path="url(#round)",
+    )
+    texts = tag(
+        "g",
+        join([_text(label, left / 2), _text(message, left + right / 2)]),
+        fill="#fff",
+        text_anchor="middle",
+        font_size="11",
+        font_family="Verdana,Geneva,DejaVu Sans,sans-serif",
+    )
+    gradient = tag(
+        "linearGradient",
+        join(
+            [
+                tag("stop", offset="0", stop_color="#bbb", stop_opacity=".1"),
+                tag("stop", offset="1", stop_opacity=".1"),
+            ]
+        ),
+        id="shine",
+        x2="0",
+        y2="100%",
+    )
     clip = tag("clipPath", tag("rect", width=total, height=20.0, rx=3.0, fill="#fff"), id="round")
     return tag(
-        "svg", join([tag("title", spoken), gradient, clip, shapes, texts]),
-        xmlns="http://www.w3.org/2000/svg", width=num(total), height="20",
-        role="img", aria_label=spoken,
+        "svg",
+        join([tag("title", spoken), gradient, clip, shapes, texts]),
+        xmlns="http://www.w3.org/2000/svg",
+        width=num(total),
+        height="20",
+        role="img",
+        aria_label=spoken,
     )

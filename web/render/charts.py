@@ -30,11 +30,13 @@ FAILURE_ORDER = ("infrastructure", "capacity", "configuration", "quality", "ambi
 def _svg(chart_id: str, title: str, desc: str, body: Markup, frame: Frame) -> Markup:
     return tag(
         "svg",
-        join([
-            tag("title", title, id=f"{chart_id}-title"),
-            tag("desc", desc, id=f"{chart_id}-desc"),
-            body,
-        ]),
+        join(
+            [
+                tag("title", title, id=f"{chart_id}-title"),
+                tag("desc", desc, id=f"{chart_id}-desc"),
+                body,
+            ]
+        ),
         xmlns="http://www.w3.org/2000/svg",
         viewBox=f"0 0 {num(frame.width)} {num(frame.height)}",
         role="img",
@@ -79,7 +81,10 @@ def _latency_hits(frame: Frame, points: tuple[ChartPoint, ...]) -> Markup:
         tag(
             "rect",
             tag("title", f"{_stamp(p.at)}: p50 {latency(p.p50_ms)}, p95 {latency(p.p95_ms)}"),
-            x=frame.x(p.at) - width / 2, y=frame.y1, width=width, height=frame.y0 - frame.y1,
+            x=frame.x(p.at) - width / 2,
+            y=frame.y1,
+            width=width,
+            height=frame.y0 - frame.y1,
             class_="hit",
         )
         for p in points
@@ -109,12 +114,14 @@ def _tick_text(ms: float) -> str:
 
 def _legend(frame: Frame) -> Markup:
     x = frame.x0
-    return join([
-        tag("line", x1=x, x2=x + 18, y1=6.0, y2=6.0, class_="line p50"),
-        tag("text", "p50 (median)", x=x + 22, y=10.0, class_="tick"),
-        tag("line", x1=x + 110, x2=x + 128, y1=6.0, y2=6.0, class_="line p95"),
-        tag("text", "p95", x=x + 132, y=10.0, class_="tick"),
-    ])
+    return join(
+        [
+            tag("line", x1=x, x2=x + 18, y1=6.0, y2=6.0, class_="line p50"),
+            tag("text", "p50 (median)", x=x + 22, y=10.0, class_="tick"),
+            tag("line", x1=x + 110, x2=x + 128, y1=6.0, y2=6.0, class_="line p95"),
+            tag("text", "p95", x=x + 132, y=10.0, class_="tick"),
+        ]
+    )
 
 
 def latency_chart(series: LatencySeries, chart_id: str) -> Markup:
@@ -164,8 +171,9 @@ def _bucket_seconds(series: FailureSeries) -> float:
 
 def _bucket_title(bucket: FailureBucket) -> str:
     failed = _total(bucket)
-    detail = ", ".join(f"{f.count} {label(f.failure_class).lower()}"
-                       for f in _stack_order(bucket.failures))
+    detail = ", ".join(
+        f"{f.count} {label(f.failure_class).lower()}" for f in _stack_order(bucket.failures)
+    )
     text = f"{_stamp(bucket.start)}: {failed} failed of {plural(bucket.probes, 'probe')}"
     return f"{text} ({detail})" if detail else text
 
@@ -179,11 +187,25 @@ def _bar(frame: Frame, bucket: FailureBucket, slot: float) -> Markup:
     stacked = 0
     for item in _stack_order(bucket.failures):
         top = frame.y(stacked + item.count)
-        rects.append(tag("rect", x=x, y=top, width=width, height=frame.y(stacked) - top,
-                         class_=f"fc {_css_class(item.failure_class)}"))
+        rects.append(
+            tag(
+                "rect",
+                x=x,
+                y=top,
+                width=width,
+                height=frame.y(stacked) - top,
+                class_=f"fc {_css_class(item.failure_class)}",
+            )
+        )
         stacked += item.count
-    hit = tag("rect", x=frame.x(bucket.start), y=frame.y1, width=slot,
-              height=frame.y0 - frame.y1, class_="hit")
+    hit = tag(
+        "rect",
+        x=frame.x(bucket.start),
+        y=frame.y1,
+        width=slot,
+        height=frame.y0 - frame.y1,
+        class_="hit",
+    )
     return tag("g", join([tag("title", _bucket_title(bucket)), hit, *rects]))
 
 
@@ -194,12 +216,17 @@ def _failure_desc(series: FailureSeries) -> str:
         for item in bucket.failures:
             totals[item.failure_class] = totals.get(item.failure_class, 0) + item.count
     failed = sum(totals.values())
-    text = (f"From {_stamp(series.start)} to {_stamp(series.end)}: "
-            f"{failed:,} failed of {plural(probes, 'probe')}.")
+    text = (
+        f"From {_stamp(series.start)} to {_stamp(series.end)}: "
+        f"{failed:,} failed of {plural(probes, 'probe')}."
+    )
     if failed:
         ordered = _stack_order(tuple(FailureCount(k, v) for k, v in totals.items()))
-        text += " By class: " + ", ".join(
-            f"{label(f.failure_class).lower()} {f.count:,}" for f in ordered) + "."
+        text += (
+            " By class: "
+            + ", ".join(f"{label(f.failure_class).lower()} {f.count:,}" for f in ordered)
+            + "."
+        )
         worst = max(series.buckets, key=_total)
         text += f" Most at {_stamp(worst.start)} ({_total(worst):,})."
     return text
@@ -213,8 +240,11 @@ def failure_chart(series: FailureSeries, chart_id: str) -> Markup:
     y_text = [f"{int(t):,}" for t in ticks]
     body = [axes(frame, ticks, y_text, f"Failed probes {series.bucket_label}")]
     if largest:
-        slot = (frame.x1 - frame.x0) * _bucket_seconds(series) / (
-            (series.end - series.start).total_seconds() or 1.0)
+        slot = (
+            (frame.x1 - frame.x0)
+            * _bucket_seconds(series)
+            / ((series.end - series.start).total_seconds() or 1.0)
+        )
         body += [_bar(frame, b, slot) for b in series.buckets if _total(b) or b.probes]
     else:
         body.append(no_data(frame, "No failed probes in this range"))
@@ -227,8 +257,15 @@ def failure_legend(series: FailureSeries) -> Markup:
     present = {f.failure_class for b in series.buckets for f in b.failures if f.count}
     shown = [c for c in FAILURE_ORDER if c in present] or list(FAILURE_ORDER)
     items = (
-        tag("li", join([tag("span", "", class_=f"swatch {_css_class(c)}", aria_hidden="true"),
-                        Markup("{}").format(label(c))]))
+        tag(
+            "li",
+            join(
+                [
+                    tag("span", "", class_=f"swatch {_css_class(c)}", aria_hidden="true"),
+                    Markup("{}").format(label(c)),
+                ]
+            ),
+        )
         for c in shown
     )
     return tag("ul", join(items), class_="legend")

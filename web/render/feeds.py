@@ -60,7 +60,7 @@ class FeedDocuments:
     self_url: str
     alternate_url: str
     updated: datetime
-    entries: tuple[FeedEntry, ...]      # newest first
+    entries: tuple[FeedEntry, ...]  # newest first
 
     def rss(self) -> bytes:
         feed = self._generator()
@@ -119,8 +119,11 @@ def incident_feed(
     (or the epoch) instead."""
     host = urlsplit(site.public_url).hostname or "localhost"
     built = sorted(
-        (_entry(incident, update, host, incident_url) for incident, update in entries
-         if incident.public),
+        (
+            _entry(incident, update, host, incident_url)
+            for incident, update in entries
+            if incident.public
+        ),
         key=lambda e: (e.at, e.id),
         reverse=True,
     )
@@ -147,8 +150,10 @@ def latest_entries(
 
 def entry_id(incident: Incident, update: Update, host: str) -> str:
     day = incident.detected_at.astimezone(UTC).strftime("%Y-%m-%d")
-    return (f"tag:{host},{day}:incident/{quote(incident.id, safe='')}"
-            f"/update/{_index_of(incident, update)}")
+    return (
+        f"tag:{host},{day}:incident/{quote(incident.id, safe='')}"
+        f"/update/{_index_of(incident, update)}"
+    )
 
 
 def _entry(
@@ -174,5 +179,6 @@ def _html_paragraphs(text: str) -> str:
     blocks = re.split(r"\n\s*\n", text.replace("\r\n", "\n").strip())
     return "\n".join(
         "<p>" + "<br>".join(escape(line) for line in block.split("\n")) + "</p>"
-        for block in blocks if block
+        for block in blocks
+        if block
     )

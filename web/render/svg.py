@@ -62,7 +62,7 @@ class Frame:
     y_max: float
     width: float = 440
     height: float = 220
-    left: float = 72      # room for "1.5 s" tick labels beside the rotated axis title
+    left: float = 72  # room for "1.5 s" tick labels beside the rotated axis title
     right: float = 12
     top: float = 14
     bottom: float = 42
@@ -115,8 +115,19 @@ def value_ticks(largest: float, count: int = 4, integer: bool = False) -> tuple[
 
 
 _TIME_STEPS_S = (
-    900, 1800, 3600, 7200, 10800, 14400, 21600, 43200,
-    86400, 2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400,
+    900,
+    1800,
+    3600,
+    7200,
+    10800,
+    14400,
+    21600,
+    43200,
+    86400,
+    2 * 86400,
+    7 * 86400,
+    14 * 86400,
+    28 * 86400,
 )
 
 
@@ -126,9 +137,7 @@ def time_ticks(start: datetime, end: datetime, most: int = 7) -> tuple[datetime,
     step = next((s for s in _TIME_STEPS_S if span / s <= most), _TIME_STEPS_S[-1])
     first = math.ceil(start.timestamp() / step) * step
     last = end.timestamp()
-    return tuple(
-        datetime.fromtimestamp(t, UTC) for t in range(int(first), int(last) + 1, step)
-    )
+    return tuple(datetime.fromtimestamp(t, UTC) for t in range(int(first), int(last) + 1, step))
 
 
 def tick_label(when: datetime, span_s: float) -> str:
@@ -151,24 +160,47 @@ def axes(frame: Frame, y_ticks: tuple[float, ...], y_text: list[str], y_title: s
         x = frame.x(when)
         parts.append(tag("line", x1=x, x2=x, y1=frame.y0, y2=frame.y0 + 4, class_="axis"))
         parts.append(
-            tag("text", tick_label(when, span), x=x, y=frame.y0 + 17, class_="tick",
-                text_anchor="middle")
+            tag(
+                "text",
+                tick_label(when, span),
+                x=x,
+                y=frame.y0 + 17,
+                class_="tick",
+                text_anchor="middle",
+            )
         )
     parts.append(tag("line", x1=frame.x0, x2=frame.x1, y1=frame.y0, y2=frame.y0, class_="axis"))
     parts.append(
-        tag("text", "Time (UTC)", x=(frame.x0 + frame.x1) / 2, y=frame.height - 4,
-            class_="axis-title", text_anchor="middle")
+        tag(
+            "text",
+            "Time (UTC)",
+            x=(frame.x0 + frame.x1) / 2,
+            y=frame.height - 4,
+            class_="axis-title",
+            text_anchor="middle",
+        )
     )
     middle = (frame.y0 + frame.y1) / 2
     parts.append(
-        tag("text", y_title, x=12.0, y=middle, class_="axis-title", text_anchor="middle",
-            transform=f"rotate(-90 12 {num(middle)})")
+        tag(
+            "text",
+            y_title,
+            x=12.0,
+            y=middle,
+            class_="axis-title",
+            text_anchor="middle",
+            transform=f"rotate(-90 12 {num(middle)})",
+        )
     )
     return join(parts)
 
 
 def no_data(frame: Frame, message: str) -> Markup:
     return tag(
-        "text", message, x=(frame.x0 + frame.x1) / 2, y=(frame.y0 + frame.y1) / 2,
-        class_="empty", text_anchor="middle",
+        "text",
+        message,
+        x=(frame.x0 + frame.x1) / 2,
+        y=(frame.y0 + frame.y1) / 2,
+        class_="empty",
+        text_anchor="middle",
     )

@@ -30,10 +30,10 @@ STATUSPAGE: dict[str, Callable[[SiteSnapshot], Document]] = {
     "incidents.json": statuspage.incidents,
     "incidents/unresolved.json": statuspage.unresolved_incidents,
     "scheduled-maintenances.json": lambda s: statuspage.scheduled_maintenances(s, "all"),
-    "scheduled-maintenances/upcoming.json":
-        lambda s: statuspage.scheduled_maintenances(s, "upcoming"),
-    "scheduled-maintenances/active.json":
-        lambda s: statuspage.scheduled_maintenances(s, "active"),
+    "scheduled-maintenances/upcoming.json": lambda s: statuspage.scheduled_maintenances(
+        s, "upcoming"
+    ),
+    "scheduled-maintenances/active.json": lambda s: statuspage.scheduled_maintenances(s, "active"),
 }
 
 

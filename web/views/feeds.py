@@ -45,8 +45,14 @@ def provider_history(provider: str, kind: str) -> Response:
         return _missing()
     title = f"{data.settings.site.title} incidents: {info.display_name}"
     updates = data.recent_updates(limit=FEED_SIZE, provider=provider)
-    return _feed(data, updates, title, public_paths.provider_feed(provider, kind),
-                 public_paths.provider_page(provider), kind)
+    return _feed(
+        data,
+        updates,
+        title,
+        public_paths.provider_feed(provider, kind),
+        public_paths.provider_page(provider),
+        kind,
+    )
 
 
 @feeds.get(f"/models/<provider>/<path:model>/history.{KINDS}")
@@ -66,11 +72,19 @@ def incident_url(site: SiteSettings) -> Callable[[Incident], str]:
     return lambda incident: public_paths.absolute(site, public_paths.incident_page(incident.id))
 
 
-def _feed(data: SiteData, updates: Sequence[tuple[Incident, Update]], title: str,
-          self_path: str, alternate_path: str, kind: str) -> Response:
+def _feed(
+    data: SiteData,
+    updates: Sequence[tuple[Incident, Update]],
+    title: str,
+    self_path: str,
+    alternate_path: str,
+    kind: str,
+) -> Response:
     site = data.settings.site
     documents = incident_feed(
-        updates, site=site, title=title,
+        updates,
+        site=site,
+        title=title,
         self_url=public_paths.absolute(site, self_path),
         alternate_url=public_paths.absolute(site, alternate_path),
         incident_url=incident_url(site),

@@ -19,6 +19,7 @@ def prometheus() -> Response:
     data = site_data()
     body, content_type = render_metrics(
         # detail: the deployment state weighs answer quality, as the recommendation does
-        site_snapshot(data, detail=True, include_private=True), metric_rollups(data)
+        site_snapshot(data, detail=True, include_private=True),
+        metric_rollups(data),
     )
     return Response(body, content_type=content_type)

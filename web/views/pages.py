@@ -30,8 +30,11 @@ _NUMBER = re.compile(r"[0-9]{1,12}")
 def site_data(only: str | None = None) -> SiteData:
     config = current_app.config
     return SiteData(
-        config["AISTATUS_SETTINGS"], config["AISTATUS_STORE"], config["AISTATUS_CLOCK"].now(),
-        current_app.extensions[ROLLUP_CACHES], only=only,
+        config["AISTATUS_SETTINGS"],
+        config["AISTATUS_STORE"],
+        config["AISTATUS_CLOCK"].now(),
+        current_app.extensions[ROLLUP_CACHES],
+        only=only,
     )
 
 

@@ -78,14 +78,20 @@ def submit() -> Response:
     return _render(_with(page, message=ACCEPTED["message"]))
 
 
-def _page(providers: list[str], models: list[str], channel: str = "email",
-          address: str = "") -> SubscribePage:
+def _page(
+    providers: list[str], models: list[str], channel: str = "email", address: str = ""
+) -> SubscribePage:
     settings: Settings = current_app.config["AISTATUS_SETTINGS"]
     choices = tuple(
         ProviderChoice(
-            provider.id, provider.display_name or provider.id, provider.id in providers,
-            tuple(Choice(m.id, m.display_name or m.model, m.id in models)
-                  for m in settings.models if m.provider == provider.id and m.enabled),
+            provider.id,
+            provider.display_name or provider.id,
+            provider.id in providers,
+            tuple(
+                Choice(m.id, m.display_name or m.model, m.id in models)
+                for m in settings.models
+                if m.provider == provider.id and m.enabled
+            ),
         )
         for provider in settings.providers
     )
@@ -100,8 +106,9 @@ def _render(page: SubscribePage, status: int = 200) -> Response:
     token = secrets.token_urlsafe(24)
     response = make_response(render_template("subscribe.html", page=page, csrf=token), status)
     secure = current_app.config["AISTATUS_SETTINGS"].site.public_url.startswith("https://")
-    response.set_cookie(CSRF_COOKIE, token, path="/subscribe", httponly=True,
-                        samesite="Strict", secure=secure)
+    response.set_cookie(
+        CSRF_COOKIE, token, path="/subscribe", httponly=True, samesite="Strict", secure=secure
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 

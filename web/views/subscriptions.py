@@ -52,7 +52,7 @@ TOO_MANY = "too many subscription requests; try again later"
 ACCEPTED = {
     "status": "accepted",
     "message": "If the address can receive our messages, a confirmation is on its way; "
-               "nothing else is sent until it is confirmed.",
+    "nothing else is sent until it is confirmed.",
 }
 
 
@@ -93,8 +93,7 @@ def accept(body: Any) -> None:
         raise Refused(429, TOO_MANY)
     store = Notifications(current_app.config["AISTATUS_STORE"])
     try:
-        subscribe(store, wanted, now,
-                  allow_private=settings.notifications.allow_private_targets)
+        subscribe(store, wanted, now, allow_private=settings.notifications.allow_private_targets)
     except SubscriptionRefused as problem:
         raise Refused(400, f"webhook refused: {problem}") from None
 
@@ -121,8 +120,11 @@ def parse(body: Any, settings: Settings) -> Request:
 
 def _choices(body: dict[str, Any], key: str, known: set[str]) -> tuple[str, ...]:
     chosen = body.get(key, [])
-    if not isinstance(chosen, list) or len(chosen) > MAX_CHOICES or not all(
-            isinstance(item, str) for item in chosen):
+    if (
+        not isinstance(chosen, list)
+        or len(chosen) > MAX_CHOICES
+        or not all(isinstance(item, str) for item in chosen)
+    ):
         raise ValueError(f"{key} must be a list of ids")
     strangers = [item for item in chosen if item not in known]
     if strangers:
@@ -133,9 +135,8 @@ def _choices(body: dict[str, Any], key: str, known: set[str]) -> tuple[str, ...]
 def _limits() -> tuple[WindowLimit, WindowLimit]:
     """Per app: two sites in one process (the tests) count apart."""
     return current_app.extensions.setdefault(  # type: ignore[no-any-return]
-        LIMITS, (WindowLimit(*PER_IP), WindowLimit(*PER_ADDRESS)))
-
-
+        LIMITS, (WindowLimit(*PER_IP), WindowLimit(*PER_ADDRESS))
+    )
 
 
 # -- links from the mails -----------------------------------------------------------------
@@ -151,21 +152,33 @@ class ActionPage:
     button: str | None = None
 
 
-@subscriptions.route("/subscriptions/confirm/<int:subscription_id>/<int:expires>/<token>",
-                     methods=["GET", "POST"])
+@subscriptions.route(
+    "/subscriptions/confirm/<int:subscription_id>/<int:expires>/<token>", methods=["GET", "POST"]
+)
 def confirm(subscription_id: int, expires: int, token: str) -> tuple[str, int]:
     now = current_app.config["AISTATUS_CLOCK"].now()
     row, key = _subscription(subscription_id)
-    good = row is not None and key is not None and signing.same(
-        token, signing.confirm_token(key, subscription_id, row["salt"], expires))
+    good = (
+        row is not None
+        and key is not None
+        and signing.same(token, signing.confirm_token(key, subscription_id, row["salt"], expires))
+    )
     if not good or now.timestamp() > expires:
-        return _page(ActionPage("This link does not work",
-                                "It is wrong or older than a day. Subscribe again."), 404)
+        return _page(
+            ActionPage(
+                "This link does not work", "It is wrong or older than a day. Subscribe again."
+            ),
+            404,
+        )
     if request.method == "GET":
-        return _page(ActionPage("Confirm your subscription",
-                                f"Start notifications to {row['address']}?", "Confirm"))
+        return _page(
+            ActionPage(
+                "Confirm your subscription", f"Start notifications to {row['address']}?", "Confirm"
+            )
+        )
     Notifications(current_app.config["AISTATUS_STORE"]).set_subscription_state(
-        subscription_id, ACTIVE, now, only_from=(PENDING,))
+        subscription_id, ACTIVE, now, only_from=(PENDING,)
+    )
     return _page(ActionPage("Subscribed", "You will hear when something changes."))
 
 
@@ -173,14 +186,21 @@ def confirm(subscription_id: int, expires: int, token: str) -> tuple[str, int]:
 def unsubscribe(subscription_id: int, token: str) -> tuple[str, int]:
     now = current_app.config["AISTATUS_CLOCK"].now()
     row, key = _subscription(subscription_id)
-    if row is None or key is None or not signing.same(
-            token, signing.unsubscribe_token(key, subscription_id, row["salt"])):
+    if (
+        row is None
+        or key is None
+        or not signing.same(token, signing.unsubscribe_token(key, subscription_id, row["salt"]))
+    ):
         return _page(ActionPage("This link does not work", "Nothing was changed."), 404)
     if request.method == "GET":
-        return _page(ActionPage("Unsubscribe", f"Stop every notification to {row['address']}?",
-                                "Unsubscribe"))
+        return _page(
+            ActionPage(
+                "Unsubscribe", f"Stop every notification to {row['address']}?", "Unsubscribe"
+            )
+        )
     Notifications(current_app.config["AISTATUS_STORE"]).set_subscription_state(
-        subscription_id, REMOVED, now)
+        subscription_id, REMOVED, now
+    )
     return _page(ActionPage("Unsubscribed", "Nothing more will be sent to this address."))
 
 

@@ -56,7 +56,8 @@ def accepts(stored_state: IncidentState, last_change: datetime, event: IncidentE
 
 
 def record_incident_events(
-    connection: Connection, events: Iterable[IncidentEvent],
+    connection: Connection,
+    events: Iterable[IncidentEvent],
     applied: list[tuple[int, IncidentEvent]] | None = None,
 ) -> int:
     """Apply the events in order; returns how many rows were written, and adds each

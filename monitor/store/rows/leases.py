@@ -42,7 +42,5 @@ def give_up_lease(connection: Connection, name: str, holder: str) -> bool:
     """Free the lease `name` if `holder` holds it, so the next taker need not wait out its
     ttl; whether it was held."""
     columns = LEASES.c
-    freed = connection.execute(
-        delete(LEASES).where(columns.name == name, columns.holder == holder)
-    )
+    freed = connection.execute(delete(LEASES).where(columns.name == name, columns.holder == holder))
     return freed.rowcount == 1

@@ -56,7 +56,8 @@ def enqueue(
     if not rows:
         return 0
     statement = insert_for(connection.dialect.name)(OUTBOX).on_conflict_do_nothing(
-        index_elements=["event_id"])
+        index_elements=["event_id"]
+    )
     return int(connection.execute(statement, rows).rowcount or 0)
 
 
@@ -70,9 +71,12 @@ def _component_row(change: StatusChange, old: ComponentStatus) -> dict[str, Any]
         "public": True,
         "at": change.at,
         "event": {
-            "subject": change.subject, "subject_kind": change.kind.value,
-            "old_status": old.value, "new_status": change.status.value,
-            "at": _iso(change.at), "reason": change.reason,
+            "subject": change.subject,
+            "subject_kind": change.kind.value,
+            "old_status": old.value,
+            "new_status": change.status.value,
+            "at": _iso(change.at),
+            "reason": change.reason,
         },
         "fanned_out": False,
     }
@@ -89,19 +93,28 @@ def _incident_row(connection: Connection, incident_id: int, event: IncidentEvent
         if update_.at == event.update.at and update_.status is event.update.status:
             break
     facts = {
-        "id": incident.id, "provider": incident.provider, "cause": incident.cause.value,
-        "public": incident.public, "impact": incident.impact.value,
-        "state": updates[-1].status.value, "title": incident.display_title,
-        "models": list(incident.models), "active_models": list(event.incident.active_models),
-        "regions": list(incident.regions), "signals": list(incident.signals),
+        "id": incident.id,
+        "provider": incident.provider,
+        "cause": incident.cause.value,
+        "public": incident.public,
+        "impact": incident.impact.value,
+        "state": updates[-1].status.value,
+        "title": incident.display_title,
+        "models": list(incident.models),
+        "active_models": list(event.incident.active_models),
+        "regions": list(incident.regions),
+        "signals": list(incident.signals),
         "worst": event.incident.worst.value,
         # What the probes showed then (monitor/judging/summary.py); None from an
         # operator's override, which changes words, not evidence.
         "evidence": dict(event.evidence) if event.evidence is not None else None,
-        "started_at": _iso(incident.started_at), "detected_at": _iso(incident.detected_at),
+        "started_at": _iso(incident.started_at),
+        "detected_at": _iso(incident.detected_at),
         "resolved_at": _iso(event.incident.resolved_at),
-        "updates": [{"position": n, "at": _iso(u.at), "status": u.status.value, "body": u.text}
-                    for n, u in enumerate(updates)],
+        "updates": [
+            {"position": n, "at": _iso(u.at), "status": u.status.value, "body": u.text}
+            for n, u in enumerate(updates)
+        ],
     }
     return {
         "event_id": f"incident.{incident.id}.{len(updates) - 1}.{_stamp(event.update.at)}",
@@ -120,23 +133,37 @@ def _incident_row(connection: Connection, incident_id: int, event: IncidentEvent
 
 def fan_out(connection: Connection, now: datetime, limit: int = 100) -> int:
     """Deliveries for up to `limit` outbox rows not fanned out yet; returns how many."""
-    pending = list(connection.execute(
-        select(OUTBOX).where(OUTBOX.c.fanned_out.is_(False)).order_by(OUTBOX.c.id).limit(limit)
-    ).mappings())
+    pending = list(
+        connection.execute(
+            select(OUTBOX).where(OUTBOX.c.fanned_out.is_(False)).order_by(OUTBOX.c.id).limit(limit)
+        ).mappings()
+    )
     if not pending:
         return 0
-    active = list(connection.execute(
-        select(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.state == ACTIVE)).mappings())
+    active = list(
+        connection.execute(select(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.state == ACTIVE)).mappings()
+    )
     created = 0
     for row in pending:
         chosen = [s["id"] for s in active if wants(s, row)]
         if chosen:
             statement = insert_for(connection.dialect.name)(DELIVERIES).on_conflict_do_nothing(
-                index_elements=["outbox_id", "subscription_id"])
-            result = connection.execute(statement, [
-                {"outbox_id": row["id"], "subscription_id": sid, "state": PENDING,
-                 "attempts": 0, "created_at": now, "next_attempt_at": now}
-                for sid in chosen])
+                index_elements=["outbox_id", "subscription_id"]
+            )
+            result = connection.execute(
+                statement,
+                [
+                    {
+                        "outbox_id": row["id"],
+                        "subscription_id": sid,
+                        "state": PENDING,
+                        "attempts": 0,
+                        "created_at": now,
+                        "next_attempt_at": now,
+                    }
+                    for sid in chosen
+                ],
+            )
             created += int(result.rowcount or 0)
         connection.execute(update(OUTBOX).where(OUTBOX.c.id == row["id"]).values(fanned_out=True))
     return created
@@ -169,8 +196,15 @@ def matches(subscription: Row, outbox: Row) -> bool:
 # -- deliveries ---------------------------------------------------------------------------
 
 
-def claim(connection: Connection, now: datetime, until: datetime, limit: int,
-          channel: str | None = None, *, slow: bool | None = None) -> list[Row]:
+def claim(
+    connection: Connection,
+    now: datetime,
+    until: datetime,
+    limit: int,
+    channel: str | None = None,
+    *,
+    slow: bool | None = None,
+) -> list[Row]:
     """Up to `limit` due deliveries of active subscriptions (of one `channel`, email or
     webhook, if given; of receivers in the slow lane or not, if `slow` says), leased to
     the caller until `until`, each with its outbox row and subscription; oldest due first.
@@ -187,12 +221,19 @@ def claim(connection: Connection, now: datetime, until: datetime, limit: int,
     earlier = DELIVERIES.alias("earlier")
     older_pending = exists().where(
         earlier.c.subscription_id == candidate.c.subscription_id,
-        earlier.c.state == PENDING, earlier.c.outbox_id < candidate.c.outbox_id)
+        earlier.c.state == PENDING,
+        earlier.c.outbox_id < candidate.c.outbox_id,
+    )
     due = (
         select(candidate.c.id)
         .join(SUBSCRIPTIONS, SUBSCRIPTIONS.c.id == candidate.c.subscription_id)
-        .where(candidate.c.state == PENDING, candidate.c.next_attempt_at <= now, free,
-               SUBSCRIPTIONS.c.state == ACTIVE, ~older_pending)
+        .where(
+            candidate.c.state == PENDING,
+            candidate.c.next_attempt_at <= now,
+            free,
+            SUBSCRIPTIONS.c.state == ACTIVE,
+            ~older_pending,
+        )
         .order_by(candidate.c.next_attempt_at, candidate.c.id)
         .limit(limit)
     )
@@ -211,19 +252,29 @@ def claim(connection: Connection, now: datetime, until: datetime, limit: int,
     # between the SELECT and here is not taken twice.
     batch = due.cte("batch")
     still_free = or_(columns.claimed_until.is_(None), columns.claimed_until <= now)
-    taken = list(connection.execute(
-        update(DELIVERIES)
-        .where(columns.id.in_(select(batch.c.id)), columns.state == PENDING, still_free)
-        .values(claimed_until=until)
-        .returning(columns.id)).scalars())
+    taken = list(
+        connection.execute(
+            update(DELIVERIES)
+            .where(columns.id.in_(select(batch.c.id)), columns.state == PENDING, still_free)
+            .values(claimed_until=until)
+            .returning(columns.id)
+        ).scalars()
+    )
     if not taken:
         return []
     query = (
         select(
-            columns.id, columns.attempts, columns.created_at,
-            OUTBOX.c.event_id, OUTBOX.c.kind, OUTBOX.c.event, OUTBOX.c.at,
-            SUBSCRIPTIONS.c.id.label("subscription_id"), SUBSCRIPTIONS.c.kind.label("channel"),
-            SUBSCRIPTIONS.c.address, SUBSCRIPTIONS.c.salt,
+            columns.id,
+            columns.attempts,
+            columns.created_at,
+            OUTBOX.c.event_id,
+            OUTBOX.c.kind,
+            OUTBOX.c.event,
+            OUTBOX.c.at,
+            SUBSCRIPTIONS.c.id.label("subscription_id"),
+            SUBSCRIPTIONS.c.kind.label("channel"),
+            SUBSCRIPTIONS.c.address,
+            SUBSCRIPTIONS.c.salt,
         )
         .join(OUTBOX, OUTBOX.c.id == columns.outbox_id)
         .join(SUBSCRIPTIONS, SUBSCRIPTIONS.c.id == columns.subscription_id)
@@ -241,24 +292,39 @@ def finish_many(connection: Connection, endings: Sequence[Mapping[str, Any]]) ->
         return
     columns = DELIVERIES.c
     statement = (
-        update(DELIVERIES).where(columns.id == bindparam("b_id"))
-        .values(state=bindparam("b_state"), attempts=columns.attempts + 1,
-                claimed_until=None, last_error=bindparam("b_error"),
-                sent_at=func.coalesce(bindparam("b_sent_at", type_=columns.sent_at.type),
-                                      columns.sent_at),
-                next_attempt_at=func.coalesce(
-                    bindparam("b_next_at", type_=columns.next_attempt_at.type),
-                    columns.next_attempt_at))
+        update(DELIVERIES)
+        .where(columns.id == bindparam("b_id"))
+        .values(
+            state=bindparam("b_state"),
+            attempts=columns.attempts + 1,
+            claimed_until=None,
+            last_error=bindparam("b_error"),
+            sent_at=func.coalesce(
+                bindparam("b_sent_at", type_=columns.sent_at.type), columns.sent_at
+            ),
+            next_attempt_at=func.coalesce(
+                bindparam("b_next_at", type_=columns.next_attempt_at.type), columns.next_attempt_at
+            ),
+        )
     )
-    connection.execute(statement, [
-        {"b_id": end["delivery_id"], "b_state": end["state"], "b_error": end["error"],
-         "b_sent_at": end["at"] if end["state"] == SENT else None,
-         "b_next_at": end["next_attempt_at"]}
-        for end in endings])
+    connection.execute(
+        statement,
+        [
+            {
+                "b_id": end["delivery_id"],
+                "b_state": end["state"],
+                "b_error": end["error"],
+                "b_sent_at": end["at"] if end["state"] == SENT else None,
+                "b_next_at": end["next_attempt_at"],
+            }
+            for end in endings
+        ],
+    )
 
 
-def receivers_answered(connection: Connection, subscription_ids: Iterable[int], *,
-                       delivered: bool) -> None:
+def receivers_answered(
+    connection: Connection, subscription_ids: Iterable[int], *, delivered: bool
+) -> None:
     """These receivers answered: out of the slow lane; and if they took the delivery,
     their count of permanent failures in a row starts again."""
     columns = SUBSCRIPTIONS.c
@@ -268,8 +334,7 @@ def receivers_answered(connection: Connection, subscription_ids: Iterable[int], 
         values["permanent_failures"] = 0
         changed = or_(changed, columns.permanent_failures > 0)
     for ids in _chunks(subscription_ids):
-        connection.execute(update(SUBSCRIPTIONS).where(columns.id.in_(ids), changed)
-                           .values(values))
+        connection.execute(update(SUBSCRIPTIONS).where(columns.id.in_(ids), changed).values(values))
 
 
 def receivers_slowed(connection: Connection, until: Mapping[int, datetime]) -> None:
@@ -277,38 +342,53 @@ def receivers_slowed(connection: Connection, until: Mapping[int, datetime]) -> N
     through the slow lane until then. One statement, executed for each."""
     if until:
         connection.execute(
-            update(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.id == bindparam("b_id"))
+            update(SUBSCRIPTIONS)
+            .where(SUBSCRIPTIONS.c.id == bindparam("b_id"))
             .values(slow_until=bindparam("b_until", type_=SUBSCRIPTIONS.c.slow_until.type)),
-            [{"b_id": subscription_id, "b_until": at} for subscription_id, at in until.items()])
+            [{"b_id": subscription_id, "b_until": at} for subscription_id, at in until.items()],
+        )
 
 
 def _chunks(ids: Iterable[int], size: int = 1000) -> Iterator[list[int]]:
     """Sorted, without repeats, in lists short enough for any driver's parameter limit."""
     ordered = sorted(set(ids))
     for start in range(0, len(ordered), size):
-        yield ordered[start:start + size]
+        yield ordered[start : start + size]
 
 
-def subscription_answered(connection: Connection, subscription_id: int, *, permanent_failure: bool,
-                          disable_after: int, reason: str | None = None) -> bool:
+def subscription_answered(
+    connection: Connection,
+    subscription_id: int,
+    *,
+    permanent_failure: bool,
+    disable_after: int,
+    reason: str | None = None,
+) -> bool:
     """Count a permanent failure (or reset the count on success); True if now disabled."""
     columns = SUBSCRIPTIONS.c
     where = columns.id == subscription_id
     if not permanent_failure:
-        connection.execute(update(SUBSCRIPTIONS).where(where, columns.permanent_failures > 0)
-                           .values(permanent_failures=0))
+        connection.execute(
+            update(SUBSCRIPTIONS)
+            .where(where, columns.permanent_failures > 0)
+            .values(permanent_failures=0)
+        )
         return False
-    connection.execute(update(SUBSCRIPTIONS).where(where)
-                       .values(permanent_failures=columns.permanent_failures + 1))
+    connection.execute(
+        update(SUBSCRIPTIONS).where(where).values(permanent_failures=columns.permanent_failures + 1)
+    )
     disabled = connection.execute(
         update(SUBSCRIPTIONS)
         .where(where, columns.state == ACTIVE, columns.permanent_failures >= disable_after)
-        .values(state=DISABLED, disabled_reason=reason))
+        .values(state=DISABLED, disabled_reason=reason)
+    )
     if disabled.rowcount:
         # Nothing more goes to it: its pending deliveries stop here, visibly.
-        connection.execute(update(DELIVERIES).where(
-            DELIVERIES.c.subscription_id == subscription_id, DELIVERIES.c.state == PENDING
-        ).values(state=FAILED, last_error="subscription disabled", claimed_until=None))
+        connection.execute(
+            update(DELIVERIES)
+            .where(DELIVERIES.c.subscription_id == subscription_id, DELIVERIES.c.state == PENDING)
+            .values(state=FAILED, last_error="subscription disabled", claimed_until=None)
+        )
     return bool(disabled.rowcount)
 
 
@@ -318,20 +398,28 @@ def subscription_answered(connection: Connection, subscription_id: int, *, perma
 def add_subscription(connection: Connection, row: Row) -> tuple[int, bool]:
     """The subscription's id, and whether it is new (an address is subscribed once)."""
     statement = (
-        insert_for(connection.dialect.name)(SUBSCRIPTIONS).values(dict(row))
+        insert_for(connection.dialect.name)(SUBSCRIPTIONS)
+        .values(dict(row))
         .on_conflict_do_nothing(index_elements=["address_hash"])
         .returning(SUBSCRIPTIONS.c.id)
     )
     new_id = connection.execute(statement).scalar()
     if new_id is not None:
         return int(new_id), True
-    found = connection.execute(select(SUBSCRIPTIONS.c.id).where(
-        SUBSCRIPTIONS.c.address_hash == row["address_hash"])).scalar_one()
+    found = connection.execute(
+        select(SUBSCRIPTIONS.c.id).where(SUBSCRIPTIONS.c.address_hash == row["address_hash"])
+    ).scalar_one()
     return int(found), False
 
 
-def set_subscription_state(connection: Connection, subscription_id: int, state: str,
-                           now: datetime, *, only_from: Sequence[str] = ()) -> bool:
+def set_subscription_state(
+    connection: Connection,
+    subscription_id: int,
+    state: str,
+    now: datetime,
+    *,
+    only_from: Sequence[str] = (),
+) -> bool:
     columns = SUBSCRIPTIONS.c
     statement = update(SUBSCRIPTIONS).where(columns.id == subscription_id)
     if only_from:
@@ -344,28 +432,46 @@ def set_subscription_state(connection: Connection, subscription_id: int, state: 
 
 def counts(connection: Connection) -> dict[str, dict[str, int]]:
     """Deliveries by state, subscriptions by kind and state, outbox rows not fanned out."""
-    deliveries = dict(connection.execute(
-        select(DELIVERIES.c.state, func.count()).group_by(DELIVERIES.c.state)).tuples().all())
+    deliveries = dict(
+        connection.execute(select(DELIVERIES.c.state, func.count()).group_by(DELIVERIES.c.state))
+        .tuples()
+        .all()
+    )
     subscriptions = {
-        f"{kind} {state}": n for kind, state, n in connection.execute(
-            select(SUBSCRIPTIONS.c.kind, SUBSCRIPTIONS.c.state, func.count())
-            .group_by(SUBSCRIPTIONS.c.kind, SUBSCRIPTIONS.c.state)).tuples()
+        f"{kind} {state}": n
+        for kind, state, n in connection.execute(
+            select(SUBSCRIPTIONS.c.kind, SUBSCRIPTIONS.c.state, func.count()).group_by(
+                SUBSCRIPTIONS.c.kind, SUBSCRIPTIONS.c.state
+            )
+        ).tuples()
     }
-    waiting = connection.execute(select(func.count()).select_from(OUTBOX).where(
-        OUTBOX.c.fanned_out.is_(False))).scalar_one()
-    return {"deliveries": deliveries, "subscriptions": subscriptions,
-            "outbox": {"not fanned out": int(waiting)}}
+    waiting = connection.execute(
+        select(func.count()).select_from(OUTBOX).where(OUTBOX.c.fanned_out.is_(False))
+    ).scalar_one()
+    return {
+        "deliveries": deliveries,
+        "subscriptions": subscriptions,
+        "outbox": {"not fanned out": int(waiting)},
+    }
 
 
 def recent_failures(connection: Connection, limit: int) -> list[Row]:
     query = (
-        select(DELIVERIES.c.id, DELIVERIES.c.state, DELIVERIES.c.attempts,
-               DELIVERIES.c.last_error, DELIVERIES.c.next_attempt_at, OUTBOX.c.event_id,
-               SUBSCRIPTIONS.c.kind, SUBSCRIPTIONS.c.id.label("subscription_id"))
+        select(
+            DELIVERIES.c.id,
+            DELIVERIES.c.state,
+            DELIVERIES.c.attempts,
+            DELIVERIES.c.last_error,
+            DELIVERIES.c.next_attempt_at,
+            OUTBOX.c.event_id,
+            SUBSCRIPTIONS.c.kind,
+            SUBSCRIPTIONS.c.id.label("subscription_id"),
+        )
         .join(OUTBOX, OUTBOX.c.id == DELIVERIES.c.outbox_id)
         .join(SUBSCRIPTIONS, SUBSCRIPTIONS.c.id == DELIVERIES.c.subscription_id)
         .where(and_(DELIVERIES.c.last_error.is_not(None), DELIVERIES.c.state != SENT))
-        .order_by(DELIVERIES.c.id.desc()).limit(limit)
+        .order_by(DELIVERIES.c.id.desc())
+        .limit(limit)
     )
     return list(connection.execute(query).mappings())
 

@@ -288,12 +288,12 @@ class SubscriptionRow(Base):
     __tablename__ = "subscriptions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))            # email | webhook | operator
-    address: Mapped[str] = mapped_column(Text)               # an operator channel: its name
-    address_hash: Mapped[str] = mapped_column(String(64))    # sha256 of kind and address
-    providers: Mapped[list[str]] = mapped_column(JSON)       # both empty: the whole site
+    kind: Mapped[str] = mapped_column(String(16))  # email | webhook | operator
+    address: Mapped[str] = mapped_column(Text)  # an operator channel: its name
+    address_hash: Mapped[str] = mapped_column(String(64))  # sha256 of kind and address
+    providers: Mapped[list[str]] = mapped_column(JSON)  # both empty: the whole site
     models: Mapped[list[str]] = mapped_column(JSON)
-    state: Mapped[str] = mapped_column(String(16))           # pending|active|disabled|removed
+    state: Mapped[str] = mapped_column(String(16))  # pending|active|disabled|removed
     salt: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -318,8 +318,8 @@ class OutboxRow(Base):
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    event_id: Mapped[str] = mapped_column(String(200))       # stable: receivers de-duplicate
-    kind: Mapped[str] = mapped_column(String(16))            # incident | component
+    event_id: Mapped[str] = mapped_column(String(200))  # stable: receivers de-duplicate
+    kind: Mapped[str] = mapped_column(String(16))  # incident | component
     provider: Mapped[str] = mapped_column(String(100))
     models: Mapped[list[str]] = mapped_column(JSON)
     public: Mapped[bool] = mapped_column(Boolean)
@@ -338,7 +338,7 @@ class DeliveryRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"))
     subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"))
-    state: Mapped[str] = mapped_column(String(16))           # pending|sent|failed|gave_up
+    state: Mapped[str] = mapped_column(String(16))  # pending|sent|failed|gave_up
     attempts: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -350,8 +350,9 @@ class DeliveryRow(Base):
         UniqueConstraint("outbox_id", "subscription_id"),
         Index("ix_deliveries_state_next_attempt_at", "state", "next_attempt_at"),
         # "an older pending delivery of the same subscriber?", asked of every due one
-        Index("ix_deliveries_subscription_id_state_outbox_id",
-              "subscription_id", "state", "outbox_id"),
+        Index(
+            "ix_deliveries_subscription_id_state_outbox_id", "subscription_id", "state", "outbox_id"
+        ),
     )
 
 

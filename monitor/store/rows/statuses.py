@@ -20,7 +20,8 @@ from monitor.store.rows.schema import STATUS_CHANGES
 
 
 def record_status_changes(
-    connection: Connection, changes: Iterable[StatusChange],
+    connection: Connection,
+    changes: Iterable[StatusChange],
     stored: list[tuple[StatusChange, ComponentStatus | None]] | None = None,
 ) -> int:
     """Append the changes that pass the guard; returns how many were stored, and adds

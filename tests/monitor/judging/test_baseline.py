@@ -30,7 +30,7 @@ def test_minutes_are_forgotten_an_hour_at_a_time():
     baseline = Baseline(1)
     for minute in range(120):
         baseline.add(minute, [1], [latency_slot(1000)])
-    baseline.expire(before_minute=90)      # only the first hour has wholly passed
+    baseline.expire(before_minute=90)  # only the first hour has wholly passed
     assert baseline.counts == [60]
     assert baseline.latency_count == 60
     baseline.expire(before_minute=120)

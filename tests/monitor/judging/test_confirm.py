@@ -26,8 +26,7 @@ def one_region_engine(settings: StatusSettings | None = None) -> StatusEngine:
 
 def probe(engine: StatusEngine, minute: int, fails: bool, second: int = 10) -> None:
     when = at(minute) + timedelta(seconds=second)
-    engine.ingest([(unavailable if fails else ok)(GPT, "us-east", when),
-                   ok(MINI, "us-east", when)])
+    engine.ingest([(unavailable if fails else ok)(GPT, "us-east", when), ok(MINI, "us-east", when)])
 
 
 def test_one_failure_of_a_young_model_asks_for_more_probes_of_it_only():
@@ -38,10 +37,10 @@ def test_one_failure_of_a_young_model_asks_for_more_probes_of_it_only():
     plan = engine.probe_plan(at(5))
     (wanted,) = plan.confirmations
     assert wanted.target == GPT and wanted.reason == "a failure"
-    assert wanted.until == at(5) + timedelta(minutes=5)      # bounded by confirm_for
+    assert wanted.until == at(5) + timedelta(minutes=5)  # bounded by confirm_for
     assert wanted.interval_s == 10.0
     assert plan.due(MINI, at(5)) is None
-    assert engine.model_status(GPT) is ComponentStatus.OPERATIONAL   # one failure says little
+    assert engine.model_status(GPT) is ComponentStatus.OPERATIONAL  # one failure says little
 
 
 def test_a_model_failing_at_its_usual_rate_asks_for_nothing():
@@ -73,8 +72,10 @@ def test_confirmation_probes_of_a_young_model_find_forty_percent_errors_in_minut
     assert shown is not None and shown <= 4
     (incident,) = engine.incidents()
     assert incident.models == (GPT,)
-    assert "Single vantage point" in incident.updates[0].body or \
-        "single vantage point" in incident.updates[0].body
+    assert (
+        "Single vantage point" in incident.updates[0].body
+        or "single vantage point" in incident.updates[0].body
+    )
 
 
 def test_a_failure_share_no_api_has_is_an_outage_whatever_the_baseline_learnt():
@@ -106,7 +107,7 @@ def test_a_model_that_stays_clean_after_failing_is_probed_more_to_clear_it():
         if wanted is not None and wanted.reason == "recovering":
             break
     assert wanted is not None and wanted.reason == "recovering"
-    assert minute <= 35   # five clean probes in a row: one time in 32 at 50 % errors
+    assert minute <= 35  # five clean probes in a row: one time in 32 at 50 % errors
 
 
 def test_the_status_change_says_the_engine_is_still_confirming():
@@ -137,7 +138,7 @@ def test_a_rebuilt_engine_never_dates_an_incident_after_its_detection():
 def test_results_stamped_ahead_of_the_engines_clock_do_not_break_it():
     engine = StatusEngine(StatusSettings(), targets(GPT), REGION)
     engine.ingest([ok(GPT, "us-east", at(10)), unavailable(GPT, "us-east", at(12))])
-    engine.evaluate(at(5))               # a prober whose clock runs minutes ahead of ours
+    engine.evaluate(at(5))  # a prober whose clock runs minutes ahead of ours
     engine.evaluate(at(13))
     assert engine.model_status(GPT) is ComponentStatus.OPERATIONAL
 
@@ -157,13 +158,13 @@ def test_confirmation_probes_turn_faster_once_they_make_the_suspicion_stronger()
     probe(engine, 120, fails=True)
     engine.evaluate(at(121))
     first = engine.probe_plan(at(121)).due(GPT, at(121))
-    assert first is not None and first.interval_s == 10.0       # a first look: every 10 s
-    for second in range(0, 60, 10):                             # half of its probes fail too
+    assert first is not None and first.interval_s == 10.0  # a first look: every 10 s
+    for second in range(0, 60, 10):  # half of its probes fail too
         probe(engine, 121, fails=second in (0, 20, 40), second=second)
     engine.evaluate(at(122))
     faster = engine.probe_plan(at(122)).due(GPT, at(122))
     assert faster is not None and faster.interval_s == 5.0
-    assert faster.until == at(122) + timedelta(minutes=5)       # and for longer, once
+    assert faster.until == at(122) + timedelta(minutes=5)  # and for longer, once
 
 
 def test_a_passing_suspicion_of_a_noisy_model_stays_at_the_first_pace():

@@ -89,9 +89,11 @@ def test_a_week_of_one_to_two_percent_errors_everywhere_raises_nothing_and_is_fa
     for minute in range(7 * 24 * 60):
         round_start = START + timedelta(minutes=minute)
         batch = [
-            error(info.id, region, round_start) if rng.random() < noise[info.id]
+            error(info.id, region, round_start)
+            if rng.random() < noise[info.id]
             else ok(info.id, region, round_start)
-            for region in REGIONS for info in models
+            for region in REGIONS
+            for info in models
         ]
         began = time.process_time()
         engine.ingest(batch)
@@ -114,7 +116,7 @@ def test_a_model_flapping_two_minutes_down_two_up_for_an_hour_is_one_incident():
     statuses = world.statuses(OPUS[0])
     assert statuses[0] is ComponentStatus.OPERATIONAL
     assert statuses[-1] is ComponentStatus.OPERATIONAL
-    assert statuses.count(ComponentStatus.OPERATIONAL) == 2   # entered once, left once
+    assert statuses.count(ComponentStatus.OPERATIONAL) == 2  # entered once, left once
 
 
 def test_wrong_answers_on_thirty_percent_of_probes_open_a_quality_incident_only():
@@ -245,9 +247,13 @@ def test_an_incident_is_identified_after_a_few_rounds_and_walks_to_resolved():
 def test_an_incident_never_calls_a_sibling_operational_while_its_failures_are_being_confirmed():
     # June 2026 in miniature: Opus 4.7 fails outright, Opus 4.8 fails 30 % from the same
     # minute. The first words on 4.7 must not tell readers 4.8 is fine.
-    world = World(EVERYONE, faults=[
-        fault(OPUS[:1], 120, 200, UNAVAILABLE), fault(OPUS[1:], 120, 200, OVERLOADED, rate=0.3),
-    ]).run(125)
+    world = World(
+        EVERYONE,
+        faults=[
+            fault(OPUS[:1], 120, 200, UNAVAILABLE),
+            fault(OPUS[1:], 120, 200, OVERLOADED, rate=0.3),
+        ],
+    ).run(125)
 
     first = next(i for i in world.incidents() if OPUS[0] in i.models).updates[0].body
     assert "Other Anthropic models are operational" not in first

@@ -37,8 +37,13 @@ class Narrator:
         return f"{change.value} {','.join(models)}"
 
 
-def problem(target: str, cause: Cause = Cause.INFRASTRUCTURE, level: ComponentStatus = PART,
-            started: int = 0, signal: str = "availability") -> Problem:
+def problem(
+    target: str,
+    cause: Cause = Cause.INFRASTRUCTURE,
+    level: ComponentStatus = PART,
+    started: int = 0,
+    signal: str = "availability",
+) -> Problem:
     return Problem(target, target.split("/")[0], signal, cause, level, at(started), ("us-east",))
 
 
@@ -72,9 +77,9 @@ def test_siblings_failing_for_the_same_cause_join_one_incident():
 @pytest.mark.parametrize(
     ("second", "incidents_expected"),
     [
-        (problem(GPT), 2),                                  # another provider
-        (problem(SONNET, cause=Cause.CAPACITY), 2),         # another cause
-        (problem(SONNET, signal="latency"), 1),             # same cause, another signal
+        (problem(GPT), 2),  # another provider
+        (problem(SONNET, cause=Cause.CAPACITY), 2),  # another cause
+        (problem(SONNET, signal="latency"), 1),  # same cause, another signal
     ],
 )
 def test_an_incident_groups_one_providers_models_with_one_cause(second, incidents_expected):
@@ -96,7 +101,9 @@ def test_an_incident_walks_through_its_states_on_time():
     assert resolved.kind is EventKind.RESOLVED
     assert resolved.incident.resolved_at == at(33)
     assert [u.status for u in resolved.incident.updates] == [
-        IncidentState.INVESTIGATING, IncidentState.IDENTIFIED, IncidentState.MONITORING,
+        IncidentState.INVESTIGATING,
+        IncidentState.IDENTIFIED,
+        IncidentState.MONITORING,
         IncidentState.RESOLVED,
     ]
     assert incidents.open_incidents() == []
@@ -141,9 +148,7 @@ def test_one_model_recovering_while_a_sibling_is_still_bad_is_an_update():
 def test_a_transition_from_an_unexpected_state_is_refused():
     incidents = book()
     [opened] = incidents.apply([problem(OPUS)], at(5))
-    incidents.records[opened.incident.id] = replace(
-        opened.incident, state=IncidentState.RESOLVED
-    )
+    incidents.records[opened.incident.id] = replace(opened.incident, state=IncidentState.RESOLVED)
     with pytest.raises(TransitionError):
         incidents.apply([problem(OPUS)], at(10))
 
@@ -181,6 +186,8 @@ def test_operator_overrides_are_carried_not_computed():
 
 def test_configuration_and_vantage_incidents_are_not_public():
     incidents = book()
-    incidents.apply([problem(OPUS, cause=Cause.CONFIGURATION),
-                     problem(GPT, cause=Cause.VANTAGE)], at(5) + timedelta(seconds=1))
+    incidents.apply(
+        [problem(OPUS, cause=Cause.CONFIGURATION), problem(GPT, cause=Cause.VANTAGE)],
+        at(5) + timedelta(seconds=1),
+    )
     assert [i.public for i in incidents.all()] == [False, False]

@@ -19,11 +19,11 @@ RULE = QualityRule(min_sample=20, min_effect=0.10, alpha=1e-6, z=1.64)
     [
         (213, 1, 0.004, QualityVerdict.CORRECT),
         (40, 0, 0.004, QualityVerdict.CORRECT),
-        (19, 0, 0.004, QualityVerdict.UNKNOWN),     # below the minimum sample
-        (25, 1, 0.004, QualityVerdict.UNKNOWN),     # a real 10-point rise could still hide
+        (19, 0, 0.004, QualityVerdict.UNKNOWN),  # below the minimum sample
+        (25, 1, 0.004, QualityVerdict.UNKNOWN),  # a real 10-point rise could still hide
         (100, 30, 0.004, QualityVerdict.DEGRADED),
-        (100, 9, 0.004, QualityVerdict.UNKNOWN),    # surprising, but under the minimum effect
-        (100, 30, 0.25, QualityVerdict.UNKNOWN),    # a model that is often wrong, as usual
+        (100, 9, 0.004, QualityVerdict.UNKNOWN),  # surprising, but under the minimum effect
+        (100, 30, 0.25, QualityVerdict.UNKNOWN),  # a model that is often wrong, as usual
     ],
 )
 def test_the_answer_verdict_needs_both_a_sample_and_an_effect(checked, wrong, baseline, verdict):
@@ -62,7 +62,6 @@ def test_an_outage_does_not_pass_for_a_quality_problem():
     assert [incident.cause for incident in world.incidents()] == [Cause.INFRASTRUCTURE]
 
 
-
 def exact_form_missed(target, region, when):
     """The right value in another form ("The answer is 919."): only `strict_format` minds."""
     result = wrong_answer(target, region, when)
@@ -85,8 +84,13 @@ def test_answers_in_another_form_never_make_a_quality_incident_and_are_judged_ap
 
 def test_answers_kept_in_form_do_not_drown_wrong_answers():
     # Half the probes ask for exact form and get it; the other half answer wrong.
-    world = World(MODELS, faults=[fault([OPUS], 120, 300, wrong_answer, rate=0.3),
-                                  fault([OPUS], 120, 300, exact_form_kept, rate=0.5)])
+    world = World(
+        MODELS,
+        faults=[
+            fault([OPUS], 120, 300, wrong_answer, rate=0.3),
+            fault([OPUS], 120, 300, exact_form_kept, rate=0.5),
+        ],
+    )
     world.run(200)
     [incident] = world.incidents()
     assert incident.cause is Cause.QUALITY

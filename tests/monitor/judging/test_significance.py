@@ -19,8 +19,10 @@ def exact_tail(k: int, n: int, p: float) -> float:
     return sum(math.comb(n, j) * p**j * (1 - p) ** (n - j) for j in range(k, n + 1))
 
 
-@pytest.mark.parametrize(("k", "n", "p"), [(0, 10, 0.1), (3, 18, 0.004), (5, 18, 0.35),
-                                           (12, 180, 0.015), (18, 18, 0.5), (19, 18, 0.5)])
+@pytest.mark.parametrize(
+    ("k", "n", "p"),
+    [(0, 10, 0.1), (3, 18, 0.004), (5, 18, 0.35), (12, 180, 0.015), (18, 18, 0.5), (19, 18, 0.5)],
+)
 def test_the_binomial_tail_matches_the_textbook_sum(k, n, p):
     assert binomial_tail(k, n, p) == pytest.approx(exact_tail(k, n, p), rel=1e-9, abs=1e-300)
 
@@ -32,10 +34,10 @@ def test_the_tail_is_accurate_far_out():
 @pytest.mark.parametrize(
     ("n", "p0", "support", "expected"),
     [
-        (18, 0.001, None, 3),       # a model that almost never fails: three failures alarm
-        (18, 0.015, None, 6),       # a noisy model needs six of eighteen
+        (18, 0.001, None, 3),  # a model that almost never fails: three failures alarm
+        (18, 0.015, None, 6),  # a noisy model needs six of eighteen
         (18, 0.0036, None, 4),
-        (18, 0.0036, 200, 6),       # the same share learnt from few probes: stricter
+        (18, 0.0036, 200, 6),  # the same share learnt from few probes: stricter
         (183, 0.015, None, 14),
     ],
 )

@@ -30,8 +30,11 @@ PART = ComponentStatus.PARTIAL_OUTAGE
 MAJOR = ComponentStatus.MAJOR_OUTAGE
 MAINT = ComponentStatus.UNDER_MAINTENANCE
 
-OPUS, SONNET, HAIKU = ("anthropic/claude-opus-4-7", "anthropic/claude-sonnet-4-6",
-                       "anthropic/claude-haiku-4-5")
+OPUS, SONNET, HAIKU = (
+    "anthropic/claude-opus-4-7",
+    "anthropic/claude-sonnet-4-6",
+    "anthropic/claude-haiku-4-5",
+)
 GPT = "openai/gpt-5-1"
 MODELS = targets(OPUS, SONNET, HAIKU, GPT)
 
@@ -66,10 +69,10 @@ def test_a_failing_share_earns_a_level(share, level):
 @pytest.mark.parametrize(
     ("current", "lower", "upper", "expected"),
     [
-        (DEG, 0.25, 0.45, PART),      # lower bound passed 20 %: up
-        (PART, 0.15, 0.45, PART),     # bounds straddle 20 %: stay
-        (PART, 0.05, 0.18, DEG),      # upper bound below 20 %: down
-        (MAJOR, 0.70, 0.90, MAJOR),   # straddles 80 %: stay
+        (DEG, 0.25, 0.45, PART),  # lower bound passed 20 %: up
+        (PART, 0.15, 0.45, PART),  # bounds straddle 20 %: stay
+        (PART, 0.05, 0.18, DEG),  # upper bound below 20 %: down
+        (MAJOR, 0.70, 0.90, MAJOR),  # straddles 80 %: stay
         (MAJOR, 0.40, 0.60, PART),
         (DEG, 0.85, 1.00, MAJOR),
     ],
@@ -80,8 +83,14 @@ def test_levels_move_only_when_the_bounds_clear_a_threshold(current, lower, uppe
 
 @pytest.mark.parametrize(
     ("cause", "public"),
-    [(Cause.INFRASTRUCTURE, True), (Cause.CAPACITY, True), (Cause.QUALITY, True),
-     (Cause.UNKNOWN, True), (Cause.CONFIGURATION, False), (Cause.VANTAGE, False)],
+    [
+        (Cause.INFRASTRUCTURE, True),
+        (Cause.CAPACITY, True),
+        (Cause.QUALITY, True),
+        (Cause.UNKNOWN, True),
+        (Cause.CONFIGURATION, False),
+        (Cause.VANTAGE, False),
+    ],
 )
 def test_only_our_own_problems_are_kept_off_the_public_page(cause, public):
     assert cause.public is public
@@ -143,8 +152,15 @@ def test_our_own_failures_never_mark_a_model_down_publicly(make):
 
 
 def test_thresholds_are_read_from_the_config_file_with_durations():
-    settings = settings_from_dict({"status": {"windows": ["1h", "5m"], "recovery_window": "8m",
-                                              "incidents": {"resolve_after": "2m"}}})
+    settings = settings_from_dict(
+        {
+            "status": {
+                "windows": ["1h", "5m"],
+                "recovery_window": "8m",
+                "incidents": {"resolve_after": "2m"},
+            }
+        }
+    )
     assert settings.status.windows == (300.0, 3600.0)
     assert settings.status.recovery_window == 480.0
     assert settings.status.incidents.resolve_after == 120.0

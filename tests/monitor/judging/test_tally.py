@@ -17,8 +17,13 @@ def book() -> TallyBook:
 
 def test_each_result_is_counted_once_and_in_the_right_fields():
     tallies = book()
-    results = [ok(T, "us", at(0)), UNAVAILABLE(T, "us", at(0)), wrong_answer(T, "eu", at(0)),
-               UNAUTHORIZED(T, "eu", at(0)), DNS(T, "ap", at(0))]
+    results = [
+        ok(T, "us", at(0)),
+        UNAVAILABLE(T, "us", at(0)),
+        wrong_answer(T, "eu", at(0)),
+        UNAUTHORIZED(T, "eu", at(0)),
+        DNS(T, "ap", at(0)),
+    ]
     assert all(tallies.add(r) for r in results)
     assert not any(tallies.add(r) for r in results)
     tallies.advance(minute_of(at(0)))
@@ -32,9 +37,9 @@ def test_window_sums_follow_the_clock_and_late_results():
     for minute in range(30):
         tallies.add(UNAVAILABLE(T, "us", at(minute)))
         tallies.advance(minute_of(at(minute)))
-    assert tallies.window(5)[FAIL] == 6          # five whole minutes back plus this one
+    assert tallies.window(5)[FAIL] == 6  # five whole minutes back plus this one
     assert tallies.window(60)[FAIL] == 30
-    tallies.add(UNAVAILABLE(T, "eu", at(27) + timedelta(seconds=30)))   # arrives late
+    tallies.add(UNAVAILABLE(T, "eu", at(27) + timedelta(seconds=30)))  # arrives late
     assert tallies.window(5)[FAIL] == 7
     assert tallies.sum(minute_of(at(27)), minute_of(at(27)))[FAIL] == 2
 

@@ -76,9 +76,14 @@ class Receiver:
     def at(self, path: str) -> list[Received]:
         return [r for r in self.received if r.path == path]
 
-    def when(self, arrived: Callable[[list[Received]], bool], then: Callable[[], None],
-             timeout_s: float = 60.0) -> threading.Thread:
+    def when(
+        self,
+        arrived: Callable[[list[Received]], bool],
+        then: Callable[[], None],
+        timeout_s: float = 60.0,
+    ) -> threading.Thread:
         """In a thread: once what has arrived satisfies `arrived`, call `then`."""
+
         def watch() -> None:
             with self.arrived:
                 if self.arrived.wait_for(lambda: arrived(self.received), timeout_s):

@@ -15,7 +15,7 @@ from aiosmtpd.controller import Controller
 class _Handler:
     def __init__(self) -> None:
         self.mails: list[tuple[list[str], EmailMessage]] = []
-        self.peers: list[tuple[str, int]] = []   # the client's end of each mail's connection
+        self.peers: list[tuple[str, int]] = []  # the client's end of each mail's connection
 
     async def handle_RCPT(self, server, session, envelope, address, options):
         if address.startswith("gone"):

@@ -45,8 +45,9 @@ def deliverer(notifications, clock):
 
 
 def webhook(notifications: Notifications, url: str, clock: FakeClock, **scope) -> int:
-    request = Request("webhook", url, tuple(scope.get("providers", ())),
-                      tuple(scope.get("models", ())))
+    request = Request(
+        "webhook", url, tuple(scope.get("providers", ())), tuple(scope.get("models", ()))
+    )
     subscription_id, _ = notifications.add_subscription(subscription_row(request, clock.now()))
     notifications.set_subscription_state(subscription_id, ACTIVE, clock.now())
     return subscription_id
@@ -64,10 +65,16 @@ def opened(minute: float = 10, **kwargs):
 
 def story():
     """Opened, identified, monitoring, resolved: four updates of one incident."""
-    steps = [IncidentState.INVESTIGATING, IncidentState.IDENTIFIED, IncidentState.MONITORING,
-             IncidentState.RESOLVED]
-    return [only(incident_event(state, steps[n - 1] if n else None, 10 + 10 * n))
-            for n, state in enumerate(steps)]
+    steps = [
+        IncidentState.INVESTIGATING,
+        IncidentState.IDENTIFIED,
+        IncidentState.MONITORING,
+        IncidentState.RESOLVED,
+    ]
+    return [
+        only(incident_event(state, steps[n - 1] if n else None, 10 + 10 * n))
+        for n, state in enumerate(steps)
+    ]
 
 
 def states(notifications: Notifications) -> list[str]:
@@ -75,7 +82,8 @@ def states(notifications: Notifications) -> list[str]:
 
 
 def test_an_opened_incident_reaches_a_webhook_signed_and_shaped_like_statuspage(
-        store, notifications, deliverer, receiver, clock):
+    store, notifications, deliverer, receiver, clock
+):
     subscription_id = webhook(notifications, receiver.url("/ok"), clock)
     store.record_engine_changes(opened())
     assert deliver(deliverer) == 1
@@ -91,8 +99,9 @@ def test_an_opened_incident_reaches_a_webhook_signed_and_shaped_like_statuspage(
     salt = notifications.subscription(subscription_id)["salt"]
     secret = signing.subscription_secret(KEY, subscription_id, salt)
     timestamp = got.headers[signing.TIMESTAMP_HEADER]
-    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + got.body,
-                        hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        secret.encode(), f"{timestamp}.".encode() + got.body, hashlib.sha256
+    ).hexdigest()
     assert got.headers[signing.SIGNATURE_HEADER] == f"v1={expected}"
     assert states(notifications) == [SENT]
 
@@ -105,7 +114,8 @@ def test_no_secret_is_kept_in_the_database(store, notifications, receiver, clock
 
 
 def test_operator_only_incidents_never_reach_subscribers(
-        store, notifications, deliverer, receiver, clock):
+    store, notifications, deliverer, receiver, clock
+):
     webhook(notifications, receiver.url("/ok"), clock)
     store.record_engine_changes(opened(cause=Cause.CONFIGURATION))
     assert [row["public"] for row in notifications.outbox()] == [False]
@@ -114,7 +124,8 @@ def test_operator_only_incidents_never_reach_subscribers(
 
 
 def test_a_subscriber_hears_only_of_the_models_it_chose(
-        store, notifications, deliverer, receiver, clock):
+    store, notifications, deliverer, receiver, clock
+):
     webhook(notifications, receiver.url("/ok1"), clock, models=[SONNET])
     webhook(notifications, receiver.url("/ok2"), clock, models=[OPUS])
     webhook(notifications, receiver.url("/ok3"), clock, providers=["anthropic"])
@@ -124,7 +135,8 @@ def test_a_subscriber_hears_only_of_the_models_it_chose(
 
 
 def test_a_repeated_engine_change_is_announced_once(
-        store, notifications, deliverer, receiver, clock):
+    store, notifications, deliverer, receiver, clock
+):
     webhook(notifications, receiver.url("/ok"), clock)
     store.record_engine_changes(opened())
     store.record_engine_changes(opened())
@@ -133,8 +145,7 @@ def test_a_repeated_engine_change_is_announced_once(
     assert len(receiver.at("/ok")) == 1
 
 
-def test_a_hanging_receiver_holds_no_one_else_up(
-        store, notifications, deliverer, receiver, clock):
+def test_a_hanging_receiver_holds_no_one_else_up(store, notifications, deliverer, receiver, clock):
     webhook(notifications, receiver.url("/hang"), clock)
     for n in range(1, 7):
         webhook(notifications, receiver.url(f"/ok{n}"), clock)
@@ -148,7 +159,8 @@ def test_a_hanging_receiver_holds_no_one_else_up(
 
 
 def test_a_500_is_tried_again_no_sooner_than_its_retry_after(
-        store, notifications, deliverer, receiver, clock):
+    store, notifications, deliverer, receiver, clock
+):
     webhook(notifications, receiver.url("/fail"), clock)
     store.record_engine_changes(opened())
     deliver(deliverer)
@@ -167,14 +179,15 @@ def test_a_500_is_tried_again_no_sooner_than_its_retry_after(
 
 def test_back_off_doubles_with_jitter_up_to_its_ceiling(deliverer):
     for attempts in range(12):
-        ceiling = min(POLICY.max_retry_s, POLICY.first_retry_s * 2 ** attempts)
+        ceiling = min(POLICY.max_retry_s, POLICY.first_retry_s * 2**attempts)
         delays = {deliverer.delay(attempts, None) for _ in range(20)}
         assert all(ceiling / 2 <= d <= ceiling for d in delays)
         assert len(delays) > 1  # jittered: receivers that failed together do not retry together
 
 
 def test_a_failing_receiver_is_given_up_after_a_day(
-        store, notifications, deliverer, receiver, clock):
+    store, notifications, deliverer, receiver, clock
+):
     webhook(notifications, receiver.url("/fail"), clock)
     store.record_engine_changes(opened())
     tries = 0
@@ -189,7 +202,8 @@ def test_a_failing_receiver_is_given_up_after_a_day(
 
 
 def test_a_receiver_that_is_gone_is_disabled_after_three_tries(
-        store, notifications, deliverer, receiver, clock):
+    store, notifications, deliverer, receiver, clock
+):
     subscription_id = webhook(notifications, receiver.url("/gone"), clock)
     for changes in story():
         store.record_engine_changes(changes)
@@ -200,7 +214,8 @@ def test_a_receiver_that_is_gone_is_disabled_after_three_tries(
 
 
 def test_a_database_outage_while_recording_neither_loses_nor_repeats(
-        store, notifications, deliverer, receiver, clock, monkeypatch):
+    store, notifications, deliverer, receiver, clock, monkeypatch
+):
     webhook(notifications, receiver.url("/ok"), clock)
     store.record_engine_changes(opened())
     real_finish = notifications.finish_many
@@ -210,19 +225,20 @@ def test_a_database_outage_while_recording_neither_loses_nor_repeats(
 
     monkeypatch.setattr(notifications, "finish_many", unreachable)
     deliver(deliverer)
-    assert states(notifications) == [PENDING]   # sent, but not written down yet
-    assert deliver(deliverer) == 0               # the database is still down: nothing repeats
+    assert states(notifications) == [PENDING]  # sent, but not written down yet
+    assert deliver(deliverer) == 0  # the database is still down: nothing repeats
     monkeypatch.setattr(notifications, "finish_many", real_finish)
-    clock.advance(POLICY.lease_s + 1)            # even once the lease has run out
+    clock.advance(POLICY.lease_s + 1)  # even once the lease has run out
     deliver(deliverer)
     assert states(notifications) == [SENT]
     assert len(receiver.at("/ok")) == 1
 
 
 def test_a_new_worker_sends_what_a_stopped_one_left(
-        store, notifications, deliverer, receiver, clock):
+    store, notifications, deliverer, receiver, clock
+):
     webhook(notifications, receiver.url("/ok"), clock)
-    store.record_engine_changes(opened())        # written; the old worker never ran again
+    store.record_engine_changes(opened())  # written; the old worker never ran again
     deliverer.close()
     fresh = Deliverer(notifications, SETTINGS, KEY, clock, POLICY)
     try:
@@ -233,13 +249,17 @@ def test_a_new_worker_sends_what_a_stopped_one_left(
     assert len(receiver.at("/ok")) == 1
 
 
-def test_a_fan_out_wider_than_the_slots_is_sent_in_one_run(store, notifications, receiver,
-                                                           clock):
+def test_a_fan_out_wider_than_the_slots_is_sent_in_one_run(store, notifications, receiver, clock):
     for n in range(20):
         webhook(notifications, receiver.url(f"/ok{n}"), clock)
     store.record_engine_changes(opened())
-    narrow = Deliverer(notifications, SETTINGS, KEY, clock,
-                       DeliveryPolicy(timeout_s=10, concurrency=3, allow_private_targets=True))
+    narrow = Deliverer(
+        notifications,
+        SETTINGS,
+        KEY,
+        clock,
+        DeliveryPolicy(timeout_s=10, concurrency=3, allow_private_targets=True),
+    )
     try:
         assert narrow.run_for(30) == 20
         assert narrow.wait_idle()

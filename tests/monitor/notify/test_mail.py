@@ -25,8 +25,12 @@ from web import create_app
 
 @pytest.fixture
 def settings(smtp):
-    return settings_from_dict({**RAW_SETTINGS, "notifications": {
-        "smtp_url": smtp.url, "from": "Status <status@example.org>"}})
+    return settings_from_dict(
+        {
+            **RAW_SETTINGS,
+            "notifications": {"smtp_url": smtp.url, "from": "Status <status@example.org>"},
+        }
+    )
 
 
 @pytest.fixture
@@ -56,11 +60,11 @@ def link(message, pattern: str) -> str:
     return re.search(rf"https://status\.example\.org(/{pattern}/\S+)", text).group(1)
 
 
-def test_an_address_hears_nothing_until_it_follows_its_confirmation_link(
-        store, smtp, parts, clock):
+def test_an_address_hears_nothing_until_it_follows_its_confirmation_link(store, smtp, parts, clock):
     notifications, deliverer, confirmations, site = parts
-    subscription_id, _ = subscribe(notifications, Request("email", "ops@example.org"),
-                                   clock.now(), allow_private=False)
+    subscription_id, _ = subscribe(
+        notifications, Request("email", "ops@example.org"), clock.now(), allow_private=False
+    )
     assert confirmations.send_pending() == 1
     assert confirmations.send_pending() == 0  # one confirmation mail, not one per run
     [confirmation] = smtp.to("ops@example.org")
@@ -76,8 +80,9 @@ def test_an_address_hears_nothing_until_it_follows_its_confirmation_link(
 
 def test_a_confirmation_link_expires_after_a_day(store, smtp, parts, clock):
     notifications, _, confirmations, site = parts
-    subscription_id, _ = subscribe(notifications, Request("email", "late@example.org"),
-                                   clock.now(), allow_private=False)
+    subscription_id, _ = subscribe(
+        notifications, Request("email", "late@example.org"), clock.now(), allow_private=False
+    )
     confirmations.send_pending()
     path = link(smtp.to("late@example.org")[0], "subscriptions/confirm")
     clock.advance(25 * 3600)
@@ -87,16 +92,22 @@ def test_a_confirmation_link_expires_after_a_day(store, smtp, parts, clock):
 
 
 def test_a_notification_mail_says_the_same_in_text_and_html_and_unsubscribes_in_one_click(
-        store, smtp, parts, clock):
+    store, smtp, parts, clock
+):
     notifications, deliverer, _, site = parts
-    subscription_id, _ = subscribe(notifications, Request("email", "ops@example.org"),
-                                   clock.now(), allow_private=False)
+    subscription_id, _ = subscribe(
+        notifications, Request("email", "ops@example.org"), clock.now(), allow_private=False
+    )
     notifications.set_subscription_state(subscription_id, ACTIVE, clock.now())
     first, *rest = story()
-    evidence = {"probes": 40, "failure_shares": {"capacity": 0.75, "ok": 0.25},
-                "quality": {"verdict": "correct", "checked": 10, "wrong": 0}}
-    store.record_engine_changes(EngineChanges((), tuple(
-        replace(e, evidence=evidence) for e in first.incident_events)))
+    evidence = {
+        "probes": 40,
+        "failure_shares": {"capacity": 0.75, "ok": 0.25},
+        "quality": {"verdict": "correct", "checked": 10, "wrong": 0},
+    }
+    store.record_engine_changes(
+        EngineChanges((), tuple(replace(e, evidence=evidence) for e in first.incident_events))
+    )
     deliver(deliverer)
     [mail] = smtp.to("ops@example.org")
     assert mail["Subject"].strip().startswith("[AI status] Investigating:")
@@ -104,16 +115,23 @@ def test_a_notification_mail_says_the_same_in_text_and_html_and_unsubscribes_in_
     text = mail.get_body(("plain",)).get_content()
     html = mail.get_body(("html",)).get_content()
     assert "investigating at minute 10" in text and "investigating at minute 10" in html
-    for said in ("Cause: infrastructure. Status: investigating.",
-                 "Of 40 probes since it began: 75 % capacity, 25 % ok.",
-                 "Quality: answers still pass (10 of 10 checked were right).",
-                 "Recommendation: avoid anthropic/claude-opus-4-7."):
+    for said in (
+        "Cause: infrastructure. Status: investigating.",
+        "Of 40 probes since it began: 75 % capacity, 25 % ok.",
+        "Quality: answers still pass (10 of 10 checked were right).",
+        "Recommendation: avoid anthropic/claude-opus-4-7.",
+    ):
         assert said in text and said in html
     unsubscribe = mail["List-Unsubscribe"].strip().strip("<>")
     assert unsubscribe.removeprefix("https://status.example.org") == link(mail, "unsubscribe")
     # What a mail client's unsubscribe button does (RFC 8058): a POST, no cookie.
-    assert site.post(unsubscribe.removeprefix("https://status.example.org"),
-                     data="List-Unsubscribe=One-Click").status_code == 200
+    assert (
+        site.post(
+            unsubscribe.removeprefix("https://status.example.org"),
+            data="List-Unsubscribe=One-Click",
+        ).status_code
+        == 200
+    )
     assert notifications.subscription(subscription_id)["state"] == REMOVED
     for changes in rest:
         store.record_engine_changes(changes)
@@ -123,8 +141,9 @@ def test_a_notification_mail_says_the_same_in_text_and_html_and_unsubscribes_in_
 
 def test_a_forged_unsubscribe_link_changes_nothing(store, parts, clock):
     notifications, _, _, site = parts
-    subscription_id, _ = subscribe(notifications, Request("email", "ops@example.org"),
-                                   clock.now(), allow_private=False)
+    subscription_id, _ = subscribe(
+        notifications, Request("email", "ops@example.org"), clock.now(), allow_private=False
+    )
     notifications.set_subscription_state(subscription_id, ACTIVE, clock.now())
     assert site.post(f"/unsubscribe/{subscription_id}/{'0' * 32}").status_code == 404
     assert notifications.subscription(subscription_id)["state"] == ACTIVE
@@ -132,8 +151,9 @@ def test_a_forged_unsubscribe_link_changes_nothing(store, parts, clock):
 
 def test_a_mailbox_that_does_not_exist_fails_for_good(store, smtp, parts, clock):
     notifications, deliverer, _, _ = parts
-    subscription_id, _ = subscribe(notifications, Request("email", "gone@example.org"),
-                                   clock.now(), allow_private=False)
+    subscription_id, _ = subscribe(
+        notifications, Request("email", "gone@example.org"), clock.now(), allow_private=False
+    )
     notifications.set_subscription_state(subscription_id, ACTIVE, clock.now())
     store.record_engine_changes(opened())
     deliver(deliverer)
@@ -143,8 +163,9 @@ def test_a_mailbox_that_does_not_exist_fails_for_good(store, smtp, parts, clock)
 
 def test_mail_waits_while_our_smtp_server_is_down(store, smtp, parts, clock):
     notifications, deliverer, _, _ = parts
-    subscription_id, _ = subscribe(notifications, Request("email", "ops@example.org"),
-                                   clock.now(), allow_private=False)
+    subscription_id, _ = subscribe(
+        notifications, Request("email", "ops@example.org"), clock.now(), allow_private=False
+    )
     notifications.set_subscription_state(subscription_id, ACTIVE, clock.now())
     smtp.close()
     store.record_engine_changes(opened())

@@ -20,7 +20,12 @@ from tests.monitor.test_cli import write_config
 
 
 def test_the_report_counts_the_queue_and_names_each_failure(
-        store, notifications, deliverer, receiver, clock):  # noqa: F811 (fixtures)
+    store,
+    notifications,  # noqa: F811 (a fixture)
+    deliverer,  # noqa: F811 (a fixture)
+    receiver,
+    clock,  # noqa: F811 (a fixture)
+):
     webhook(notifications, receiver.url("/ok"), clock)
     webhook(notifications, receiver.url("/fail"), clock)
     store.record_engine_changes(opened())
@@ -39,11 +44,21 @@ def test_the_command_reads_the_configured_database(tmp_path, capsys):
     path = write_config(tmp_path)
     store = Store(f"sqlite:///{tmp_path / 'status.db'}")
     store.upgrade()
-    Notifications(store).add_subscription({
-        "kind": "email", "address": "a@example.org", "address_hash": "x", "providers": [],
-        "models": [], "state": "pending", "salt": "s", "created_at": opened()
-        .incident_events[0].update.at, "confirmed_at": None, "permanent_failures": 0,
-        "disabled_reason": None})
+    Notifications(store).add_subscription(
+        {
+            "kind": "email",
+            "address": "a@example.org",
+            "address_hash": "x",
+            "providers": [],
+            "models": [],
+            "state": "pending",
+            "salt": "s",
+            "created_at": opened().incident_events[0].update.at,
+            "confirmed_at": None,
+            "permanent_failures": 0,
+            "disabled_reason": None,
+        }
+    )
     store.dispose()
     assert main(["--config", str(path), "notifications"]) == 0
     out = capsys.readouterr().out

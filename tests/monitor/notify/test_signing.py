@@ -20,8 +20,10 @@ def readme_verifier():
 
 
 def signed(secret: str, body: bytes, at: int) -> dict[str, str]:
-    return {signing.TIMESTAMP_HEADER: str(at),
-            signing.SIGNATURE_HEADER: signing.sign(secret, at, body)}
+    return {
+        signing.TIMESTAMP_HEADER: str(at),
+        signing.SIGNATURE_HEADER: signing.sign(secret, at, body),
+    }
 
 
 def test_the_readme_snippet_accepts_a_signed_body():

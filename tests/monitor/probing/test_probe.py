@@ -30,15 +30,22 @@ FAST = ProbeSettings(
 ROOMY = ProbeSettings(
     connect_timeout=2.0, first_token_timeout=5.0, stall_timeout=5.0, total_timeout=10.0
 )
-ANSWER_AT_ONCE = {"http_error", "gateway_error", "stream_error", "wrong_answer", "garbled",
-                  "empty", "reset"}
+ANSWER_AT_ONCE = {
+    "http_error",
+    "gateway_error",
+    "stream_error",
+    "wrong_answer",
+    "garbled",
+    "empty",
+    "reset",
+}
 
 
 @dataclass(frozen=True)
 class Protocol:
-    name: str              # the simulated provider: the provider part of the scenario's model ids
+    name: str  # the simulated provider: the provider part of the scenario's model ids
     kind: ProviderKind
-    path: str              # appended to the simulator's base URL, as config.toml does
+    path: str  # appended to the simulator's base URL, as config.toml does
     model: str
 
     def provider(self, base_url: str, region: str = "us-east") -> ProviderSettings:
@@ -71,9 +78,15 @@ def probe(
     async def go() -> ProbeResult:
         async with make_client(settings) as client:
             return await run_probe(
-                client, provider, ModelSettings(provider=provider.id, model=model), settings,
-                region="us-east", api_key=api_key, clock=SystemClock(),
-                rng=random.Random(11), check=check,
+                client,
+                provider,
+                ModelSettings(provider=provider.id, model=model),
+                settings,
+                region="us-east",
+                api_key=api_key,
+                clock=SystemClock(),
+                rng=random.Random(11),
+                check=check,
             )
 
     return asyncio.run(go())
@@ -83,8 +96,9 @@ def probe(
 def faulty_probe(simulator, scenario_dict):
     """`faulty(protocol, kind, **keys)`: probe one protocol's model under one fault."""
 
-    def run(protocol: Protocol, kind: str | None, settings: ProbeSettings | None = None,
-            **keys: object) -> ProbeResult:
+    def run(
+        protocol: Protocol, kind: str | None, settings: ProbeSettings | None = None, **keys: object
+    ) -> ProbeResult:
         faults = [] if kind is None else [{"models": [protocol.target], "kind": kind, **keys}]
         handle = simulator(scenario_dict(faults=faults))
         if settings is None:
@@ -142,8 +156,13 @@ FAULTS = [
     ("http_error", {"status": 529}, Outcome.HTTP_ERROR, FailureClass.INFRASTRUCTURE, None),
     ("http_error", {"status": 500}, Outcome.HTTP_ERROR, FailureClass.INFRASTRUCTURE, None),
     ("http_error", {"status": 503}, Outcome.HTTP_ERROR, FailureClass.INFRASTRUCTURE, None),
-    ("http_error", {"status": 429, "retry_after": 7},
-     Outcome.HTTP_ERROR, FailureClass.CAPACITY, None),
+    (
+        "http_error",
+        {"status": 429, "retry_after": 7},
+        Outcome.HTTP_ERROR,
+        FailureClass.CAPACITY,
+        None,
+    ),
     ("http_error", {"status": 401}, Outcome.HTTP_ERROR, FailureClass.CONFIGURATION, None),
     ("http_error", {"status": 404}, Outcome.HTTP_ERROR, FailureClass.CONFIGURATION, None),
     ("http_error", {"status": 400}, Outcome.HTTP_ERROR, FailureClass.CONFIGURATION, None),
@@ -159,7 +178,8 @@ FAULTS = [
 
 @pytest.mark.parametrize("protocol", PROTOCOLS, ids=lambda p: p.name)
 @pytest.mark.parametrize(
-    ("kind", "keys", "outcome", "failure_class", "timeout"), FAULTS,
+    ("kind", "keys", "outcome", "failure_class", "timeout"),
+    FAULTS,
     ids=[f"{kind}{keys.get('status', '')}" for kind, keys, *_ in FAULTS],
 )
 def test_each_fault_gives_its_outcome_and_class(
@@ -167,7 +187,9 @@ def test_each_fault_gives_its_outcome_and_class(
 ):
     result = faulty(protocol, kind, **keys)
     assert (result.outcome, result.failure_class, result.timeout) == (
-        outcome, failure_class, timeout
+        outcome,
+        failure_class,
+        timeout,
     )
     if kind == "http_error":
         assert result.http_status == keys["status"] and result.error_type
@@ -179,25 +201,38 @@ def test_each_fault_gives_its_outcome_and_class(
     assert_key_absent(result)
 
 
-@pytest.mark.parametrize(("protocol", "error_type"), [
-    ("anthropic", "overloaded_error"), ("openai", "server_error"), ("gemini", "UNAVAILABLE"),
-])
+@pytest.mark.parametrize(
+    ("protocol", "error_type"),
+    [
+        ("anthropic", "overloaded_error"),
+        ("openai", "server_error"),
+        ("gemini", "UNAVAILABLE"),
+    ],
+)
 def test_a_stream_error_records_the_providers_word(faulty, protocol, error_type):
     result = faulty(BY_NAME[protocol], "stream_error")
     assert (result.http_status, result.error_type) == (200, error_type)
 
 
-@pytest.mark.parametrize(("protocol", "error_type"), [
-    ("anthropic", "overloaded_error"), ("openai", "server_is_overloaded"),
-    ("gemini", "UNAVAILABLE"),
-])
+@pytest.mark.parametrize(
+    ("protocol", "error_type"),
+    [
+        ("anthropic", "overloaded_error"),
+        ("openai", "server_is_overloaded"),
+        ("gemini", "UNAVAILABLE"),
+    ],
+)
 def test_overload_records_the_providers_word(faulty, protocol, error_type):
     assert faulty(BY_NAME[protocol], "http_error", status=529).error_type == error_type
 
 
-@pytest.mark.parametrize(("protocol", "error_type"), [
-    ("openai", "insufficient_quota"), ("together", "insufficient_quota"),
-])
+@pytest.mark.parametrize(
+    ("protocol", "error_type"),
+    [
+        ("openai", "insufficient_quota"),
+        ("together", "insufficient_quota"),
+    ],
+)
 def test_a_429_that_names_money_is_configuration(faulty, protocol, error_type):
     result = faulty(BY_NAME[protocol], "http_error", status=429, error_type=error_type)
     assert result.retry_after_s is None
@@ -206,10 +241,15 @@ def test_a_429_that_names_money_is_configuration(faulty, protocol, error_type):
 
 # Issue 10 changed this: a rate-limit 429 without retry-after used to be `configuration`
 # (taken for a spend cap); gateways drop the header, so it is rationing unless money is named.
-@pytest.mark.parametrize(("protocol", "error_type"), [
-    ("anthropic", "rate_limit_error"), ("gemini", "RESOURCE_EXHAUSTED"),
-    ("openai", "rate_limit_exceeded"), ("together", "rate_limit_exceeded"),
-])
+@pytest.mark.parametrize(
+    ("protocol", "error_type"),
+    [
+        ("anthropic", "rate_limit_error"),
+        ("gemini", "RESOURCE_EXHAUSTED"),
+        ("openai", "rate_limit_exceeded"),
+        ("together", "rate_limit_exceeded"),
+    ],
+)
 def test_a_rate_limit_without_retry_after_is_capacity(faulty, protocol, error_type):
     result = faulty(BY_NAME[protocol], "http_error", status=429, error_type=error_type)
     assert result.retry_after_s is None
@@ -223,16 +263,22 @@ def test_a_429_with_retry_after_records_the_delay(faulty, protocol):
 
 @pytest.mark.parametrize("protocol", ["openai", "together"])
 def test_openai_insufficient_quota_is_configuration_even_with_retry_after(faulty, protocol):
-    result = faulty(BY_NAME[protocol], "http_error", status=429,
-                    error_type="insufficient_quota", retry_after=20)
+    result = faulty(
+        BY_NAME[protocol], "http_error", status=429, error_type="insufficient_quota", retry_after=20
+    )
     assert (result.error_type, result.failure_class) == (
-        "insufficient_quota", FailureClass.CONFIGURATION
+        "insufficient_quota",
+        FailureClass.CONFIGURATION,
     )
 
 
-@pytest.mark.parametrize(("status", "error_type"), [
-    (400, "API_KEY_INVALID"), (403, "PERMISSION_DENIED"),
-])
+@pytest.mark.parametrize(
+    ("status", "error_type"),
+    [
+        (400, "API_KEY_INVALID"),
+        (403, "PERMISSION_DENIED"),
+    ],
+)
 def test_gemini_key_and_permission_errors_are_configuration(faulty, status, error_type):
     result = faulty(BY_NAME["gemini"], "http_error", status=status, error_type=error_type)
     assert (result.error_type, result.failure_class) == (error_type, FailureClass.CONFIGURATION)
@@ -246,8 +292,9 @@ def test_an_unknown_model_is_configuration(simulator, scenario_dict, protocol):
 
 
 def test_a_slow_stream_past_the_total_timeout_trips_total(faulty):
-    settings = ProbeSettings(connect_timeout=1, first_token_timeout=5, stall_timeout=5,
-                             total_timeout=0.5)
+    settings = ProbeSettings(
+        connect_timeout=1, first_token_timeout=5, stall_timeout=5, total_timeout=0.5
+    )
     result = faulty(BY_NAME["anthropic"], "slow", settings, factor=20)
     assert (result.outcome, result.timeout) == (Outcome.TIMEOUT, TimeoutKind.TOTAL)
     assert 450 <= result.total_ms < 1500
@@ -285,18 +332,29 @@ def http_response(status: str, body: bytes, *headers: str) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
-async def probe_async(port: int, kind: ProviderKind = ProviderKind.ANTHROPIC,
-                      scheme: str = "http", host: str = "127.0.0.1") -> ProbeResult:
+async def probe_async(
+    port: int,
+    kind: ProviderKind = ProviderKind.ANTHROPIC,
+    scheme: str = "http",
+    host: str = "127.0.0.1",
+) -> ProbeResult:
     provider = ProviderSettings(id="p", kind=kind, base_url=f"{scheme}://{host}:{port}")
     async with make_client(FAST) as client:
         return await run_probe(
-            client, provider, ModelSettings(provider="p", model="m"), FAST, region="us-east",
-            api_key=KEY, clock=SystemClock(), rng=random.Random(1),
+            client,
+            provider,
+            ModelSettings(provider="p", model="m"),
+            FAST,
+            region="us-east",
+            api_key=KEY,
+            clock=SystemClock(),
+            rng=random.Random(1),
         )
 
 
-def against(answer: Handler, kind: ProviderKind = ProviderKind.ANTHROPIC
-            ) -> tuple[ProbeResult, list[bytes]]:
+def against(
+    answer: Handler, kind: ProviderKind = ProviderKind.ANTHROPIC
+) -> tuple[ProbeResult, list[bytes]]:
     async def go() -> tuple[ProbeResult, list[bytes]]:
         async with raw_server(answer) as (port, requests):
             return await probe_async(port, kind), requests
@@ -309,11 +367,8 @@ HTML = b"<html><head><title>Welcome</title></head><body>It works!</body></html>"
 
 @pytest.mark.parametrize("kind", list(ProviderKind))
 def test_a_200_that_is_not_the_providers_format_is_protocol_garbage(kind):
-    result, _ = against(lambda head: http_response("200 OK", HTML, "content-type: text/html"),
-                        kind)
-    assert (result.outcome, result.failure_class) == (
-        Outcome.PROTOCOL, FailureClass.INFRASTRUCTURE
-    )
+    result, _ = against(lambda head: http_response("200 OK", HTML, "content-type: text/html"), kind)
+    assert (result.outcome, result.failure_class) == (Outcome.PROTOCOL, FailureClass.INFRASTRUCTURE)
     assert "<html>" in result.error_excerpt
 
 
@@ -336,9 +391,13 @@ def test_a_redirect_is_reported_not_followed():
 def test_a_key_echoed_back_by_a_broken_proxy_never_reaches_the_result(kind):
     def echo(head: bytes) -> bytes:
         # A debugging proxy that returns the request headers, key and all, everywhere it can.
-        return http_response("401 Unauthorized", head + b" " + KEY.encode(),
-                             f"x-request-id: {KEY}", f"x-ratelimit-key: {KEY}",
-                             f"request-id: {KEY}")
+        return http_response(
+            "401 Unauthorized",
+            head + b" " + KEY.encode(),
+            f"x-request-id: {KEY}",
+            f"x-ratelimit-key: {KEY}",
+            f"request-id: {KEY}",
+        )
 
     result, requests = against(echo, kind)
     assert KEY.encode() in requests[0]
@@ -347,8 +406,9 @@ def test_a_key_echoed_back_by_a_broken_proxy_never_reaches_the_result(kind):
 
 
 def test_the_key_travels_in_a_header_and_not_in_the_url():
-    _, requests = against(lambda head: http_response("500 Internal Server Error", b""),
-                          ProviderKind.GEMINI)
+    _, requests = against(
+        lambda head: http_response("500 Internal Server Error", b""), ProviderKind.GEMINI
+    )
     request_line = requests[0].split(b"\r\n", 1)[0]
     assert KEY.encode() not in request_line
     assert f"x-goog-api-key: {KEY}".encode() in requests[0]
@@ -361,7 +421,7 @@ def test_a_cancelled_probe_raises_cancelled_error_so_shutdown_can_stop_it():
         async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             await reader.readuntil(b"\r\n\r\n")
             arrived.set()
-            await reader.read()   # say nothing until the client leaves
+            await reader.read()  # say nothing until the client leaves
 
         server = await asyncio.start_server(silent, "127.0.0.1", 0)
         async with server:
@@ -385,7 +445,7 @@ def test_a_host_that_does_not_resolve_is_dns_vantage():
 def test_a_refused_connection_is_a_reset():
     with closing(socket.socket()) as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]   # bound but not listening: connections are refused
+        port = sock.getsockname()[1]  # bound but not listening: connections are refused
         result = asyncio.run(probe_async(port))
     assert (result.outcome, result.failure_class) == (Outcome.RESET, FailureClass.AMBIGUOUS)
 
@@ -413,10 +473,28 @@ def self_signed(tmp_path_factory) -> ssl.SSLContext:
     folder = tmp_path_factory.mktemp("tls")
     key, cert = folder / "key.pem", folder / "cert.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1",
-         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+        ],
+        check=True,
+        capture_output=True,
     )
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
@@ -430,8 +508,9 @@ def test_a_certificate_that_does_not_verify_is_tls_vantage(self_signed):
 
         server = await asyncio.start_server(serve, "127.0.0.1", 0, ssl=self_signed)
         async with server:
-            return await probe_async(server.sockets[0].getsockname()[1], scheme="https",
-                                     host="localhost")
+            return await probe_async(
+                server.sockets[0].getsockname()[1], scheme="https", host="localhost"
+            )
 
     result = asyncio.run(go())
     assert (result.outcome, result.failure_class) == (Outcome.TLS, FailureClass.VANTAGE)

@@ -113,8 +113,14 @@ def test_a_flood_of_lines_that_complete_no_event_is_cut_at_the_body_bound(kind):
             provider = ProviderSettings(id="p", kind=kind, base_url=f"http://127.0.0.1:{port}")
             async with make_client(patient) as client:
                 return await run_probe(
-                    client, provider, ModelSettings(provider="p", model="m"), patient,
-                    region="us-east", api_key=None, clock=SystemClock(), rng=random.Random(1),
+                    client,
+                    provider,
+                    ModelSettings(provider="p", model="m"),
+                    patient,
+                    region="us-east",
+                    api_key=None,
+                    clock=SystemClock(),
+                    rng=random.Random(1),
                 )
 
     result = asyncio.run(go())

@@ -128,8 +128,9 @@ def test_the_probe_plan_brings_extra_probes_of_the_models_it_names_only():
 
     async def probe(model):
         prober._last_start[model.id] = datetime.now(UTC)
-        return ProbeResult(target=model.id, region="us-east", started_at=datetime.now(UTC),
-                           outcome=Outcome.OK)
+        return ProbeResult(
+            target=model.id, region="us-east", started_at=datetime.now(UTC), outcome=Outcome.OK
+        )
 
     prober.probe = probe  # no network: what matters is which models the plan makes due
 
@@ -137,9 +138,9 @@ def test_the_probe_plan_brings_extra_probes_of_the_models_it_names_only():
         prober.arrange_slots(models)  # as start-up does: confirmations share the slots
         await prober._confirm_due(models)
         await asyncio.gather(*prober._extra.values())
-        await prober._confirm_due(models)      # read again at once: not due again yet
+        await prober._confirm_due(models)  # read again at once: not due again yet
         await asyncio.gather(*prober._extra.values())
 
     asyncio.run(two_reads())
-    assert [r.target for r in sunk] == [opus.id]   # stored like any other result
+    assert [r.target for r in sunk] == [opus.id]  # stored like any other result
     assert prober.stats.confirmations == 1

@@ -15,13 +15,16 @@ def test_a_configured_secret_echoed_in_an_error_body_is_redacted():
 
 
 # Fake keys, assembled here so repository secret scanners do not flag the test itself.
-@pytest.mark.parametrize("key", [
-    "sk-ant-" + "api03-AbCdEf0123456789_xyz-AbCdEf0123456789",
-    "sk-proj-AbCdEf0123456789AbCdEf0123456789",
-    "sk-AbCdEf0123456789AbCdEf",
-    "AI" + "zaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW",
-    "ya29.a0AfH6SMBx0123456789abcdefghij",
-])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "sk-ant-" + "api03-AbCdEf0123456789_xyz-AbCdEf0123456789",
+        "sk-proj-AbCdEf0123456789AbCdEf0123456789",
+        "sk-AbCdEf0123456789AbCdEf",
+        "AI" + "zaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW",
+        "ya29.a0AfH6SMBx0123456789abcdefghij",
+    ],
+)
 def test_anything_that_looks_like_a_provider_key_is_redacted_without_being_told(key):
     out = excerpt(f"Incorrect API key provided: {key}. Find your key at ...")
     assert key not in out and key[:12] not in out

@@ -20,19 +20,26 @@ HEALTHY = "openai/healthy"
 
 
 def settings_for(base_url: str) -> Settings:
-    return settings_from_dict({
-        "probe": {"interval": "10s", "connect_timeout": 1, "first_token_timeout": 1.5,
-                  "stall_timeout": 1, "total_timeout": 3, "concurrency": 2},
-        "providers": [{"id": "openai", "kind": "openai", "base_url": f"{base_url}/openai/v1"}],
-        "models": [{"provider": "openai", "model": m.split("/")[1]} for m in [*HUNG, HEALTHY]],
-    })
+    return settings_from_dict(
+        {
+            "probe": {
+                "interval": "10s",
+                "connect_timeout": 1,
+                "first_token_timeout": 1.5,
+                "stall_timeout": 1,
+                "total_timeout": 3,
+                "concurrency": 2,
+            },
+            "providers": [{"id": "openai", "kind": "openai", "base_url": f"{base_url}/openai/v1"}],
+            "models": [{"provider": "openai", "model": m.split("/")[1]} for m in [*HUNG, HEALTHY]],
+        }
+    )
 
 
 @pytest.fixture
 def provider(simulator, scenario_dict) -> Settings:
     models = [{"id": m, "ttft_ms": 20, "latency_ms": 40, "jitter": 0} for m in [*HUNG, HEALTHY]]
-    sim = simulator(scenario_dict(models=models,
-                                  faults=[{"models": HUNG, "kind": "timeout"}]))
+    sim = simulator(scenario_dict(models=models, faults=[{"models": HUNG, "kind": "timeout"}]))
     return settings_for(sim.base_url)
 
 
@@ -45,9 +52,16 @@ async def finishing_order(settings: Settings, share_s: float) -> list[ProbeResul
 
         async def probe(target: str) -> None:
             model = next(m for m in settings.models if m.id == target)
-            work = run_probe(client, settings.provider(model.provider), model, settings.probe,
-                             region="us-east", api_key=None, clock=SystemClock(),
-                             rng=random.Random(1))
+            work = run_probe(
+                client,
+                settings.provider(model.provider),
+                model,
+                settings.probe,
+                region="us-east",
+                api_key=None,
+                clock=SystemClock(),
+                rng=random.Random(1),
+            )
             finished.append(await slots.run(work, share_s))
 
         hung = [asyncio.create_task(probe(target)) for target in HUNG]
@@ -70,15 +84,16 @@ def test_without_a_share_hung_models_keep_the_healthy_one_waiting(provider):
     assert [r.target for r in finished].index(HEALTHY) >= 2
 
 
-@pytest.mark.parametrize(("interval", "concurrency", "models", "share"), [
-    (60, 20, 100, 12.0),     # 100 models share 20 slots: 12 s each per minute
-    (60, 64, 10, 384.0),     # more than the total timeout: no probe leaves early
-    (30, 1, 1, 30.0),
-    (60, 20, 0, 1200.0),     # no models: no division by zero
-])
-def test_each_model_may_hold_a_slot_for_its_share_of_the_pool(
-    interval, concurrency, models, share
-):
+@pytest.mark.parametrize(
+    ("interval", "concurrency", "models", "share"),
+    [
+        (60, 20, 100, 12.0),  # 100 models share 20 slots: 12 s each per minute
+        (60, 64, 10, 384.0),  # more than the total timeout: no probe leaves early
+        (30, 1, 1, 30.0),
+        (60, 20, 0, 1200.0),  # no models: no division by zero
+    ],
+)
+def test_each_model_may_hold_a_slot_for_its_share_of_the_pool(interval, concurrency, models, share):
     assert slot_share_s(interval, concurrency, models) == share
 
 
@@ -96,7 +111,7 @@ def test_a_probe_outliving_its_share_is_counted_and_still_returns_its_result():
 
         slow_task = asyncio.create_task(slots.run(slow(), share_s=0.01))
         await asyncio.sleep(0)  # it takes the slot
-        got = [await slots.run(quick(), share_s=1)]   # the slot was freed for it
+        got = [await slots.run(quick(), share_s=1)]  # the slot was freed for it
         during = slots.overtime
         release.set()
         got.append(await slow_task)

@@ -23,16 +23,32 @@ from monitor.scenarios.spec import Scenario, load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 OPUS = ["anthropic/claude-opus-4-7", "anthropic/claude-opus-4-8"]
-STATUS_WORDS = {"operational", "degraded_performance", "partial_outage", "major_outage",
-                "under_maintenance"}
+STATUS_WORDS = {
+    "operational",
+    "degraded_performance",
+    "partial_outage",
+    "major_outage",
+    "under_maintenance",
+}
 CAUSES = {"infrastructure", "capacity", "quality", "configuration", "vantage", "unknown"}
 IMPACTS = {"none", "minor", "major", "critical"}
 STATES = {"investigating", "identified", "monitoring", "resolved"}
 MINUTES_5, MINUTES_15 = timedelta(minutes=5), timedelta(minutes=15)
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 DOCUMENT_KEYS = {"scenario", "start", "end", "probes", "incidents", "statuses", "providers"}
-INCIDENT_KEYS = {"id", "public", "cause", "impact", "models", "regions", "started_at",
-                 "detected_at", "resolved_at", "title", "updates"}
+INCIDENT_KEYS = {
+    "id",
+    "public",
+    "cause",
+    "impact",
+    "models",
+    "regions",
+    "started_at",
+    "detected_at",
+    "resolved_at",
+    "title",
+    "updates",
+}
 
 
 def scenario(name: str, seed: int | None = None) -> Scenario:
@@ -55,7 +71,7 @@ def replayed(name: str, seed: int | None = None):
 june = replayed("june-opus-overload")
 june_next_seed = replayed("june-opus-overload", seed=8)
 provider_outage = replayed("provider-outage")
-week_of_noise = replayed("week-of-noise")   # 4 models x 3 regions x 7 days: ~15 s
+week_of_noise = replayed("week-of-noise")  # 4 models x 3 regions x 7 days: ~15 s
 flapping = replayed("flapping-model")
 wrong_answers = replayed("wrong-answers")
 one_region_one_model = replayed("one-region-one-model")
@@ -68,9 +84,20 @@ slow_model = replayed("slow-model")
 timeouts_everywhere = replayed("timeouts-everywhere")
 single_bad_probe = replayed("single-bad-probe")
 ALL_DOCUMENTS = [
-    "june", "june_next_seed", "provider_outage", "week_of_noise", "flapping", "wrong_answers",
-    "one_region_one_model", "one_region_down", "bad_api_key", "stream_errors", "rate_limited",
-    "slow_model", "timeouts_everywhere", "single_bad_probe",
+    "june",
+    "june_next_seed",
+    "provider_outage",
+    "week_of_noise",
+    "flapping",
+    "wrong_answers",
+    "one_region_one_model",
+    "one_region_down",
+    "bad_api_key",
+    "stream_errors",
+    "rate_limited",
+    "slow_model",
+    "timeouts_everywhere",
+    "single_bad_probe",
 ]
 
 
@@ -200,16 +227,17 @@ def test_wrong_answers_with_http_200_are_a_quality_incident_not_an_outage(wrong_
     assert (incident["cause"], incident["models"]) == ("quality", ["openai/gpt-5-1"])
     assert incident["title"] == "Wrong answers from GPT 5.1"
     assert "this is a change in answers, not an outage" in text(incident)
-    assert changed(wrong_answers) == set()     # availability stays operational throughout
+    assert changed(wrong_answers) == set()  # availability stays operational throughout
     assert resolved_within(incident, after_start(wrong_answers, 300), MINUTES_15)
 
 
 def test_failures_from_one_region_are_an_operator_only_vantage_incident(one_region_one_model):
     incident = only_incident(one_region_one_model)
-    assert (incident["cause"], incident["public"], incident["impact"]) == (
-        "vantage", False, "none")
+    assert (incident["cause"], incident["public"], incident["impact"]) == ("vantage", False, "none")
     assert (incident["models"], incident["regions"]) == (
-        ["anthropic/claude-opus-4-7"], ["ap-southeast"])
+        ["anthropic/claude-opus-4-7"],
+        ["ap-southeast"],
+    )
     assert "This is our network, not the provider" in text(incident)
     assert changed(one_region_one_model) == set()
 
@@ -226,17 +254,22 @@ def test_one_region_losing_every_provider_shows_nothing_publicly(one_region_down
 def test_a_401_on_one_model_is_an_operator_only_configuration_incident(bad_api_key):
     incident = only_incident(bad_api_key)
     assert (incident["cause"], incident["public"], incident["impact"]) == (
-        "configuration", False, "none")
+        "configuration",
+        False,
+        "none",
+    )
     assert incident["models"] == ["anthropic/claude-haiku-4-5"]
     assert "HTTP 401 authentication error" in text(incident)
-    assert incident["resolved_at"] is None      # the key stays bad to the end
+    assert incident["resolved_at"] is None  # the key stays bad to the end
     assert changed(bad_api_key) == set()
 
 
 def test_errors_mid_stream_after_http_200_count_as_infrastructure_failures(stream_errors):
     incident = only_incident(stream_errors)
     assert (incident["cause"], incident["models"]) == (
-        "infrastructure", ["gemini/gemini-2-5-flash"])
+        "infrastructure",
+        ["gemini/gemini-2-5-flash"],
+    )
     assert "errors mid-stream after HTTP 200" in text(incident)
     assert "partial_outage" in words(stream_errors, "gemini/gemini-2-5-flash")
 
@@ -268,7 +301,10 @@ def test_five_times_slower_answers_are_degraded_performance_with_latency_words(s
     assert "times the usual" in text(incident)
     assert "a performance problem, not a change in model quality" in text(incident)
     assert words(slow_model, "anthropic/claude-sonnet-4-6") == [
-        "operational", "degraded_performance", "operational"]
+        "operational",
+        "degraded_performance",
+        "operational",
+    ]
     assert changed(slow_model) == {"anthropic/claude-sonnet-4-6"}
 
 
@@ -347,10 +383,11 @@ def _iso(moment: datetime) -> str:
 # -- the command line -------------------------------------------------------------------------
 
 
-def test_replay_json_prints_only_the_document_on_stdout(tmp_path, monkeypatch, capsys,
-                                                        single_bad_probe):
+def test_replay_json_prints_only_the_document_on_stdout(
+    tmp_path, monkeypatch, capsys, single_bad_probe
+):
     config = tmp_path / "empty.toml"
-    config.write_text("")                       # built-in thresholds
+    config.write_text("")  # built-in thresholds
     monkeypatch.chdir(tmp_path)
     path = SCENARIOS / "single-bad-probe.toml"
     assert main(["replay", str(path), "--config", str(config), "--json"]) == 0
@@ -359,8 +396,9 @@ def test_replay_json_prints_only_the_document_on_stdout(tmp_path, monkeypatch, c
     assert out == json.dumps(single_bad_probe, indent=2) + "\n"
 
 
-def test_replay_json_needs_no_config_file_in_the_working_directory(tmp_path, monkeypatch,
-                                                                     capsys, single_bad_probe):
+def test_replay_json_needs_no_config_file_in_the_working_directory(
+    tmp_path, monkeypatch, capsys, single_bad_probe
+):
     monkeypatch.chdir(tmp_path)
     assert main(["replay", str(SCENARIOS / "single-bad-probe.toml"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == single_bad_probe

@@ -50,13 +50,18 @@ def test_a_minimal_scenario_gets_the_documented_defaults():
 
 
 def test_a_fault_gets_the_documented_defaults():
-    scenario = parse_scenario(
-        with_faults({"models": ["*"], "kind": "slow"}), "test.toml"
-    )
+    scenario = parse_scenario(with_faults({"models": ["*"], "kind": "slow"}), "test.toml")
 
     assert scenario.faults == (
-        Fault(models=("*",), regions=("*",), from_s=0.0, until_s=None, rate=1.0,
-              kind=FaultKind.SLOW, factor=5.0),
+        Fault(
+            models=("*",),
+            regions=("*",),
+            from_s=0.0,
+            until_s=None,
+            rate=1.0,
+            kind=FaultKind.SLOW,
+            factor=5.0,
+        ),
     )
 
 
@@ -67,9 +72,7 @@ def test_the_end_is_start_plus_duration():
 
 
 def test_a_toml_datetime_start_is_accepted_as_utc():
-    scenario = parse_scenario(
-        {**MINIMAL, "start": datetime(2026, 6, 7, 2, 0, tzinfo=UTC)}, "x"
-    )
+    scenario = parse_scenario({**MINIMAL, "start": datetime(2026, 6, 7, 2, 0, tzinfo=UTC)}, "x")
 
     assert scenario.start == datetime(2026, 6, 7, 2, 0, tzinfo=UTC)
 
@@ -167,8 +170,10 @@ def test_a_bad_model_key_is_named_with_its_path(models, problem):
         ({"kind": "http_error"}, "status: required for kind 'http_error'"),
         ({"kind": "http_error", "status": 200}, "status: expected an HTTP error status"),
         # The gateway_error kind (issue 10) takes a status too, and the message names it.
-        ({"kind": "timeout", "status": 529},
-         "status: only for kind 'http_error' or 'gateway_error', not 'timeout'"),
+        (
+            {"kind": "timeout", "status": 529},
+            "status: only for kind 'http_error' or 'gateway_error', not 'timeout'",
+        ),
         ({"kind": "reset", "factor": 2}, "factor: only for kind 'slow'"),
         ({"factor": 0}, "factor: must be greater than 0"),
         ({"when": "now"}, "when: unknown key"),
@@ -177,7 +182,7 @@ def test_a_bad_model_key_is_named_with_its_path(models, problem):
 def test_a_bad_fault_key_is_named_with_its_path(changes, problem):
     fault = {"models": ["*"], "kind": "slow", **changes}
     fault = {key: value for key, value in fault.items() if value is not None}
-    raw = with_faults({"kind": "empty", "models": ["*"]}, fault)   # a good fault first: [1]
+    raw = with_faults({"kind": "empty", "models": ["*"]}, fault)  # a good fault first: [1]
 
     assert any(p.startswith(f"faults[1].{problem}") for p in problems_of(raw)), problems_of(raw)
 
@@ -194,10 +199,21 @@ def test_every_problem_is_reported_at_once_with_the_source():
 
 def test_the_fault_kinds_are_exactly_the_documented_ones():
     assert {k.value for k in FaultKind} == {
-        "http_error", "timeout", "slow", "stall", "stream_error", "reset",
-        "wrong_answer", "garbled", "empty", "dns", "tls",
+        "http_error",
+        "timeout",
+        "slow",
+        "stall",
+        "stream_error",
+        "reset",
+        "wrong_answer",
+        "garbled",
+        "empty",
+        "dns",
+        "tls",
         # issue 10 extended the contract (never renamed): what gateways and proxies do
-        "gateway_error", "slow_first_token", "endless_line",
+        "gateway_error",
+        "slow_first_token",
+        "endless_line",
     }
 
 
@@ -207,10 +223,13 @@ def test_every_fault_kind_has_a_row_in_the_contract_table():
 
 
 def test_a_later_fault_wins_where_two_overlap():
-    scenario = parse_scenario(with_faults(
-        {"models": ["*"], "kind": "slow", "from": "+0s", "until": "+1h"},
-        {"models": ["anthropic/claude-a"], "kind": "timeout", "from": "+30m", "until": "+40m"},
-    ), "x")
+    scenario = parse_scenario(
+        with_faults(
+            {"models": ["*"], "kind": "slow", "from": "+0s", "until": "+1h"},
+            {"models": ["anthropic/claude-a"], "kind": "timeout", "from": "+30m", "until": "+40m"},
+        ),
+        "x",
+    )
 
     assert scenario.fault_at("anthropic/claude-a", "us-east", 35 * 60).kind is FaultKind.TIMEOUT
     assert scenario.fault_at("anthropic/claude-a", "us-east", 45 * 60).kind is FaultKind.SLOW
@@ -260,14 +279,26 @@ def test_a_fault_without_until_lasts_to_the_end():
 
 
 def test_http_error_keys_are_kept():
-    scenario = parse_scenario(with_faults({
-        "models": ["anthropic/*"], "kind": "http_error", "status": 429,
-        "error_type": "rate_limit_error", "retry_after": "30s", "rate": 0.5,
-    }), "x")
+    scenario = parse_scenario(
+        with_faults(
+            {
+                "models": ["anthropic/*"],
+                "kind": "http_error",
+                "status": 429,
+                "error_type": "rate_limit_error",
+                "retry_after": "30s",
+                "rate": 0.5,
+            }
+        ),
+        "x",
+    )
 
     fault = scenario.faults[0]
     assert (fault.status, fault.error_type, fault.retry_after, fault.rate) == (
-        429, "rate_limit_error", 30.0, 0.5
+        429,
+        "rate_limit_error",
+        30.0,
+        0.5,
     )
 
 

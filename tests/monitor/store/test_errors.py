@@ -14,17 +14,20 @@ def dbapi(kind: type[exc.DBAPIError], cause: Exception) -> exc.DBAPIError:
     return kind("SELECT version FROM data_version", {}, cause)
 
 
-@pytest.mark.parametrize(("error", "unavailable"), [
-    (dbapi(exc.OperationalError, ConnectionRefusedError("connection refused")), True),
-    (dbapi(exc.OperationalError, sqlite3.OperationalError("database is locked")), True),
-    (dbapi(exc.InterfaceError, Exception("connection already closed")), True),
-    (dbapi(exc.DatabaseError, sqlite3.DatabaseError("file is not a database")), True),
-    (exc.TimeoutError("QueuePool limit of size 5 overflow 10 reached"), True),
-    (dbapi(exc.IntegrityError, Exception("duplicate key")), False),
-    (dbapi(exc.DataError, Exception("value too long")), False),
-    (dbapi(exc.ProgrammingError, Exception("syntax error")), False),
-    (RuntimeError("a bug"), False),
-])
+@pytest.mark.parametrize(
+    ("error", "unavailable"),
+    [
+        (dbapi(exc.OperationalError, ConnectionRefusedError("connection refused")), True),
+        (dbapi(exc.OperationalError, sqlite3.OperationalError("database is locked")), True),
+        (dbapi(exc.InterfaceError, Exception("connection already closed")), True),
+        (dbapi(exc.DatabaseError, sqlite3.DatabaseError("file is not a database")), True),
+        (exc.TimeoutError("QueuePool limit of size 5 overflow 10 reached"), True),
+        (dbapi(exc.IntegrityError, Exception("duplicate key")), False),
+        (dbapi(exc.DataError, Exception("value too long")), False),
+        (dbapi(exc.ProgrammingError, Exception("syntax error")), False),
+        (RuntimeError("a bug"), False),
+    ],
+)
 def test_only_errors_of_reaching_the_database_count_as_unavailable(error, unavailable):
     assert is_unavailable(error) is unavailable
 

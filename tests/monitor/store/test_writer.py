@@ -184,11 +184,15 @@ def test_a_full_buffer_drops_the_oldest_says_so_once_and_counts_them_on_recovery
     assert writer.dropped == 80
     assert sink.results == [*results, *later][80:]
     full = [r.getMessage() for r in caplog.records if "buffer full" in r.getMessage()]
-    assert full == ["result buffer full (100 results): dropping the oldest until the store "
-                    "recovers; the count comes with the recovery"]
+    assert full == [
+        "result buffer full (100 results): dropping the oldest until the store "
+        "recovers; the count comes with the recovery"
+    ]
     recovered = [r.getMessage() for r in caplog.records if "reachable again" in r.getMessage()]
-    assert recovered == ["result store reachable again after 2 failed writes over 42 s; "
-                         "80 results dropped by the full buffer meanwhile, 80 since start"]
+    assert recovered == [
+        "result store reachable again after 2 failed writes over 42 s; "
+        "80 results dropped by the full buffer meanwhile, 80 since start"
+    ]
 
 
 def test_a_second_outage_logs_its_own_drops_and_the_running_total(caplog):

@@ -12,13 +12,23 @@ from monitor.worker.roles import sync_targets
 from tests.monitor.synthetic import START, http, ok
 
 REGIONS = ("us-east", "eu-west", "ap-southeast")
-SETTINGS = settings_from_dict({
-    "providers": [{"id": "anthropic", "kind": "anthropic", "base_url": "http://127.0.0.1:1"}],
-    "models": [
-        {"provider": "anthropic", "model": "claude-opus-4-7", "display_name": "Claude Opus 4.7"},
-        {"provider": "anthropic", "model": "claude-sonnet-4-6", "display_name": "Claude Sonnet"},
-    ],
-})
+SETTINGS = settings_from_dict(
+    {
+        "providers": [{"id": "anthropic", "kind": "anthropic", "base_url": "http://127.0.0.1:1"}],
+        "models": [
+            {
+                "provider": "anthropic",
+                "model": "claude-opus-4-7",
+                "display_name": "Claude Opus 4.7",
+            },
+            {
+                "provider": "anthropic",
+                "model": "claude-sonnet-4-6",
+                "display_name": "Claude Sonnet",
+            },
+        ],
+    }
+)
 OPUS, SONNET = "anthropic/claude-opus-4-7", "anthropic/claude-sonnet-4-6"
 overloaded = http(529, "overloaded_error")
 
@@ -68,10 +78,15 @@ def test_a_failing_model_opens_one_incident_naming_only_it(store):
 def test_a_restarted_worker_stores_nothing_twice(store):
     clock = FakeClock(START)
     run_worker(Evaluator(SETTINGS, store, clock, "us-east"), store, clock, 120)
-    run_worker(Evaluator(SETTINGS, store, clock, "us-east"), store, clock, 30,
-               opus_fails=lambda minute: minute >= 120)
+    run_worker(
+        Evaluator(SETTINGS, store, clock, "us-east"),
+        store,
+        clock,
+        30,
+        opus_fails=lambda minute: minute >= 120,
+    )
     before = (store.incidents(), store.status_changes())
-    restarted = Evaluator(SETTINGS, store, clock, "us-east")   # same host and pid: same lease
+    restarted = Evaluator(SETTINGS, store, clock, "us-east")  # same host and pid: same lease
     assert restarted.tick() == 0
     assert (store.incidents(), store.status_changes()) == before
 
@@ -84,7 +99,7 @@ def test_only_the_lease_holder_evaluates(store):
     probe_minutes(store, clock, 5)
     first.tick()
     assert second.tick() == 0 and second.engine is None
-    clock.advance(timedelta(minutes=10).total_seconds())   # the first worker died
+    clock.advance(timedelta(minutes=10).total_seconds())  # the first worker died
     second.tick()
     assert second.engine is not None
 
@@ -95,7 +110,7 @@ def test_an_incident_that_ended_while_no_worker_ran_is_resolved_on_restart(store
     run_worker(evaluator, store, clock, 120)
     run_worker(evaluator, store, clock, 30, opus_fails=lambda minute: minute >= 120)
     assert store.incidents(open_only=True)
-    clock.advance(timedelta(hours=30).total_seconds())      # the worker was down 30 hours
+    clock.advance(timedelta(hours=30).total_seconds())  # the worker was down 30 hours
     restarted = Evaluator(SETTINGS, store, clock, "us-east")
     run_worker(restarted, store, clock, 5)
     assert store.incidents(open_only=True) == []
@@ -113,7 +128,7 @@ def test_a_model_never_probed_gets_no_status(store):
         evaluator.tick()
     statuses = store.current_statuses()
     assert statuses[OPUS].status == "operational"
-    assert SONNET not in statuses            # "operational" would be a claim without evidence
+    assert SONNET not in statuses  # "operational" would be a claim without evidence
 
 
 def test_the_evaluator_publishes_the_engines_probe_plan_for_the_scheduler(store):

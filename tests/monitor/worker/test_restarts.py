@@ -12,15 +12,22 @@ from tests.monitor.synthetic import START, http, ok
 
 REGIONS = ("us-east", "eu-west", "ap-southeast")
 OPUS, SONNET, HAIKU = (
-    "anthropic/claude-opus-4-7", "anthropic/claude-sonnet-4-6", "anthropic/claude-haiku-4-5")
+    "anthropic/claude-opus-4-7",
+    "anthropic/claude-sonnet-4-6",
+    "anthropic/claude-haiku-4-5",
+)
 unavailable = http(503)
 
 
 def settings_with(*models: str):
-    return settings_from_dict({
-        "providers": [{"id": "anthropic", "kind": "anthropic", "base_url": "http://127.0.0.1:1"}],
-        "models": [{"provider": "anthropic", "model": m.split("/")[1]} for m in models],
-    })
+    return settings_from_dict(
+        {
+            "providers": [
+                {"id": "anthropic", "kind": "anthropic", "base_url": "http://127.0.0.1:1"}
+            ],
+            "models": [{"provider": "anthropic", "model": m.split("/")[1]} for m in models],
+        }
+    )
 
 
 @pytest.fixture
@@ -35,8 +42,11 @@ def store(database_url):
 def probes(clock, models, fails=lambda minute, region: False):
     at = clock.now()
     minute = int((at - START).total_seconds() // 60)
-    return [(unavailable if model == OPUS and fails(minute, region) else ok)(model, region, at)
-            for model in models for region in REGIONS]
+    return [
+        (unavailable if model == OPUS and fails(minute, region) else ok)(model, region, at)
+        for model in models
+        for region in REGIONS
+    ]
 
 
 def run(evaluator, store, clock, minutes, models=(OPUS, SONNET)):
@@ -49,12 +59,12 @@ def run(evaluator, store, clock, minutes, models=(OPUS, SONNET)):
 def test_a_worker_restarted_on_the_same_host_evaluates_at_its_first_tick(store):
     clock = FakeClock(START)
     settings = settings_with(OPUS, SONNET)
-    run(Evaluator(settings, store, clock, "us-east"), store, clock, 10)   # then it crashed
+    run(Evaluator(settings, store, clock, "us-east"), store, clock, 10)  # then it crashed
     store.record_results(probes(clock, (OPUS, SONNET)))
     clock.advance(60)
     restarted = Evaluator(settings, store, clock, "us-east")
     restarted.tick()
-    assert restarted.engine is not None          # no wait for the old lease to expire
+    assert restarted.engine is not None  # no wait for the old lease to expire
 
 
 def test_a_clean_shutdown_gives_the_lease_to_another_host_at_once(store):
@@ -74,7 +84,7 @@ def test_a_clean_shutdown_gives_the_lease_to_another_host_at_once(store):
 def test_a_changed_model_list_never_breaks_the_engine(store):
     clock = FakeClock(START)
     run(Evaluator(settings_with(OPUS, SONNET), store, clock, "us-east"), store, clock, 90)
-    changed = settings_with(OPUS, HAIKU)       # Sonnet removed, Haiku added, same database
+    changed = settings_with(OPUS, HAIKU)  # Sonnet removed, Haiku added, same database
     sync_targets(changed, store, environ={})
     restarted = Evaluator(changed, store, clock, "us-east")
     run(restarted, store, clock, 30, models=(OPUS, HAIKU))
@@ -93,8 +103,9 @@ def test_results_written_after_a_storage_outage_are_judged_for_their_own_minutes
     outage_start = clock.now()
     buffered = []
     for _ in range(9):
-        buffered += probes(clock, (OPUS, SONNET),
-                           fails=lambda minute, region: (minute + len(region)) % 3 != 0)
+        buffered += probes(
+            clock, (OPUS, SONNET), fails=lambda minute, region: (minute + len(region)) % 3 != 0
+        )
         clock.advance(60)
     # Back: the evaluator runs once before the writer has flushed its buffer.
     evaluator.tick()

@@ -25,11 +25,23 @@ from web.api.metrics import CONTENT_TYPE, LATENCY_BUCKETS_S, prometheus_buckets,
 from web.queries.snapshots import STATUS_WORDS, ProviderSnapshot, SiteSnapshot
 
 
-def probe(target: str, region: str, failure: FailureClass = FailureClass.OK,
-          total_ms: float = 300.0, minutes_ago: int = 5) -> ProbeResult:
+def probe(
+    target: str,
+    region: str,
+    failure: FailureClass = FailureClass.OK,
+    total_ms: float = 300.0,
+    minutes_ago: int = 5,
+) -> ProbeResult:
     outcome = Outcome.OK if failure is FailureClass.OK else Outcome.HTTP_ERROR
-    return ProbeResult(target, region, NOW - timedelta(minutes=minutes_ago), outcome, failure,
-                       ttft_ms=total_ms / 4, total_ms=total_ms)
+    return ProbeResult(
+        target,
+        region,
+        NOW - timedelta(minutes=minutes_ago),
+        outcome,
+        failure,
+        ttft_ms=total_ms / 4,
+        total_ms=total_ms,
+    )
 
 
 def day_rollups(results: list[ProbeResult]) -> list[Rollup]:
@@ -45,8 +57,7 @@ def samples(body: bytes) -> dict[str, list[Sample]]:
 
 
 def value(found: dict[str, list[Sample]], name: str, **labels: str) -> float:
-    matches = [s.value for s in found[name] if all(s.labels.get(k) == v
-                                                   for k, v in labels.items())]
+    matches = [s.value for s in found[name] if all(s.labels.get(k) == v for k, v in labels.items())]
     assert len(matches) == 1, (name, labels, matches)
     return matches[0]
 
@@ -56,19 +67,37 @@ def test_probes_are_counted_by_target_region_and_failure_class():
     results += [probe("anthropic/opus", "us-east", FailureClass.CAPACITY, minutes_ago=60 * 30)]
     results += [probe("anthropic/opus", "us-east", FailureClass.CAPACITY)]
     found = samples(render_metrics(scene(), day_rollups(results))[0])
-    assert value(found, "aistatus_probes_total", target="anthropic/opus", region="eu-west",
-                 failure_class="ok") == 3
-    assert value(found, "aistatus_probes_total", target="anthropic/opus", region="us-east",
-                 failure_class="capacity") == 2
+    assert (
+        value(
+            found,
+            "aistatus_probes_total",
+            target="anthropic/opus",
+            region="eu-west",
+            failure_class="ok",
+        )
+        == 3
+    )
+    assert (
+        value(
+            found,
+            "aistatus_probes_total",
+            target="anthropic/opus",
+            region="us-east",
+            failure_class="capacity",
+        )
+        == 2
+    )
 
 
 def test_pooled_region_rows_are_not_counted_twice():
-    per_region = day_rollups([probe("anthropic/opus", "eu-west"),
-                              probe("anthropic/opus", "us-east")])
+    per_region = day_rollups(
+        [probe("anthropic/opus", "eu-west"), probe("anthropic/opus", "us-east")]
+    )
     found = samples(render_metrics(scene(), per_region + combine_regions(per_region))[0])
     assert sum(s.value for s in found["aistatus_probes_total"]) == 2
-    assert value(found, "aistatus_latency_seconds_count", target="anthropic/opus",
-                 phase="total") == 2
+    assert (
+        value(found, "aistatus_latency_seconds_count", target="anthropic/opus", phase="total") == 2
+    )
 
 
 def test_rollups_of_two_resolutions_are_refused():
@@ -78,26 +107,45 @@ def test_rollups_of_two_resolutions_are_refused():
 
 
 def test_latency_histogram_has_cumulative_buckets_for_ttft_and_total():
-    results = [probe("anthropic/opus", "eu-west", total_ms=ms)
-               for ms in (80.0, 300.0, 300.0, 4000.0, 90_000.0)]
+    results = [
+        probe("anthropic/opus", "eu-west", total_ms=ms)
+        for ms in (80.0, 300.0, 300.0, 4000.0, 90_000.0)
+    ]
     results.append(probe("anthropic/opus", "eu-west", FailureClass.INFRASTRUCTURE))
     found = samples(render_metrics(scene(), day_rollups(results))[0])
 
     def bucket(le: str, phase: str = "total") -> float:
-        return value(found, "aistatus_latency_seconds_bucket", target="anthropic/opus",
-                     phase=phase, le=le)
+        return value(
+            found, "aistatus_latency_seconds_bucket", target="anthropic/opus", phase=phase, le=le
+        )
 
     assert [bucket(le) for le in ("0.1", "0.25", "0.5", "5.0", "60.0", "+Inf")] == [
-        1, 1, 3, 4, 4, 5]
+        1,
+        1,
+        3,
+        4,
+        4,
+        5,
+    ]
     assert bucket("0.1", "ttft") == 3
-    assert value(found, "aistatus_latency_seconds_sum", target="anthropic/opus",
-                 phase="total") == pytest.approx(94.68, rel=0.06)
+    assert value(
+        found, "aistatus_latency_seconds_sum", target="anthropic/opus", phase="total"
+    ) == pytest.approx(94.68, rel=0.06)
 
 
-@pytest.mark.parametrize(("ms", "first_le"), [
-    (50.0, 0.1), (94.0, 0.1), (99.0, 0.25), (100.5, 0.25), (240.0, 0.25), (260.0, 0.5),
-    (59_000.0, float("inf")), (61_000.0, float("inf")),
-])
+@pytest.mark.parametrize(
+    ("ms", "first_le"),
+    [
+        (50.0, 0.1),
+        (94.0, 0.1),
+        (99.0, 0.25),
+        (100.5, 0.25),
+        (240.0, 0.25),
+        (260.0, 0.5),
+        (59_000.0, float("inf")),
+        (61_000.0, float("inf")),
+    ],
+)
 def test_a_latency_counts_from_its_bound_or_the_next_when_within_six_percent(ms, first_le):
     buckets, _ = prometheus_buckets(LatencyHistogram([ms]))
     assert min(float(le) for le, n in buckets if n) == first_le
@@ -109,7 +157,8 @@ def test_every_model_has_exactly_one_current_status():
     by_target: dict[str, list[tuple[str, float]]] = {}
     for sample in found["aistatus_model_status"]:
         by_target.setdefault(sample.labels["target"], []).append(
-            (sample.labels["status"], sample.value))
+            (sample.labels["status"], sample.value)
+        )
     assert len(by_target) == 6
     for states in by_target.values():
         assert sorted(s for s, _ in states) == sorted(STATUS_WORDS)
@@ -139,14 +188,19 @@ def test_open_incidents_are_split_by_public():
 
 def test_hostile_label_values_survive_a_scrape():
     target = f"openai/{HOSTILE_MODEL}"
-    provider = ProviderSnapshot(provider_info("openai"),
-                                (model(target, ComponentStatus.PARTIAL_OUTAGE),))
+    provider = ProviderSnapshot(
+        provider_info("openai"), (model(target, ComponentStatus.PARTIAL_OUTAGE),)
+    )
     site = SiteSnapshot(scene().site, NOW, (provider,))
     body, _ = render_metrics(site, day_rollups([probe(target, 'eu"\\\nwest')]))
     found = samples(body)
     assert value(found, "aistatus_model_status", target=target, status="partial_outage") == 1
-    assert value(found, "aistatus_probes_total", target=target, region='eu"\\\nwest',
-                 failure_class="ok") == 1
+    assert (
+        value(
+            found, "aistatus_probes_total", target=target, region='eu"\\\nwest', failure_class="ok"
+        )
+        == 1
+    )
 
 
 def test_renders_are_independent_and_leave_the_global_registry_alone():

@@ -13,10 +13,16 @@ ANSWERS = [
     ("/api/v1/models/nobody/nothing", "/api/v1/models/{provider}/{model}", 404),
     ("/api/v1/models/anthropic/claude-opus-4-7", "/api/v1/models/{provider}/{model}", 200),
     ("/api/v2/summary.json", "/api/v2/summary.json", 200),
-    ("/api/v1/models/anthropic/claude-opus-4-7/health",
-     "/api/v1/models/{provider}/{model}/health", 503),
-    ("/api/v1/models/anthropic/claude-sonnet-4-6/health",
-     "/api/v1/models/{provider}/{model}/health", 200),
+    (
+        "/api/v1/models/anthropic/claude-opus-4-7/health",
+        "/api/v1/models/{provider}/{model}/health",
+        503,
+    ),
+    (
+        "/api/v1/models/anthropic/claude-sonnet-4-6/health",
+        "/api/v1/models/{provider}/{model}/health",
+        200,
+    ),
     ("/api/v1/models/nobody/nothing/health", "/api/v1/models/{provider}/{model}/health", 404),
     ("/api/v1/routing", "/api/v1/routing", 200),
 ]

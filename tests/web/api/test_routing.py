@@ -38,8 +38,10 @@ def test_the_routing_list_agrees_with_every_health_check(client):
 
 
 def test_a_model_whose_name_holds_a_slash_has_its_own_health(store, clock):
-    raw = {**RAW_SETTINGS, "models": [*RAW_SETTINGS["models"],
-                                      {"provider": "openai", "model": "meta/llama-3"}]}
+    raw = {
+        **RAW_SETTINGS,
+        "models": [*RAW_SETTINGS["models"], {"provider": "openai", "model": "meta/llama-3"}],
+    }
     settings = settings_from_dict(raw)
     store.sync_targets(settings, MISSING_KEYS)
     client = create_app(settings, store, clock=clock).test_client()
@@ -51,7 +53,8 @@ def test_prometheus_sees_each_models_deployment_state(client):
     states = {
         sample.labels["target"]: sample.value
         for family in text_string_to_metric_families(client.get("/metrics").text)
-        for sample in family.samples if sample.name == "aistatus_model_deployment_state"
+        for sample in family.samples
+        if sample.name == "aistatus_model_deployment_state"
     }
     assert states[OPUS] == 2 and states[SONNET] == 0
     assert FLASH not in states  # not configured: no evidence, no series
@@ -60,11 +63,12 @@ def test_prometheus_sees_each_models_deployment_state(client):
 def test_a_health_checks_avoid_answer_is_cached_like_its_use_answer(client, counting_store):
     first = client.get(f"/api/v1/models/{OPUS}/health")
     reads = sum(counting_store.calls.values())
-    again = client.get(f"/api/v1/models/{OPUS}/health",
-                       headers={"If-None-Match": first.headers["ETag"]})
-    assert sum(counting_store.calls.values()) == reads       # served from the cache
+    again = client.get(
+        f"/api/v1/models/{OPUS}/health", headers={"If-None-Match": first.headers["ETag"]}
+    )
+    assert sum(counting_store.calls.values()) == reads  # served from the cache
     for response in (first, again):
-        assert response.status_code == 503                   # never a 304 for a 503
+        assert response.status_code == 503  # never a 304 for a 503
         assert response.headers["Cache-Control"] == "public, max-age=30"
         assert response.headers["Retry-After"] == "60"
         assert response.json["recommendation"] == "avoid"

@@ -25,16 +25,47 @@ from web.queries.snapshots import SiteSnapshot
 # web/api/schemas.py so a mistake there cannot hide a mistake in the builders.
 PAGE_FIELDS = {"id", "name", "url", "time_zone", "updated_at"}
 COMPONENT_FIELDS = {
-    "id", "name", "status", "created_at", "updated_at", "position", "description", "showcase",
-    "start_date", "group_id", "page_id", "group", "only_show_if_degraded",
+    "id",
+    "name",
+    "status",
+    "created_at",
+    "updated_at",
+    "position",
+    "description",
+    "showcase",
+    "start_date",
+    "group_id",
+    "page_id",
+    "group",
+    "only_show_if_degraded",
 }
 INCIDENT_FIELDS = {
-    "id", "name", "status", "created_at", "updated_at", "monitoring_at", "resolved_at",
-    "impact", "shortlink", "started_at", "page_id", "incident_updates", "components",
+    "id",
+    "name",
+    "status",
+    "created_at",
+    "updated_at",
+    "monitoring_at",
+    "resolved_at",
+    "impact",
+    "shortlink",
+    "started_at",
+    "page_id",
+    "incident_updates",
+    "components",
 }
 UPDATE_FIELDS = {
-    "id", "status", "body", "incident_id", "created_at", "updated_at", "display_at",
-    "affected_components", "deliver_notifications", "custom_tweet", "tweet_id",
+    "id",
+    "status",
+    "body",
+    "incident_id",
+    "created_at",
+    "updated_at",
+    "display_at",
+    "affected_components",
+    "deliver_notifications",
+    "custom_tweet",
+    "tweet_id",
 }
 
 BUILDERS: list[tuple[str, Callable[[SiteSnapshot], dict[str, Any]]]] = [
@@ -44,10 +75,14 @@ BUILDERS: list[tuple[str, Callable[[SiteSnapshot], dict[str, Any]]]] = [
     ("/api/v2/incidents.json", statuspage.incidents),
     ("/api/v2/incidents/unresolved.json", statuspage.unresolved_incidents),
     ("/api/v2/scheduled-maintenances.json", statuspage.scheduled_maintenances),
-    ("/api/v2/scheduled-maintenances/upcoming.json",
-     lambda s: statuspage.scheduled_maintenances(s, "upcoming")),
-    ("/api/v2/scheduled-maintenances/active.json",
-     lambda s: statuspage.scheduled_maintenances(s, "active")),
+    (
+        "/api/v2/scheduled-maintenances/upcoming.json",
+        lambda s: statuspage.scheduled_maintenances(s, "upcoming"),
+    ),
+    (
+        "/api/v2/scheduled-maintenances/active.json",
+        lambda s: statuspage.scheduled_maintenances(s, "active"),
+    ),
 ]
 
 
@@ -58,12 +93,20 @@ def components_by_description(snapshot: SiteSnapshot) -> dict[str, dict[str, Any
 def aggregator_view(summary: dict[str, Any]) -> dict[str, Any]:
     """What a status aggregator reads from any *.statuspage.io summary."""
     by_id = {c["id"]: c for c in summary["components"]}
-    broken = sorted(c["name"] for c in summary["components"]
-                    if not c["group"] and c["status"] != "operational")
-    groups = {c["name"]: [by_id[i]["name"] for i in c["components"]]
-              for c in summary["components"] if c["group"]}
-    return {"indicator": summary["status"]["indicator"], "broken": broken, "groups": groups,
-            "incidents": [i["name"] for i in summary["incidents"]]}
+    broken = sorted(
+        c["name"] for c in summary["components"] if not c["group"] and c["status"] != "operational"
+    )
+    groups = {
+        c["name"]: [by_id[i]["name"] for i in c["components"]]
+        for c in summary["components"]
+        if c["group"]
+    }
+    return {
+        "indicator": summary["status"]["indicator"],
+        "broken": broken,
+        "groups": groups,
+        "incidents": [i["name"] for i in summary["incidents"]],
+    }
 
 
 @pytest.mark.parametrize(("path", "builder"), BUILDERS)
@@ -118,25 +161,31 @@ def test_component_ids_are_stable_opaque_and_children_point_to_their_group():
     assert [c["position"] for c in first.values()] == list(range(1, len(first) + 1))
 
 
-@pytest.mark.parametrize(("model_status", "indicator", "description"), [
-    (ComponentStatus.OPERATIONAL, "none", "All Systems Operational"),
-    (ComponentStatus.DEGRADED_PERFORMANCE, "minor", "Minor Service Outage"),
-    (ComponentStatus.PARTIAL_OUTAGE, "major", "Partial System Outage"),
-    (ComponentStatus.MAJOR_OUTAGE, "critical", "Major Service Outage"),
-    (ComponentStatus.UNDER_MAINTENANCE, "maintenance", "Service Under Maintenance"),
-    (None, "none", "All Systems Operational"),
-])
+@pytest.mark.parametrize(
+    ("model_status", "indicator", "description"),
+    [
+        (ComponentStatus.OPERATIONAL, "none", "All Systems Operational"),
+        (ComponentStatus.DEGRADED_PERFORMANCE, "minor", "Minor Service Outage"),
+        (ComponentStatus.PARTIAL_OUTAGE, "major", "Partial System Outage"),
+        (ComponentStatus.MAJOR_OUTAGE, "critical", "Major Service Outage"),
+        (ComponentStatus.UNDER_MAINTENANCE, "maintenance", "Service Under Maintenance"),
+        (None, "none", "All Systems Operational"),
+    ],
+)
 def test_the_indicator_follows_the_worst_model(model_status, indicator, description):
     status = statuspage.status(single_model_site(model_status))["status"]
     assert status == {"indicator": indicator, "description": description}
 
 
-@pytest.mark.parametrize(("state", "indicator"), [
-    (IncidentState.INVESTIGATING, "major"),
-    (IncidentState.IDENTIFIED, "major"),
-    (IncidentState.MONITORING, "none"),
-    (IncidentState.RESOLVED, "none"),
-])
+@pytest.mark.parametrize(
+    ("state", "indicator"),
+    [
+        (IncidentState.INVESTIGATING, "major"),
+        (IncidentState.IDENTIFIED, "major"),
+        (IncidentState.MONITORING, "none"),
+        (IncidentState.RESOLVED, "none"),
+    ],
+)
 def test_an_incident_being_worked_on_raises_the_indicator(state, indicator):
     record = with_state(incident("1", impact=Impact.MAJOR), state)
     site = single_model_site(ComponentStatus.OPERATIONAL, record)
@@ -162,7 +211,11 @@ def test_incidents_list_resolved_ones_and_unresolved_lists_only_open_ones():
 def test_an_incident_carries_its_updates_newest_first_and_its_components():
     record = statuspage.incidents(scene())["incidents"][1]
     assert [u["status"] for u in record["incident_updates"]] == [
-        "resolved", "monitoring", "identified", "investigating"]
+        "resolved",
+        "monitoring",
+        "identified",
+        "investigating",
+    ]
     assert {u["incident_id"] for u in record["incident_updates"]} == {record["id"]}
     assert record["monitoring_at"] == record["incident_updates"][1]["created_at"]
     assert record["resolved_at"] == record["incident_updates"][0]["created_at"]

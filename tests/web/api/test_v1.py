@@ -31,8 +31,10 @@ BUILDERS: list[tuple[str, Callable[[SiteSnapshot], dict[str, Any]]]] = [
     ("/api/v1/incidents", api_v1.incidents_document),
     ("/api/v1/incidents", lambda s: api_v1.incidents_document(s, open_only=True)),
     ("/api/v1/routing", api_v1.routing_document),
-    ("/api/v1/models/{provider}/{model}/health",
-     lambda s: api_v1.health_document(s, "anthropic/opus")),
+    (
+        "/api/v1/models/{provider}/{model}/health",
+        lambda s: api_v1.health_document(s, "anthropic/opus"),
+    ),
 ]
 
 
@@ -54,25 +56,45 @@ def test_the_schema_check_notices_a_field_nobody_documented():
         validate(models, response_schema(document, "/api/v1/models"), document)
 
 
-@pytest.mark.parametrize(("status", "verdict", "configured", "expected"), [
-    (ComponentStatus.OPERATIONAL, QualityVerdict.CORRECT, True, ("use", [])),
-    (ComponentStatus.DEGRADED_PERFORMANCE, QualityVerdict.CORRECT, True, ("use", [])),
-    (ComponentStatus.PARTIAL_OUTAGE, QualityVerdict.CORRECT, True,
-     ("avoid", ["partial_outage"])),
-    (ComponentStatus.MAJOR_OUTAGE, QualityVerdict.UNKNOWN, True, ("avoid", ["major_outage"])),
-    (ComponentStatus.UNDER_MAINTENANCE, QualityVerdict.UNKNOWN, True,
-     ("avoid", ["under_maintenance"])),
-    (ComponentStatus.OPERATIONAL, QualityVerdict.DEGRADED, True, ("avoid", ["quality_degraded"])),
-    (ComponentStatus.MAJOR_OUTAGE, QualityVerdict.DEGRADED, True,
-     ("avoid", ["major_outage", "quality_degraded"])),
-    (None, QualityVerdict.UNKNOWN, True, ("use", [])),
-    (ComponentStatus.MAJOR_OUTAGE, QualityVerdict.DEGRADED, False, ("use", [])),
-])
-def test_a_gateway_is_told_to_avoid_a_model_only_on_evidence(status, verdict, configured,
-                                                            expected):
+@pytest.mark.parametrize(
+    ("status", "verdict", "configured", "expected"),
+    [
+        (ComponentStatus.OPERATIONAL, QualityVerdict.CORRECT, True, ("use", [])),
+        (ComponentStatus.DEGRADED_PERFORMANCE, QualityVerdict.CORRECT, True, ("use", [])),
+        (
+            ComponentStatus.PARTIAL_OUTAGE,
+            QualityVerdict.CORRECT,
+            True,
+            ("avoid", ["partial_outage"]),
+        ),
+        (ComponentStatus.MAJOR_OUTAGE, QualityVerdict.UNKNOWN, True, ("avoid", ["major_outage"])),
+        (
+            ComponentStatus.UNDER_MAINTENANCE,
+            QualityVerdict.UNKNOWN,
+            True,
+            ("avoid", ["under_maintenance"]),
+        ),
+        (
+            ComponentStatus.OPERATIONAL,
+            QualityVerdict.DEGRADED,
+            True,
+            ("avoid", ["quality_degraded"]),
+        ),
+        (
+            ComponentStatus.MAJOR_OUTAGE,
+            QualityVerdict.DEGRADED,
+            True,
+            ("avoid", ["major_outage", "quality_degraded"]),
+        ),
+        (None, QualityVerdict.UNKNOWN, True, ("use", [])),
+        (ComponentStatus.MAJOR_OUTAGE, QualityVerdict.DEGRADED, False, ("use", [])),
+    ],
+)
+def test_a_gateway_is_told_to_avoid_a_model_only_on_evidence(status, verdict, configured, expected):
     snapshot = model("anthropic/opus", status, quality=Quality(verdict, 0.5, 0.98, 50))
     provider = ProviderSnapshot(
-        provider_info("anthropic", missing_key=None if configured else "KEY"), (snapshot,))
+        provider_info("anthropic", missing_key=None if configured else "KEY"), (snapshot,)
+    )
     assert api_v1.recommendation(snapshot, provider) == expected
 
 
@@ -83,18 +105,26 @@ def test_a_model_reports_its_last_hour_latency_quality_and_regions():
     assert opus["last_hour"]["by_class"]["infrastructure"] == 100
     assert opus["last_hour"]["by_class"]["quality"] == 0
     assert opus["latency"]["ttft"] == {"p50_ms": 612.0, "p95_ms": 1480.5, "samples": 120}
-    assert opus["quality"] == {"verdict": "correct", "pass_rate": 0.99,
-                               "baseline_pass_rate": 0.985, "answers": 120,
-                               "baseline_answers": 5000}
+    assert opus["quality"] == {
+        "verdict": "correct",
+        "pass_rate": 0.99,
+        "baseline_pass_rate": 0.985,
+        "answers": 120,
+        "baseline_answers": 5000,
+    }
     assert [r["region"] for r in opus["regions"]] == ["eu-west", "us-east"]
     assert opus["open_incidents"] == ["7"]
 
 
 def test_a_model_without_history_quotes_no_baseline_as_its_own():
-    young = model("anthropic/opus", ComponentStatus.OPERATIONAL,
-                  quality=Quality(QualityVerdict.UNKNOWN, 1.0, 0.98, 3, baseline_answers=0))
-    snapshot = SiteSnapshot(SITE, scene().generated_at, (
-        ProviderSnapshot(provider_info("anthropic"), (young,)),))
+    young = model(
+        "anthropic/opus",
+        ComponentStatus.OPERATIONAL,
+        quality=Quality(QualityVerdict.UNKNOWN, 1.0, 0.98, 3, baseline_answers=0),
+    )
+    snapshot = SiteSnapshot(
+        SITE, scene().generated_at, (ProviderSnapshot(provider_info("anthropic"), (young,)),)
+    )
     quality = models_by_id(snapshot)["anthropic/opus"]["quality"]
     assert quality["baseline_pass_rate"] is None and quality["baseline_answers"] == 0
 
@@ -119,16 +149,23 @@ def test_providers_take_their_status_from_their_models():
     assert providers["anthropic"]["models_affected"] == 1
     assert providers["anthropic"]["models_total"] == 3
     assert providers["gemini"] == {
-        "id": "gemini", "name": "Gemini", "status": "not_configured", "configured": False,
-        "simulated": False, "models_total": 1, "models_affected": 0, "models": ["gemini/flash"],
+        "id": "gemini",
+        "name": "Gemini",
+        "status": "not_configured",
+        "configured": False,
+        "simulated": False,
+        "models_total": 1,
+        "models_affected": 0,
+        "models": ["gemini/flash"],
     }
 
 
 def test_only_public_incidents_appear_newest_first():
     titles = [i["title"] for i in api_v1.incidents_document(scene())["incidents"]]
     assert titles == ["Errors on Opus", "Slow Sonnet"]
-    open_titles = [i["title"] for i in
-                   api_v1.incidents_document(scene(), open_only=True)["incidents"]]
+    open_titles = [
+        i["title"] for i in api_v1.incidents_document(scene(), open_only=True)["incidents"]
+    ]
     assert open_titles == ["Errors on Opus"]
     assert "Bad key" not in json.dumps(api_v1.model_document(scene(), "gemini/flash"))
 
@@ -171,8 +208,11 @@ def test_the_openapi_document_describes_every_endpoint():
     document = openapi_document(SITE)
     assert document["openapi"] == "3.1.0"
     assert document["servers"] == [{"url": "https://status.example.org"}]
-    assert set(JSON_PATHS) | {"/badge/{provider}/{model}.svg", "/metrics",
-                              "/api/v1/subscriptions"} == set(document["paths"])
+    assert set(JSON_PATHS) | {
+        "/badge/{provider}/{model}.svg",
+        "/metrics",
+        "/api/v1/subscriptions",
+    } == set(document["paths"])
     assert json.loads(json.dumps(document)) == document
 
 
@@ -204,14 +244,17 @@ def test_the_routing_list_gives_each_model_the_advice_its_api_document_gives():
     assert routing["openai/gpt"]["reasons"] == ["quality_degraded"]
 
 
-@pytest.mark.parametrize(("target", "state"), [
-    ("anthropic/opus", 2),                  # major outage
-    ("anthropic/sonnet", 0),
-    ("anthropic/haiku", None),              # never probed: no evidence either way
-    ("openai/gpt", 1),                      # operational but answering wrong
-    (f"openai/{HOSTILE_MODEL}", 1),         # degraded performance
-    ("gemini/flash", None),                 # not configured
-])
+@pytest.mark.parametrize(
+    ("target", "state"),
+    [
+        ("anthropic/opus", 2),  # major outage
+        ("anthropic/sonnet", 0),
+        ("anthropic/haiku", None),  # never probed: no evidence either way
+        ("openai/gpt", 1),  # operational but answering wrong
+        (f"openai/{HOSTILE_MODEL}", 1),  # degraded performance
+        ("gemini/flash", None),  # not configured
+    ],
+)
 def test_the_deployment_state_follows_litellms_meaning(target, state):
     snapshot = scene()
     assert api_v1.deployment_state(snapshot.model(target), snapshot.provider_of(target)) == state

@@ -18,13 +18,15 @@ FAR = datetime(9999, 1, 1, tzinfo=NOW.tzinfo)
 
 
 def stored_days(store: Store) -> list[Rollup]:
-    return day_counts(store.rollups_between(NOW - timedelta(days=91), FAR,
-                                            resolution=Resolution.DAY))
+    return day_counts(
+        store.rollups_between(NOW - timedelta(days=91), FAR, resolution=Resolution.DAY)
+    )
 
 
 def totals(caches: RollupCaches, store: Store, now: datetime) -> list[Rollup]:
-    return sorted(caches.day_totals(store, now, caches.fresh_minutes(store, now)),
-                  key=lambda r: r.key)
+    return sorted(
+        caches.day_totals(store, now, caches.fresh_minutes(store, now)), key=lambda r: r.key
+    )
 
 
 def write_round(store: Store, at: datetime, make: object = ok) -> None:
@@ -50,8 +52,7 @@ def test_recent_rollups_are_the_stored_minutes_of_the_last_hour(store):
     caches = RollupCaches()
     write_round(store, NOW - timedelta(seconds=3))
     recent = caches.recent(store, NOW, caches.fresh_minutes(store, NOW))
-    stored = store.rollups_between(NOW - timedelta(minutes=65), FAR,
-                                   resolution=Resolution.MINUTE)
+    stored = store.rollups_between(NOW - timedelta(minutes=65), FAR, resolution=Resolution.MINUTE)
     assert sorted(recent, key=lambda r: r.key) == stored
 
 
@@ -72,9 +73,7 @@ def test_a_late_result_for_a_settled_minute_shows_after_the_refresh(store):
     assert totals(caches, store, later) == stored_days(store)
 
 
-def test_a_request_a_moment_behind_another_neither_rereads_nor_counts_twice(
-    store, counting_store
-):
+def test_a_request_a_moment_behind_another_neither_rereads_nor_counts_twice(store, counting_store):
     caches = RollupCaches()
     ahead = NOW.replace(second=0) + timedelta(minutes=1, seconds=1)
     totals(caches, counting_store, ahead)  # type: ignore[arg-type]
@@ -100,8 +99,9 @@ def test_refilled_says_when_a_cache_was_read_in_full_since_it_was_last_asked(sto
 
 def test_the_served_site_settles_the_heap_once_the_refilling_response_is_sent(store, clock):
     settled: list[str] = []
-    app = create_app(SETTINGS, store, clock=clock,
-                     settle_heap=lambda: settled.append(clock.now().isoformat()))
+    app = create_app(
+        SETTINGS, store, clock=clock, settle_heap=lambda: settled.append(clock.now().isoformat())
+    )
     client = app.test_client()
     response = client.get("/?first")
     assert response.status_code == 200 and settled == []  # not before the body is sent

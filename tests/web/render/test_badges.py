@@ -15,9 +15,14 @@ def test_badge_is_a_standalone_svg_that_says_label_and_message():
     assert [t.text for t in root.iter(f"{SVG}text")][1::2] == ["aistatus", "operational"]
 
 
-@pytest.mark.parametrize(("colour", "fill"), [
-    ("operational", "#1a7f37"), ("major_outage", "#cf222e"), ("#abc", "#abc"),
-])
+@pytest.mark.parametrize(
+    ("colour", "fill"),
+    [
+        ("operational", "#1a7f37"),
+        ("major_outage", "#cf222e"),
+        ("#abc", "#abc"),
+    ],
+)
 def test_badge_colour_is_a_status_word_or_a_hex_colour(colour, fill):
     root = ET.fromstring(badge_svg("a", "b", colour))
     assert fill in [r.get("fill") for r in root.iter(f"{SVG}rect")]
@@ -46,4 +51,6 @@ def test_control_characters_in_a_badge_are_visible_escapes_in_well_formed_xml():
     root = ET.fromstring(badge)  # a raw control character here is malformed XML
     assert root.get("aria-label") == "Opus\\x00\\x1b[2J: down\\x0b\\x85\\ufffe"
     assert [t.text for t in root.iter(f"{SVG}text")][1::2] == [
-        "Opus\\x00\\x1b[2J", "down\\x0b\\x85\\ufffe"]
+        "Opus\\x00\\x1b[2J",
+        "down\\x0b\\x85\\ufffe",
+    ]

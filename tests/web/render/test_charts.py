@@ -31,8 +31,9 @@ def _texts(root: ET.Element) -> list[str]:
 
 def _series(*values: tuple[float | None, float | None]) -> LatencySeries:
     start = f.NOW - timedelta(hours=len(values))
-    points = tuple(ChartPoint(start + timedelta(hours=i), p50, p95)
-                   for i, (p50, p95) in enumerate(values))
+    points = tuple(
+        ChartPoint(start + timedelta(hours=i), p50, p95) for i, (p50, p95) in enumerate(values)
+    )
     return LatencySeries("Time to first token", start, f.NOW, points)
 
 
@@ -53,8 +54,12 @@ def test_latency_summary_names_the_range_the_median_and_the_worst_p95():
 
 
 def test_a_gap_in_the_data_is_a_gap_in_the_line():
-    chart = _tree(latency_chart(_series((500.0, 900.0), (510.0, 910.0), (None, None),
-                                        (520.0, 920.0), (530.0, 930.0)), "c"))
+    chart = _tree(
+        latency_chart(
+            _series((500.0, 900.0), (510.0, 910.0), (None, None), (520.0, 920.0), (530.0, 930.0)),
+            "c",
+        )
+    )
     p50_paths = [p for p in chart.iter(f"{SVG}path") if "p50" in p.get("class", "")]
     assert len(p50_paths) == 2
 
@@ -89,24 +94,39 @@ def test_an_empty_range_says_there_is_no_data_instead_of_drawing_nothing():
 
 
 def test_every_point_shows_its_exact_values_on_hover():
-    chart = latency_chart(_series((512.0, 1904.0),), "c")
+    chart = latency_chart(
+        _series(
+            (512.0, 1904.0),
+        ),
+        "c",
+    )
     assert "14 Mar 14:42 UTC: p50 512 ms, p95 1.90 s" in chart
 
 
 def test_a_hostile_title_is_escaped_inside_the_svg():
     series = _series((500.0, 900.0))
-    chart = latency_chart(LatencySeries(f.HOSTILE, series.start, series.end, series.points),
-                          'x"><script>')
+    chart = latency_chart(
+        LatencySeries(f.HOSTILE, series.start, series.end, series.points), 'x"><script>'
+    )
     assert "<script>" not in chart
     assert _tree(chart).find(f"{SVG}title").text == f"{f.HOSTILE}: p50 and p95"
 
 
 def _failures(*buckets: dict[str, int]) -> FailureSeries:
     start = f.NOW - timedelta(hours=len(buckets))
-    return FailureSeries(start, f.NOW, "per hour", tuple(
-        FailureBucket(start + timedelta(hours=i), 100,
-                      tuple(FailureCount(k, v) for k, v in counts.items()))
-        for i, counts in enumerate(buckets)))
+    return FailureSeries(
+        start,
+        f.NOW,
+        "per hour",
+        tuple(
+            FailureBucket(
+                start + timedelta(hours=i),
+                100,
+                tuple(FailureCount(k, v) for k, v in counts.items()),
+            )
+            for i, counts in enumerate(buckets)
+        ),
+    )
 
 
 def _bars(root: ET.Element) -> list[ET.Element]:
@@ -127,8 +147,11 @@ def test_infrastructure_sits_at_the_bottom_of_the_stack():
 
 
 def test_failure_summary_counts_every_class_and_the_worst_hour():
-    desc = _tree(failure_chart(_failures({"capacity": 3}, {"infrastructure": 9}), "c")).find(
-        f"{SVG}desc").text
+    desc = (
+        _tree(failure_chart(_failures({"capacity": 3}, {"infrastructure": 9}), "c"))
+        .find(f"{SVG}desc")
+        .text
+    )
     assert "12 failed of 200 probes." in desc
     assert "By class: infrastructure 9, capacity 3." in desc
     assert "Most at 14 Mar 14:42 UTC (9)." in desc
@@ -148,8 +171,10 @@ def test_an_unknown_failure_class_is_drawn_in_a_neutral_colour_and_escaped():
 
 def test_legend_lists_only_the_classes_in_the_chart():
     legend = failure_legend(_failures({"capacity": 2}, {"vantage": 1}))
-    assert re.findall(r"</span>([^<]+)</li>", legend) == ["Capacity",
-                                                          "Our network (one vantage point)"]
+    assert re.findall(r"</span>([^<]+)</li>", legend) == [
+        "Capacity",
+        "Our network (one vantage point)",
+    ]
 
 
 def test_charts_use_no_inline_styles_and_fetch_nothing():

@@ -39,8 +39,10 @@ def test_missing_times_and_days_show_a_dash():
 
 
 def test_days_and_months_read_as_words():
-    assert (day_label(date(2026, 3, 4)), month_label(date(2026, 3, 1))) == ("4 Mar 2026",
-                                                                            "March 2026")
+    assert (day_label(date(2026, 3, 4)), month_label(date(2026, 3, 1))) == (
+        "4 Mar 2026",
+        "March 2026",
+    )
 
 
 def test_paragraphs_escape_first_then_break_lines():
@@ -66,6 +68,11 @@ def test_registered_filters_are_usable_in_templates_and_keep_autoescaping():
     with app.app_context():
         html = render_template_string(
             "{{ when|utc_time('time') }} {{ text|paragraphs }} {{ s|label }}",
-            when=WHEN, text="<i>x</i>", s="major_outage")
-    assert html == '<time datetime="2026-03-14T15:04:07Z" title="14 Mar 2026, 15:04:07 UTC" ' \
-        'data-local>15:04 UTC</time> <p>&lt;i&gt;x&lt;/i&gt;</p> Major outage'
+            when=WHEN,
+            text="<i>x</i>",
+            s="major_outage",
+        )
+    assert (
+        html == '<time datetime="2026-03-14T15:04:07Z" title="14 Mar 2026, 15:04:07 UTC" '
+        "data-local>15:04 UTC</time> <p>&lt;i&gt;x&lt;/i&gt;</p> Major outage"
+    )

@@ -10,7 +10,7 @@ def parse_stream(parser: StreamParser, body: str, chunk_size: int = 7) -> list[S
     events: list[StreamEvent] = []
     items = []
     for start in range(0, len(raw), chunk_size):
-        items.extend(decoder.feed(raw[start:start + chunk_size]))
+        items.extend(decoder.feed(raw[start : start + chunk_size]))
     items.extend(decoder.close())
     for item in items:
         if isinstance(item, Garbage):

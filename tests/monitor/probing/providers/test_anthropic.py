@@ -17,23 +17,55 @@ def sse(event: str, data: dict) -> str:
 
 
 def answer_stream(*texts: str, stop_reason: str = "end_turn", tokens: int = 3) -> str:
-    return "".join([
-        sse("message_start", {"type": "message_start", "message": {
-            "id": "msg_01", "type": "message", "role": "assistant", "content": [],
-            "model": "claude-opus-4-7", "stop_reason": None,
-            "usage": {"input_tokens": 21, "output_tokens": 1}}}),
-        sse("content_block_start", {"type": "content_block_start", "index": 0,
-                                    "content_block": {"type": "text", "text": ""}}),
-        sse("ping", {"type": "ping"}),
-        *(sse("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                      "delta": {"type": "text_delta", "text": text}})
-          for text in texts),
-        sse("content_block_stop", {"type": "content_block_stop", "index": 0}),
-        sse("message_delta", {"type": "message_delta",
-                              "delta": {"stop_reason": stop_reason, "stop_sequence": None},
-                              "usage": {"output_tokens": tokens}}),
-        sse("message_stop", {"type": "message_stop"}),
-    ])
+    return "".join(
+        [
+            sse(
+                "message_start",
+                {
+                    "type": "message_start",
+                    "message": {
+                        "id": "msg_01",
+                        "type": "message",
+                        "role": "assistant",
+                        "content": [],
+                        "model": "claude-opus-4-7",
+                        "stop_reason": None,
+                        "usage": {"input_tokens": 21, "output_tokens": 1},
+                    },
+                },
+            ),
+            sse(
+                "content_block_start",
+                {
+                    "type": "content_block_start",
+                    "index": 0,
+                    "content_block": {"type": "text", "text": ""},
+                },
+            ),
+            sse("ping", {"type": "ping"}),
+            *(
+                sse(
+                    "content_block_delta",
+                    {
+                        "type": "content_block_delta",
+                        "index": 0,
+                        "delta": {"type": "text_delta", "text": text},
+                    },
+                )
+                for text in texts
+            ),
+            sse("content_block_stop", {"type": "content_block_stop", "index": 0}),
+            sse(
+                "message_delta",
+                {
+                    "type": "message_delta",
+                    "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+                    "usage": {"output_tokens": tokens},
+                },
+            ),
+            sse("message_stop", {"type": "message_stop"}),
+        ]
+    )
 
 
 def test_request_goes_to_messages_with_the_key_in_a_header_only():
@@ -43,15 +75,18 @@ def test_request_goes_to_messages_with_the_key_in_a_header_only():
     assert spec.headers["anthropic-version"] == "2023-06-01"
     assert KEY not in spec.url and KEY not in json.dumps(spec.json)
     assert spec.json == {
-        "model": "claude-opus-4-7", "max_tokens": 256,
+        "model": "claude-opus-4-7",
+        "max_tokens": 256,
         "messages": [{"role": "user", "content": "What is 1 + 2?"}],
-        "temperature": 0, "stream": True,
+        "temperature": 0,
+        "stream": True,
     }
 
 
 def test_configured_headers_override_the_api_version():
-    provider = PROVIDER.model_copy(update={"headers": {"Anthropic-Version": "2024-01-01",
-                                                       "anthropic-beta": "x"}})
+    provider = PROVIDER.model_copy(
+        update={"headers": {"Anthropic-Version": "2024-01-01", "anthropic-beta": "x"}}
+    )
     headers = anthropic.build_request(provider, MODEL, "q", 16, None).headers
     assert headers["anthropic-version"] == "2024-01-01"
     assert headers["anthropic-beta"] == "x"
@@ -70,17 +105,27 @@ def test_a_streamed_answer_gives_its_text_stop_reason_and_tokens():
 
 
 def test_thinking_deltas_are_not_answer_text():
-    body = sse("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                       "delta": {"type": "thinking_delta", "thinking": "hmm"}})
+    body = sse(
+        "content_block_delta",
+        {
+            "type": "content_block_delta",
+            "index": 0,
+            "delta": {"type": "thinking_delta", "thinking": "hmm"},
+        },
+    )
     assert parse_stream(anthropic.StreamParser(), body) == []
 
 
 def test_an_error_event_after_http_200_is_a_stream_error():
-    body = "".join([
-        sse("message_start", {"type": "message_start", "message": {"usage": {}}}),
-        sse("error", {"type": "error",
-                      "error": {"type": "overloaded_error", "message": "Overloaded"}}),
-    ])
+    body = "".join(
+        [
+            sse("message_start", {"type": "message_start", "message": {"usage": {}}}),
+            sse(
+                "error",
+                {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}},
+            ),
+        ]
+    )
     events = parse_stream(anthropic.StreamParser(), body)
     assert events == [StreamError("overloaded_error", "Overloaded")]
 
@@ -102,32 +147,63 @@ def test_a_stream_that_stops_before_saying_why_has_no_end():
     assert not any(isinstance(e, StreamEnd) for e in parse_stream(anthropic.StreamParser(), cut))
 
 
-@pytest.mark.parametrize(("status", "body", "expected"), [
-    (529, {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"},
-           "request_id": "req_011"}, ErrorInfo("overloaded_error", "Overloaded")),
-    (429, {"type": "error", "error": {
-        "type": "rate_limit_error", "message": "spend cap reached",
-        "details": {"error_code": "enforced_spend_limit_reached"}}},
-     ErrorInfo("rate_limit_error", "spend cap reached", detail="enforced_spend_limit_reached")),
-    (404, {"type": "error", "error": {"type": "not_found_error", "message": "model: claude-x"}},
-     ErrorInfo("not_found_error", "model: claude-x")),
-    (401, {"type": "error", "error": {"type": "authentication_error",
-                                      "message": "invalid x-api-key"}},
-     ErrorInfo("authentication_error", "invalid x-api-key")),
-])
+@pytest.mark.parametrize(
+    ("status", "body", "expected"),
+    [
+        (
+            529,
+            {
+                "type": "error",
+                "error": {"type": "overloaded_error", "message": "Overloaded"},
+                "request_id": "req_011",
+            },
+            ErrorInfo("overloaded_error", "Overloaded"),
+        ),
+        (
+            429,
+            {
+                "type": "error",
+                "error": {
+                    "type": "rate_limit_error",
+                    "message": "spend cap reached",
+                    "details": {"error_code": "enforced_spend_limit_reached"},
+                },
+            },
+            ErrorInfo(
+                "rate_limit_error", "spend cap reached", detail="enforced_spend_limit_reached"
+            ),
+        ),
+        (
+            404,
+            {"type": "error", "error": {"type": "not_found_error", "message": "model: claude-x"}},
+            ErrorInfo("not_found_error", "model: claude-x"),
+        ),
+        (
+            401,
+            {
+                "type": "error",
+                "error": {"type": "authentication_error", "message": "invalid x-api-key"},
+            },
+            ErrorInfo("authentication_error", "invalid x-api-key"),
+        ),
+    ],
+)
 def test_error_bodies_give_the_providers_own_error_type(status, body, expected):
     assert anthropic.parse_error(status, {}, json.dumps(body).encode()) == expected
 
 
-@pytest.mark.parametrize("body", [
-    b"<html><head><title>502 Bad Gateway</title></head></html>",
-    b'{"type": "error", "error": {"type": "overloa',
-    b"",
-    b"\xff\xfe\x00garbage",
-    b'["error"]',
-    b'{"error": "a plain string"}',
-    b"[" * 100_000,
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<html><head><title>502 Bad Gateway</title></head></html>",
+        b'{"type": "error", "error": {"type": "overloa',
+        b"",
+        b"\xff\xfe\x00garbage",
+        b'["error"]',
+        b'{"error": "a plain string"}',
+        b"[" * 100_000,
+    ],
+)
 def test_garbage_error_bodies_give_nothing_and_never_raise(body):
     assert anthropic.parse_error(502, {}, body) == ErrorInfo()
 

@@ -65,16 +65,19 @@ def test_first_header_is_case_insensitive_and_in_order():
 NOW = datetime(2026, 6, 7, 12, 0, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("headers", "seconds"), [
-    ({"Retry-After": "12"}, 12.0),
-    ({"retry-after": "0.5"}, 0.5),
-    ({"retry-after-ms": "1500", "retry-after": "2"}, 1.5),
-    ({"retry-after": "Sun, 07 Jun 2026 12:00:30 GMT"}, 30.0),
-    ({"retry-after": "Sun, 07 Jun 2026 11:00:00 GMT"}, 0.0),
-    ({"retry-after": "soon"}, None),
-    ({"retry-after": "-5"}, None),
-    ({}, None),
-])
+@pytest.mark.parametrize(
+    ("headers", "seconds"),
+    [
+        ({"Retry-After": "12"}, 12.0),
+        ({"retry-after": "0.5"}, 0.5),
+        ({"retry-after-ms": "1500", "retry-after": "2"}, 1.5),
+        ({"retry-after": "Sun, 07 Jun 2026 12:00:30 GMT"}, 30.0),
+        ({"retry-after": "Sun, 07 Jun 2026 11:00:00 GMT"}, 0.0),
+        ({"retry-after": "soon"}, None),
+        ({"retry-after": "-5"}, None),
+        ({}, None),
+    ],
+)
 def test_retry_after_is_read_as_seconds_or_an_http_date(headers, seconds):
     assert retry_after_seconds(headers, NOW) == seconds
 
@@ -91,8 +94,9 @@ def test_the_providers_own_retry_after_wins_over_a_gateways_copy():
 
 
 def test_gateway_prefixed_rate_limit_headers_are_kept_under_their_own_names():
-    kept = ratelimit_headers({"llm_provider-x-ratelimit-remaining-requests": "0",
-                              "content-type": "application/json"})
+    kept = ratelimit_headers(
+        {"llm_provider-x-ratelimit-remaining-requests": "0", "content-type": "application/json"}
+    )
     assert kept == {"llm_provider-x-ratelimit-remaining-requests": "0"}
 
 
@@ -119,26 +123,32 @@ def test_a_whole_line_past_the_bound_in_one_chunk_is_garbage_too():
     assert len(out) == 1 and isinstance(out[0], Garbage)
 
 
-@pytest.mark.parametrize(("asked", "served"), [
-    ("gpt-4o", "gpt-4o"),
-    ("gpt-4o", "gpt-4o-2024-08-06"),
-    ("gpt-4o", "openai/gpt-4o"),
-    ("claude-3-5-sonnet-latest", "claude-3-5-sonnet-20241022"),
-    ("gemini-2.0-flash", "gemini-2.0-flash-001"),
-    ("gemini-1.5-pro", "models/gemini-1.5-pro"),
-    ("llama3.1:8b", "llama3.1:8b"),
-    ("llama3.1", "llama3.1:latest"),
-])
+@pytest.mark.parametrize(
+    ("asked", "served"),
+    [
+        ("gpt-4o", "gpt-4o"),
+        ("gpt-4o", "gpt-4o-2024-08-06"),
+        ("gpt-4o", "openai/gpt-4o"),
+        ("claude-3-5-sonnet-latest", "claude-3-5-sonnet-20241022"),
+        ("gemini-2.0-flash", "gemini-2.0-flash-001"),
+        ("gemini-1.5-pro", "models/gemini-1.5-pro"),
+        ("llama3.1:8b", "llama3.1:8b"),
+        ("llama3.1", "llama3.1:latest"),
+    ],
+)
 def test_the_same_model_in_another_spelling_is_no_mismatch(asked, served):
     assert same_model(asked, served)
 
 
-@pytest.mark.parametrize(("asked", "served"), [
-    ("gpt-4o", "gpt-3.5-turbo"),
-    ("gpt-4o", "gpt-4o-mini-2024-07-18"),
-    ("claude-opus-4-7", "claude-haiku-4-5"),
-    ("anthropic/claude-opus-4-7", "openai/gpt-4o"),
-    ("gemini-2.5-pro", "gemini-2.5-flash"),
-])
+@pytest.mark.parametrize(
+    ("asked", "served"),
+    [
+        ("gpt-4o", "gpt-3.5-turbo"),
+        ("gpt-4o", "gpt-4o-mini-2024-07-18"),
+        ("claude-opus-4-7", "claude-haiku-4-5"),
+        ("anthropic/claude-opus-4-7", "openai/gpt-4o"),
+        ("gemini-2.5-pro", "gemini-2.5-flash"),
+    ],
+)
 def test_another_model_is_a_mismatch(asked, served):
     assert not same_model(asked, served)

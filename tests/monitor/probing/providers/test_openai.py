@@ -14,8 +14,14 @@ MODEL = ModelSettings(provider="openai", model="gpt-5.1")
 
 
 def chunk(choices: list, usage: dict | None = None) -> str:
-    body = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1,
-            "model": "gpt-5.1", "choices": choices, "usage": usage}
+    body = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "gpt-5.1",
+        "choices": choices,
+        "usage": usage,
+    }
     return f"data: {json.dumps(body)}\n\n"
 
 
@@ -27,13 +33,15 @@ def delta(content: str | None = None, finish: str | None = None, role: bool = Fa
 
 
 def answer_stream(*texts: str, finish: str = "stop", tokens: int = 2) -> str:
-    return "".join([
-        chunk([delta("", role=True)]),
-        *(chunk([delta(text)]) for text in texts),
-        chunk([delta(finish=finish)]),
-        chunk([], {"prompt_tokens": 20, "completion_tokens": tokens, "total_tokens": 22}),
-        "data: [DONE]\n\n",
-    ])
+    return "".join(
+        [
+            chunk([delta("", role=True)]),
+            *(chunk([delta(text)]) for text in texts),
+            chunk([delta(finish=finish)]),
+            chunk([], {"prompt_tokens": 20, "completion_tokens": tokens, "total_tokens": 22}),
+            "data: [DONE]\n\n",
+        ]
+    )
 
 
 def test_openai_request_streams_with_usage_and_max_completion_tokens():
@@ -64,10 +72,13 @@ def test_configured_headers_are_sent():
     assert spec.headers["http-referer"] == "https://status.example"
 
 
-@pytest.mark.parametrize(("kind", "builder"), [
-    (ProviderKind.OPENAI, openai.build_openai_request),
-    (ProviderKind.OPENAI_COMPATIBLE, openai.build_compatible_request),
-])
+@pytest.mark.parametrize(
+    ("kind", "builder"),
+    [
+        (ProviderKind.OPENAI, openai.build_openai_request),
+        (ProviderKind.OPENAI_COMPATIBLE, openai.build_compatible_request),
+    ],
+)
 def test_adapter_for_each_openai_kind_uses_its_request_shape(kind, builder):
     assert adapter_for(kind).build_request is builder
 
@@ -91,14 +102,21 @@ def test_a_compatible_server_that_forgets_done_still_ends_after_its_finish_reaso
 
 
 def test_reasoning_content_is_not_answer_text():
-    body = chunk([{"index": 0, "delta": {"reasoning_content": "let me think"},
-                   "finish_reason": None}])
+    body = chunk(
+        [{"index": 0, "delta": {"reasoning_content": "let me think"}, "finish_reason": None}]
+    )
     assert parse_stream(openai.StreamParser(), body) == []
 
 
 def test_an_error_after_http_200_is_a_stream_error():
-    error = {"error": {"message": "The server had an error", "type": "server_error",
-                       "param": None, "code": None}}
+    error = {
+        "error": {
+            "message": "The server had an error",
+            "type": "server_error",
+            "param": None,
+            "code": None,
+        }
+    }
     body = chunk([delta("", role=True)]) + f"data: {json.dumps(error)}\n\n"
     events = parse_stream(openai.StreamParser(), body)
     assert events == [StreamError("server_error", "The server had an error")]
@@ -109,65 +127,148 @@ def test_a_json_document_that_is_not_a_chunk_is_garbage():
     assert isinstance(events[0], Garbage)
 
 
-@pytest.mark.parametrize(("status", "error", "expected"), [
-    (429, {"message": "You exceeded your current quota", "type": "insufficient_quota",
-           "param": None, "code": "insufficient_quota"},
-     ErrorInfo("insufficient_quota", "You exceeded your current quota",
-               detail="insufficient_quota")),
-    (429, {"message": "You exceeded your current quota", "type": "insufficient_quota",
-           "param": None, "code": "credit_balance_exhausted"},
-     ErrorInfo("insufficient_quota", "You exceeded your current quota",
-               detail="credit_balance_exhausted")),
-    (429, {"message": "Rate limit reached for requests", "type": "requests",
-           "param": None, "code": "rate_limit_exceeded"},
-     ErrorInfo("rate_limit_exceeded", "Rate limit reached for requests", detail="requests")),
-    (401, {"message": "Incorrect API key provided", "type": "invalid_request_error",
-           "param": None, "code": "invalid_api_key"},
-     ErrorInfo("invalid_api_key", "Incorrect API key provided", detail="invalid_request_error")),
-    (404, {"message": "The model `gpt-x` does not exist", "type": "invalid_request_error",
-           "param": None, "code": "model_not_found"},
-     ErrorInfo("model_not_found", "The model `gpt-x` does not exist",
-               detail="invalid_request_error")),
-    (500, {"message": "The server had an error", "type": "server_error", "param": None,
-           "code": None}, ErrorInfo("server_error", "The server had an error")),
-    (400, {"message": "bad", "type": "BadRequestError", "param": None, "code": 400},
-     ErrorInfo("BadRequestError", "bad")),
-])
+@pytest.mark.parametrize(
+    ("status", "error", "expected"),
+    [
+        (
+            429,
+            {
+                "message": "You exceeded your current quota",
+                "type": "insufficient_quota",
+                "param": None,
+                "code": "insufficient_quota",
+            },
+            ErrorInfo(
+                "insufficient_quota", "You exceeded your current quota", detail="insufficient_quota"
+            ),
+        ),
+        (
+            429,
+            {
+                "message": "You exceeded your current quota",
+                "type": "insufficient_quota",
+                "param": None,
+                "code": "credit_balance_exhausted",
+            },
+            ErrorInfo(
+                "insufficient_quota",
+                "You exceeded your current quota",
+                detail="credit_balance_exhausted",
+            ),
+        ),
+        (
+            429,
+            {
+                "message": "Rate limit reached for requests",
+                "type": "requests",
+                "param": None,
+                "code": "rate_limit_exceeded",
+            },
+            ErrorInfo("rate_limit_exceeded", "Rate limit reached for requests", detail="requests"),
+        ),
+        (
+            401,
+            {
+                "message": "Incorrect API key provided",
+                "type": "invalid_request_error",
+                "param": None,
+                "code": "invalid_api_key",
+            },
+            ErrorInfo(
+                "invalid_api_key", "Incorrect API key provided", detail="invalid_request_error"
+            ),
+        ),
+        (
+            404,
+            {
+                "message": "The model `gpt-x` does not exist",
+                "type": "invalid_request_error",
+                "param": None,
+                "code": "model_not_found",
+            },
+            ErrorInfo(
+                "model_not_found",
+                "The model `gpt-x` does not exist",
+                detail="invalid_request_error",
+            ),
+        ),
+        (
+            500,
+            {
+                "message": "The server had an error",
+                "type": "server_error",
+                "param": None,
+                "code": None,
+            },
+            ErrorInfo("server_error", "The server had an error"),
+        ),
+        (
+            400,
+            {"message": "bad", "type": "BadRequestError", "param": None, "code": 400},
+            ErrorInfo("BadRequestError", "bad"),
+        ),
+    ],
+)
 def test_error_bodies_keep_insufficient_quota_apart_from_rate_limits(status, error, expected):
     body = json.dumps({"error": error}).encode()
     assert openai.parse_error(status, {}, body) == expected
 
 
 def test_an_older_vllm_error_object_at_the_top_level_is_read():
-    body = json.dumps({"object": "error", "message": "The model `x` does not exist.",
-                       "type": "NotFoundError", "param": None, "code": 404}).encode()
+    body = json.dumps(
+        {
+            "object": "error",
+            "message": "The model `x` does not exist.",
+            "type": "NotFoundError",
+            "param": None,
+            "code": 404,
+        }
+    ).encode()
     assert openai.parse_error(404, {}, body) == ErrorInfo(
         "NotFoundError", "The model `x` does not exist."
     )
 
 
-@pytest.mark.parametrize("body", [
-    b"<html><body><h1>502 Bad Gateway</h1></body></html>",
-    b'{"error": {"message": "trunc',
-    b"",
-    b"null",
-    b'{"error": 42}',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<html><body><h1>502 Bad Gateway</h1></body></html>",
+        b'{"error": {"message": "trunc',
+        b"",
+        b"null",
+        b'{"error": 42}',
+    ],
+)
 def test_garbage_error_bodies_give_nothing_and_never_raise(body):
     assert openai.parse_error(502, {}, body) == ErrorInfo()
 
 
 def test_a_numeric_code_sent_as_a_string_does_not_beat_the_type():
     # LiteLLM passes an upstream 429 on with the status repeated as a string code.
-    body = json.dumps({"error": {"message": "litellm.RateLimitError: upstream 429",
-                                 "type": "throttling_error", "param": None,
-                                 "code": "429"}}).encode()
+    body = json.dumps(
+        {
+            "error": {
+                "message": "litellm.RateLimitError: upstream 429",
+                "type": "throttling_error",
+                "param": None,
+                "code": "429",
+            }
+        }
+    ).encode()
     assert openai.parse_error(429, {}, body).error_type == "throttling_error"
 
 
 def test_a_gateways_word_beside_a_numeric_string_code_is_kept():
-    body = json.dumps({"error": {"message": "No connected db.", "type": "no_db_connection",
-                                 "param": None, "code": "400"}}).encode()
+    body = json.dumps(
+        {
+            "error": {
+                "message": "No connected db.",
+                "type": "no_db_connection",
+                "param": None,
+                "code": "400",
+            }
+        }
+    ).encode()
     assert openai.parse_error(400, {}, body).error_type == "no_db_connection"
 
 

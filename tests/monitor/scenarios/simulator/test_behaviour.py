@@ -19,8 +19,14 @@ def scenario_with(*faults, **model_overrides):
     return parse_scenario({**HEALTHY_SCENARIO, "models": models, "faults": list(faults)}, "t")
 
 
-def plan(scenario, model_id="anthropic/claude-test", offset_s=0.0, prompt=None, region="us-east",
-         rng=None):
+def plan(
+    scenario,
+    model_id="anthropic/claude-test",
+    offset_s=0.0,
+    prompt=None,
+    region="us-east",
+    rng=None,
+):
     at = scenario.start + timedelta(seconds=offset_s)
     prompt = prompt if prompt is not None else QUESTIONS[0].prompt
     return plan_request(scenario, model_id, region, at, prompt, rng or random.Random(1))
@@ -102,15 +108,22 @@ def test_an_http_error_without_a_type_gets_the_providers_usual_one(model_id, sta
     result = plan(scenario, model_id)
 
     assert (result.kind, result.status, result.error_type) == (
-        FaultKind.HTTP_ERROR, status, error_type
+        FaultKind.HTTP_ERROR,
+        status,
+        error_type,
     )
 
 
 def test_an_http_error_keeps_the_type_and_retry_after_the_scenario_gives():
-    scenario = scenario_with({
-        "models": ["openai/*"], "kind": "http_error", "status": 429,
-        "error_type": "insufficient_quota", "retry_after": 20,
-    })
+    scenario = scenario_with(
+        {
+            "models": ["openai/*"],
+            "kind": "http_error",
+            "status": 429,
+            "error_type": "insufficient_quota",
+            "retry_after": 20,
+        }
+    )
 
     result = plan(scenario, "openai/gpt-test")
 

@@ -33,8 +33,11 @@ def anthropic_client(clients):
     def make(sim):
         # Plain HTTP on loopback: skipping certificate loading saves ~0.5 s per client.
         client = anthropic.Anthropic(
-            api_key="sk-ant-test", base_url=sim.base_url + "/anthropic", max_retries=0,
-            timeout=5, http_client=anthropic.DefaultHttpxClient(verify=False),
+            api_key="sk-ant-test",
+            base_url=sim.base_url + "/anthropic",
+            max_retries=0,
+            timeout=5,
+            http_client=anthropic.DefaultHttpxClient(verify=False),
         )
         clients.append(client)
         return client
@@ -46,8 +49,11 @@ def anthropic_client(clients):
 def openai_client(clients):
     def make(sim, provider="openai"):
         client = openai.OpenAI(
-            api_key="sk-test", base_url=f"{sim.base_url}/{provider}/v1", max_retries=0,
-            timeout=5, http_client=openai.DefaultHttpxClient(verify=False),
+            api_key="sk-test",
+            base_url=f"{sim.base_url}/{provider}/v1",
+            max_retries=0,
+            timeout=5,
+            http_client=openai.DefaultHttpxClient(verify=False),
         )
         clients.append(client)
         return client
@@ -104,9 +110,10 @@ def test_anthropic_sdk_raises_on_an_error_event_mid_stream(
 ):
     client = anthropic_client(simulator(one_fault(scenario_dict, kind="stream_error")))
 
-    with pytest.raises(anthropic.APIStatusError) as caught, client.messages.stream(
-        model="claude-test", max_tokens=64, messages=MESSAGES
-    ) as stream:
+    with (
+        pytest.raises(anthropic.APIStatusError) as caught,
+        client.messages.stream(model="claude-test", max_tokens=64, messages=MESSAGES) as stream,
+    ):
         stream.get_final_message()
 
     assert caught.value.body["error"]["type"] == "overloaded_error"
@@ -135,9 +142,11 @@ def test_openai_sdk_gets_the_answer(simulator, scenario_dict, openai_client, pro
 def test_openai_sdk_streams_the_answer_and_the_usage(simulator, scenario_dict, openai_client):
     client = openai_client(simulator(scenario_dict()))
 
-    chunks = list(client.chat.completions.create(
-        model="gpt-test", messages=MESSAGES, stream=True, stream_options={"include_usage": True}
-    ))
+    chunks = list(
+        client.chat.completions.create(
+            model="gpt-test", messages=MESSAGES, stream=True, stream_options={"include_usage": True}
+        )
+    )
 
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text == "579"

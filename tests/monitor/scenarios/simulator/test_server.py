@@ -53,9 +53,9 @@ def _text_event(model_id, data):
 
 
 def test_measured_latency_follows_the_injected_latency(simulator, scenario_dict):
-    raw = scenario_dict(models=[
-        {"id": "anthropic/claude-test", "ttft_ms": 200, "latency_ms": 400, "jitter": 0}
-    ])
+    raw = scenario_dict(
+        models=[{"id": "anthropic/claude-test", "ttft_ms": 200, "latency_ms": 400, "jitter": 0}]
+    )
     sim = simulator(raw)
 
     result = stream(sim.base_url, "anthropic/claude-test", FORMAT)
@@ -66,9 +66,9 @@ def test_measured_latency_follows_the_injected_latency(simulator, scenario_dict)
 
 
 def test_the_text_is_spread_between_first_token_and_end(simulator, scenario_dict):
-    raw = scenario_dict(models=[
-        {"id": "openai/gpt-test", "ttft_ms": 100, "latency_ms": 400, "jitter": 0}
-    ])
+    raw = scenario_dict(
+        models=[{"id": "openai/gpt-test", "ttft_ms": 100, "latency_ms": 400, "jitter": 0}]
+    )
     sim = simulator(raw)
 
     result = stream(sim.base_url, "openai/gpt-test", FORMAT)
@@ -80,9 +80,16 @@ def test_the_text_is_spread_between_first_token_and_end(simulator, scenario_dict
 
 
 def test_a_fault_starts_when_the_scenario_clock_reaches_it(simulator, scenario_dict):
-    raw = scenario_dict(faults=[
-        {"models": ["anthropic/claude-test"], "kind": "http_error", "status": 529, "from": "+10m"}
-    ])
+    raw = scenario_dict(
+        faults=[
+            {
+                "models": ["anthropic/claude-test"],
+                "kind": "http_error",
+                "status": 529,
+                "from": "+10m",
+            }
+        ]
+    )
     clock = FakeClock(parse_scenario(raw, "t").start)
     sim = simulator(raw, clock=clock)
 
@@ -94,9 +101,9 @@ def test_a_fault_starts_when_the_scenario_clock_reaches_it(simulator, scenario_d
 
 
 def test_speed_runs_the_scenario_clock_faster(simulator, scenario_dict):
-    raw = scenario_dict(faults=[
-        {"models": ["*"], "kind": "http_error", "status": 503, "from": "+10m"}
-    ])
+    raw = scenario_dict(
+        faults=[{"models": ["*"], "kind": "http_error", "status": 503, "from": "+10m"}]
+    )
     sim = simulator(raw, speed=60)
 
     sim.clock.advance(10)
@@ -106,9 +113,9 @@ def test_speed_runs_the_scenario_clock_faster(simulator, scenario_dict):
 
 
 def test_the_region_prefix_picks_the_vantage_point(simulator, scenario_dict):
-    raw = scenario_dict(faults=[
-        {"models": ["*"], "regions": ["eu-west"], "kind": "http_error", "status": 500}
-    ])
+    raw = scenario_dict(
+        faults=[{"models": ["*"], "regions": ["eu-west"], "kind": "http_error", "status": 500}]
+    )
     sim = simulator(raw)
 
     assert post(sim.base_url, "openai/gpt-test", region="eu-west").status_code == 500
@@ -240,9 +247,9 @@ def test_a_malformed_request_is_answered_and_the_server_carries_on(
 
 
 def test_a_client_that_vanishes_mid_stream_does_not_disturb_others(simulator, scenario_dict):
-    raw = scenario_dict(models=[
-        {"id": "openai/gpt-test", "ttft_ms": 50, "latency_ms": 300, "jitter": 0}
-    ])
+    raw = scenario_dict(
+        models=[{"id": "openai/gpt-test", "ttft_ms": 50, "latency_ms": 300, "jitter": 0}]
+    )
     sim = simulator(raw)
     with socket.create_connection(("127.0.0.1", sim.port), timeout=5) as conn:
         payload = b'{"model":"gpt-test","stream":true,"messages":[]}'
@@ -272,7 +279,7 @@ def test_held_connections_do_not_block_other_requests(simulator, scenario_dict):
     assert all(a.status_code == 200 for a in answers)
     for conn in held:
         conn.setblocking(False)
-        with pytest.raises(BlockingIOError):   # still open, and still silent
+        with pytest.raises(BlockingIOError):  # still open, and still silent
             conn.recv(1)
         conn.close()
 
@@ -312,7 +319,9 @@ def test_simulate_serves_until_interrupted_and_says_where(tmp_path):
         f"run_simulator_forever({str(scenario)!r}, port=0)"
     )
     child = subprocess.Popen(
-        [sys.executable, "-c", code], stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-c", code],
+        stderr=subprocess.PIPE,
+        text=True,
         # A shell may start background jobs with Ctrl-C ignored; a terminal would not.
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )

@@ -124,9 +124,12 @@ def test_a_stall_starts_the_stream_then_goes_silent(simulator, scenario_dict, mo
 
 
 def target_stream(base_url, model_id, seen):
-    with client(SHORT_READ) as http, http.stream(
-        "POST", url(base_url, model_id, stream=True), json=body(model_id, FORMAT, stream=True)
-    ) as response:
+    with (
+        client(SHORT_READ) as http,
+        http.stream(
+            "POST", url(base_url, model_id, stream=True), json=body(model_id, FORMAT, stream=True)
+        ) as response,
+    ):
         seen.append(str(response.status_code))
         for line in response.iter_lines():
             seen.append(line)
@@ -143,8 +146,10 @@ def test_a_reset_closes_the_socket_with_a_tcp_reset(simulator, scenario_dict):
     sim = faulty(simulator, scenario_dict, kind="reset")
     payload = b'{"model":"gpt-test","messages":[]}'
 
-    with raw_request(sim.port, b"/openai/v1/chat/completions", payload) as conn, \
-            pytest.raises(ConnectionResetError):
+    with (
+        raw_request(sim.port, b"/openai/v1/chat/completions", payload) as conn,
+        pytest.raises(ConnectionResetError),
+    ):
         conn.recv(1024)
 
 
@@ -172,7 +177,8 @@ def test_an_anthropic_stream_error_is_an_error_event_after_the_200(simulator, sc
     assert result.status == 200
     assert result.text and result.text != "[APPLE]"
     assert result.events[-1] == (
-        "error", {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+        "error",
+        {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}},
     )
 
 
@@ -266,7 +272,7 @@ def test_a_fault_rate_below_one_spares_some_requests(simulator, scenario_dict):
 
     statuses = set()
     for _ in range(16):
-        sim.clock.advance(1)   # one instant, one draw: requests at the same instant agree
+        sim.clock.advance(1)  # one instant, one draw: requests at the same instant agree
         statuses.add(post(sim.base_url, "openai/gpt-test").status_code)
 
     assert statuses == {200, 500}

@@ -48,12 +48,20 @@ def test_a_gateways_408_says_timeout(simulator, scenario_dict):
 
     assert response.status_code == 408
     assert (response.json()["error"]["type"], response.json()["error"]["code"]) == (
-        "timeout", "408")
+        "timeout",
+        "408",
+    )
 
 
-@pytest.mark.parametrize("model_id", [
-    "anthropic/claude-test", "openai/gpt-test", "gemini/gemini-test", "together/llama-test",
-])
+@pytest.mark.parametrize(
+    "model_id",
+    [
+        "anthropic/claude-test",
+        "openai/gpt-test",
+        "gemini/gemini-test",
+        "together/llama-test",
+    ],
+)
 def test_a_slow_first_token_comes_after_early_headers_and_keepalives(
     simulator, scenario_dict, model_id
 ):

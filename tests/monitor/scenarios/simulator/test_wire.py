@@ -17,8 +17,13 @@ WIRES = {
 
 
 def plan(protocol, kind=None, text="[APPLE]", **fields):
-    defaults = {"ttft_s": 0.4, "total_s": 1.0, "text": text, "stop_reason": "stop",
-                "output_tokens": 2}
+    defaults = {
+        "ttft_s": 0.4,
+        "total_s": 1.0,
+        "text": text,
+        "stop_reason": "stop",
+        "output_tokens": 2,
+    }
     return Plan(protocol=protocol, kind=kind, **{**defaults, **fields})
 
 
@@ -30,8 +35,8 @@ def test_a_stream_opens_at_half_the_first_token_time_and_ends_at_the_total(proto
     assert reply.due_s == pytest.approx(0.2)
     dues = [c.due_s for c in reply.chunks]
     assert dues == sorted(dues)
-    assert dues[1] == pytest.approx(0.4)    # the first text
-    assert dues[-1] == pytest.approx(1.0)   # the closing events
+    assert dues[1] == pytest.approx(0.4)  # the first text
+    assert dues[-1] == pytest.approx(1.0)  # the closing events
     assert not reply.hold
 
 
@@ -55,7 +60,7 @@ def test_a_stream_error_comes_after_part_of_the_text(protocol):
     reply = WIRES[protocol].render(faulty, CALL)
 
     assert not reply.hold
-    assert len(reply.chunks) == 3   # opening, one piece of text, the error
+    assert len(reply.chunks) == 3  # opening, one piece of text, the error
     assert b"error" in reply.chunks[-1].data
 
 

@@ -46,7 +46,11 @@ def client(timeout: float | httpx.Timeout = 5) -> httpx.Client:
 
 
 def post(
-    base_url: str, model_id: str, prompt: str = ARITHMETIC, *, region: str | None = None,
+    base_url: str,
+    model_id: str,
+    prompt: str = ARITHMETIC,
+    *,
+    region: str | None = None,
     timeout: float | httpx.Timeout = 5,
 ) -> httpx.Response:
     with client(timeout) as http:
@@ -57,8 +61,8 @@ def post(
 class Streamed:
     status: int
     headers: httpx.Headers
-    events: list[tuple[str | None, Any]] = field(default_factory=list)   # (event name, JSON data)
-    times: list[float] = field(default_factory=list)                      # seconds from sending
+    events: list[tuple[str | None, Any]] = field(default_factory=list)  # (event name, JSON data)
+    times: list[float] = field(default_factory=list)  # seconds from sending
     text: str = ""
     first_text_s: float | None = None
     total_s: float = 0.0
@@ -66,12 +70,16 @@ class Streamed:
 
 
 def stream(
-    base_url: str, model_id: str, prompt: str = ARITHMETIC, *, region: str | None = None,
+    base_url: str,
+    model_id: str,
+    prompt: str = ARITHMETIC,
+    *,
+    region: str | None = None,
     timeout: float = 5,
 ) -> Streamed:
     """Send a streaming request and read every event, timing each one from the send."""
     target = url(base_url, model_id, stream=True, region=region)
-    with client(timeout) as http:   # built before the clock starts
+    with client(timeout) as http:  # built before the clock starts
         started = time.perf_counter()
         with http.stream("POST", target, json=body(model_id, prompt, stream=True)) as response:
             result = Streamed(response.status_code, response.headers)
@@ -80,9 +88,7 @@ def stream(
     return result
 
 
-def _read_events(
-    model_id: str, response: httpx.Response, result: Streamed, started: float
-) -> None:
+def _read_events(model_id: str, response: httpx.Response, result: Streamed, started: float) -> None:
     name: str | None = None
     for line in response.iter_lines():
         now = time.perf_counter() - started
