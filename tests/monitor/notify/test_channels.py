@@ -18,6 +18,7 @@ from monitor.notify.report import notifications_document, notifications_text
 from monitor.store.notifications import Notifications
 from monitor.store.rows.outbox import ACTIVE, PENDING, REMOVED, SENT
 from tests.monitor.notify.test_deliverer import KEY, webhook
+from tests.monitor.notify.test_story import play_story
 from tests.monitor.store.engine_output import OPUS, two_outages_and_a_bad_key
 from tests.monitor.synthetic import START
 from tests.web.seed import RAW_SETTINGS
@@ -44,17 +45,7 @@ def tell(store, settings, clock, environ=None, *, subscribers=()):
     operator = OperatorChannels(settings, POLICY, environ or {})
     deliverer = Deliverer(notifications, settings, KEY, clock, POLICY, operator=operator)
     try:
-        for changes in two_outages_and_a_bad_key().changes:
-            clock.set(
-                max(
-                    clock.now(),
-                    *(e.update.at for e in changes.incident_events),
-                    *(c.at for c in changes.status_changes),
-                )
-            )
-            store.record_engine_changes(changes)
-            while deliverer.run_once():  # one event per subscriber per run, in order
-                assert deliverer.wait_idle()
+        play_story(store, deliverer, clock)
     finally:
         deliverer.close()
         operator.close()

@@ -15,26 +15,41 @@ from tests.monitor.synthetic import START
 from tests.web.seed import SETTINGS
 
 
+def play_story(store, deliverer: Deliverer, clock: FakeClock) -> None:
+    """Each minute's engine changes stored as the worker stores them, at their own time,
+    and the deliverer run until it has sent all it may."""
+    for changes in two_outages_and_a_bad_key().changes:
+        clock.set(
+            max(
+                clock.now(),
+                *(e.update.at for e in changes.incident_events),
+                *(c.at for c in changes.status_changes),
+            )
+        )
+        store.record_engine_changes(changes)
+        while deliverer.run_once():  # one event per subscriber per run, in order
+            assert deliverer.wait_idle()
+
+
 @pytest.fixture
 def told(store, receiver):
     clock = FakeClock(START)
     notifications = Notifications(store)
-    for path, scope in (("/ok1", {}), ("/ok2", {"models": [OPUS]}),
-                        ("/ok3", {"models": [SONNET]}), ("/ok4", {"models": [GPT]})):
+    for path, scope in (
+        ("/ok1", {}),
+        ("/ok2", {"models": [OPUS]}),
+        ("/ok3", {"models": [SONNET]}),
+        ("/ok4", {"models": [GPT]}),
+    ):
         webhook(notifications, receiver.url(path), clock, **scope)
-    deliverer = Deliverer(notifications, SETTINGS, KEY, clock,
-                          DeliveryPolicy(timeout_s=2, allow_private_targets=True))
+    deliverer = Deliverer(
+        notifications, SETTINGS, KEY, clock, DeliveryPolicy(timeout_s=2, allow_private_targets=True)
+    )
     try:
-        for changes in two_outages_and_a_bad_key().changes:
-            clock.set(max(clock.now(), *(e.update.at for e in changes.incident_events),
-                          *(c.at for c in changes.status_changes)))
-            store.record_engine_changes(changes)
-            while deliverer.run_once():  # one event per subscriber per run, in order
-                assert deliverer.wait_idle()
+        play_story(store, deliverer, clock)
     finally:
         deliverer.close()
-    return {path: [r.json for r in receiver.at(path)] for path in ("/ok1", "/ok2", "/ok3",
-                                                                    "/ok4")}
+    return {path: [r.json for r in receiver.at(path)] for path in ("/ok1", "/ok2", "/ok3", "/ok4")}
 
 
 def incident_story(bodies: list[dict]) -> list[tuple[str, str]]:
@@ -62,7 +77,7 @@ def test_the_whole_site_subscriber_hears_what_the_opus_subscriber_hears_and_more
 def test_nobody_hears_of_our_own_key_trouble(told):
     every = [b for bodies in told.values() for b in bodies]
     assert all(b["aistatus"].get("cause") != "configuration" for b in every)
-    assert told["/ok3"] == []   # Sonnet was fine all along
+    assert told["/ok3"] == []  # Sonnet was fine all along
     assert incident_story(told["/ok4"]) == []
 
 
@@ -84,13 +99,19 @@ def test_each_update_carries_the_evidence_the_engine_had_then(told):
     # every update says avoid.
     assert opened["recommendation"] == {OPUS: "use"}
     first = [b for b in bodies if b["incident"]["status"] != "resolved"]
-    in_outage = [b for b in first if b["incident"]["components"][0]["status"]
-                 in ("partial_outage", "major_outage")]
-    assert in_outage and all(b["aistatus"]["recommendation"] == {OPUS: "avoid"}
-                             for b in in_outage)
+    in_outage = [
+        b
+        for b in first
+        if b["incident"]["components"][0]["status"] in ("partial_outage", "major_outage")
+    ]
+    assert in_outage and all(b["aistatus"]["recommendation"] == {OPUS: "avoid"} for b in in_outage)
     # Resolved: answers came back right, and the advice is to use it again.
-    assert resolved["quality"] == {"verdict": "correct", "checked": 42, "wrong": 0,
-                                   "text": "answers still pass"}
+    assert resolved["quality"] == {
+        "verdict": "correct",
+        "checked": 42,
+        "wrong": 0,
+        "text": "answers still pass",
+    }
     assert set(resolved["failure_shares"]) == {"infrastructure", "ok"}
     assert sum(resolved["failure_shares"].values()) == pytest.approx(1, abs=0.001)
     assert resolved["recommendation"] == {OPUS: "use"}
