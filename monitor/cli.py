@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import logging
 import re
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -136,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StartupError as error:
         print(f"aistatus: {args.command}: {error}", file=sys.stderr)
         return 1
+    except Stopped:
+        return 0
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `aistatus replay ... | head`: the reader left; not an error
@@ -219,9 +222,25 @@ def _probe(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+class Stopped(KeyboardInterrupt):
+    """SIGTERM: asked to stop, as systemd, Docker and Kubernetes ask; a clean exit."""
+
+
+def stop_on_sigterm() -> None:
+    """From now on SIGTERM stops this process as Ctrl-C does, through every `finally`.
+    Left to its default it killed `run` on the spot: the status-engine lease stayed
+    taken, and the next start judged nothing until it expired."""
+    signal.signal(signal.SIGTERM, _stopped)
+
+
+def _stopped(*_: object) -> None:
+    raise Stopped
+
+
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
     from monitor.worker.roles import open_store, sync_targets, wait_for_signal, worker
 
+    stop_on_sigterm()  # until wait_for_signal takes over: start-up is stopped cleanly too
     _log_warnings(settings)
     store = open_store(settings)
     sync_targets(settings, store)
@@ -233,6 +252,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
 def _web(settings: Settings, args: argparse.Namespace) -> int:
     from monitor.worker.roles import bind_site, open_store, serve_web, sync_targets
 
+    stop_on_sigterm()
     store = open_store(settings)
     site = bind_site(settings, store)
     sync_targets(settings, store)
@@ -243,6 +263,7 @@ def _web(settings: Settings, args: argparse.Namespace) -> int:
 def _run(settings: Settings, args: argparse.Namespace) -> int:
     from monitor.worker.roles import bind_site, open_store, serve_web, sync_targets, worker
 
+    stop_on_sigterm()
     _log_warnings(settings)
     store = open_store(settings)
     site = bind_site(settings, store)  # a taken port stops us before the prober starts

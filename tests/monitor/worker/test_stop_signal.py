@@ -1,0 +1,60 @@
+"""`aistatus run` stopped as a service manager stops it (SIGTERM): it gives up the
+status-engine lease on the way out, so the next start judges at once."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from tests.monitor.test_cli_start import demo_config
+
+AISTATUS = str(Path(sys.executable).parent / "aistatus")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def lease_holders(database: Path) -> list[str]:
+    engine = create_engine(f"sqlite:///{database}")
+    try:
+        with engine.connect() as connection:
+            return [row[0] for row in connection.execute(text("SELECT holder FROM leases"))]
+    finally:
+        engine.dispose()
+
+
+def test_sigterm_stops_run_cleanly_and_gives_the_lease_up(tmp_path):
+    config = demo_config(tmp_path, free_port(), extra=f"[web]\nport = {free_port()}\n")
+    database = tmp_path / "status.db"
+    subprocess.run(
+        [AISTATUS, "--config", str(config), "db", "upgrade"], check=True, capture_output=True
+    )
+    run = subprocess.Popen(
+        [AISTATUS, "--config", str(config), "run"], cwd=tmp_path, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        # Waits for an event (the lease taken at the first evaluation), not for time.
+        deadline = time.monotonic() + 60
+        while not lease_holders(database):
+            assert run.poll() is None, run.stderr.read() if run.stderr else ""
+            assert time.monotonic() < deadline, "the status engine never took its lease"
+            time.sleep(0.2)
+        run.send_signal(signal.SIGTERM)
+        run.wait(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    log = run.stderr.read() if run.stderr else ""
+    assert run.returncode == 0, log  # a service manager's stop is not a failure
+    assert "Traceback" not in log
+    assert lease_holders(database) == []
