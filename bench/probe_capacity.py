@@ -16,7 +16,7 @@ multiple of its. Without the exporter installed it says how to install it.
 Goal on the 2-core reference machine: 1,000 models at a 60 s interval, >= 99.9 %
 on time, latency error p99 < 5 ms, under a third of one core.
 
-    .venv/bin/python bench/probe_capacity.py --models 100 1000 --rounds 3 [--exporter PATH]
+    .venv/bin/python -m bench.probe_capacity --models 100 1000 --rounds 3 [--exporter PATH]
 """
 
 from __future__ import annotations
