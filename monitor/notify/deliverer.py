@@ -322,13 +322,11 @@ class Deliverer:
         short = time.monotonic() + self.policy.lease_s / 2
         for delivery in deliveries:
             if time.monotonic() > short:
-                attempt = Attempt(PENDING, "not tried before its lease ran short")
+                self._finished(
+                    lane, delivery, Attempt(PENDING, "not tried before its lease ran short")
+                )
             else:
-                try:
-                    attempt = self._mail(delivery)
-                except Exception as error:
-                    attempt = self._internal_error(delivery, error)
-            self._finished(lane, delivery, attempt)
+                self._try(lane, delivery, self._mail)
 
     def _mail(self, delivery: Delivery) -> Attempt:
         if self.mailer is None:
@@ -345,14 +343,18 @@ class Deliverer:
 
     def _start_operator(self, lane: Lane, deliveries: list[Delivery]) -> None:
         for delivery in deliveries:
-            self._operator_pool.submit(self._to_operator, lane, delivery)
+            self._operator_pool.submit(self._try, lane, delivery, self._to_operator)
 
-    def _to_operator(self, lane: Lane, delivery: Delivery) -> None:
+    def _to_operator(self, delivery: Delivery) -> Attempt:
+        if self.operator is None:
+            return Attempt(PENDING, "operator channels are not set up in this worker")
+        return self.operator(delivery, self.clock.now())
+
+    def _try(self, lane: Lane, delivery: Delivery, send: Callable[[Delivery], Attempt]) -> None:
+        """One blocking attempt, then its end; a bug must not leak the slot or lose the
+        delivery."""
         try:
-            if self.operator is None:
-                attempt = Attempt(PENDING, "operator channels are not set up in this worker")
-            else:
-                attempt = self.operator(delivery, self.clock.now())
+            attempt = send(delivery)
         except Exception as error:
             attempt = self._internal_error(delivery, error)
         self._finished(lane, delivery, attempt)
