@@ -163,6 +163,7 @@ class Deliverer:
         # Lanes where a delivery was sent since they last found nothing due: that
         # subscriber's next event is due now (each hears its events one at a time).
         self._sent_in: set[str] = set()
+        self._waiting_since = 0.0  # monotonic time the database stopped answering; 0: it answers
 
     # -- the loop ------------------------------------------------------------------------
 
@@ -233,8 +234,18 @@ class Deliverer:
         except Exception as error:
             if not is_unavailable(error):
                 raise
-            log.warning("notifications wait for the database: %s", type(error).__name__)
+            if not self._waiting_since:
+                # Once per outage: every 5 s for its whole length buried the other lines.
+                log.warning("notifications wait for the database: %s", type(error).__name__)
+                self._waiting_since = time.monotonic()
             dry.update(lane.name for lane in self.lanes)
+            return started
+        if self._waiting_since:
+            log.info(
+                "notifications go on: the database answers again after %.0f s",
+                time.monotonic() - self._waiting_since,
+            )
+            self._waiting_since = 0.0
         return started
 
     def wait_idle(self, timeout_s: float = 60.0) -> bool:

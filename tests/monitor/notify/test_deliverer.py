@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import random
 from datetime import timedelta
 
@@ -231,6 +232,28 @@ def test_a_database_outage_while_recording_neither_loses_nor_repeats(
     clock.advance(POLICY.lease_s + 1)  # even once the lease has run out
     deliver(deliverer)
     assert states(notifications) == [SENT]
+    assert len(receiver.at("/ok")) == 1
+
+
+def test_a_database_outage_is_logged_once_and_its_end_once(
+    store, notifications, deliverer, receiver, clock, monkeypatch, caplog
+):
+    webhook(notifications, receiver.url("/ok"), clock)
+    store.record_engine_changes(opened())
+    real_fan_out = notifications.fan_out
+
+    def unreachable(*args, **kwargs):
+        raise exc.OperationalError("SELECT outbox", {}, ConnectionRefusedError())
+
+    monkeypatch.setattr(notifications, "fan_out", unreachable)
+    caplog.set_level(logging.INFO, logger="monitor.notify.deliverer")
+    for _ in range(5):  # the chore's ticks through the outage
+        assert deliverer.run_once() == 0
+    monkeypatch.setattr(notifications, "fan_out", real_fan_out)
+    deliver(deliverer)
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines.count("notifications wait for the database: OperationalError") == 1
+    assert sum("notifications go on" in line for line in lines) == 1
     assert len(receiver.at("/ok")) == 1
 
 
