@@ -41,6 +41,7 @@ _WORDS = {
 # must begin within a few clean probes to resolve within ~13 minutes.
 _RECOVERING_ODDS = 0.1
 _FRESH_MINUTES = 1  # a bad probe this recent (or in the current minute) makes a suspicion
+_SUSPECT_WINDOWS = 2  # the shortest judging windows a suspicion is weighed over (5, 15 min)
 
 
 def plan_confirmation(health: TargetHealth, now: datetime, minute: int) -> None:
@@ -115,7 +116,7 @@ def suspicion(health: TargetHealth, minute: int) -> str | None:
 
 def oddest(health: TargetHealth, minute: int) -> tuple[str, float] | None:
     """The signal whose latest probes look oddest for this model (a fresh bad probe, and
-    the short window's bad count unlikely at its baseline, below `confirm_alpha`), in
+    the bad count of a short window unlikely at its baseline, below `confirm_alpha`), in
     words, with that chance; None if none does."""
     book = health.book
     alpha = health.settings.confirm_alpha
@@ -128,9 +129,16 @@ def oddest(health: TargetHealth, minute: int) -> tuple[str, float] | None:
         test = health.tests[signal]
         if book.sum(minute - _FRESH_MINUTES, minute)[test.bad] == 0:
             continue
-        sums = book.window(health.windows[0])
-        bad, total = sums[test.bad], sums[test.total]
-        chance = binomial_tail(bad, total, health.baseline_share(signal)) if total else 1.0
+        share = health.baseline_share(signal)
+        chance = 1.0
+        # The two shortest windows: at one vantage point at 60 s a 25 % fault shows as
+        # lone failures minutes apart, each about its chance within 5 minutes at a ~1 %
+        # normal, two within 15 not. The hour would also catch a young noisy model's
+        # normal against the prior, at the price of looks that settle nothing.
+        for window in health.windows[:_SUSPECT_WINDOWS]:
+            sums = book.window(window)
+            if sums[test.total]:
+                chance = min(chance, binomial_tail(sums[test.bad], sums[test.total], share))
         if chance < alpha and (found is None or chance < found[1]):
             found = (word, chance)
     return found

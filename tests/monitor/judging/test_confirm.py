@@ -56,6 +56,24 @@ def test_a_model_failing_at_its_usual_rate_asks_for_nothing():
     assert engine.incidents() == []
 
 
+def test_two_failures_a_few_minutes_apart_ask_for_a_closer_look():
+    # One vantage point at 60 s: a 25 % fault shows as lone failures minutes apart. Each
+    # alone is 1 in 5 probes of the 5-minute window, about its chance at a ~1 % normal;
+    # two in a quarter hour are not, and more probes tell which it is within minutes.
+    engine = one_region_engine()
+    for minute in range(120):  # two hours with two failures: its normal is about 1 %
+        probe(engine, minute, fails=minute in (30, 90))
+        engine.evaluate(at(minute + 1))
+    for minute in range(120, 128):
+        probe(engine, minute, fails=minute == 120)
+        engine.evaluate(at(minute + 1))
+        assert engine.probe_plan(at(minute + 1)).due(GPT, at(minute + 1)) is None
+    probe(engine, 128, fails=True)
+    engine.evaluate(at(129))
+    (wanted,) = engine.probe_plan(at(129)).confirmations
+    assert wanted.target == GPT and wanted.reason == "a failure"
+
+
 def test_confirmation_probes_of_a_young_model_find_forty_percent_errors_in_minutes():
     engine = one_region_engine()
     # No history: the first probe after start fails, then the plan's 10 s probes come in.
