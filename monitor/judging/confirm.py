@@ -3,7 +3,7 @@
 One vantage point probing every minute sees one probe a minute: a single failure is
 weak evidence, and the 5 or 10 probes a real fault needs take as many minutes. So
 when the latest probes look odd *for this model* (a failure, a slow or a wrong answer
-that its baseline makes unlikely in the short window, at `confirm_alpha`), or when a
+that its baseline makes unlikely in the last 5 or 15 minutes, at `confirm_alpha`), or when a
 model in an episode has been clean for longer than its failing share explains (it may
 have recovered), the engine asks for probes every `confirm_interval` for
 `confirm_for`; once those probes make the suspicion much stronger (a chance below
