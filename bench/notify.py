@@ -374,10 +374,11 @@ def main() -> None:
     for name, figure, goal in rows:
         print(f"  {name:<{width}}  {figure:<56} {goal}")
     deliverer.wait_idle(args.timeout * 2)
-    counts = notifications.counts()["deliveries"]
+    counts = notifications.counts(clock.now())
     print(
-        f"deliveries by state: {dict(sorted(counts.items()))} (pending: the hanging ones, "
-        "waiting for their retry in the slow lane)"
+        f"deliveries by state: {dict(sorted(counts['deliveries'].items()))} (pending: the "
+        f"hanging ones, waiting for their retry in the slow lane, which holds "
+        f"{counts['slow_lane']['webhook receivers']} receivers)"
     )
     deliverer.close()
     for pipe in (http_pipe, smtp_pipe):

@@ -306,11 +306,14 @@ def _incidents(settings: Settings, args: argparse.Namespace) -> int:
 def _notifications(settings: Settings, args: argparse.Namespace) -> int:
     import json
 
+    from monitor.clock import SystemClock
     from monitor.notify.report import notifications_document, notifications_text
     from monitor.store.notifications import Notifications
     from monitor.worker.roles import open_store
 
-    document = notifications_document(Notifications(open_store(settings)), args.failures)
+    document = notifications_document(
+        Notifications(open_store(settings)), args.failures, SystemClock().now()
+    )
     print(json.dumps(document, indent=2) if args.json else notifications_text(document))
     return 0
 

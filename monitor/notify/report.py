@@ -6,6 +6,7 @@ channels by their name in the config.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from monitor.clock import utc_iso
@@ -14,8 +15,10 @@ from monitor.store.rows.outbox import OPERATOR
 from monitor.text import for_terminal
 
 
-def notifications_document(notifications: Notifications, failures: int) -> dict[str, Any]:
-    counts = notifications.counts()
+def notifications_document(
+    notifications: Notifications, failures: int, now: datetime
+) -> dict[str, Any]:
+    counts = notifications.counts(now)
     return {
         **counts,
         "recent_failures": [
@@ -45,6 +48,16 @@ def _channel_name(notifications: Notifications, row: Any) -> str | None:
     return str(found["address"]) if found else None
 
 
+def _slow(receivers: int) -> str:
+    # Receivers that timed out lately get a few slots of their own (monitor/notify/
+    # deliverer.py): their events may wait behind each other, the others' do not.
+    return (
+        f"; {receivers} webhook receiver(s) in the slow lane (timed out lately)"
+        if receivers
+        else ""
+    )
+
+
 def notifications_text(document: dict[str, Any]) -> str:
     deliveries = document["deliveries"]
     lines = [
@@ -55,7 +68,8 @@ def notifications_text(document: dict[str, Any]) -> str:
         + (
             ", ".join(f"{n} {name}" for name, n in sorted(document["subscriptions"].items()))
             or "none"
-        ),
+        )
+        + _slow(document["slow_lane"]["webhook receivers"]),
     ]
     failures = document["recent_failures"]
     lines.append("Recent failures:" if failures else "Recent failures: none")

@@ -152,9 +152,9 @@ class Notifications:
                 .values(permanent_failures=columns.permanent_failures + 1)
             )
 
-    def counts(self) -> dict[str, dict[str, int]]:
+    def counts(self, now: datetime) -> dict[str, dict[str, int]]:
         with self._engine.connect() as connection:
-            return rows.counts(connection)
+            return rows.counts(connection, now)
 
     def recent_failures(self, limit: int = 20) -> list[Row]:
         with self._engine.connect() as connection:

@@ -430,8 +430,9 @@ def set_subscription_state(
     return connection.execute(statement.values(values)).rowcount == 1
 
 
-def counts(connection: Connection) -> dict[str, dict[str, int]]:
-    """Deliveries by state, subscriptions by kind and state, outbox rows not fanned out."""
+def counts(connection: Connection, now: datetime) -> dict[str, dict[str, int]]:
+    """Deliveries by state, subscriptions by kind and state (and those served in the slow
+    lane at `now`), outbox rows not fanned out."""
     deliveries = dict(
         connection.execute(select(DELIVERIES.c.state, func.count()).group_by(DELIVERIES.c.state))
         .tuples()
@@ -448,10 +449,14 @@ def counts(connection: Connection) -> dict[str, dict[str, int]]:
     waiting = connection.execute(
         select(func.count()).select_from(OUTBOX).where(OUTBOX.c.fanned_out.is_(False))
     ).scalar_one()
+    slow = connection.execute(
+        select(func.count()).select_from(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.slow_until > now)
+    ).scalar_one()
     return {
         "deliveries": deliveries,
         "subscriptions": subscriptions,
         "outbox": {"not fanned out": int(waiting)},
+        "slow_lane": {"webhook receivers": int(slow)},
     }
 
 

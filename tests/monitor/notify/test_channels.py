@@ -147,7 +147,7 @@ def test_a_failing_channel_is_tried_again_later_and_its_secret_is_never_logged(
         assert first["last_error"] == "json: not accepted"
         assert first["next_attempt_at"] > clock.now()  # back-off, not a hot loop
         assert receiver.at("/fail")
-        failing = notifications_text(notifications_document(notifications, 10))
+        failing = notifications_text(notifications_document(notifications, 10, clock.now()))
         assert "pending  channel ops incident." in failing and "json: not accepted" in failing
 
         environ["HOOK_PATH"] = SECRET  # the receiver is back, at a secret path
@@ -160,7 +160,7 @@ def test_a_failing_channel_is_tried_again_later_and_its_secret_is_never_logged(
     finally:
         deliverer.close()
         operator.close()
-    report = notifications_text(notifications_document(notifications, 10))
+    report = notifications_text(notifications_document(notifications, 10, clock.now()))
     assert "1 operator active" in report
     assert SECRET not in caplog.text and SECRET not in report
     assert "JSON POST URL" in caplog.text  # Apprise did log the URL, blanked

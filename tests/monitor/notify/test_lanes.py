@@ -12,6 +12,7 @@ from monitor.clock import FakeClock
 from monitor.config import settings_from_dict
 from monitor.notify.deliverer import Deliverer, DeliveryPolicy
 from monitor.notify.mail import Mailer
+from monitor.notify.report import notifications_document, notifications_text
 from monitor.notify.subscriptions import Request, subscription_row
 from monitor.store.notifications import Ending, Notifications
 from monitor.store.rows.outbox import ACTIVE, PENDING, SENT
@@ -66,6 +67,8 @@ def test_a_receiver_that_times_out_is_served_in_the_slow_lane_until_it_answers(
         sender.close()
     assert notifications.subscription(hanging)["slow_until"] == clock.now() + policy.slow_for
     assert notifications.subscription(healthy)["slow_until"] is None
+    report = notifications_text(notifications_document(notifications, 10, clock.now()))
+    assert "1 webhook receiver(s) in the slow lane" in report  # what an operator reads
     clock.advance(policy.first_retry_s)  # its retry is due, in the slow lane only
     now = clock.now()
     assert notifications.claim(now, now + LEASE, 10, "webhook", slow=False) == []
@@ -75,6 +78,7 @@ def test_a_receiver_that_times_out_is_served_in_the_slow_lane_until_it_answers(
         [Ending(retry["id"], hanging, SENT, now, None, None, answered=True)], disable_after=3
     )
     assert notifications.subscription(hanging)["slow_until"] is None
+    assert notifications.counts(clock.now())["slow_lane"] == {"webhook receivers": 0}
 
 
 def test_receivers_hanging_in_the_slow_lane_leave_the_others_theirs(

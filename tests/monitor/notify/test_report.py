@@ -30,7 +30,7 @@ def test_the_report_counts_the_queue_and_names_each_failure(
     webhook(notifications, receiver.url("/fail"), clock)
     store.record_engine_changes(opened())
     deliver(deliverer)
-    document = notifications_document(notifications, 20)
+    document = notifications_document(notifications, 20, clock.now())
     assert document["deliveries"] == {"pending": 1, "sent": 1}
     assert document["subscriptions"] == {"webhook active": 2}
     [failure] = document["recent_failures"]
