@@ -30,7 +30,7 @@ from monitor.judging.status import (
     SubjectKind,
     provider_status,
 )
-from monitor.judging.summary import evidence_summary
+from monitor.judging.summary import evidence_summary, recent_errors
 from monitor.judging.wording import Story, body, title
 from monitor.plan import Confirmation, ProbePlan
 from monitor.results import ProbeResult
@@ -252,6 +252,7 @@ class StatusEngine:
             evidence=evidence,
             answers=answers,
             answer_verdict=answer_verdict(answers, self._health[info.id].quality_rule),
+            recent_errors={m: recent_errors(self._health[m]) for m in incident.models},
             notes=(
                 *((_single_vantage(),) if len(self.regions) == 1 and incident.public else ()),
                 *((self._late_note(),) if self._late_at(now) else ()),

@@ -2,7 +2,8 @@
 
     {"probes": 240,                                   # the incident's models, since it began
      "failure_shares": {"capacity": 0.31, "ok": 0.69},  # share of those probes per class
-     "quality": {"verdict": "correct", "checked": 180, "wrong": 1}}
+     "quality": {"verdict": "correct", "checked": 180, "wrong": 1},
+     "errors": {"anthropic/claude-opus-4-7": "major_outage"}}  # last 15 min, per model
 
 The same facts wording (monitor/judging/wording.py) turns into sentences, taken
 from the same `Story` at the same moment, so a webhook never says more than the
@@ -13,10 +14,17 @@ incident's text: `verdict` is the answer verdict (monitor/judging/quality.py),
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from monitor.judging.advice import RECENT_WINDOW, Errors, errors_level
+from monitor.judging.episodes import Signal
 from monitor.judging.wording import Story
 from monitor.results import FailureClass
+
+if TYPE_CHECKING:
+    from monitor.judging.health import TargetHealth
+
+_RECENT_MINUTES = round(RECENT_WINDOW.total_seconds() / 60)
 
 
 def evidence_summary(story: Story) -> dict[str, Any]:
@@ -42,4 +50,15 @@ def evidence_summary(story: Story) -> dict[str, Any]:
             "checked": answers.checked,
             "wrong": answers.wrong,
         },
+        "errors": dict(story.recent_errors),
     }
+
+
+def recent_errors(health: TargetHealth) -> str | None:
+    """The level a model's last 15 minutes of failures earn on their own, weighed as the
+    site weighs them for its advice (monitor/judging/advice.py); None without probes."""
+    test = health.tests[Signal.AVAILABILITY]
+    sums = health.book.window(_RECENT_MINUTES)
+    share = health.baseline_share(Signal.AVAILABILITY)
+    level = errors_level(Errors(sums[test.total], sums[test.bad], share), health.settings)
+    return level.value if level is not None else None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http import HTTPStatus
 
@@ -76,6 +76,9 @@ class Story:
     answers: AnswerEvidence  # pooled over the incident's models
     answer_verdict: QualityVerdict
     notes: tuple[str, ...] = ()
+    # Per model, the level its last 15 minutes' errors earn (monitor/judging/advice.py):
+    # what the routing signal weighs, so notifications advise as it does.
+    recent_errors: Mapping[str, str | None] = field(default_factory=dict)
 
 
 def failure_label(result: ProbeResult) -> str:

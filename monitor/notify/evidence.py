@@ -5,7 +5,9 @@ operator channels as the same sentences.
     cause            infrastructure, capacity, quality, configuration, vantage, unknown
     failure shares   of the probes of its models since it began, per failure class
     quality          correct (answers still pass) · degraded (worse) · unknown
-    recommendation   per model: avoid while it is in an outage or answers worse; else use
+    recommendation   per model: judging's one rule (monitor/judging/advice.py), as the
+                     routing signal gives it: avoid while it is in an outage, its last
+                     15 minutes' errors are at an outage's share, or it answers worse
 
 The shares and the verdict were taken by the engine when the update was written
 (monitor/judging/summary.py): a late delivery says what was known then.
@@ -15,9 +17,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from monitor.judging.advice import USE, advise
+from monitor.judging.status import ComponentStatus
+
 Facts = dict[str, Any]
 
-_AVOID = ("major_outage", "partial_outage", "under_maintenance")
 QUALITY_WORDS = {
     "correct": "answers still pass",
     "degraded": "answers are worse than usual",
@@ -29,14 +33,19 @@ def recommendation(facts: Facts) -> dict[str, str]:
     """`avoid` or `use` for each model of the incident, as the routing signal says it."""
     open_ = facts["state"] != "resolved"
     worse = facts["cause"] == "quality" or quality(facts)["verdict"] == "degraded"
+    status = ComponentStatus(facts["worst"])
+    # Events written before the engine sent the recent errors along carry none.
+    errors = (facts.get("evidence") or {}).get("errors") or {}
     return {
-        m: (
-            "avoid"
-            if open_ and m in facts["active_models"] and (facts["worst"] in _AVOID or worse)
-            else "use"
-        )
+        m: advise(status, _level(errors.get(m)), worse)[0]
+        if open_ and m in facts["active_models"]
+        else USE
         for m in facts["models"]
     }
+
+
+def _level(value: str | None) -> ComponentStatus | None:
+    return ComponentStatus(value) if value else None
 
 
 def quality(facts: Facts) -> dict[str, Any]:

@@ -24,12 +24,13 @@ from urllib.parse import quote
 
 from monitor.clock import utc_iso
 from monitor.config import Settings
+from monitor.judging.advice import advise
+from monitor.judging.status import ComponentStatus
 from monitor.notify import evidence
 
 Document = dict[str, Any]
 
 DOCUMENTATION = "https://github.com/aistatus/aistatus#webhooks"
-_AVOID = ("major_outage", "partial_outage", "under_maintenance")
 _INDICATOR = {"none": "none", "minor": "minor", "major": "major", "critical": "critical"}
 _DESCRIPTION = {
     "none": "All Systems Operational",
@@ -156,7 +157,7 @@ def component_payload(
             "event_id": event_id,
             "subject": subject,
             "reason": facts["reason"],
-            "recommendation": "avoid" if new in _AVOID else "use",
+            "recommendation": advise(ComponentStatus(new), None, answers_worse=False)[0],
         },
     }
 

@@ -35,6 +35,7 @@ from datetime import datetime
 from typing import Any
 
 from monitor.clock import utc_iso
+from monitor.judging.advice import USE, advise
 from monitor.judging.incidents import Incident
 from monitor.judging.quality import QualityVerdict
 from monitor.judging.status import ComponentStatus
@@ -49,15 +50,8 @@ from web.queries.snapshots import (
     SiteSnapshot,
 )
 
-USE = "use"
-AVOID = "avoid"
 INCIDENT_LIMIT = 50
 MODEL_INCIDENT_LIMIT = 20
-_AVOID_STATUSES = (
-    ComponentStatus.MAJOR_OUTAGE,
-    ComponentStatus.PARTIAL_OUTAGE,
-    ComponentStatus.UNDER_MAINTENANCE,
-)
 
 Document = dict[str, Any]
 
@@ -66,12 +60,9 @@ def recommendation(model: ModelSnapshot, provider: ProviderSnapshot) -> tuple[st
     """`use` or `avoid`, and the reasons for `avoid` (module docstring)."""
     if model.story is not None:
         return model.story.advice()
-    reasons: list[str] = []
-    if provider.info.configured and model.status in _AVOID_STATUSES:
-        reasons.append(model.status.value)
-    if provider.info.configured and model.quality.verdict is QualityVerdict.DEGRADED:
-        reasons.append("quality_degraded")
-    return (AVOID if reasons else USE), reasons
+    if not provider.info.configured:
+        return USE, []
+    return advise(model.status, None, model.quality.verdict is QualityVerdict.DEGRADED)
 
 
 def deployment_state(model: ModelSnapshot, provider: ProviderSnapshot) -> int | None:

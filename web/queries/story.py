@@ -14,10 +14,8 @@ show as `degraded_performance` with a note ("elevated errors, confirming"), neve
 as "Operational" beside a failure rate. The site never raises a model further
 than that on its own: outages are the engine's to call.
 
-"Significant" is the engine's own test (monitor/judging/quality.py's binomial
-rule with the availability thresholds of `StatusSettings`): at least
-`min_failures` failed probes, a share `min_effect` above the baseline, and a
-tail probability under `false_alarm_rate`. The baseline is the model's share of
+"Significant", and whether to use or avoid the model, are judging's one rule
+(monitor/judging/advice.py), which notifications ask too. The baseline is the model's share of
 failed probes on its `BASELINE_DAYS` days before today, with the engine's prior;
 a baseline with no history behind it is the prior, and is never quoted as the
 model's own.
@@ -31,8 +29,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from monitor.config import StatusSettings
-from monitor.judging.quality import AnswerEvidence, QualityRule, QualityVerdict, answer_verdict
-from monitor.judging.status import ComponentStatus, level_for_share
+from monitor.judging.advice import RECENT_WINDOW, USE, Errors, advise, errors_level
+from monitor.judging.quality import QualityVerdict
+from monitor.judging.status import ComponentStatus
 from monitor.rollups import Resolution, Rollup, bucket_start
 from monitor.store import ProviderInfo, Target
 from web.queries.parts import (
@@ -50,33 +49,8 @@ if TYPE_CHECKING:  # site_data -> rollup_cache -> uptime import this module
     from web.queries.site_data import SiteData
 
 # What every page calls "now": latency, answers, errors and regions of the last 15 minutes.
-NOW_WINDOW = timedelta(minutes=15)
+NOW_WINDOW = RECENT_WINDOW
 NOW_WORDS = "in the last 15 minutes"
-
-USE = "use"
-AVOID = "avoid"
-ELEVATED_ERRORS = "elevated_errors"
-QUALITY_DEGRADED = "quality_degraded"
-_AVOID_STATUSES = (
-    ComponentStatus.MAJOR_OUTAGE,
-    ComponentStatus.PARTIAL_OUTAGE,
-    ComponentStatus.UNDER_MAINTENANCE,
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """Probes the provider answers for in a window (up or down, monitor/rollups.py), the
-    failed ones among them, and the model's usual failed share."""
-
-    probes: int
-    failed: int
-    baseline: float  # the usual failed share, the prior blended in
-    history: int = 0  # probes behind the baseline; 0: the prior alone
-
-    @property
-    def share(self) -> float | None:
-        return self.failed / self.probes if self.probes else None
 
 
 def evidence(
@@ -84,7 +58,7 @@ def evidence(
     baseline_days: Sequence[Rollup],
     today: date,
     settings: StatusSettings,
-) -> Evidence:
+) -> Errors:
     """`window`'s failures against the model's days before `today` (day rollups)."""
     end = datetime(today.year, today.month, today.day, tzinfo=UTC)
     start = end - timedelta(days=BASELINE_DAYS)
@@ -93,28 +67,7 @@ def evidence(
     baseline = (earlier.down + settings.prior_failure_rate * weight) / (
         earlier.up + earlier.down + weight
     )
-    return Evidence(window.up + window.down, window.down, baseline, earlier.up + earlier.down)
-
-
-def errors_level(seen: Evidence, settings: StatusSettings) -> ComponentStatus | None:
-    """The level these errors earn on their own: None without probes, `operational` unless
-    they are significant (module docstring), else the level of their share."""
-    if not seen.probes:
-        return None
-    rule = QualityRule(
-        settings.min_failures,
-        settings.min_effect,
-        settings.false_alarm_rate,
-        settings.level_confidence_z,
-    )
-    test = AnswerEvidence(seen.probes, seen.failed, seen.baseline)
-    if seen.failed < settings.min_failures or answer_verdict(test, rule) is not (
-        QualityVerdict.DEGRADED
-    ):
-        return ComponentStatus.OPERATIONAL
-    return level_for_share(
-        seen.failed / seen.probes, settings.partial_outage_share, settings.major_outage_share
-    )
+    return Errors(window.up + window.down, window.down, baseline, earlier.up + earlier.down)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,22 +98,13 @@ class ModelStory:
         """`use` or `avoid`, and the words behind an `avoid` (web/api/v1.py)."""
         if self.word == NOT_CONFIGURED:
             return USE, []
-        reasons: list[str] = []
-        if self.engine in _AVOID_STATUSES:
-            reasons.append(self.engine.value)
-        elif self.errors is not None and self.errors.severity >= (
-            ComponentStatus.PARTIAL_OUTAGE.severity
-        ):
-            reasons.append(ELEVATED_ERRORS)
-        if self.quality is QualityVerdict.DEGRADED:
-            reasons.append(QUALITY_DEGRADED)
-        return (AVOID if reasons else USE), reasons
+        return advise(self.engine, self.errors, self.quality is QualityVerdict.DEGRADED)
 
 
 def tell(
     provider: ProviderInfo | None,
     engine: ComponentStatus | None,
-    seen: Evidence | None,
+    seen: Errors | None,
     quality: QualityVerdict,
     settings: StatusSettings,
     *,

@@ -37,13 +37,13 @@ from itertools import compress
 from operator import add, attrgetter, itemgetter, not_
 
 from monitor.config import StatusSettings
+from monitor.judging.advice import Errors, errors_level
 from monitor.judging.incidents import Incident
 from monitor.judging.status import ComponentStatus, StatusChange, worst
 from monitor.results import FailureClass
 from monitor.rollups import DOWN_CLASSES, UP_CLASSES, Rollup
 from web import public_paths
 from web.queries.snapshots import NO_DATA
-from web.queries.story import Evidence, errors_level
 from web.queries.viewmodels import FailureCount, Link, UptimeDay
 from web.render.charts import FAILURE_ORDER
 
@@ -268,7 +268,7 @@ def _down(counts: Counts) -> int:
 def _floor(up: int, down: int, settings: StatusSettings) -> ComponentStatus | None:
     """Degraded when the day's failures are significant against the engine's prior; the
     site never calls an outage the engine did not store."""
-    level = errors_level(Evidence(up + down, down, settings.prior_failure_rate), settings)
+    level = errors_level(Errors(up + down, down, settings.prior_failure_rate), settings)
     return ComponentStatus.DEGRADED_PERFORMANCE if level is not None and level.affected else None
 
 

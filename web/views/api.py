@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
+from monitor.judging.advice import AVOID
 from web.api import statuspage
 from web.api import v1 as api_v1
 from web.api.openapi import openapi_document
@@ -74,7 +75,7 @@ def model_health(provider: str, model: str) -> Response:
     if data.target(target) is None:
         return json_response({"error": "no such model", "id": target}, 404)
     document = api_v1.health_document(site_snapshot(data, detail=True), target)
-    if document["recommendation"] == api_v1.AVOID:
+    if document["recommendation"] == AVOID:
         response = json_response(document, 503)
         response.headers["Retry-After"] = str(AVOID_RETRY_AFTER_S)
         return response

@@ -15,18 +15,20 @@ def facts(
     worst="major_outage",
     active=(OPUS,),
     verdict=None,
+    errors=None,
 ):
     found = (
         None
-        if verdict is None
+        if verdict is None and errors is None
         else {
             "probes": 50,
             "failure_shares": {"capacity": 0.6, "ok": 0.4},
             "quality": {
-                "verdict": verdict,
+                "verdict": verdict or "unknown",
                 "checked": 20,
                 "wrong": 9 if verdict == "degraded" else 0,
             },
+            "errors": errors or {},
         }
     )
     return {
@@ -48,6 +50,16 @@ def facts(
         (facts(worst="degraded_performance", verdict="degraded"), {OPUS: "avoid", OPUS8: "use"}),
         (facts(cause="quality", worst="operational"), {OPUS: "avoid", OPUS8: "use"}),
         (facts(state="resolved", active=()), {OPUS: "use", OPUS8: "use"}),
+        # Still confirming, but the last 15 minutes fail at an outage's share: the routing
+        # signal already says avoid (monitor/judging/advice.py), and so does the event.
+        (
+            facts(worst="degraded_performance", errors={OPUS: "partial_outage"}),
+            {OPUS: "avoid", OPUS8: "use"},
+        ),
+        (
+            facts(worst="degraded_performance", errors={OPUS: "degraded_performance"}),
+            {OPUS: "use", OPUS8: "use"},
+        ),
     ],
 )
 def test_a_model_is_avoided_only_while_it_is_down_or_answers_worse(case, advice):
