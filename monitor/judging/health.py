@@ -35,13 +35,13 @@ from monitor.judging.episodes import (
     hit_regions,
     hits_of,
     is_provider_side,
-    looks_normal,
     minute_of,
     signal_tests,
 )
 from monitor.judging.quality import AnswerEvidence, QualityRule, QualityVerdict, answer_verdict
+from monitor.judging.recovery import recovered, vantage_recovered
 from monitor.judging.regions import Blame, RegionVerdict, attribute
-from monitor.judging.significance import binomial_tail, is_surprising, wilson_bounds
+from monitor.judging.significance import is_surprising, wilson_bounds
 from monitor.judging.status import Cause, ComponentStatus, next_level, worst
 from monitor.judging.tally import (
     ALL,
@@ -272,7 +272,7 @@ class TargetHealth:
         episode = self.episodes.get(Signal.VANTAGE)
         if episode is not None:
             episode.regions = tuple(sorted({*episode.regions, *regions}))
-            clean_from = self._vantage_recovered(minute, episode)
+            clean_from = vantage_recovered(self, minute, episode)
             if clean_from is not None:
                 del self.episodes[Signal.VANTAGE]
                 # The confined failures also sit in the availability windows.
@@ -346,66 +346,10 @@ class TargetHealth:
         return first if now <= minute_of(until) + self.windows[0] else None
 
     def _close_if_recovered(self, signal: Signal, minute: int, p0: float) -> None:
-        clean_from = self._recovered(signal, minute, p0, self.episodes[signal].started_at)
+        clean_from = recovered(self, signal, minute, p0, self.episodes[signal].started_at)
         if clean_from is not None:
             del self.episodes[signal]
             self.clean_from[signal] = clean_from
-
-    def _recovered(self, signal: Signal, minute: int, p0: float, started: datetime) -> int | None:
-        """Where a recent clean stretch begins, or None while there is none.
-
-        Clean: at least recovery_window long with enough probes, plausible under the
-        baseline, and implausible under the share the episode failed at. A 35 % fault is
-        ruled out by ten quiet minutes; a 10 % fault needs a longer quiet stretch.
-        """
-        test = self.tests[signal]
-        s = self.settings
-        need = max(s.recovery_min_probes, test.min_total)
-        start = minute_of(started)
-        # Longer stretches for small faults and for models probed only every few minutes.
-        for minutes in (self.recovery_minutes * k for k in (1, 2, 3, 4, 6, 12, 24)):
-            first = minute - minutes
-            sums = self.book.sum(first, minute)
-            bad, total = sums[test.bad], sums[test.total]
-            if total < need or first <= start:
-                continue
-            if not looks_normal(bad, total, need, p0, test.effect, s.recovery_alpha):
-                return None
-            # What the episode failed at, at its lowest plausible. Its start is found at a
-            # burst of failures, so a short episode is read with the probes before it too.
-            since = min(
-                start,
-                self.book.stretch(
-                    first - 1, 1, 2 * need, lambda tally: tally.counts[test.total], self.windows[-1]
-                ),
-            )
-            before = self.book.sum(since, first - 1)
-            failing, _ = wilson_bounds(before[test.bad], before[test.total], s.level_confidence_z)
-            failing = max(failing, p0 + test.effect)
-            if 1.0 - binomial_tail(bad + 1, total, failing) < s.recovery_alpha:
-                return first
-        return None
-
-    def _vantage_recovered(self, minute: int, episode: Episode) -> int | None:
-        s = self.settings
-        first = self.book.stretch(
-            minute,
-            self.recovery_minutes,
-            s.recovery_min_probes,
-            lambda tally: tally.counts[ALL],
-            4 * self.recovery_minutes,
-        )
-        sums = self.book.sum(first, minute)
-        p_van = self.baseline_share(Signal.VANTAGE)
-        if not looks_normal(sums[VAN], sums[ALL], 1, p_van, s.min_effect, s.recovery_alpha):
-            return None
-        regions = self.book.region_sums(first, minute)
-        probes = sum(regions[r][R_N] for r in episode.regions if r in regions)
-        failed = sum(regions[r][R_FAIL] for r in episode.regions if r in regions)
-        p_fail = self.baseline_share(Signal.AVAILABILITY)
-        if probes and not looks_normal(failed, probes, 1, p_fail, s.min_effect, s.recovery_alpha):
-            return None
-        return first
 
     def _level(self, minute: int, started: datetime, current: ComponentStatus) -> ComponentStatus:
         """Up on the lower bound of the last level_window, down on the upper bound of twice

@@ -8,11 +8,12 @@ from datetime import date
 import pytest
 
 from monitor.config import StatusSettings
+from monitor.judging.advice import Errors, errors_level
 from monitor.judging.quality import QualityVerdict
 from monitor.judging.status import ComponentStatus
 from monitor.store import ProviderInfo
 from web.queries.parts import Totals
-from web.queries.story import Evidence, ModelStory, errors_level, region_verdicts, tell
+from web.queries.story import ModelStory, region_verdicts, tell
 
 S = StatusSettings()
 S_TODAY = date(2026, 6, 7)
@@ -40,19 +41,19 @@ UNCONFIGURED = ProviderInfo("openai", "OpenAI", "openai", False, "set OPENAI_API
     ],
 )
 def test_errors_earn_a_level_only_when_significant(probes, failed, baseline, expected):
-    assert errors_level(Evidence(probes, failed, baseline), S) == expected
+    assert errors_level(Errors(probes, failed, baseline), S) == expected
 
 
 @pytest.mark.parametrize(
     ("engine", "seen", "quality", "word", "confirming"),
     [
-        (OK, Evidence(30, 0, 0.02), QualityVerdict.CORRECT, "operational", False),
-        (OK, Evidence(14, 9, 0.02), QualityVerdict.UNKNOWN, "degraded_performance", True),
-        (None, Evidence(14, 9, 0.02), QualityVerdict.UNKNOWN, "degraded_performance", True),
-        (OK, Evidence(30, 0, 0.02), QualityVerdict.DEGRADED, "degraded_performance", True),
-        (MAJOR, Evidence(14, 2, 0.02), QualityVerdict.UNKNOWN, "major_outage", False),
-        (MAINT, Evidence(14, 14, 0.02), QualityVerdict.UNKNOWN, "under_maintenance", False),
-        (None, Evidence(5, 0, 0.02), QualityVerdict.UNKNOWN, "no_data", False),
+        (OK, Errors(30, 0, 0.02), QualityVerdict.CORRECT, "operational", False),
+        (OK, Errors(14, 9, 0.02), QualityVerdict.UNKNOWN, "degraded_performance", True),
+        (None, Errors(14, 9, 0.02), QualityVerdict.UNKNOWN, "degraded_performance", True),
+        (OK, Errors(30, 0, 0.02), QualityVerdict.DEGRADED, "degraded_performance", True),
+        (MAJOR, Errors(14, 2, 0.02), QualityVerdict.UNKNOWN, "major_outage", False),
+        (MAINT, Errors(14, 14, 0.02), QualityVerdict.UNKNOWN, "under_maintenance", False),
+        (None, Errors(5, 0, 0.02), QualityVerdict.UNKNOWN, "no_data", False),
         (None, None, QualityVerdict.UNKNOWN, "no_data", False),
     ],
 )
@@ -67,18 +68,18 @@ def test_the_story_follows_the_engine_and_never_hides_significant_errors(
 
 
 def test_a_model_of_an_unconfigured_provider_says_so_whatever_it_saw():
-    story = tell(UNCONFIGURED, MAJOR, Evidence(14, 14, 0.02), QualityVerdict.DEGRADED, S)
+    story = tell(UNCONFIGURED, MAJOR, Errors(14, 14, 0.02), QualityVerdict.DEGRADED, S)
     assert story.word == "not_configured" and story.advice() == ("use", [])
 
 
 @pytest.mark.parametrize(
     ("engine", "seen", "quality", "advice"),
     [
-        (OK, Evidence(30, 0, 0.02), QualityVerdict.CORRECT, ("use", [])),
-        (OK, Evidence(14, 9, 0.02), QualityVerdict.UNKNOWN, ("avoid", ["elevated_errors"])),
-        (OK, Evidence(200, 30, 0.02), QualityVerdict.UNKNOWN, ("use", [])),  # degraded: slower
-        (PARTIAL, Evidence(14, 9, 0.02), QualityVerdict.UNKNOWN, ("avoid", ["partial_outage"])),
-        (OK, Evidence(30, 0, 0.02), QualityVerdict.DEGRADED, ("avoid", ["quality_degraded"])),
+        (OK, Errors(30, 0, 0.02), QualityVerdict.CORRECT, ("use", [])),
+        (OK, Errors(14, 9, 0.02), QualityVerdict.UNKNOWN, ("avoid", ["elevated_errors"])),
+        (OK, Errors(200, 30, 0.02), QualityVerdict.UNKNOWN, ("use", [])),  # degraded: slower
+        (PARTIAL, Errors(14, 9, 0.02), QualityVerdict.UNKNOWN, ("avoid", ["partial_outage"])),
+        (OK, Errors(30, 0, 0.02), QualityVerdict.DEGRADED, ("avoid", ["quality_degraded"])),
     ],
 )
 def test_the_advice_follows_the_story(engine, seen, quality, advice):
@@ -111,5 +112,5 @@ def test_a_region_failing_alone_keeps_its_level_and_says_so():
 
 
 def test_errors_from_fewer_than_half_of_the_regions_are_our_network_not_the_model():
-    story = tell(PROVIDER, OK, Evidence(45, 15, 0.02), QualityVerdict.UNKNOWN, S, confined=True)
+    story = tell(PROVIDER, OK, Errors(45, 15, 0.02), QualityVerdict.UNKNOWN, S, confined=True)
     assert story.word == "operational" and story.advice() == ("use", [])
