@@ -27,9 +27,7 @@ def upgrade() -> None:
     # by hand was counted with the answers, and stays so). A plain ADD COLUMN with a default
     # on both databases: no table rebuild for years of rollups.
     for name in ("forms_checked", "forms_correct"):
-        op.add_column(
-            "rollups", sa.Column(name, sa.Integer(), nullable=False, server_default="0")
-        )
+        op.add_column("rollups", sa.Column(name, sa.Integer(), nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
