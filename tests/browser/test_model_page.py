@@ -65,7 +65,7 @@ def test_a_model_that_words_its_answers_differently_shows_only_its_exact_form_fa
     expect(form.locator(".pill")).to_have_text("Below its usual in this range")
     # The model's own JSON says the same, and moves neither status nor advice for it.
     document = page.request.get(f"{base_url}/api/v1/models/{SONNET}").json()
-    model = document["model"] if "model" in document else document
+    model = document["model"]
     assert model["recommendation"] == "use" and model["quality"]["pass_rate"] == 1.0
     assert model["form"]["verdict"] == "degraded" and model["form"]["pass_rate"] == 0.0
     assert model["form"]["baseline_pass_rate"] > 0.99  # seven days in form (and the prior)
