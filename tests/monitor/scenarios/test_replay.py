@@ -18,8 +18,11 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import main
+from monitor.config import ProbeSettings
+from monitor.results import FailureClass
 from monitor.scenarios.replay import replay, replay_document
 from monitor.scenarios.spec import Fault, FaultKind, Scenario, load_scenario
+from monitor.scenarios.virtual_probe import virtual_probe
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 OPUS = ["anthropic/claude-opus-4-7", "anthropic/claude-opus-4-8"]
@@ -418,3 +421,17 @@ def test_a_drift_in_form_only_changes_nothing_replay_judges():
     assert {s["status"] for changes in document["statuses"].values() for s in changes} == {
         "operational"
     }
+
+
+def test_replay_records_an_exact_form_answer_as_the_live_probe_does():
+    calm = scenario("wrong-answers")
+    everywhere = Fault(("*",), ("*",), 0.0, None, 1.0, FaultKind.WRONG_FORM)
+    wordy = replace(calm, faults=(everywhere,))
+    model = wordy.models[0].id
+    asked = {
+        check: virtual_probe(wordy, model, "r", wordy.start, ProbeSettings(), check)
+        for check in ("arithmetic", "strict_format")
+    }
+    assert {r.failure_class for r in asked.values()} == {FailureClass.OK}
+    assert asked["arithmetic"].answer_correct is True
+    assert asked["strict_format"].answer_correct is False  # the value right, not its form
