@@ -128,7 +128,7 @@ def score(question: Question, text: str) -> Verdict:
     return Verdict.CORRECT if judge(question, answer) else Verdict.WRONG
 
 
-def grade(question: Question, text: str) -> tuple[Verdict, bool | None]:
+def grade(question: Question, text: str) -> tuple[Verdict, bool]:
     """The answer's verdict on its value (`score`, lenient about form) and what the
     probe records as `answer_correct`: whether the value was right, or for a check of
     form only (FORM_CHECKS) whether the exact form was kept."""
