@@ -9,7 +9,7 @@ from typing import Any
 
 from monitor.clock import utc_iso
 from monitor.config import ModelSettings, Settings, missing_key
-from monitor.results import ProbeResult
+from monitor.results import FORM_CHECKS, ProbeResult
 from monitor.text import for_terminal
 
 # What one probe costs, in tokens: the question plus the API's framing, and a
@@ -111,6 +111,8 @@ def results_table(results: Sequence[ProbeResult]) -> str:
     lines = [header]
     for r in results:
         answer = {True: "correct", False: "wrong", None: "-"}[r.answer_correct]
+        if r.check in FORM_CHECKS and r.answer_correct is False and r.ok:
+            answer = "form"  # the right value in another form: not a wrong answer
         # error_type is the provider's word: shown, never obeyed by the terminal.
         error = for_terminal(
             " ".join(x for x in (r.error_type, r.timeout and f"timeout:{r.timeout}") if x)

@@ -26,7 +26,7 @@ class FailureClass(StrEnum):
 class Outcome(StrEnum):
     """What happened on the wire, before any judgement about whose fault it is."""
 
-    OK = "ok"  # HTTP 200, stream finished, answer correct
+    OK = "ok"  # HTTP 200, stream finished, answer correct (the value; form: FORM_CHECKS)
     HTTP_ERROR = "http_error"  # non-2xx status with (usually) an error body
     STREAM_ERROR = "stream_error"  # HTTP 200, then an error event mid-stream
     TIMEOUT = "timeout"  # one of the probe's timeouts tripped (see `timeout`)
@@ -37,6 +37,13 @@ class Outcome(StrEnum):
     WRONG_ANSWER = "wrong_answer"  # HTTP 200, fluent but wrong
     GARBLED = "garbled"  # HTTP 200, answer mixed with another script
     EMPTY = "empty"  # HTTP 200, no text (max_tokens / length)
+
+
+# Canary checks scored on exact form only (monitor/probing/canary.py). Their answers say
+# nothing about availability or correctness: for them `answer_correct` records whether the
+# exact form was kept, and every reader counts them apart (the engine's FORM fields, the
+# rollups' forms_checked / forms_correct), against their own baseline.
+FORM_CHECKS = frozenset({"strict_format"})
 
 
 class TimeoutKind(StrEnum):
@@ -66,7 +73,10 @@ class ProbeResult:
     retry_after_s: float | None = None
     ratelimit: dict[str, str] = field(default_factory=dict)
     timeout: TimeoutKind | None = None
-    answer_correct: bool | None = None  # None when no answer came back
+    # None when no answer came back. For a check in FORM_CHECKS, whether the exact form was
+    # kept: its outcome is OK when the value is right in another form ("The answer is
+    # [MOUNTAIN]."), so a change of form is never a failed probe or a wrong answer.
+    answer_correct: bool | None = None
     error_excerpt: str | None = None  # scrubbed, <= 1 KB
     # The model the response said it came from, kept only when it is not the model asked:
     # a gateway's fallback or a misrouted request answered for another model.

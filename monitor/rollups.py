@@ -22,7 +22,10 @@ provider could be blamed or credited for.
     uptime = up / (up + down), None when nothing counted
 
 Answer correctness is separate (`answer_accuracy`): a model that answers
-fast and wrong is up, and the quality verdict says the rest.
+fast and wrong is up, and the quality verdict says the rest. Answers to a
+check of exact form only (`FORM_CHECKS`, strict_format) are counted apart
+again (`forms_checked`, `forms_correct`, `form_accuracy`): the right value in
+another form is an ok probe, up, and no wrong answer.
 
 Latency histograms hold probes whose call completed (ok and quality): a 529
 returned in 40 ms would otherwise pull the percentiles down exactly when the
@@ -38,7 +41,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from monitor.histogram import LatencyHistogram
-from monitor.results import FailureClass, ProbeResult
+from monitor.results import FORM_CHECKS, FailureClass, ProbeResult
 
 ALL_REGIONS = "*"
 LATENCY_CLASSES = frozenset({FailureClass.OK, FailureClass.QUALITY})
@@ -112,9 +115,11 @@ class Rollup:
     vantage: int = 0
     quality: int = 0
     ambiguous: int = 0
-    answers_checked: int = 0  # probes with a scored answer
+    answers_checked: int = 0  # probes with a scored answer (checks of form only left out)
     answers_correct: int = 0
     output_tokens: int = 0  # summed over probes that reported them
+    forms_checked: int = 0  # answers to a check of exact form only (FORM_CHECKS)
+    forms_correct: int = 0  # of which in the exact form asked for
     ttft_hist: LatencyHistogram = field(default_factory=LatencyHistogram)
     total_hist: LatencyHistogram = field(default_factory=LatencyHistogram)
 
@@ -238,6 +243,8 @@ _COUNT_FIELDS = (
     "answers_checked",
     "answers_correct",
     "output_tokens",
+    "forms_checked",
+    "forms_correct",
 )
 
 
@@ -255,8 +262,12 @@ class _Tally:
         counts = self.counts
         counts[result.failure_class.value] += 1
         if result.answer_correct is not None:
-            counts["answers_checked"] += 1
-            counts["answers_correct"] += result.answer_correct
+            if result.check in FORM_CHECKS:
+                counts["forms_checked"] += 1
+                counts["forms_correct"] += result.answer_correct
+            else:
+                counts["answers_checked"] += 1
+                counts["answers_correct"] += result.answer_correct
         if result.output_tokens:
             counts["output_tokens"] += result.output_tokens
         if result.failure_class in LATENCY_CLASSES:
@@ -353,6 +364,13 @@ def answer_accuracy(rollup: Rollup) -> float | None:
     if not rollup.answers_checked:
         return None
     return rollup.answers_correct / rollup.answers_checked
+
+
+def form_accuracy(rollup: Rollup) -> float | None:
+    """Share of exact-form answers in the form asked for; None when none was scored."""
+    if not rollup.forms_checked:
+        return None
+    return rollup.forms_correct / rollup.forms_checked
 
 
 class RollupAccumulator:

@@ -47,14 +47,15 @@ from monitor.judging.records import R_FAIL as R_FAIL
 from monitor.judging.records import R_N as R_N
 from monitor.judging.records import R_VAN as R_VAN
 from monitor.judging.records import Records, shared
+from monitor.results import FORM_CHECKS as FORM_CHECKS  # re-exported
 from monitor.results import FailureClass, ProbeResult
 
 ALL, N, FAIL, AMB, CAP, CFG, VAN, ANS, WRONG, LAT, SLOW, FORM, FORM_WRONG = range(13)
 WIDTH = 13
 # Checks of exact form only: their answers are counted apart (FORM, FORM_WRONG), against
 # their own baseline, so a model that words its answers differently neither drowns nor
-# fakes a verdict on whether its answers are right.
-FORM_CHECKS = frozenset({"strict_format"})
+# fakes a verdict on whether its answers are right (the set is monitor/results.py's: the
+# prober and the rollups count them apart too).
 ZERO = (0,) * WIDTH
 
 _FIELDS: dict[FailureClass, tuple[int, ...]] = {

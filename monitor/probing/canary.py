@@ -9,7 +9,11 @@ Scoring is lenient about form and strict about the value: "The answer is 919.",
 "1,234" for 1234 and "**[MOUNTAIN]**" are correct (the right value is present
 and no other value contradicts it), because a fluent model that adds words has
 not changed in quality. Exact form is its own item, `strict_format`, recorded
-under its own `check` so its pass rate can be judged against its own baseline.
+under its own `check` so its pass rate can be judged against its own baseline:
+`grade` gives its value verdict (the lenient one, as for "format") and, apart,
+whether the form was exact. A right value in the wrong form is an ok probe with
+`answer_correct` False (monitor/results.py, FORM_CHECKS): not a failed probe,
+not a wrong answer, not a quality incident by itself.
 
 The simulated provider uses `solve` as its oracle: it answers the same
 questions the probe asks, correctly unless a scenario says otherwise.
@@ -23,6 +27,8 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+
+from monitor.results import FORM_CHECKS
 
 
 class Verdict(StrEnum):
@@ -80,7 +86,8 @@ def reverse_word(rng: random.Random) -> Question:
     )
 
 
-# The every-probe question is "arithmetic"; the others form the lower-rate suite.
+# The every-probe question is "arithmetic"; the others form the lower-rate suite
+# (the prober's rotation: monitor/probing/scheduler.py, DEFAULT_SUITE).
 SUITE: dict[str, Callable[[random.Random], Question]] = {
     "arithmetic": arithmetic,
     "parity": parity,
@@ -121,6 +128,16 @@ def score(question: Question, text: str) -> Verdict:
     return Verdict.CORRECT if judge(question, answer) else Verdict.WRONG
 
 
+def grade(question: Question, text: str) -> tuple[Verdict, bool]:
+    """The answer's verdict on its value (`score`, lenient about form) and what the
+    probe records as `answer_correct`: whether the value was right, or for a check of
+    form only (FORM_CHECKS) whether the exact form was kept."""
+    verdict = score(question, text)
+    if question.check not in FORM_CHECKS:
+        return verdict, verdict is Verdict.CORRECT
+    return verdict, verdict is Verdict.CORRECT and text.strip() == question.expected
+
+
 # A number as a model writes it: 1234, 1,234, 919.0; the sentence's full stop is no decimal.
 _NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 _WORD = re.compile(r"[a-z]+")
@@ -151,10 +168,6 @@ def _bracketed_word(question: Question, answer: str) -> bool:
     return inside == {question.expected[1:-1]}
 
 
-def _exact(question: Question, answer: str) -> bool:
-    return answer == question.expected
-
-
 def _spelled_backwards(question: Question, answer: str) -> bool:
     expected = question.expected.lower()
     words = set(_WORD.findall(answer.lower()))
@@ -174,7 +187,8 @@ _JUDGES: dict[str, Callable[[Question, str], bool]] = {
     "arithmetic": _sum_is_there,
     "parity": _yes_or_no,
     "format": _bracketed_word,
-    "strict_format": _exact,
+    # Its value is judged as "format" judges it; its exact form by `grade`.
+    "strict_format": _bracketed_word,
     "script": _spelled_backwards,
 }
 

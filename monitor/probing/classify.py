@@ -16,7 +16,10 @@ The taxonomy, in the order the questions are asked:
     FailureClass
     ├── ok ............................ HTTP 200, stream finished, canary answered correctly
     │                                   (slow but successful is ok here: latency is the
-    │                                   status engine's judgement, against the model's own normal)
+    │                                   status engine's judgement, against the model's own normal;
+    │                                   so is the right value in the wrong form on a check of
+    │                                   form only, strict_format: `answer_correct` False,
+    │                                   counted apart from availability and correctness)
     ├── vantage ....................... our own network, not the provider
     │   ├── dns ....................... the host name did not resolve from here
     │   └── tls ....................... certificate verification failed from here

@@ -130,6 +130,7 @@ class _Probe:
         self.end: StreamEnd | None = None
         self.served_model: str | None = None
         self.outcome: Outcome | None = None
+        self.answer_correct: bool | None = None  # canary.grade's; see ProbeResult
         self.timeout: TimeoutKind | None = None
         self.error_type: str | None = None
         self.retry_after_s: float | None = None
@@ -274,7 +275,7 @@ class _Probe:
 
     def _finish(self, end: StreamEnd) -> None:
         self.end, self.ended_at = end, self.clock.monotonic()
-        verdict = canary.score(self.question, "".join(self.texts))
+        verdict, self.answer_correct = canary.grade(self.question, "".join(self.texts))
         self.outcome = _VERDICT_OUTCOME[verdict]
         self._arm()
 
@@ -404,7 +405,7 @@ class _Probe:
             retry_after_s=self.retry_after_s,
             ratelimit={k: self._clean(v) or "" for k, v in ratelimit_headers(self.headers).items()},
             timeout=self.timeout,
-            answer_correct=(outcome is Outcome.OK) if answered else None,
+            answer_correct=self.answer_correct if answered else None,
             error_excerpt=self.error_excerpt,
             served_model=self._clean(self.served_model),
         )

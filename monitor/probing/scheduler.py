@@ -70,6 +70,12 @@ def phase_offset(target_id: str, region: str, interval_s: float) -> float:
     return (zlib.crc32(f"{target_id}@{region}".encode()) / 2**32) * interval_s
 
 
+# The lower-rate canary suite, in rotation (monitor/probing/canary.py). `strict_format` asks
+# the format question again and scores only its exact form: a model that starts wrapping
+# answers in sentences shows there, counted apart from whether its answers are right.
+DEFAULT_SUITE = ("parity", "format", "script", "strict_format")
+
+
 def check_for_round(round_no: int, suite: tuple[str, ...], suite_every: int) -> str:
     """Every probe asks the arithmetic question, except one in `suite_every`,
     which asks the next item of the lower-rate canary suite instead."""
@@ -119,7 +125,7 @@ class Prober:
         region: str | None = None,
         clock: Clock | None = None,
         environ: Mapping[str, str] | None = None,
-        suite: tuple[str, ...] = ("parity", "format", "script"),
+        suite: tuple[str, ...] = DEFAULT_SUITE,
         suite_every: int = 10,
         chores: Sequence[Chore] = (),
         plan: Callable[[], ProbePlan] | None = None,

@@ -59,6 +59,9 @@ class FaultKind(StrEnum):
     GATEWAY_ERROR = "gateway_error"  # LiteLLM's shape: a 429 or 408 with its words
     SLOW_FIRST_TOKEN = "slow_first_token"  # headers at once, keep-alives, late first token
     ENDLESS_LINE = "endless_line"  # HTTP 200, then one line that never ends
+    # The right answer in a sentence ("The answer is [MOUNTAIN]."): a drift in form only,
+    # which only the exact-form canary item (strict_format) notices.
+    WRONG_FORM = "wrong_form"
 
 
 # The keys each kind accepts beyond the common ones; any other is a mistake worth naming.

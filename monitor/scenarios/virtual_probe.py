@@ -121,7 +121,7 @@ def _observe(
             "total_ms": plan.total_s * 1000,
             **base,
         }
-    verdict = canary.score(question, plan.text)
+    verdict, correct = canary.grade(question, plan.text)  # as the live probe records it
     generating = max(plan.total_s - plan.ttft_s, 1e-3)
     return {
         "outcome": _ANSWER_OUTCOME[verdict],
@@ -130,7 +130,7 @@ def _observe(
         "total_ms": plan.total_s * 1000,
         "output_tokens": plan.output_tokens,
         "tokens_per_s": plan.output_tokens / generating,
-        "answer_correct": verdict is canary.Verdict.CORRECT if plan.text else False,
+        "answer_correct": correct if plan.text else False,
         **base,
     }
 

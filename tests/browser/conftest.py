@@ -8,7 +8,8 @@ visitor would see it at NOW (08:00 UTC):
 
   Anthropic            Claude Opus 4.7 failing since 07:20 (an active incident),
                        after a 02:00-02:30 outage (a resolved one); two bad days
-                       in its 90-day bar. Claude Sonnet 4.6 operational.
+                       in its 90-day bar. Claude Sonnet 4.6 operational, its answers
+                       right, but in sentences since midnight: only its exact form misses.
   Simulated OpenAI     GPT (simulated), operational: the "Simulated" tag.
   Google Gemini        no key: "Not configured: set GEMINI_API_KEY".
 
@@ -123,6 +124,7 @@ PLAN = Plan(
         Outage(frozenset({OPUS}), NOW - timedelta(minutes=40), NOW),
     ),
     bad_days={OPUS: {3: 300, 12: 40}},
+    wordy=frozenset({SONNET}),  # right answers in sentences today: exact form only misses
 )
 
 # A long overview (more than web/queries/overview.py's LONG_PAGE_MODELS): 24 models of

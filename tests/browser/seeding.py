@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from monitor.config import Settings, missing_key
@@ -34,6 +34,8 @@ _VARIANTS = 4  # latency shapes per model, rotated over the days
 _OUTPUT_TOKENS = 5
 _ROLLUPS_PER_WRITE = 5000
 _RESULTS_PER_WRITE = 20_000
+# One probe in 40 asks the exact-form item (monitor/probing/scheduler.py's default suite).
+FORM_EVERY = 40
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,9 @@ class Plan:
     bad_days: Mapping[str, Mapping[int, int]] = field(default_factory=dict)
     noise: float = 0.0005  # background share of HTTP 500s
     seed: int = 7
+    # Models that word their answers differently in the raw window: their exact-form
+    # answers (one probe in FORM_EVERY, as the default suite asks) miss the form.
+    wordy: frozenset[str] = frozenset()
 
     @property
     def raw_start(self) -> datetime:
@@ -163,6 +168,7 @@ class _Shapes:
             if key not in self.full:
                 self.full[key] = self.histograms(probes)
             ttft, total = self.full[key]
+        forms = answered // FORM_EVERY  # asked for the exact form, and kept it
         return Rollup(
             target,
             region,
@@ -170,8 +176,10 @@ class _Shapes:
             start,
             ok=answered,
             infrastructure=probes - answered,
-            answers_checked=answered,
-            answers_correct=answered,
+            answers_checked=answered - forms,
+            answers_correct=answered - forms,
+            forms_checked=forms,
+            forms_correct=forms,
             output_tokens=answered * _OUTPUT_TOKENS,
             ttft_hist=ttft,
             total_hist=total,
@@ -223,7 +231,12 @@ def _round(
             if down or rng.random() < plan.noise:
                 yield _failed(target.id, region, at, 503 if down else 500)
             else:
-                yield _answered(target.id, region, at, *latency[target.id], rng)
+                answer = _answered(target.id, region, at, *latency[target.id], rng)
+                if int(minute.timestamp() // 60) % FORM_EVERY == FORM_EVERY - 1:
+                    # The exact-form item: right, kept in form unless the model is wordy.
+                    kept = target.id not in plan.wordy
+                    answer = replace(answer, check="strict_format", answer_correct=kept)
+                yield answer
 
 
 def _answered(

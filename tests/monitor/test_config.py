@@ -326,7 +326,7 @@ def test_preflight_names_every_problem_of_a_bad_scenario_file(tmp_path):
         "simulator.scenario: s.toml: models[0].jitter: must be between 0 and 1, got 7",
         "simulator.scenario: s.toml: faults[0].kind: unknown fault kind 'boom' (kinds: "
         "http_error, timeout, slow, stall, stream_error, reset, wrong_answer, garbled, empty, "
-        "dns, tls, gateway_error, slow_first_token, endless_line)",
+        "dns, tls, gateway_error, slow_first_token, endless_line, wrong_form)",
     ]
 
 

@@ -335,3 +335,10 @@ def test_a_model_in_outage_has_no_answer_verdict_from_before_it_broke(client):
     assert "Correct" not in opus and "Not judged yet (40 answers in the last hour)" in opus
     quality = client.get(public_paths.model_api(OPUS)).json["model"]["quality"]
     assert quality["verdict"] == "unknown"
+
+
+def test_the_model_page_says_no_exact_form_answer_was_scored_rather_than_quote_a_rate(client):
+    html = client.get(public_paths.model_page(OPUS)).get_data(as_text=True)
+    assert "Exact form" in html
+    assert "No exact-form answers scored in this range." in html
+    assert "in the exact form asked for" not in html

@@ -142,6 +142,30 @@ def v1_schemas() -> dict[str, Schema]:
             },
             "Canary answers of the last hour against the model's own baseline",
         ),
+        "Form": closed(
+            {
+                "verdict": words(
+                    QualityVerdict,
+                    "correct (the form is kept as usual), degraded (less often than usual), "
+                    "or unknown (too few answers)",
+                ),
+                "pass_rate": {
+                    **SHARE,
+                    "description": "share in the exact form asked for; null with no answer",
+                },
+                "baseline_pass_rate": {
+                    **SHARE,
+                    "description": "the model's usual share over its days before today; "
+                    "null with no history yet",
+                },
+                "answers": COUNT,
+                "baseline_answers": {**COUNT, "description": "answers behind the baseline"},
+            },
+            "Answers to the exact-form canary item (strict_format) of today (UTC) against "
+            "the model's own baseline. Counted apart: the right value in other words is a "
+            "correct answer under `quality` and an ok probe, and moves neither status nor "
+            "recommendation",
+        ),
         "RegionState": closed(
             {
                 "region": STRING,
@@ -181,6 +205,7 @@ def v1_schemas() -> dict[str, Schema]:
                 ),
                 "latency": closed({"ttft": ref("Latency"), "total": ref("Latency")}),
                 "quality": ref("Quality"),
+                "form": ref("Form"),
                 "regions": array(ref("RegionState")),
                 "open_incidents": array(STRING),
                 "links": closed({"page": URI, "api": URI, "badge": URI}),

@@ -171,6 +171,7 @@ def model_object(
         },
         "latency": {"ttft": _latency(model.ttft), "total": _latency(model.total)},
         "quality": _quality(model.quality),
+        "form": _quality(model.form),
         "regions": [_region(r) for r in model.regions],
         "open_incidents": [
             i.id for i in snapshot.public_incidents if i.is_open and model.id in i.models

@@ -39,6 +39,7 @@ from web.queries.parts import (
     in_quality_incident,
     incident_summary,
     judge_answers,
+    judge_form,
     missing_key,
     percent,
     probed,
@@ -128,6 +129,7 @@ class _ModelPage:
         )
         bar = with_now(bar, self.story.status, data.now.date())
         hour = hour_totals(data, target.id)
+        answers = Totals.of(rollups, latency=False)  # the range's, for the answers card
         known = self.story.quality is not QualityVerdict.UNKNOWN
         names = display_names(data.targets())
         simulated = simulated_targets(data.targets())
@@ -141,7 +143,8 @@ class _ModelPage:
             ttft=_latency("Time to first token", rollups, chart, start, end, "ttft"),
             total=_latency("Total latency", rollups, chart, start, end, "total"),
             failures=_failures(rollups, chart, start, end),
-            quality=self._quality(Totals.of(rollups, latency=False)),
+            quality=self._quality(answers),
+            form=self._form(answers),
             ttft_ms=now_totals.ttft.quantile(0.5),
             total_ms=now_totals.total.quantile(0.5),
             uptime_percent=uptime,
@@ -181,6 +184,17 @@ class _ModelPage:
             baseline_percent=percent(quality.observed_baseline),
             answers=quality.answers,
             explanation=open_now[0].updates[-1].text if open_now else None,
+        )
+
+    def _form(self, in_range: Totals) -> QualityView:
+        """The exact-form item's pass rate in the range against its own baseline, and its
+        verdict over the same range: no incident and no status stands for it."""
+        form = judge_form(in_range, self.days, self.data.now.date(), self.data.settings.status)
+        return QualityView(
+            verdict=_VERDICT_WORDS[form.verdict],
+            pass_percent=percent(form.pass_rate),
+            baseline_percent=percent(form.observed_baseline),
+            answers=form.answers,
         )
 
     def _regions(self, rollups: Sequence[Rollup]) -> tuple[RegionRow, ...]:

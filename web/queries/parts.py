@@ -63,7 +63,9 @@ def display_names(targets: Iterable[Target]) -> dict[str, str]:
 _CLASSES = tuple(failure.value for failure in FailureClass)
 _UP = tuple(failure.value for failure in UP_CLASSES)
 _DOWN = tuple(failure.value for failure in DOWN_CLASSES)
-_tallied = attrgetter(*_CLASSES, "answers_checked", "answers_correct")
+_tallied = attrgetter(
+    *_CLASSES, "forms_checked", "forms_correct", "answers_checked", "answers_correct"
+)
 
 
 @dataclass
@@ -76,6 +78,9 @@ class Totals:
     answers_correct: int = 0
     ttft: LatencyHistogram = field(default_factory=LatencyHistogram)
     total: LatencyHistogram = field(default_factory=LatencyHistogram)
+    # Answers to the exact-form item (monitor/rollups.py): apart from the answers above.
+    forms_checked: int = 0
+    forms_correct: int = 0
 
     @classmethod
     def of(cls, rollups: Iterable[Rollup], *, latency: bool = True) -> Totals:
@@ -95,6 +100,8 @@ class Totals:
         counts = self.counts
         for name, n in zip(_CLASSES, sums, strict=False):
             counts[name] += n
+        self.forms_checked += sums[-4]
+        self.forms_correct += sums[-3]
         self.answers_checked += sums[-2]
         self.answers_correct += sums[-1]
         if latency:
@@ -109,6 +116,8 @@ class Totals:
             self.answers_correct,
             self.ttft.copy(),
             self.total.copy(),
+            self.forms_checked,
+            self.forms_correct,
         )
 
     @property
@@ -138,6 +147,11 @@ class Totals:
     @property
     def pass_rate(self) -> float | None:
         return self.answers_correct / self.answers_checked if self.answers_checked else None
+
+    @property
+    def form_rate(self) -> float | None:
+        """Share of exact-form answers in the form asked for; None without one."""
+        return self.forms_correct / self.forms_checked if self.forms_checked else None
 
     def by_class(self) -> dict[FailureClass, int]:
         return {FailureClass(name): n for name, n in self.counts.items()}
@@ -226,30 +240,61 @@ def judge_answers(
     (its `BASELINE_DAYS` days before today, with the engine's prior), by the engine's
     rule (monitor/judging/quality.py); `baseline_days` are day rollups covering those days.
     An open quality incident is a `degraded` verdict whatever the window says."""
+    earlier = _baseline_totals(baseline_days, today)
+    return _judged(
+        (window.answers_checked, window.answers_correct),
+        (earlier.answers_checked, earlier.answers_correct),
+        settings,
+        degraded=in_quality_incident,
+    )
+
+
+def judge_form(
+    window: Totals, baseline_days: Sequence[Rollup], today: date, settings: StatusSettings
+) -> Quality:
+    """Whether answers keep the exact form asked for (the `strict_format` item), judged as
+    answers are (`judge_answers`) but against its own baseline and never pooled with them:
+    a model that words its answers differently has not started answering wrong. No
+    incident stands for it; the verdict is the window's alone."""
+    earlier = _baseline_totals(baseline_days, today)
+    return _judged(
+        (window.forms_checked, window.forms_correct),
+        (earlier.forms_checked, earlier.forms_correct),
+        settings,
+        degraded=False,
+    )
+
+
+def _baseline_totals(baseline_days: Sequence[Rollup], today: date) -> Totals:
     end = datetime(today.year, today.month, today.day, tzinfo=UTC)
     start = end - timedelta(days=BASELINE_DAYS)
-    earlier = Totals.of([d for d in baseline_days if start <= d.bucket_start < end], latency=False)
-    wrong_before = earlier.answers_checked - earlier.answers_correct
+    return Totals.of([d for d in baseline_days if start <= d.bucket_start < end], latency=False)
+
+
+def _judged(
+    window: tuple[int, int], earlier: tuple[int, int], settings: StatusSettings, *, degraded: bool
+) -> Quality:
+    """(checked, correct) of the window against (checked, correct) before, by the engine's
+    rule, with the engine's prior until the model has a history."""
+    (checked, correct), (checked_before, correct_before) = window, earlier
     weight = settings.prior_weight
-    baseline_wrong = (wrong_before + settings.prior_wrong_rate * weight) / (
-        earlier.answers_checked + weight
+    baseline_wrong = (checked_before - correct_before + settings.prior_wrong_rate * weight) / (
+        checked_before + weight
     )
-    evidence = AnswerEvidence(
-        window.answers_checked, window.answers_checked - window.answers_correct, baseline_wrong
-    )
+    evidence = AnswerEvidence(checked, checked - correct, baseline_wrong)
     rule = QualityRule(
         settings.quality_min_sample,
         settings.quality_min_effect,
         settings.false_alarm_rate,
         settings.level_confidence_z,
     )
-    verdict = QualityVerdict.DEGRADED if in_quality_incident else answer_verdict(evidence, rule)
+    verdict = QualityVerdict.DEGRADED if degraded else answer_verdict(evidence, rule)
     return Quality(
         verdict,
-        window.pass_rate,
+        correct / checked if checked else None,
         1 - baseline_wrong,
-        window.answers_checked,
-        earlier.answers_checked,
+        checked,
+        checked_before,
     )
 
 

@@ -42,7 +42,14 @@ from web.queries.uptime import UptimeBars
 ROLLUP_CACHES = "aistatus_rollups"  # the app.extensions key
 SETTLE = timedelta(minutes=2)
 _FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
-_COUNTS = (*(f.value for f in FailureClass), "answers_checked", "answers_correct", "output_tokens")
+_COUNTS = (
+    *(f.value for f in FailureClass),
+    "answers_checked",
+    "answers_correct",
+    "output_tokens",
+    "forms_checked",
+    "forms_correct",
+)
 _counts_of = attrgetter(*_COUNTS)
 _where = attrgetter("target", "region", "bucket_start")
 

@@ -35,6 +35,7 @@ from web.queries.parts import (
     by_target,
     in_quality_incident,
     judge_answers,
+    judge_form,
     probed,
     since,
 )
@@ -130,6 +131,13 @@ def _model(
     newest = [r for r in recent if probed(r)]
     story = story_of(data, target.id)
     quality = replace(quality, verdict=story.quality)  # the verdict the pages show
+    today = bucket_start(data.now, Resolution.DAY)
+    form = judge_form(
+        Totals.of(since(baseline, today), latency=False),
+        baseline,
+        data.now.date(),
+        data.settings.status,
+    )
     return ModelSnapshot(
         target=target,
         status=change.status if change else None,
@@ -139,6 +147,7 @@ def _model(
         ttft=Latency.of(hour.ttft),
         total=Latency.of(hour.total),
         quality=quality,
+        form=form,
         regions=_regions(data, recent, baseline, story),
         story=story,
     )

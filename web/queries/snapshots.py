@@ -100,6 +100,9 @@ class ModelSnapshot:
     ttft: Latency = Latency()
     total: Latency = Latency()
     quality: Quality = Quality()
+    # Answers to the exact-form item of today (UTC), against their own baseline: apart
+    # from `quality`, which a change of form never moves.
+    form: Quality = Quality()
     regions: tuple[RegionState, ...] = ()
     story: ModelStory | None = None  # what every surface says (web/queries/story.py)
 

@@ -254,6 +254,8 @@ class ModelPage:
     answers_percent: float | None = None  # correct in the last hour; None: no verdict yet
     answers_count: int = 0  # canary answers of the last hour
     feeds: tuple[Link, ...] = ()  # this model's incident feeds (RSS, Atom)
+    # The exact-form item's answers in the range, apart from `quality`; None: none asked.
+    form: QualityView | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -134,6 +134,8 @@ def _faulty(
         return _answer(protocol, kind, late, late + (total_s - ttft_s), _correct(prompt))
     if kind is FaultKind.WRONG_ANSWER:
         return _answer(protocol, kind, ttft_s, total_s, _wrong(_correct(prompt), rng))
+    if kind is FaultKind.WRONG_FORM:
+        return _answer(protocol, kind, ttft_s, total_s, _reworded(_correct(prompt)))
     if kind is FaultKind.GARBLED:
         return _answer(protocol, kind, ttft_s, total_s, _garble(_correct(prompt), rng))
     if kind is FaultKind.EMPTY:
@@ -201,6 +203,12 @@ def _wrong(answer: str, rng: random.Random) -> str:
         return "The answer is 42."
     reversed_answer = answer[::-1]
     return reversed_answer if reversed_answer != answer else answer + "s"
+
+
+def _reworded(answer: str) -> str:
+    """The right answer in a sentence, as a chattier model writes it: still correct for
+    every check lenient about form, wrong only for the exact form (strict_format)."""
+    return f"The answer is {answer}."
 
 
 def _garble(answer: str, rng: random.Random) -> str:

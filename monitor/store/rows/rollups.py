@@ -32,7 +32,7 @@ from monitor.rollups import Resolution, Rollup, RollupKey, coarsen, rollup
 from monitor.store.rows.dialects import insert_new, lock_by_key, update_by_key
 from monitor.store.rows.schema import ROLLUPS
 
-# Keys per chunk: SQLite's insert binds 17 parameters a row (limit 32766 a
+# Keys per chunk: SQLite's insert binds 19 parameters a row (limit 32766 a
 # statement); big enough to keep round trips few.
 CHUNK_KEYS = 500
 _COUNTS = (
@@ -41,6 +41,8 @@ _COUNTS = (
     "answers_checked",
     "answers_correct",
     "output_tokens",
+    "forms_checked",
+    "forms_correct",
 )
 _HISTS = ("ttft_hist", "total_hist")
 StoredHists = Mapping[RollupKey, tuple[str, str]]

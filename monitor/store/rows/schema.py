@@ -156,6 +156,8 @@ class RollupRow(Base):
     answers_checked: Mapped[int] = mapped_column(Integer)
     answers_correct: Mapped[int] = mapped_column(Integer)
     output_tokens: Mapped[int] = mapped_column(BigInteger)  # years of a chatty model's tokens
+    forms_checked: Mapped[int] = mapped_column(Integer, server_default="0")  # FORM_CHECKS
+    forms_correct: Mapped[int] = mapped_column(Integer, server_default="0")
     ttft_hist: Mapped[str] = mapped_column(Text)  # LatencyHistogram.encode()
     total_hist: Mapped[str] = mapped_column(Text)
 

@@ -63,9 +63,9 @@ def test_an_outage_does_not_pass_for_a_quality_problem():
 
 
 def exact_form_missed(target, region, when):
-    """The right value in another form ("The answer is 919."): only `strict_format` minds."""
-    result = wrong_answer(target, region, when)
-    return replace(result, check="strict_format")
+    """The right value in another form ("The answer is [MOUNTAIN]."): only `strict_format`
+    minds, and the prober records it so: an ok probe whose form was not kept."""
+    return replace(ok(target, region, when, check="strict_format"), answer_correct=False)
 
 
 def exact_form_kept(target, region, when):

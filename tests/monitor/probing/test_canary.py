@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from monitor.probing.canary import Question, Verdict, make_question, score, solve
+from monitor.probing.canary import Question, Verdict, grade, make_question, score, solve
 
 SUM = Question("arithmetic", "What is 400 + 519? Reply with the number only.", "919")
 BIG_SUM = Question("arithmetic", "What is 617 + 617? Reply with the number only.", "1234")
@@ -35,6 +35,7 @@ BACKWARDS = Question(
         (FORMAT, "**[MOUNTAIN]**"),
         (FORMAT, "Here it is: [MOUNTAIN]"),
         (STRICT, "[MOUNTAIN]"),
+        (STRICT, "The answer is [MOUNTAIN]."),  # its value; its form is `grade`'s
         (BACKWARDS, "elppa"),
         (BACKWARDS, "apple backwards is: elppa"),
     ],
@@ -55,14 +56,33 @@ def test_a_right_value_in_other_words_is_correct(question, answer):
         (FORMAT, "[mountain]"),
         (FORMAT, "MOUNTAIN"),
         (FORMAT, "[MOUNTAIN] [RIVER]"),
-        (STRICT, "**[MOUNTAIN]**"),
-        (STRICT, "The answer is [MOUNTAIN]."),
+        (STRICT, "[RIVER]"),
         (BACKWARDS, "apple"),
         (BACKWARDS, "elppa or lepap"),
     ],
 )
 def test_a_missing_or_contradicted_value_is_wrong(question, answer):
     assert score(question, answer) is Verdict.WRONG
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "graded"),
+    [
+        (STRICT, "[MOUNTAIN]", (Verdict.CORRECT, True)),
+        (STRICT, " [MOUNTAIN]\n", (Verdict.CORRECT, True)),
+        # The right value in another form: a right answer whose form was not kept.
+        (STRICT, "The answer is [MOUNTAIN].", (Verdict.CORRECT, False)),
+        (STRICT, "**[MOUNTAIN]**", (Verdict.CORRECT, False)),
+        (STRICT, "[mountain]", (Verdict.WRONG, False)),
+        (STRICT, "", (Verdict.EMPTY, False)),
+        # Every other check records whether the value was right, whatever the form.
+        (FORMAT, "The answer is [MOUNTAIN].", (Verdict.CORRECT, True)),
+        (SUM, "The answer is 919.", (Verdict.CORRECT, True)),
+        (SUM, "918", (Verdict.WRONG, False)),
+    ],
+)
+def test_only_the_exact_form_item_records_whether_the_form_was_kept(question, answer, graded):
+    assert grade(question, answer) == graded
 
 
 def test_empty_and_garbled_answers_keep_their_own_verdicts():

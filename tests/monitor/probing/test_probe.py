@@ -117,7 +117,7 @@ def assert_key_absent(result: ProbeResult) -> None:
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS, ids=lambda p: p.name)
-@pytest.mark.parametrize("check", ["arithmetic", "parity", "format", "script"])
+@pytest.mark.parametrize("check", ["arithmetic", "parity", "format", "script", "strict_format"])
 def test_a_correct_answer_passes_for_every_protocol(simulator, scenario_dict, protocol, check):
     handle = simulator(scenario_dict())
     result = probe(protocol.provider(handle.base_url), protocol.model, check=check)
@@ -147,6 +147,33 @@ def test_slow_but_correct_is_ok_here_and_the_time_is_recorded(faulty):
     result = faulty(BY_NAME["anthropic"], "slow", factor=5)
     assert result.failure_class is FailureClass.OK
     assert result.ttft_ms >= 90
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS, ids=lambda p: p.name)
+def test_a_right_value_in_the_wrong_form_is_an_ok_probe_that_missed_the_form(
+    simulator, scenario_dict, protocol
+):
+    # The model wraps every answer in a sentence: "The answer is [MOUNTAIN]."
+    handle = simulator(scenario_dict(faults=[{"models": ["*"], "kind": "wrong_form"}]))
+    provider = protocol.provider(handle.base_url)
+    strict = probe(provider, protocol.model, ROOMY, check="strict_format")
+    # Not a failed probe, not a wrong answer: only its own check says the form was missed.
+    assert (strict.outcome, strict.failure_class) == (Outcome.OK, FailureClass.OK)
+    assert strict.check == "strict_format" and strict.answer_correct is False
+    for check in ("arithmetic", "format"):  # checks lenient about form see a right answer
+        lenient = probe(provider, protocol.model, ROOMY, check=check)
+        assert (lenient.outcome, lenient.answer_correct) == (Outcome.OK, True)
+
+
+def test_a_wrong_value_on_the_exact_form_item_is_still_a_wrong_answer(simulator, scenario_dict):
+    handle = simulator(scenario_dict(faults=[{"models": ["*"], "kind": "wrong_answer"}]))
+    anthropic = BY_NAME["anthropic"]
+    result = probe(
+        anthropic.provider(handle.base_url), anthropic.model, ROOMY, check="strict_format"
+    )
+    # "[mountain]" for "[MOUNTAIN]": the value itself is wrong, whatever the item.
+    assert (result.outcome, result.failure_class) == (Outcome.WRONG_ANSWER, FailureClass.QUALITY)
+    assert result.answer_correct is False
 
 
 # -- faults of the provider, per protocol ----------------------------------------------

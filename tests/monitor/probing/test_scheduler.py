@@ -6,6 +6,7 @@ import pytest
 
 from monitor.config import settings_from_dict
 from monitor.probing.scheduler import (
+    DEFAULT_SUITE,
     Prober,
     check_for_round,
     phase_offset,
@@ -71,6 +72,13 @@ def test_a_model_keeps_its_slot_across_restarts_but_regions_differ():
 )
 def test_one_probe_in_ten_asks_the_next_suite_item(round_no, expected):
     assert check_for_round(round_no, ("parity", "format", "script"), 10) == expected
+
+
+def test_the_default_suite_asks_for_exact_form_one_probe_in_forty():
+    asked = [check_for_round(n, DEFAULT_SUITE, 10) for n in range(400)]
+    assert asked.count("strict_format") == 10
+    assert asked.count("arithmetic") == 360
+    assert {"parity", "format", "script"} <= set(asked)
 
 
 def test_disabled_models_and_models_without_their_key_are_not_probed():

@@ -18,8 +18,11 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import main
+from monitor.config import ProbeSettings
+from monitor.results import FailureClass
 from monitor.scenarios.replay import replay, replay_document
-from monitor.scenarios.spec import Scenario, load_scenario
+from monitor.scenarios.spec import Fault, FaultKind, Scenario, load_scenario
+from monitor.scenarios.virtual_probe import virtual_probe
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 OPUS = ["anthropic/claude-opus-4-7", "anthropic/claude-opus-4-8"]
@@ -402,3 +405,33 @@ def test_replay_json_needs_no_config_file_in_the_working_directory(
     monkeypatch.chdir(tmp_path)
     assert main(["replay", str(SCENARIOS / "single-bad-probe.toml"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == single_bad_probe
+
+
+def test_a_drift_in_form_only_changes_nothing_replay_judges():
+    # Replay's probes ask the arithmetic question, lenient about form: "The answer is 919."
+    # is right, so a model answering in sentences all day is exactly as healthy. (A fault
+    # takes the place of the background errors, so both runs go without them.)
+    base = scenario("wrong-answers")
+    calm = replace(base, faults=(), models=tuple(replace(m, error_rate=0.0) for m in base.models))
+    everywhere = Fault(("*",), ("*",), 0.0, None, 1.0, FaultKind.WRONG_FORM)
+    wordy = replace(calm, faults=(everywhere,))
+    document = replay_document(replay(wordy))
+    assert document == replay_document(replay(calm))
+    assert document["incidents"] == []
+    assert {s["status"] for changes in document["statuses"].values() for s in changes} == {
+        "operational"
+    }
+
+
+def test_replay_records_an_exact_form_answer_as_the_live_probe_does():
+    calm = scenario("wrong-answers")
+    everywhere = Fault(("*",), ("*",), 0.0, None, 1.0, FaultKind.WRONG_FORM)
+    wordy = replace(calm, faults=(everywhere,))
+    model = wordy.models[0].id
+    asked = {
+        check: virtual_probe(wordy, model, "r", wordy.start, ProbeSettings(), check)
+        for check in ("arithmetic", "strict_format")
+    }
+    assert {r.failure_class for r in asked.values()} == {FailureClass.OK}
+    assert asked["arithmetic"].answer_correct is True
+    assert asked["strict_format"].answer_correct is False  # the value right, not its form

@@ -1,12 +1,27 @@
 import threading
+from datetime import timedelta
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
+from monitor.rollups import Resolution
 from monitor.store import Store
-from monitor.store.migrate import head_revision
-from monitor.store.rows.schema import Base
+from monitor.store.migrate import alembic_config, head_revision
+from monitor.store.rows.schema import ROLLUPS, Base
+
+from .factories import T0
+
+MINUTE = Resolution.MINUTE
+OLD_ROLLUP = {
+    "target": "a/b",
+    "resolution": "minute",
+    "region": "us",
+    **dict.fromkeys(("infrastructure", "capacity", "configuration", "vantage"), 0),
+    **{"quality": 0, "ambiguous": 0, "ok": 3, "probes": 3, "output_tokens": 12},
+    **{"answers_checked": 3, "answers_correct": 3, "ttft_hist": "", "total_hist": ""},
+}
 
 
 def test_a_new_database_has_no_revision_until_upgraded(database_url):
@@ -14,7 +29,7 @@ def test_a_new_database_has_no_revision_until_upgraded(database_url):
     try:
         assert store.current_revision() is None
         store.upgrade()
-        assert store.current_revision() == head_revision() == "0008"
+        assert store.current_revision() == head_revision() == "0009"
     finally:
         store.dispose()
 
@@ -58,4 +73,25 @@ def test_processes_starting_together_can_all_upgrade(database_url):
     assert failures == []
     assert {store.current_revision() for store in stores} == {head_revision()}
     for store in stores:
+        store.dispose()
+
+
+def test_rollups_stored_before_exact_form_was_counted_apart_read_back_with_none(database_url):
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            config = alembic_config(connection)
+            command.upgrade(config, "0008")
+            # Only the columns of 0008: the statement names no others.
+            row = {**OLD_ROLLUP, "bucket_start": T0}
+            connection.execute(ROLLUPS.insert().values(row))
+    finally:
+        engine.dispose()
+    store = Store(database_url)
+    try:
+        store.upgrade()
+        [row] = store.rollups_between(T0, T0 + timedelta(minutes=1), resolution=MINUTE)
+        assert (row.answers_checked, row.answers_correct) == (3, 3)
+        assert (row.forms_checked, row.forms_correct) == (0, 0)
+    finally:
         store.dispose()

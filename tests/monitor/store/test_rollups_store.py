@@ -36,6 +36,8 @@ def varied_results(start: datetime, minutes: int, count: int, seed: int) -> list
             total_ms=rng.lognormvariate(7, 0.5),
             answer_correct=rng.choice((None, True, False)),
             output_tokens=rng.choice((None, 0, 7, 40)),
+            # Answers of exact form only are summed apart (forms_checked, forms_correct).
+            check="strict_format" if rng.random() < 0.25 else "arithmetic",
         )
         for _ in range(count)
     ]

@@ -129,6 +129,38 @@ def test_a_model_without_history_quotes_no_baseline_as_its_own():
     assert quality["baseline_pass_rate"] is None and quality["baseline_answers"] == 0
 
 
+def test_a_model_asked_no_exact_form_question_claims_no_form_rate():
+    form = api_v1.model_document(scene(), "anthropic/sonnet")["model"]["form"]
+    assert form == {
+        "verdict": "unknown",
+        "pass_rate": None,
+        "baseline_pass_rate": None,
+        "answers": 0,
+        "baseline_answers": 0,
+    }
+
+
+def test_a_model_losing_its_exact_form_is_still_advised_for_and_answers_correctly():
+    wordy = model(
+        "anthropic/opus",
+        ComponentStatus.OPERATIONAL,
+        form=Quality(QualityVerdict.DEGRADED, 0.1, 0.99, 30, baseline_answers=700),
+    )
+    snapshot = SiteSnapshot(
+        SITE, scene().generated_at, (ProviderSnapshot(provider_info("anthropic"), (wordy,)),)
+    )
+    opus = models_by_id(snapshot)["anthropic/opus"]
+    assert (opus["recommendation"], opus["recommendation_reasons"]) == ("use", [])
+    assert opus["quality"]["verdict"] == "correct"
+    assert opus["form"] == {
+        "verdict": "degraded",
+        "pass_rate": 0.1,
+        "baseline_pass_rate": 0.99,
+        "answers": 30,
+        "baseline_answers": 700,
+    }
+
+
 def test_a_failing_model_does_not_change_its_siblings_advice():
     models = models_by_id(scene())
     assert models["anthropic/opus"]["recommendation"] == "avoid"

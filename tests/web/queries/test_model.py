@@ -21,3 +21,10 @@ def test_every_chart_ends_now_with_the_current_bucket_last(store, key, points):
             < series.points[-1].at + (series.points[1].at - series.points[0].at)
         )
     assert page.failures.end == NOW and len(page.failures.buckets) == points
+
+
+def test_a_model_never_asked_for_exact_form_claims_no_form_rate_and_no_usual(store):
+    page = model_page(SiteData(SETTINGS, store, NOW), OPUS, "24h")
+    assert page is not None and page.form is not None
+    assert (page.form.pass_percent, page.form.baseline_percent) == (None, None)
+    assert (page.form.answers, page.form.verdict) == (0, "no_data")

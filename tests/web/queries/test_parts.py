@@ -6,9 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from monitor.config import settings_from_dict
 from monitor.histogram import LatencyHistogram
+from monitor.judging.quality import QualityVerdict
 from monitor.rollups import Resolution, Rollup
-from web.queries.parts import KeptTotals, Totals
+from web.queries.parts import KeptTotals, Totals, judge_answers, judge_form
 
 START = datetime(2026, 6, 7, 12, tzinfo=UTC)
 
@@ -52,3 +54,41 @@ def test_kept_totals_never_change_a_sum_already_handed_out():
     before = first.copy()
     kept.of("anthropic/opus", [*SETTLED, minute(10), minute(11, ok=5)])
     assert first == before
+
+
+# -- exact form, apart from answers ------------------------------------------------------------
+
+SETTINGS = settings_from_dict({}).status
+
+
+def day(days_before: int, forms: int, kept: int) -> Rollup:
+    """A day of 1,440 right answers, `forms` of them to the exact-form item."""
+    return Rollup(
+        "anthropic/opus",
+        "eu-west",
+        Resolution.DAY,
+        START.replace(hour=0) - timedelta(days=days_before),
+        ok=1440,
+        answers_checked=1440 - forms,
+        answers_correct=1440 - forms,
+        forms_checked=forms,
+        forms_correct=kept,
+    )
+
+
+def test_without_exact_form_answers_no_rate_is_claimed_and_no_prior_passes_for_a_baseline():
+    form = judge_form(Totals.of([day(0, 0, 0)]), [day(0, 0, 0)], START.date(), SETTINGS)
+    assert (form.pass_rate, form.observed_baseline, form.answers) == (None, None, 0)
+    assert form.verdict is QualityVerdict.UNKNOWN
+
+
+def test_answers_in_another_form_lower_the_form_and_leave_the_answers_alone():
+    history = [day(n, 36, 36) for n in range(1, 8)]
+    today = [day(0, 36, 0)]  # every answer right, none in the exact form
+    window = Totals.of(today)
+    form = judge_form(window, history, START.date(), SETTINGS)
+    assert (form.pass_rate, form.answers, form.baseline_answers) == (0.0, 36, 252)
+    assert form.verdict is QualityVerdict.DEGRADED and form.observed_baseline > 0.99
+    answers = judge_answers(window, history, START.date(), SETTINGS, in_quality_incident=False)
+    assert (answers.pass_rate, answers.answers) == (1.0, 1404)
+    assert answers.verdict is QualityVerdict.CORRECT
