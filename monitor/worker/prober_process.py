@@ -30,7 +30,7 @@ import logging
 import multiprocessing
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -103,14 +103,16 @@ class ProberProcess:
             name="aistatus-prober",
             daemon=True,
         )
-        process.start()
-        results_out.close()  # the child's ends: only the child may hold them open
-        control_in.close()
-        with self._send_lock:
-            self._process, self._control = process, control_out
-            self._plan_sent = None  # a new child knows no plan yet
-            if self._stopping.is_set():  # stop() came while this one started
-                control_out.send(None)
+        # Held until the child is ours to stop: started in full, and known to stop().
+        with _stop_signals_held():
+            process.start()
+            results_out.close()  # the child's ends: only the child may hold them open
+            control_in.close()
+            with self._send_lock:
+                self._process, self._control = process, control_out
+                self._plan_sent = None  # a new child knows no plan yet
+                if self._stopping.is_set():  # stop() came while this one started
+                    control_out.send(None)
         return results_in
 
     def stop(self) -> None:
@@ -181,6 +183,31 @@ class ProberProcess:
                 except OSError:  # the child is gone; the reader starts another
                     continue
                 self._plan_sent = plan
+
+
+@contextlib.contextmanager
+def _stop_signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM that arrive inside the block take effect as it ends.
+
+    `Process.start()` spawns the child, then writes it what to run: a stop raised in
+    between (SIGTERM turns into an exception in the main thread, monitor/cli.py) left
+    the child reading an empty pipe, a traceback in the log of a clean stop. Blocking
+    the signals cannot help: the interpreter runs Python handlers in the main thread
+    whichever thread the kernel picks. Only the main thread can swap handlers; other
+    threads (a restart) never receive the exception."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda number, _: caught.append(number)) for sig in held}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for sig in caught:
+            signal.raise_signal(sig)
 
 
 def _child_main(

@@ -88,3 +88,40 @@ def test_a_prober_process_that_dies_is_started_again(simulator, scenario_dict):
         prober.stop()
     assert prober._process.exitcode == 0
     assert received and all(r.ok for r in received)
+
+
+def test_a_stop_signal_during_the_start_waits_for_the_child_to_have_what_it_runs(
+    monkeypatch, capfd
+):
+    # The race a service manager's stop can hit: the child is spawned, and the signal
+    # arrives before the parent has written the child what to run. Raised there, the
+    # stop left the child reading an empty pipe ("Ran out of input", a traceback).
+    from multiprocessing import util
+
+    spawn = util.spawnv_passfds
+
+    def spawned_then_stopped(*args: object) -> int:
+        pid = spawn(*args)
+        signal.raise_signal(signal.SIGTERM)
+        return pid
+
+    def stopped(number: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(util, "spawnv_passfds", spawned_then_stopped)
+    previous = signal.signal(signal.SIGTERM, stopped)
+    prober = ProberProcess(settings_from_dict({}), lambda result: None)
+    try:
+        try:
+            prober.start()
+        except KeyboardInterrupt:
+            pass  # the stop, once the child had what it needed
+        else:
+            raise AssertionError("the stop signal was lost")
+        assert prober.pid is not None  # started in full: stop() can reach it
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        monkeypatch.undo()
+        prober.stop()
+    assert prober._process.exitcode == 0
+    assert "Traceback" not in capfd.readouterr().err
