@@ -27,7 +27,7 @@ from monitor.plan import ProbePlan
 from monitor.probing.scheduler import phase_offset
 from monitor.results import ProbeResult
 from monitor.scenarios.spec import Scenario
-from monitor.scenarios.virtual_probe import virtual_probe
+from monitor.scenarios.virtual_probe import VirtualProber
 
 EVALUATE_EVERY = timedelta(minutes=1)
 
@@ -51,6 +51,7 @@ def replay(scenario: Scenario, settings: Settings | None = None) -> ReplayOutcom
     schedule = _schedule(scenario)
     upcoming = next(schedule, None)
     plan = ProbePlan()
+    probe = VirtualProber(scenario, settings.probe)
     while now < scenario.end:
         previous, now = now, min(now + EVALUATE_EVERY, scenario.end)
         # The scheduler reads the engine's latest plan: extra probes until the next minute.
@@ -61,12 +62,12 @@ def replay(scenario: Scenario, settings: Settings | None = None) -> ReplayOutcom
             else:
                 at, target, region = upcoming
                 upcoming = next(schedule, None)
-            result = virtual_probe(scenario, target, region, at, settings.probe)
+            result = probe(target, region, at)
             done = at + timedelta(milliseconds=result.total_ms or 0.0)
             heapq.heappush(finished, (done, probes, result))
             probes += 1
         for at, target, region in sorted(extra):
-            result = virtual_probe(scenario, target, region, at, settings.probe)
+            result = probe(target, region, at)
             done = at + timedelta(milliseconds=result.total_ms or 0.0)
             heapq.heappush(finished, (done, probes, result))
             probes += 1
