@@ -121,12 +121,38 @@ def _drawn_here(
 def scheduled(scenario: Scenario) -> Iterator[tuple[datetime, str, str]]:
     """Every probe of the scenario in start order: (when, target, region)."""
     interval = scenario.interval_s
-    streams = []
-    for model in scenario.models:
-        for region in scenario.regions:
-            first = scenario.start + timedelta(seconds=phase_offset(model.id, region, interval))
-            streams.append(_every(first, interval, scenario.end, model.id, region))
+    firsts = sorted(
+        (
+            scenario.start + timedelta(seconds=phase_offset(model.id, region, interval)),
+            model.id,
+            region,
+        )
+        for model in scenario.models
+        for region in scenario.regions
+    )
+    step = timedelta(seconds=interval)
+    if firsts and firsts[-1][0] - firsts[0][0] < step:
+        return _rounds(firsts, step, scenario.end)
+    streams = [
+        _every(first, interval, scenario.end, target, region) for first, target, region in firsts
+    ]
     return heapq.merge(*streams)
+
+
+def _rounds(
+    firsts: list[tuple[datetime, str, str]], step: timedelta, end: datetime
+) -> Iterator[tuple[datetime, str, str]]:
+    """Every stream's k-th probe before any one's (k+1)-th, each round in the order of the
+    first: what merging the streams gives when all first probes fall within one `step`
+    (the phase offsets always do), without a heap."""
+    shift = timedelta(0)
+    while True:
+        for first, target, region in firsts:
+            at = first + shift
+            if at >= end:
+                return  # the rounds only go later
+            yield at, target, region
+        shift += step
 
 
 def _confirmations(

@@ -24,7 +24,7 @@ from monitor.probing.classify import classify
 from monitor.probing.providers import adapter_for
 from monitor.probing.providers.base import ratelimit_headers, retry_after_seconds
 from monitor.probing.scrub import excerpt
-from monitor.results import Outcome, ProbeResult, TimeoutKind
+from monitor.results import FailureClass, Outcome, ProbeResult, TimeoutKind
 from monitor.scenarios.simulator import wire_anthropic, wire_gemini, wire_openai
 from monitor.scenarios.simulator.behaviour import (
     Plan,
@@ -104,6 +104,7 @@ class VirtualProber:
         self.scenario = scenario
         self.settings = settings
         self._targets: dict[str, tuple[ModelBehaviour, WireProtocol, ProviderKind, bool]] = {}
+        self._classes: dict[str, FailureClass] = {}
 
     def __call__(
         self, target: str, region: str, at: datetime, check: str = "arithmetic"
@@ -142,12 +143,13 @@ class VirtualProber:
         if isinstance(drawn, ProbeResult):
             return drawn
         ttft_ms, total_ms, tokens, tokens_per_s = drawn
-        result = ProbeResult(
+        return ProbeResult(
             target=target,
             region=region,
             started_at=at,
             check="arithmetic",
             outcome=Outcome.OK,
+            failure_class=self._answered_class(target),
             http_status=200,
             ttft_ms=ttft_ms,
             total_ms=total_ms,
@@ -156,10 +158,16 @@ class VirtualProber:
             answer_correct=True,
             id=f"{_ids.getrandbits(128):032x}",
         )
-        known = self._targets.get(target) or self._target(target)
-        assert known is not None
-        object.__setattr__(result, "failure_class", classify(result, known[2]))
-        return result
+
+    def _answered_class(self, target: str) -> FailureClass:
+        """How `classify` takes a healthy answer of `target` (asked once a target)."""
+        answered = self._classes.get(target)
+        if answered is None:
+            known = self._targets.get(target) or self._target(target)
+            assert known is not None
+            healthy = ProbeResult(target, "", self.scenario.start, Outcome.OK, http_status=200)
+            answered = self._classes[target] = classify(healthy, known[2])
+        return answered
 
     def _target(
         self, target: str

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import main
-from monitor.scenarios.replay import replay, replay_document
+from monitor.probing.scheduler import phase_offset
+from monitor.scenarios.replay import replay, replay_document, scheduled
 from monitor.scenarios.spec import Scenario, load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -338,6 +339,19 @@ def test_probes_drawn_by_a_second_process_give_the_same_document(name):
     apart = replay_document(replay(scenario(name), apart=True))
     assert json.dumps(apart) == json.dumps(here)
     assert here["incidents"]
+
+
+@pytest.mark.parametrize("name", ["june-opus-overload", "week-of-noise"])
+def test_the_schedule_holds_every_probe_of_every_model_and_region_in_start_order(name):
+    loaded = scenario(name)
+    every = []
+    for model in loaded.models:
+        for region in loaded.regions:
+            at = loaded.start + timedelta(seconds=phase_offset(model.id, region, loaded.interval_s))
+            while at < loaded.end:
+                every.append((at, model.id, region))
+                at += timedelta(seconds=loaded.interval_s)
+    assert list(scheduled(loaded)) == sorted(every)
 
 
 @pytest.mark.parametrize("name", ALL_DOCUMENTS)
