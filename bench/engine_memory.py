@@ -15,15 +15,22 @@ weight at scale"):
     the PostgreSQL of the test set-up too.
   - replay: `replay()` of 24 h x `--models` x `--regions` (noise only) in a child process:
     wall seconds and the child's peak RSS. Goal < 60 s and < 1 GB at 1,000 x 3 (4.3 M
-    probes).
+    probes). From 200,000 scheduled probes replay draws them in a process of its own
+    (monitor/scenarios/probes_ahead.py): that process's CPU and peak RSS are printed
+    beside the replay's (`--no-apart` keeps it all in one process).
+    Measured 2026-12-04, shared 2-core machine, `--only replay` at 1,000 x 3 (4,663,482
+    probes with confirmations): 355 s wall (load average 3-7), 151 s CPU + 61 s drawing
+    probes, peak RSS 420 MB + 74 MB; the code before (b3a23a1) in the same session:
+    627 s wall, 256 s CPU, 413 MB. Not met: 1.8x less wall, 1.7x less CPU on the
+    critical path.
 
     .venv/bin/python -m bench.engine_memory                 # 1,000 x 3: minutes, GBs of disk
     .venv/bin/python -m bench.engine_memory --models 100    # a quick run: scale by 10
     .venv/bin/python -m bench.engine_memory --only memory
 
 The machine is shared: wall times move with its load (the load average is printed), so
-CPU seconds are printed beside them (on an idle machine the two agree: all of it is one
-thread); run it a few times. Memory figures do not move.
+CPU seconds are printed beside them (on an idle machine the two agree, but for a large
+replay, whose two processes overlap); run it a few times. Memory figures do not move.
 """
 
 from __future__ import annotations
