@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import add, sub
 
 from monitor.judging.baseline import Baseline, latency_slot
@@ -447,7 +447,13 @@ class TallyBook:
             self._lo = first
         size = len(self._start)
         more = last - (self._lo + size) + 1
-        if more > 0:
+        if more == 1:  # the usual case: now moved on by a minute
+            self._start.append(len(self._records))
+            self._counts.frombytes(bytes(WIDTH * self._counts.itemsize))  # zeros
+            self._cum.frombytes(bytes(WIDTH * self._cum.itemsize))
+            self._held.append(0)
+            self._flags.append(0)
+        elif more > 0:
             self._start.extend(array("I", [len(self._records)]) * more)
             self._counts.extend(array(self._counts.typecode, [0]) * (more * WIDTH))
             self._cum.extend(array(self._cum.typecode, [0]) * (more * WIDTH))
@@ -568,7 +574,12 @@ class TallyBook:
     def _fold(self, through: int) -> None:
         first = self._lo if self._fold_cursor is None else self._fold_cursor
         flags = self._flags
-        for minute, index in self._existing(first, through):
+        if first == through:  # the usual case: one minute aged (no generator to start)
+            index = self._live(first)
+            minutes: Iterable[tuple[int, int]] = [(first, index)] if index >= 0 else []
+        else:
+            minutes = self._existing(first, through)
+        for minute, index in minutes:
             if not flags[index] & _FOLDED:
                 flags[index] |= _FOLDED
                 if not flags[index] & _TAINTED:
