@@ -12,12 +12,14 @@ a script that calls `replay()` at its top level does not survive.
 
 from __future__ import annotations
 
+import os
 import pickle
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
+from pathlib import Path
 from typing import BinaryIO
 
 from monitor.config import ProbeSettings
@@ -33,8 +35,14 @@ def drawn_apart(
     scenario: Scenario, settings: ProbeSettings, schedule: Schedule
 ) -> Iterator[Iterator[tuple[datetime, str, str, Drawn]]]:
     """`schedule(scenario)` with each probe drawn, by a child process."""
+    # The child imports this package from where this process found it, wherever it runs.
+    root = str(Path(__file__).resolve().parents[2])
+    paths = [root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     child = subprocess.Popen(
-        [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        [sys.executable, "-m", __name__],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
     )
     assert child.stdin is not None and child.stdout is not None
     try:
