@@ -6,7 +6,8 @@ live scheduler would give it (`phase_offset`); each probe is the `virtual_probe`
 of that instant. The engine sees a result once the probe has finished and is
 evaluated once per virtual minute, as the live worker does after probe rounds.
 Deterministic for a scenario's seed. The output is the public JSON document of
-docs/scenarios.md.
+docs/scenarios.md. A large replay draws its scheduled probes in a second process ahead of
+the engine (`probes_ahead.py`): the same probes, two cores busy instead of one.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ from monitor.scenarios.spec import Scenario
 from monitor.scenarios.virtual_probe import Drawn, VirtualProber
 
 EVALUATE_EVERY = timedelta(minutes=1)
-# Scheduled probes from which replay draws them in a second process: below, starting one
-# costs more than it saves (a 24 h replay of 100 models in 3 regions holds 432,000).
+# Scheduled probes from which replay draws them in a second process: below, a replay takes
+# seconds and is not worth a process (a day of 100 models in 3 regions holds 432,000).
 APART_FROM = 200_000
 
 
