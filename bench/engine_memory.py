@@ -19,10 +19,11 @@ weight at scale"):
     (monitor/scenarios/probes_ahead.py): that process's CPU and peak RSS are printed
     beside the replay's (`--no-apart` keeps it all in one process).
     Measured 2026-12-04, shared 2-core machine, `--only replay` at 1,000 x 3 (4,663,482
-    probes with confirmations): 355 s wall (load average 3-7), 151 s CPU + 61 s drawing
-    probes, peak RSS 420 MB + 74 MB; the code before (b3a23a1) in the same session:
-    627 s wall, 256 s CPU, 413 MB. Not met: 1.8x less wall, 1.7x less CPU on the
-    critical path.
+    probes with confirmations): 208 s wall (load average 3), 140 s CPU + 60 s drawing
+    probes, peak RSS 418 MB + 74 MB; the code before (b3a23a1) in the same session:
+    627 s wall (load 3-6), 256 s CPU, 413 MB. Not met. `--models 100`, old and new
+    alternating (load 2-3): 20.1 / 20.1 s wall and CPU before; 10.2 / 15.5 s wall,
+    9.7 / 10.1 s CPU + 5.8 / 6.0 s drawing probes now (2.0x less on the critical path).
 
     .venv/bin/python -m bench.engine_memory                 # 1,000 x 3: minutes, GBs of disk
     .venv/bin/python -m bench.engine_memory --models 100    # a quick run: scale by 10
