@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -89,6 +90,9 @@ def draw(scenario: Scenario, settings: ProbeSettings, schedule: Schedule, out: B
 if __name__ == "__main__":
     from monitor.scenarios.replay import scheduled
 
+    # Ctrl-C reaches the whole process group: the replay stops, and this child with the
+    # pipe it closes, without a second traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     request: tuple[Scenario, ProbeSettings] = pickle.load(sys.stdin.buffer)
     with suppress(BrokenPipeError):  # the replay stopped early
         draw(*request, scheduled, sys.stdout.buffer)
