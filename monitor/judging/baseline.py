@@ -18,7 +18,7 @@ import math
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from operator import add, sub
+from operator import sub
 
 BINS_PER_E = 20  # exp(1/20) ~ 1.051: bins 5 % wide
 
@@ -72,9 +72,13 @@ class Baseline:
         block = self.blocks.get(key)
         if block is None:
             block = self.blocks[key] = Block(self.width)
-        op = add if sign > 0 else sub
-        block.counts = array("i", map(op, block.counts, counts))
-        self.counts = list(map(op, self.counts, counts))
+        # In place, and only where the minute counted something (most counts are 0): this
+        # runs for every model every minute.
+        block_counts, total = block.counts, self.counts
+        for index, count in enumerate(counts):
+            if count:
+                block_counts[index] += sign * count
+                total[index] += sign * count
         bins = self.latency_bins
         for slot in slots:
             block.bump(slot, sign)

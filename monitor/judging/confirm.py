@@ -121,13 +121,16 @@ def oddest(health: TargetHealth, minute: int) -> tuple[str, float] | None:
     book = health.book
     alpha = health.settings.confirm_alpha
     found: tuple[str, float] | None = None
+    fresh: list[int] | None = None  # read once, for every signal
     for signal, word in _WORDS.items():
         if signal in health.episodes:
             continue
         if signal is Signal.LATENCY and book.slow_ms is None:
             continue
         test = health.tests[signal]
-        if book.sum(minute - _FRESH_MINUTES, minute)[test.bad] == 0:
+        if fresh is None:
+            fresh = book.sum(minute - _FRESH_MINUTES, minute)
+        if fresh[test.bad] == 0:
             continue
         share = health.baseline_share(signal)
         chance = 1.0
@@ -150,6 +153,8 @@ def recovering(health: TargetHealth, minute: int) -> bool:
     probes of a recovery_window fall short of the recovery_min_probes leaving needs (one
     vantage point at 60 s): the look must begin within a few clean probes."""
     book = health.book
+    if not health.episodes:
+        return False  # the usual case, and nothing below to read
     recent = book.window(health.recovery_minutes)
     for signal in _WORDS:
         episode = health.episodes.get(signal)

@@ -129,17 +129,22 @@ class Records:
             if index > 0xFF and self.regions.typecode == "B":
                 self.regions = array("H", self.regions)
         ms = math.nan if latency is None else latency
-        if at == len(self.classes):
+        ids = self.ids
+        if at == len(self.classes):  # the usual case: the latest minute's next probe
             self.regions.append(index)
             self.classes.append(_CLASS_INDEX[cls])
             self.at.append(offset)
             self.latencies.append(ms)
-        else:
-            self.regions.insert(at, index)
-            self.classes.insert(at, _CLASS_INDEX[cls])
-            self.at.insert(at, offset)
-            self.latencies.insert(at, ms)
-        ids = self.ids
+            if isinstance(ids, bytearray):
+                assert isinstance(key, bytes)
+                ids += key
+            else:
+                ids.append(result_id)
+            return
+        self.regions.insert(at, index)
+        self.classes.insert(at, _CLASS_INDEX[cls])
+        self.at.insert(at, offset)
+        self.latencies.insert(at, ms)
         if isinstance(ids, bytearray):
             assert isinstance(key, bytes)
             ids[16 * at : 16 * at] = key

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import add, sub
 
 from monitor.judging.baseline import Baseline, latency_slot
@@ -223,11 +223,15 @@ class TallyBook:
         minute = int(at // 60)
         if self._expire_cursor is not None and minute < self._expire_cursor:
             return False
-        key = self._records.key(result.id)
+        records = self._records
+        key = records.key(result.id)
         index = minute - self._lo
-        if 0 <= index < len(self._start):
-            first, end = self._span(index)
-            if end > first and self._records.holds(key, first, end):
+        start = self._start
+        if 0 <= index < len(start):
+            # _span, inline: this is the hot path (one call per probe result)
+            first = start[index]
+            end = start[index + 1] if index + 1 < len(start) else len(records.classes)
+            if end > first and records.holds(key, first, end):
                 return False
         else:
             index = self._cover(minute, minute)
@@ -236,14 +240,18 @@ class TallyBook:
             low, high = self._tainted
             self._flags[index] = _TAINTED if low <= minute <= high else 0
         cls = result.failure_class
-        ms = latency_ms(result)
+        answer = result.answer_correct
         form = result.check in FORM_CHECKS
+        if cls is FailureClass.OK or cls is FailureClass.QUALITY:  # latency_ms, inline
+            ms = result.total_ms if result.total_ms is not None else result.ttft_ms
+        else:
+            ms = None
         if ms is None:
-            fields = _COMBINED[cls, result.answer_correct, None, form]
+            fields = _COMBINED[cls, answer, None, form]
         else:
             slow = self.slow_ms is not None and ms > self.slow_ms
-            fields = _COMBINED[cls, result.answer_correct, slow, form]
-        if len(self._records) >= _NARROW_MOST and self._cum.typecode == "H":
+            fields = _COMBINED[cls, answer, slow, form]
+        if len(records.classes) >= _NARROW_MOST and self._cum.typecode == "H":
             self._widen()
         self._insert(end, index, minute, at, ms, result, key)
         counts = self._counts
@@ -252,9 +260,10 @@ class TallyBook:
             self._counts = counts = array("H" if counts.typecode == "B" else "I", counts)
         for field in fields:
             counts[base + field] += 1
-        if cls is not FailureClass.OK or result.answer_correct is False:
+        if cls is not FailureClass.OK or answer is False:
             self._problems.setdefault(minute, []).append(shared(result))
-        if self.now_minute is not None and minute <= self.now_minute:
+        now = self.now_minute
+        if now is not None and minute <= now:
             self._late(minute, fields)
         flags = self._flags[index]
         if flags & _FOLDED and not flags & _TAINTED:
@@ -439,7 +448,13 @@ class TallyBook:
             self._lo = first
         size = len(self._start)
         more = last - (self._lo + size) + 1
-        if more > 0:
+        if more == 1:  # the usual case: now moved on by a minute
+            self._start.append(len(self._records))
+            self._counts.frombytes(bytes(WIDTH * self._counts.itemsize))  # zeros
+            self._cum.frombytes(bytes(WIDTH * self._cum.itemsize))
+            self._held.append(0)
+            self._flags.append(0)
+        elif more > 0:
             self._start.extend(array("I", [len(self._records)]) * more)
             self._counts.extend(array(self._counts.typecode, [0]) * (more * WIDTH))
             self._cum.extend(array(self._cum.typecode, [0]) * (more * WIDTH))
@@ -467,8 +482,9 @@ class TallyBook:
             offset = when
         records.insert(at, result.region, result.failure_class, offset, ms, result.id, key)
         start = self._start
-        for later in range(index + 1, len(start)):  # empty minutes after it too
-            start[later] += 1
+        if index + 1 < len(start):
+            for later in range(index + 1, len(start)):  # empty minutes after it too
+                start[later] += 1
 
     def _slots(self, index: int) -> list[int]:
         return self._records.slots(*self._span(index))
@@ -514,7 +530,10 @@ class TallyBook:
         self._cover(first, last)
         lo, cum, held, counts = self._lo, self._cum, self._held, self._counts
         typecode, mask = cum.typecode, _MASKS[cum.typecode]
-        live = {minute for minute, _ in self._existing(first, last)}
+        if first == last:  # the usual case: one minute (no set to build)
+            live = {first} if self._live(first) >= 0 else set()
+        else:
+            live = {minute for minute, _ in self._existing(first, last)}
         for minute in range(first, last + 1):
             index = minute - lo
             at = index * WIDTH
@@ -526,7 +545,8 @@ class TallyBook:
 
     def _late(self, minute: int, fields: tuple[int, ...]) -> None:
         """A result for a minute the running totals already passed: bump them onward."""
-        self._windows.clear()
+        if self._windows:
+            self._windows.clear()
         cum, held, lo = self._cum, self._held, self._lo
         mask = _MASKS[cum.typecode]
         for later in range(minute, (self.now_minute or minute) + 1):
@@ -537,7 +557,9 @@ class TallyBook:
                 held[index] = 1
             for field in fields:
                 cum[at + field] = (cum[at + field] + 1) & mask
-        _bump(self._total, fields)
+        total = self._total
+        for field in fields:
+            total[field] += 1
 
     def _widen(self) -> None:
         """Running totals mod 2^32 from now on: the book is about to hold 65,535 records,
@@ -553,7 +575,12 @@ class TallyBook:
     def _fold(self, through: int) -> None:
         first = self._lo if self._fold_cursor is None else self._fold_cursor
         flags = self._flags
-        for minute, index in self._existing(first, through):
+        if first == through:  # the usual case: one minute aged (no generator to start)
+            index = self._live(first)
+            minutes: Iterable[tuple[int, int]] = [(first, index)] if index >= 0 else []
+        else:
+            minutes = self._existing(first, through)
+        for minute, index in minutes:
             if not flags[index] & _FOLDED:
                 flags[index] |= _FOLDED
                 if not flags[index] & _TAINTED:

@@ -6,13 +6,16 @@ live scheduler would give it (`phase_offset`); each probe is the `virtual_probe`
 of that instant. The engine sees a result once the probe has finished and is
 evaluated once per virtual minute, as the live worker does after probe rounds.
 Deterministic for a scenario's seed. The output is the public JSON document of
-docs/scenarios.md.
+docs/scenarios.md. A large replay draws its scheduled probes in a second process ahead of
+the engine (`probes_ahead.py`): the same probes, two cores busy instead of one.
 """
 
 from __future__ import annotations
 
 import heapq
+import os
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,10 +29,14 @@ from monitor.names import display_name_for, provider_name_for
 from monitor.plan import ProbePlan
 from monitor.probing.scheduler import phase_offset
 from monitor.results import ProbeResult
+from monitor.scenarios.probes_ahead import drawn_apart
 from monitor.scenarios.spec import Scenario
-from monitor.scenarios.virtual_probe import virtual_probe
+from monitor.scenarios.virtual_probe import Drawn, VirtualProber
 
 EVALUATE_EVERY = timedelta(minutes=1)
+# Scheduled probes from which replay draws them in a second process: below, a replay takes
+# seconds and is not worth a process (a day of 100 models in 3 regions holds 432,000).
+APART_FROM = 200_000
 
 
 @dataclass(frozen=True)
@@ -41,14 +48,34 @@ class ReplayOutcome:
     engine: StatusEngine | None = None  # what it ended with (bench/engine_memory.py weighs it)
 
 
-def replay(scenario: Scenario, settings: Settings | None = None) -> ReplayOutcome:
+def replay(
+    scenario: Scenario, settings: Settings | None = None, apart: bool | None = None
+) -> ReplayOutcome:
+    """`apart`: simulate the scheduled probes in a second process, ahead of the engine
+    (the same results; by default for scenarios of `APART_FROM` probes or more)."""
     settings = settings or Settings()
+    if apart is None:
+        apart = _scheduled_count(scenario) >= APART_FROM and (os.cpu_count() or 1) > 1
+    probe = VirtualProber(scenario, settings.probe)
+    with ExitStack() as stack:
+        if apart:
+            schedule = stack.enter_context(drawn_apart(scenario, settings.probe, scheduled))
+        else:
+            schedule = _drawn_here(scenario, probe)
+        return _replay(scenario, settings, probe, schedule)
+
+
+def _replay(
+    scenario: Scenario,
+    settings: Settings,
+    probe: VirtualProber,
+    schedule: Iterator[tuple[datetime, str, str, Drawn]],
+) -> ReplayOutcome:
     engine = StatusEngine(settings.status, _targets(scenario, settings), scenario.regions)
     engine.evaluate(scenario.start)  # every model starts on record, at `start`
     finished: list[tuple[datetime, int, ProbeResult]] = []  # heap by completion time
     probes = 0
     now = scenario.start
-    schedule = _schedule(scenario)
     upcoming = next(schedule, None)
     plan = ProbePlan()
     while now < scenario.end:
@@ -56,17 +83,18 @@ def replay(scenario: Scenario, settings: Settings | None = None) -> ReplayOutcom
         # The scheduler reads the engine's latest plan: extra probes until the next minute.
         extra = _confirmations(scenario, plan, previous, now)
         while upcoming is not None and upcoming[0] < now:
-            if extra and extra[0] <= upcoming:
+            if extra and extra[0] <= upcoming[:3]:
                 at, target, region = heapq.heappop(extra)
+                result = probe(target, region, at)
             else:
-                at, target, region = upcoming
+                at, target, region, drawn = upcoming
+                result = probe.result(target, region, at, drawn)
                 upcoming = next(schedule, None)
-            result = virtual_probe(scenario, target, region, at, settings.probe)
             done = at + timedelta(milliseconds=result.total_ms or 0.0)
             heapq.heappush(finished, (done, probes, result))
             probes += 1
         for at, target, region in sorted(extra):
-            result = virtual_probe(scenario, target, region, at, settings.probe)
+            result = probe(target, region, at)
             done = at + timedelta(milliseconds=result.total_ms or 0.0)
             heapq.heappush(finished, (done, probes, result))
             probes += 1
@@ -79,15 +107,53 @@ def replay(scenario: Scenario, settings: Settings | None = None) -> ReplayOutcom
     return ReplayOutcome(scenario, probes, engine.incidents(), engine.history(), engine)
 
 
-def _schedule(scenario: Scenario) -> Iterator[tuple[datetime, str, str]]:
+def _scheduled_count(scenario: Scenario) -> float:
+    rounds = scenario.duration_s / max(scenario.interval_s, 1e-9)
+    return rounds * len(scenario.models) * len(scenario.regions)
+
+
+def _drawn_here(
+    scenario: Scenario, probe: VirtualProber
+) -> Iterator[tuple[datetime, str, str, Drawn]]:
+    for at, target, region in scheduled(scenario):
+        yield at, target, region, probe.draw(target, region, at)
+
+
+def scheduled(scenario: Scenario) -> Iterator[tuple[datetime, str, str]]:
     """Every probe of the scenario in start order: (when, target, region)."""
     interval = scenario.interval_s
-    streams = []
-    for model in scenario.models:
-        for region in scenario.regions:
-            first = scenario.start + timedelta(seconds=phase_offset(model.id, region, interval))
-            streams.append(_every(first, interval, scenario.end, model.id, region))
+    firsts = sorted(
+        (
+            scenario.start + timedelta(seconds=phase_offset(model.id, region, interval)),
+            model.id,
+            region,
+        )
+        for model in scenario.models
+        for region in scenario.regions
+    )
+    step = timedelta(seconds=interval)
+    if firsts and firsts[-1][0] - firsts[0][0] < step:
+        return _rounds(firsts, step, scenario.end)
+    streams = [
+        _every(first, interval, scenario.end, target, region) for first, target, region in firsts
+    ]
     return heapq.merge(*streams)
+
+
+def _rounds(
+    firsts: list[tuple[datetime, str, str]], step: timedelta, end: datetime
+) -> Iterator[tuple[datetime, str, str]]:
+    """Every stream's k-th probe before any one's (k+1)-th, each round in the order of the
+    first: what merging the streams gives when all first probes fall within one `step`
+    (the phase offsets always do), without a heap."""
+    shift = timedelta(0)
+    while True:
+        for first, target, region in firsts:
+            at = first + shift
+            if at >= end:
+                return  # the rounds only go later
+            yield at, target, region
+        shift += step
 
 
 def _confirmations(

@@ -24,12 +24,18 @@ from monitor.probing.classify import classify
 from monitor.probing.providers import adapter_for
 from monitor.probing.providers.base import ratelimit_headers, retry_after_seconds
 from monitor.probing.scrub import excerpt
-from monitor.results import Outcome, ProbeResult, TimeoutKind
+from monitor.results import FailureClass, Outcome, ProbeResult, TimeoutKind
 from monitor.scenarios.simulator import wire_anthropic, wire_gemini, wire_openai
-from monitor.scenarios.simulator.behaviour import Plan, plan_request, request_rng
+from monitor.scenarios.simulator.behaviour import (
+    Plan,
+    answer_plan,
+    plan_request,
+    request_draws,
+    request_rng,
+)
 from monitor.scenarios.simulator.protocols import WireProtocol, protocol_for
 from monitor.scenarios.simulator.wire import Call
-from monitor.scenarios.spec import FaultKind, Scenario
+from monitor.scenarios.spec import Fault, FaultKind, ModelBehaviour, Scenario
 
 _WIRE: Mapping[WireProtocol, ModuleType] = {
     WireProtocol.ANTHROPIC: wire_anthropic,
@@ -78,6 +84,101 @@ def virtual_probe(
     # and replay makes millions.
     object.__setattr__(result, "failure_class", classify(result, kind))
     return result
+
+
+# A healthy answer's (ttft_ms, total_ms, output_tokens, tokens_per_s), or the whole result.
+Answered = tuple[float, float, int, float]
+Drawn = Answered | ProbeResult
+
+
+class VirtualProber:
+    """`virtual_probe` for one scenario, fast for the common case: replay makes millions.
+
+    A probe of an arithmetic question that the simulated model answers in time, with no
+    fault and no error of its own drawn, is worked out here with the same generator and
+    the same draws in the same order (`request_rng`, `canary.make_question`,
+    `request_draws`); everything else is handed to `virtual_probe`, which draws again
+    from the start. What does not vary per target is looked up once."""
+
+    def __init__(self, scenario: Scenario, settings: ProbeSettings) -> None:
+        self.scenario = scenario
+        self.settings = settings
+        self._targets: dict[str, tuple[ModelBehaviour, WireProtocol, ProviderKind, bool]] = {}
+        self._classes: dict[str, FailureClass] = {}
+
+    def __call__(
+        self, target: str, region: str, at: datetime, check: str = "arithmetic"
+    ) -> ProbeResult:
+        if check != "arithmetic":
+            return virtual_probe(self.scenario, target, region, at, self.settings, check)
+        return self.result(target, region, at, self.draw(target, region, at))
+
+    def draw(self, target: str, region: str, at: datetime) -> Drawn:
+        """The probe of the arithmetic question at `at`: a healthy answer as its numbers
+        (`Answered`: small to send to another process), anything else as its result."""
+        known = self._targets.get(target) or self._target(target)
+        if known is None:
+            return virtual_probe(self.scenario, target, region, at, self.settings)
+        model, protocol, _, faulted = known
+        scenario, settings = self.scenario, self.settings
+        rng = request_rng(scenario.seed, target, region, at)
+        question = canary.make_question(rng, "arithmetic")
+        fault: Fault | None = None
+        if faulted:
+            fault = scenario.fault_at(target, region, scenario.offset_of(at))
+        fault_draw, error_draw, ttft_s, total_s = request_draws(model, rng)
+        if (fault is not None and fault_draw < fault.rate) or error_draw < model.error_rate:
+            return virtual_probe(scenario, target, region, at, settings)
+        # The simulator's oracle (`canary.solve`) answers an arithmetic question with its
+        # expected sum, which `canary.score` marks correct: the answer is the sum alone.
+        plan = answer_plan(protocol, ttft_s, total_s, question.expected)
+        if plan.ttft_s > settings.first_token_timeout or plan.total_s > settings.total_timeout:
+            return virtual_probe(scenario, target, region, at, settings)
+        generating = max(plan.total_s - plan.ttft_s, 1e-3)
+        tokens = plan.output_tokens
+        return (plan.ttft_s * 1000, plan.total_s * 1000, tokens, tokens / generating)
+
+    def result(self, target: str, region: str, at: datetime, drawn: Drawn) -> ProbeResult:
+        """The result `draw` stands for (the same target, region and time)."""
+        if isinstance(drawn, ProbeResult):
+            return drawn
+        ttft_ms, total_ms, tokens, tokens_per_s = drawn
+        return ProbeResult(
+            target=target,
+            region=region,
+            started_at=at,
+            check="arithmetic",
+            outcome=Outcome.OK,
+            failure_class=self._answered_class(target),
+            http_status=200,
+            ttft_ms=ttft_ms,
+            total_ms=total_ms,
+            output_tokens=tokens,
+            tokens_per_s=tokens_per_s,
+            answer_correct=True,
+            id=f"{_ids.getrandbits(128):032x}",
+        )
+
+    def _answered_class(self, target: str) -> FailureClass:
+        """How `classify` takes a healthy answer of `target` (asked once a target)."""
+        answered = self._classes.get(target)
+        if answered is None:
+            known = self._targets.get(target) or self._target(target)
+            assert known is not None
+            healthy = ProbeResult(target, "", self.scenario.start, Outcome.OK, http_status=200)
+            answered = self._classes[target] = classify(healthy, known[2])
+        return answered
+
+    def _target(
+        self, target: str
+    ) -> tuple[ModelBehaviour, WireProtocol, ProviderKind, bool] | None:
+        model = self.scenario.model(target)
+        if model is None:
+            return None  # virtual_probe says so
+        faulted = any(fault.covers_model(target) for fault in self.scenario.faults)
+        kind = provider_kind(model.provider)
+        known = self._targets[target] = (model, protocol_for(model.provider), kind, faulted)
+        return known
 
 
 def _observe(

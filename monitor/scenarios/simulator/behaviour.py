@@ -80,14 +80,22 @@ def plan_request(
         raise UnknownModel(model_id)
     protocol = protocol_for(model.provider)
     fault = scenario.fault_at(model_id, region, scenario.offset_of(at))
-    # Draw every number whether or not it is used, so one fault never shifts another's dice.
-    fault_draw, error_draw = rng.random(), rng.random()
-    ttft_s, total_s = _latency(model, rng)
+    fault_draw, error_draw, ttft_s, total_s = request_draws(model, rng)
     if fault is not None and fault_draw < fault.rate:
         return _faulty(protocol, fault, ttft_s, total_s, prompt, rng)
     if error_draw < model.error_rate:
         return _http_error(protocol, 500, usual_error_type(protocol, 500), None, ttft_s)
     return _answer(protocol, None, ttft_s, total_s, _correct(prompt))
+
+
+def request_draws(model: ModelBehaviour, rng: random.Random) -> tuple[float, float, float, float]:
+    """(fault draw, error draw, time to first token, total): the numbers every request
+    draws, in this order, whether or not they are used, so one fault never shifts another's
+    dice. A fault in force applies when its draw is below its rate, the model's own errors
+    when theirs is below its error rate; otherwise the request is answered."""
+    fault_draw, error_draw = rng.random(), rng.random()
+    ttft_s, total_s = _latency(model, rng)
+    return fault_draw, error_draw, ttft_s, total_s
 
 
 def _latency(model: ModelBehaviour, rng: random.Random) -> tuple[float, float]:
@@ -146,6 +154,12 @@ def _faulty(
         return replace(plan, error_type=error_type)
     # timeout, stall, reset, dns, tls, endless_line: the server decides how the wire misbehaves
     return plan
+
+
+def answer_plan(protocol: WireProtocol, ttft_s: float, total_s: float, text: str) -> Plan:
+    """A healthy answer of `text`: what `plan_request` returns when no fault and no error of
+    the model's own applies (`request_draws`)."""
+    return _answer(protocol, None, ttft_s, total_s, text)
 
 
 def _answer(

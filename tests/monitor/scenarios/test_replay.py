@@ -19,8 +19,9 @@ import pytest
 
 from monitor.cli import main
 from monitor.config import ProbeSettings
+from monitor.probing.scheduler import phase_offset
 from monitor.results import FailureClass
-from monitor.scenarios.replay import replay, replay_document
+from monitor.scenarios.replay import replay, replay_document, scheduled
 from monitor.scenarios.spec import Fault, FaultKind, Scenario, load_scenario
 from monitor.scenarios.virtual_probe import virtual_probe
 
@@ -329,6 +330,31 @@ def test_a_single_bad_probe_changes_nothing(single_bad_probe):
 
 def test_replaying_a_scenario_twice_gives_the_same_document(flapping):
     assert json.dumps(run("flapping-model")) == json.dumps(flapping)
+
+
+@pytest.mark.parametrize(
+    "name", ["flapping-model", "wrong-answers-one-region", "timeouts-everywhere"]
+)
+def test_probes_drawn_by_a_second_process_give_the_same_document(name):
+    # Large replays draw their scheduled probes in a child process; faults, wrong answers
+    # and timeouts travel back whole, healthy answers as their numbers.
+    here = replay_document(replay(scenario(name), apart=False))
+    apart = replay_document(replay(scenario(name), apart=True))
+    assert json.dumps(apart) == json.dumps(here)
+    assert here["incidents"]
+
+
+@pytest.mark.parametrize("name", ["june-opus-overload", "week-of-noise"])
+def test_the_schedule_holds_every_probe_of_every_model_and_region_in_start_order(name):
+    loaded = scenario(name)
+    every = []
+    for model in loaded.models:
+        for region in loaded.regions:
+            at = loaded.start + timedelta(seconds=phase_offset(model.id, region, loaded.interval_s))
+            while at < loaded.end:
+                every.append((at, model.id, region))
+                at += timedelta(seconds=loaded.interval_s)
+    assert list(scheduled(loaded)) == sorted(every)
 
 
 @pytest.mark.parametrize("name", ALL_DOCUMENTS)
