@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("code_version", sa.String(64), nullable=False),
         sa.Column("settings_digest", sa.String(64), nullable=False),
         sa.Column("targets_digest", sa.String(64), nullable=False),
+        sa.Column("targets", sa.JSON(), nullable=False),
         sa.Column("regions", sa.JSON(), nullable=False),
         sa.Column("size", sa.BigInteger(), nullable=False),
         sa.Column("checksum", sa.String(64), nullable=False),

@@ -150,7 +150,7 @@ class Evaluator:
         regions = self._regions_with(recent)
         judged = self._judged | {r.target for r in recent}
         if self.engine is None:
-            stored = self._start(now, regions)
+            stored = self._start(now, regions, frozenset(r.target for r in recent))
         elif regions != self._regions or judged != self._judged:
             stored = self._rebuild(now, regions)
         elif (late := self._late_since(self.engine, now)) is not None:
@@ -163,12 +163,12 @@ class Evaluator:
         self._evaluated = now
         return stored
 
-    def _start(self, now: datetime, regions: Sequence[str]) -> int:
+    def _start(self, now: datetime, regions: Sequence[str], recent: frozenset[str]) -> int:
         """The engine at a start (or on taking the lease over): from the newest snapshot
-        that can be trusted, caught up minute by minute; else rebuilt, saying why."""
-        since = now - REBUILD_SPAN
-        judged = frozenset(self.store.result_counts(since, now))
-        restored = self.snapshots.restore(now, self.targets(judged), regions, LATE_LIMIT)
+        that can be trusted, caught up minute by minute; else rebuilt, saying why. The
+        models judged are the snapshot's and those probed lately, as if the engine had
+        never stopped (a full rebuild takes those with results in 25 h)."""
+        restored = self.snapshots.restore(now, self.targets, recent, regions, LATE_LIMIT)
         if isinstance(restored, str):
             log.info("status engine: rebuilding from %s of results: %s", _span(), restored)
             return self._rebuild(now, regions)
@@ -189,7 +189,8 @@ class Evaluator:
             return self._rebuild(now, regions, late)
         heard: dict[str, int] = {}
         changes = catch_up(engine, read_history(self.store, taken_at - LOOKBACK, now, heard), now)
-        self.engine, self._regions, self._judged = engine, engine.regions, judged
+        self.engine, self._regions = engine, engine.regions
+        self._judged = frozenset(engine.targets) | recent
         self.restores += 1
         stored = sum(self.store.record_engine_changes(c) for c in changes)
         stored += self._close_unobserved(engine, now)

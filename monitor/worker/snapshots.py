@@ -21,7 +21,7 @@ import logging
 import threading
 import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -98,12 +98,15 @@ class EngineSnapshots:
     def restore(
         self,
         now: datetime,
-        targets: Sequence[TargetInfo],
+        targets: Callable[[frozenset[str]], Sequence[TargetInfo]],
+        recent: frozenset[str],
         regions: Sequence[str],
         max_age: timedelta,
     ) -> Restored | str:
-        """The newest snapshot that can be trusted as the engine of `targets` judged from
-        `regions` (a subset of its regions will do), or why there is none."""
+        """The newest snapshot that can be trusted, or why there is none. Trusted: it judged
+        the models the worker would judge now (`targets` of its own and the `recent`ly
+        probed ones: the store's names for them, none removed or added) from `regions`
+        (a subset of its regions will do)."""
         if not self.enabled:
             return "engine snapshots are off (storage.engine_snapshot_interval = 0)"
         try:
@@ -114,7 +117,8 @@ class EngineSnapshots:
             return "no snapshot stored yet"
         passed_over: list[str] = []
         for info in infos:
-            why = self._mismatch(info, now, targets, regions, max_age)
+            expected = targets(frozenset(info.targets) | recent)
+            why = self._mismatch(info, now, expected, regions, max_age)
             if why is None:
                 try:
                     engine = self._read(info)
@@ -138,6 +142,7 @@ class EngineSnapshots:
             code_version=code_version(),
             settings_digest=settings_digest(self.settings),
             targets_digest=targets_digest(engine.targets.values()),
+            targets=tuple(engine.targets),
             regions=tuple(engine.regions),
             size=len(data),
             checksum=hashlib.sha256(data).hexdigest(),

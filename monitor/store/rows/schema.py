@@ -286,6 +286,7 @@ class EngineSnapshotRow(Base):
     code_version: Mapped[str] = mapped_column(String(64))
     settings_digest: Mapped[str] = mapped_column(String(64))
     targets_digest: Mapped[str] = mapped_column(String(64))
+    targets: Mapped[list[str]] = mapped_column(JSON)  # the model ids it judged
     regions: Mapped[list[str]] = mapped_column(JSON)
     size: Mapped[int] = mapped_column(BigInteger)  # bytes before compression
     checksum: Mapped[str] = mapped_column(String(64))  # sha256 of those bytes

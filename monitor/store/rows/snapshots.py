@@ -26,6 +26,7 @@ class SnapshotInfo:
     code_version: str
     settings_digest: str
     targets_digest: str
+    targets: tuple[str, ...]  # the model ids it judged
     regions: tuple[str, ...]
     size: int
     checksum: str
@@ -39,6 +40,7 @@ def begin_snapshot(connection: Connection, info: SnapshotInfo) -> int:
         "code_version": info.code_version,
         "settings_digest": info.settings_digest,
         "targets_digest": info.targets_digest,
+        "targets": list(info.targets),
         "regions": list(info.regions),
         "size": info.size,
         "checksum": info.checksum,
@@ -98,6 +100,7 @@ def snapshot_infos(connection: Connection) -> list[SnapshotInfo]:
             code_version=row["code_version"],
             settings_digest=row["settings_digest"],
             targets_digest=row["targets_digest"],
+            targets=tuple(row["targets"]),
             regions=tuple(row["regions"]),
             size=row["size"],
             checksum=row["checksum"],
