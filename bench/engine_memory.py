@@ -12,7 +12,10 @@ weight at scale"):
     start-up path timed: `Store.results_between` an hour at a time over 25 h into
     `rebuild()` (ingest, then one evaluation a minute), and the process's peak RSS
     meanwhile (VmHWM, reset before). Goal <= 10 s at 1,000 x 3. `--postgres` does it on
-    the PostgreSQL of the test set-up too.
+    the PostgreSQL of the test set-up too. Then the snapshot of that engine saved as the
+    worker saves it (the evaluator's pause to copy it; the write, in its own thread), 10
+    more minutes of results written, and the worker's first tick timed: the start as it
+    is now, from the snapshot, caught up on those minutes (monitor/worker/snapshots.py).
   - replay: `replay()` of 24 h x `--models` x `--regions` (noise only) in a child process:
     wall seconds and the child's peak RSS. Goal < 60 s and < 1 GB at 1,000 x 3 (4.3 M
     probes).

@@ -4,7 +4,8 @@ One class for SQLite and PostgreSQL; the few dialect differences (locks and bulk
 statements, in `dialects`) are decided inside this package and nowhere else.
 Raw rows are written by `result_rows`, rollup rows kept by `rollup_tables`,
 status changes by `status_tables`, incidents by `incident_tables` (read back by
-`incident_queries`), leases by `leases`. Methods take and return plain objects;
+`incident_queries`), leases by `leases`, the status engine's snapshots by
+`snapshots`. Methods take and return plain objects;
 no ORM row leaves this package.
 
 Every write transaction goes through `_writing`, which bumps the data version

@@ -9,6 +9,7 @@ from sqlalchemy import create_engine, text
 from monitor.clock import FakeClock
 from monitor.config import settings_from_dict
 from monitor.store import Store
+from monitor.worker import snapshots
 from monitor.worker.evaluator import Evaluator
 from monitor.worker.roles import sync_targets
 from tests.monitor.synthetic import START, http, ok
@@ -92,7 +93,8 @@ def restart(store, clock, settings=SETTINGS, models=(OPUS, SONNET)):
     return worker
 
 
-def test_a_restart_after_a_clean_stop_resumes_from_the_snapshot(store, caplog):
+def test_a_restart_after_a_clean_stop_resumes_from_the_snapshot(store, caplog, monkeypatch):
+    monkeypatch.setattr(snapshots, "PART_BYTES", 4096)  # many parts, as at 1,000 models
     clock = FakeClock(START)
     statuses, incidents = stopped_while_opus_fails(store, clock)
     assert statuses[OPUS].affected and incidents
@@ -106,6 +108,8 @@ def test_a_restart_after_a_clean_stop_resumes_from_the_snapshot(store, caplog):
     assert {t: worker.engine.model_status(t) for t in (OPUS, SONNET)} == statuses
     assert worker.engine.open_incidents() == incidents
     assert store.incidents(include_private=True) == stored  # nothing resolved or opened again
+    (info, *_) = store.engine_snapshots()
+    assert len(list(store.engine_snapshot_parts(info.id))) > 1
 
 
 def test_catching_up_after_a_crash_judges_as_a_full_rebuild_would(store):
