@@ -22,7 +22,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from monitor.config import StatusSettings
@@ -145,13 +145,14 @@ class EngineSnapshots:
             targets=tuple(engine.targets),
             regions=tuple(engine.regions),
             size=len(data),
-            checksum=hashlib.sha256(data).hexdigest(),
+            checksum="",  # by the writing thread: 0.2 s at 1,000 x 3 the evaluator need not wait
         )
         return data, info
 
     def _write(self, info: SnapshotInfo, data: bytes) -> None:
         started = time.perf_counter()
         written = [0]
+        info = replace(info, checksum=hashlib.sha256(data).hexdigest())
         try:
             self.store.save_engine_snapshot(info, _compressed(data, written), keep=KEEP)
         except Exception as error:  # the next save tries again; a start falls back
