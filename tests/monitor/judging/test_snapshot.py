@@ -49,10 +49,18 @@ class _Exploit:
         pickle.dumps(_Exploit()),
         pickle.dumps(os.getcwd),
         pickle.dumps({"not": "an engine"}),
+        b"\x80\x05cmonitor.judging.snapshot\n_Reader\n)\x81.",  # this module's own classes
         b"not a pickle",
         b"",
     ],
-    ids=["calls-os-system", "names-a-function", "another-object", "junk", "empty"],
+    ids=[
+        "calls-os-system",
+        "names-a-function",
+        "another-object",
+        "snapshot-reader",
+        "junk",
+        "empty",
+    ],
 )
 def test_bytes_that_are_not_an_engine_are_refused_and_never_run(data, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
