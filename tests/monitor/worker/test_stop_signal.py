@@ -33,14 +33,21 @@ def lease_holders(database: Path) -> list[str]:
         engine.dispose()
 
 
-def snapshots_stored(database: Path) -> int:
+def count(database: Path, sql: str) -> int:
     engine = create_engine(f"sqlite:///{database}")
     try:
         with engine.connect() as connection:
-            query = text("SELECT count(*) FROM engine_snapshots WHERE complete")
-            return int(connection.execute(query).scalar_one())
+            return int(connection.execute(text(sql)).scalar_one())
     finally:
         engine.dispose()
+
+
+def snapshots_stored(database: Path) -> int:
+    return count(database, "SELECT count(*) FROM engine_snapshots WHERE complete")
+
+
+def results_stored(database: Path) -> int:
+    return count(database, "SELECT count(*) FROM probe_results")
 
 
 def test_sigterm_stops_run_cleanly_and_gives_the_lease_up(tmp_path):
@@ -60,15 +67,18 @@ def test_sigterm_stops_run_cleanly_and_gives_the_lease_up(tmp_path):
 
 
 def run_until_judging_then_sigterm(config: Path, tmp_path: Path) -> str:
-    """A real `aistatus run`, stopped by SIGTERM once it judged; its log."""
+    """A real `aistatus run`, stopped by SIGTERM once it judged and probed; its log."""
     database = tmp_path / "status.db"
+    probed = results_stored(database)
     run = subprocess.Popen(
         [AISTATUS, "--config", str(config), "run"], cwd=tmp_path, stderr=subprocess.PIPE, text=True
     )
     try:
-        # Waits for an event (the lease taken at the first evaluation), not for time.
+        # Waits for events (the lease taken at the first evaluation; a probe stored, so the
+        # prober's process is up: one stopped while it starts prints a traceback of its
+        # own), not for time.
         deadline = time.monotonic() + 60
-        while not lease_holders(database):
+        while not lease_holders(database) or results_stored(database) <= probed:
             assert run.poll() is None, run.stderr.read() if run.stderr else ""
             assert time.monotonic() < deadline, "the status engine never took its lease"
             time.sleep(0.2)
