@@ -198,6 +198,35 @@ def test_a_snapshot_of_another_configuration_is_not_used(store, caplog, settings
     assert all(statuses[m].status == "operational" for m in models if m != OPUS)
 
 
+def test_a_snapshot_written_by_another_version_is_not_used(store, database_url, caplog):
+    clock = FakeClock(START)
+    stopped_while_opus_fails(store, clock)
+    engine = create_engine(database_url)
+    with engine.begin() as connection:  # as the previous release would have left them
+        connection.execute(text("UPDATE engine_snapshots SET code_version = 'older'"))
+    engine.dispose()
+    caplog.set_level(logging.INFO, "monitor.worker.evaluator")
+
+    worker = restart(store, clock)
+
+    assert (worker.restores, worker.rebuilds) == (0, 1)
+    assert "was written by another version of aistatus" in caplog.text
+    assert worker.engine.model_status(OPUS).affected
+
+
+def test_a_snapshot_judged_without_a_region_heard_now_is_not_used(store, caplog):
+    clock = FakeClock(START)
+    stopped_while_opus_fails(store, clock)
+    store.record_results([ok(SONNET, "sa-east", clock.now())])  # a new vantage point
+    caplog.set_level(logging.INFO, "monitor.worker.evaluator")
+
+    worker = restart(store, clock)
+
+    assert (worker.restores, worker.rebuilds) == (0, 1)
+    assert "was judged without region(s) sa-east" in caplog.text
+    assert "sa-east" in worker.engine.regions
+
+
 def test_a_snapshot_older_than_the_look_back_is_not_used(store, caplog):
     clock = FakeClock(START)
     worker = Evaluator(SETTINGS, store, clock, "us-east")
