@@ -17,6 +17,10 @@ from monitor.text import for_terminal
 # estimate shows both the typical and the worst case.
 PROMPT_TOKENS = 30
 TYPICAL_OUTPUT_TOKENS = 8
+# What a snapshot of the status engine weighs per model-region after a day of 1-minute
+# probes (python -m bench.engine_memory --only rebuild): pickled, and as written.
+SNAPSHOT_RAW_BYTES = 73_000
+SNAPSHOT_STORED_BYTES = 43_000
 
 
 def config_summary(
@@ -49,6 +53,7 @@ def config_summary(
             f"{typical:>9.2f}..{worst:<9.2f}  {state}"
         )
     lines.append(confirmation_cost(settings))
+    lines.append(snapshot_cost(settings))
     missing = sorted({k for p in settings.providers if (k := missing_key(p, environ))})
     if missing:
         lines.append(
@@ -60,6 +65,24 @@ def config_summary(
             f"first_token_timeout, {hung_slots:.1f} would be busy on average"
         )
     return "\n".join(lines)
+
+
+def snapshot_cost(settings: Settings) -> str:
+    """What saving the status engine's state (monitor/worker/snapshots.py) costs."""
+    every = settings.storage.engine_snapshot_interval
+    if every <= 0:
+        return (
+            "status engine snapshots: off (storage.engine_snapshot_interval = 0): "
+            "every start re-judges 25 h of stored results"
+        )
+    # A day of records is most of it: it grows with how often each model is probed.
+    per_minute = sum(60 / settings.interval_for(m) for m in settings.models if m.enabled)
+    stored, raw = per_minute * SNAPSHOT_STORED_BYTES / 1e6, per_minute * SNAPSHOT_RAW_BYTES / 1e6
+    return (
+        f"status engine snapshots: every {every / 60:g} min and at a clean stop, "
+        f"~{stored:.1f} MB written to the database each time per region probing "
+        f"(~{raw:.1f} MB held while it is written); the two newest are kept"
+    )
 
 
 def confirmation_cost(settings: Settings) -> str:

@@ -124,6 +124,11 @@ class StatusEngine:
             return 0
         return health.book.sum(minute_of(since), minute_of(until) - 1)[0]
 
+    @property
+    def last_evaluated(self) -> datetime | None:
+        """The `now` of the last evaluation that judged (a snapshot resumes after it)."""
+        return self._last
+
     def set_maintenance(self, target: str, active: bool) -> None:
         """An operator's word: the model shows under_maintenance from the next evaluate."""
         self._health[target].maintenance = active

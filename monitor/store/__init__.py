@@ -2,6 +2,7 @@
 
 from monitor.store.errors import describe_error, is_unavailable
 from monitor.store.records import ProviderInfo, RetentionReport, Target
+from monitor.store.rows.snapshots import SnapshotInfo
 from monitor.store.store import Store
 from monitor.store.writer import ResultWriter
 
@@ -9,6 +10,7 @@ __all__ = [
     "ProviderInfo",
     "ResultWriter",
     "RetentionReport",
+    "SnapshotInfo",
     "Store",
     "Target",
     "describe_error",

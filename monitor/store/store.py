@@ -4,7 +4,8 @@ One class for SQLite and PostgreSQL; the few dialect differences (locks and bulk
 statements, in `dialects`) are decided inside this package and nowhere else.
 Raw rows are written by `result_rows`, rollup rows kept by `rollup_tables`,
 status changes by `status_tables`, incidents by `incident_tables` (read back by
-`incident_queries`), leases by `leases`. Methods take and return plain objects;
+`incident_queries`), leases by `leases`, the status engine's snapshots by
+`snapshots`. Methods take and return plain objects;
 no ORM row leaves this package.
 
 Every write transaction goes through `_writing`, which bumps the data version
@@ -13,8 +14,8 @@ last: readers (the web's ETags) see it move whenever anything they show changed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,7 @@ from monitor.store.records import (
 )
 from monitor.store.rows import outbox as outbox_rows
 from monitor.store.rows import rollups as rollup_tables
+from monitor.store.rows import snapshots as snapshot_rows
 from monitor.store.rows.config import sync_config
 from monitor.store.rows.data_version import bump_data_version, read_data_version
 from monitor.store.rows.dialects import hold_advisory_lock
@@ -58,6 +60,7 @@ from monitor.store.rows.plans import read_plan, replace_plan
 from monitor.store.rows.results import insert_new_results
 from monitor.store.rows.rollups import add_rollups, rollups_of
 from monitor.store.rows.schema import PROBE_RESULTS, PROVIDERS, TARGETS
+from monitor.store.rows.snapshots import SnapshotInfo
 from monitor.store.rows.statuses import (
     read_current_statuses,
     read_status_changes,
@@ -381,6 +384,35 @@ class Store:
         region that does not evaluate reads."""
         with self._engine.connect() as connection:
             return read_plan(connection, now)
+
+    def save_engine_snapshot(
+        self, info: SnapshotInfo, parts: Iterable[bytes], keep: int = 2
+    ) -> int:
+        """Store a snapshot of the status engine, a part per transaction (`parts` may be
+        made as they are written), and mark it complete; older ones but the newest `keep`
+        go. Its id. Not a data change: the version stays."""
+        with self._writes.begin() as connection:
+            snapshot_id = snapshot_rows.begin_snapshot(connection, info)
+        try:
+            for seq, data in enumerate(parts):
+                with self._writes.begin() as connection:
+                    snapshot_rows.add_part(connection, snapshot_id, seq, data)
+            with self._writes.begin() as connection:
+                snapshot_rows.finish_snapshot(connection, snapshot_id, keep)
+        except BaseException:
+            with suppress(SQLAlchemyError), self._writes.begin() as connection:
+                snapshot_rows.drop_snapshot(connection, snapshot_id)
+            raise
+        return snapshot_id
+
+    def engine_snapshots(self) -> list[SnapshotInfo]:
+        """The complete snapshots of the status engine, newest first."""
+        with self._engine.connect() as connection:
+            return snapshot_rows.snapshot_infos(connection)
+
+    def engine_snapshot_parts(self, snapshot_id: int) -> Iterator[bytes]:
+        """A snapshot's compressed parts in order, read one at a time."""
+        return snapshot_rows.snapshot_parts(self._engine, snapshot_id)
 
     def data_version(self) -> str:
         """A value that changes with every write transaction (results, rollups, statuses,

@@ -7,6 +7,12 @@ and stores what changed. Storing is idempotent and guarded (see the store), so
 a restart that rebuilds the engine from the last day of results, or a second
 worker, cannot open an incident twice or move one backwards.
 
+A start reads the engine from its newest snapshot (monitor/worker/snapshots.py: saved
+every `storage.engine_snapshot_interval` and at a clean stop) and judges only the
+minutes since, as a rebuild would judge them; it rebuilds from 25 h of results, with
+one log line saying why, when no snapshot can be trusted, or when results for minutes
+the snapshot had judged reached the store after it (a storage gap).
+
 When probers run in several regions against one database, each worker competes
 for a lease; only the holder evaluates. The holder stores its probe plan, and every
 other worker hands the stored plan to its own prober, so a suspicious model is
@@ -29,9 +35,11 @@ from monitor.clock import Clock
 from monitor.config import Settings
 from monitor.judging.engine import EngineChanges, StatusEngine, TargetInfo, rebuild
 from monitor.judging.incidents import EventKind, IncidentEvent, IncidentState, Update
+from monitor.judging.snapshot import catch_up
 from monitor.plan import PlanBoard, ProbePlan
 from monitor.results import ProbeResult
 from monitor.store import Store
+from monitor.worker.snapshots import EngineSnapshots
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +96,11 @@ class Evaluator:
         self._regions: tuple[str, ...] = ()
         self._judged: frozenset[str] = frozenset()
         self._evaluated: datetime | None = None  # the last minute evaluated and stored
+        self.snapshots = EngineSnapshots(
+            store, settings.status, settings.storage.engine_snapshot_interval
+        )
         self.rebuilds = 0
+        self.restores = 0  # starts from a snapshot
 
     def targets(self, seen: frozenset[str]) -> list[TargetInfo]:
         """The models to judge: only those with results. A model never probed (disabled,
@@ -114,10 +126,18 @@ class Evaluator:
             plan = self.engine.probe_plan(now)
             self.store.publish_plan(plan)
             self.board.publish(plan)
+            if self.snapshots.due(now):
+                self.snapshots.save_in_background(self.engine, now)
         return stored
 
     def release(self) -> None:
-        """Give the lease up (the worker is stopping): the next worker need not wait."""
+        """Give the lease up (the worker is stopping): the next worker need not wait. The
+        engine's state is saved first, so the next start catches up from it."""
+        if self.engine is not None and self._evaluated is not None:
+            try:
+                self.snapshots.save_now(self.engine, self._evaluated)
+            except Exception as error:  # a stop must not fail for it
+                log.warning("could not save the status engine's snapshot: %s", error)
         try:
             self.store.release_lease(LEASE, self.holder)
         except Exception as error:  # the database may be the reason we stop
@@ -129,7 +149,9 @@ class Evaluator:
         recent = self.store.results_between(now - LOOKBACK, now)
         regions = self._regions_with(recent)
         judged = self._judged | {r.target for r in recent}
-        if self.engine is None or regions != self._regions or judged != self._judged:
+        if self.engine is None:
+            stored = self._start(now, regions, frozenset(r.target for r in recent))
+        elif regions != self._regions or judged != self._judged:
             stored = self._rebuild(now, regions)
         elif (late := self._late_since(self.engine, now)) is not None:
             log.warning("results since %s were written late: judging them again", late)
@@ -141,14 +163,64 @@ class Evaluator:
         self._evaluated = now
         return stored
 
-    def _late_since(self, engine: StatusEngine, now: datetime) -> datetime | None:
+    def _start(self, now: datetime, regions: Sequence[str], recent: frozenset[str]) -> int:
+        """The engine at a start (or on taking the lease over): from the newest snapshot
+        that can be trusted, caught up minute by minute; else rebuilt, saying why. The
+        models judged are the snapshot's and those probed lately, as if the engine had
+        never stopped (a full rebuild takes those with results in 25 h)."""
+        restored = self.snapshots.restore(now, self.targets, recent, regions, LATE_LIMIT)
+        if isinstance(restored, str):
+            log.info("status engine: rebuilding from %s of results: %s", _span(), restored)
+            return self._rebuild(now, regions)
+        taken_at, engine = restored.info.taken_at, restored.engine
+        for why in restored.passed_over:
+            log.warning("status engine: %s", why)
+        # Results that reached the store after the snapshot for minutes it had judged (a
+        # storage gap) belong to those minutes: judged again from the stored results.
+        late = self._late_since(engine, now, last=taken_at, until=taken_at - LOOKBACK)
+        if late is not None:
+            log.warning(
+                "status engine: rebuilding from %s of results: results since %s UTC were "
+                "written after the snapshot of %s UTC",
+                _span(),
+                f"{late:%H:%M}",
+                f"{taken_at:%H:%M}",
+            )
+            return self._rebuild(now, regions, late)
+        heard: dict[str, int] = {}
+        changes = catch_up(engine, read_history(self.store, taken_at - LOOKBACK, now, heard), now)
+        self.engine, self._regions = engine, engine.regions
+        self._judged = frozenset(engine.targets) | recent
+        self.restores += 1
+        stored = sum(self.store.record_engine_changes(c) for c in changes)
+        stored += self._close_unobserved(engine, now)
+        log.info(
+            "status engine restored from the snapshot of %s UTC and caught up on %d minute(s) "
+            "from %d results; %d change(s) stored",
+            f"{taken_at:%H:%M}",
+            round((now - taken_at).total_seconds() / 60),
+            sum(heard.values()),
+            stored,
+        )
+        return stored
+
+    def _late_since(
+        self,
+        engine: StatusEngine,
+        now: datetime,
+        last: datetime | None = None,
+        until: datetime | None = None,
+    ) -> datetime | None:
         """The first minute of results stored after the engine judged their minute (a
         storage outage longer than LOOKBACK), if there are any. One count per target
-        and tick; the results themselves are read only when the counts disagree."""
+        and tick; the results themselves are read only when the counts disagree.
+        `last`: the engine's last evaluation (the last tick's by default); `until`: the
+        end of the minutes it should hold every result of."""
         since = now - LATE_SPAN
-        if self._evaluated is not None:
-            since = min(since, self._evaluated - LOOKBACK)
-        since, until = max(since, now - LATE_LIMIT), now - LOOKBACK
+        last = last or self._evaluated
+        if last is not None:
+            since = min(since, last - LOOKBACK)
+        since, until = max(since, now - LATE_LIMIT), until or now - LOOKBACK
         if since >= until:
             return None
         stored = self.store.result_counts(since, until)
@@ -216,3 +288,7 @@ class Evaluator:
 
     def _regions_named(self, heard: set[str]) -> tuple[str, ...]:
         return tuple(sorted(heard | set(self._regions) | {self.region}))
+
+
+def _span() -> str:
+    return f"{REBUILD_SPAN.total_seconds() / 3600:g} h"

@@ -157,9 +157,9 @@ def worker_chores(
     evaluator = evaluator or Evaluator(settings, store, clock, region, board)
 
     def evaluate() -> int:
-        rebuilds = evaluator.rebuilds
+        starts = evaluator.rebuilds + evaluator.restores
         stored = evaluator.tick()
-        if evaluator.rebuilds != rebuilds:
+        if evaluator.rebuilds + evaluator.restores != starts:
             heap.settle()  # what the rebuild made lives a long while (monitor/worker/heap.py)
         return stored
 

@@ -56,6 +56,7 @@ def test_check_config_lists_models_cost_and_missing_keys(tmp_path, capsys, monke
     assert "not configured: set AISTATUS_TEST_OPENAI_KEY" in out
     # What a model that looks odd costs: every 10 s for 5 min instead of every 10 s.
     assert "confirmation probing: a model that looks odd is probed every 10s for 300s" in out
+    assert "status engine snapshots: every 10 min and at a clean stop, ~" in out
 
 
 def test_the_shipped_config_lists_real_providers_as_not_configured(capsys, monkeypatch):

@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -272,6 +273,40 @@ class ProbePlanRow(Base):
     reason: Mapped[str] = mapped_column(String(100))
 
 
+class EngineSnapshotRow(Base):
+    """One saved state of the status engine (monitor/judging/snapshot.py), in parts.
+
+    Usable once `complete`: the parts are written in transactions of their own (a
+    long one would hold SQLite's one writer lock while results wait) and the row is
+    marked complete last."""
+
+    __tablename__ = "engine_snapshots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the minute it had judged
+    format: Mapped[int] = mapped_column(Integer)
+    code_version: Mapped[str] = mapped_column(String(64))
+    settings_digest: Mapped[str] = mapped_column(String(64))
+    targets_digest: Mapped[str] = mapped_column(String(64))
+    targets: Mapped[list[str]] = mapped_column(JSON)  # the model ids it judged
+    regions: Mapped[list[str]] = mapped_column(JSON)
+    size: Mapped[int] = mapped_column(BigInteger)  # bytes before compression
+    checksum: Mapped[str] = mapped_column(String(64))  # sha256 of those bytes
+    complete: Mapped[bool] = mapped_column(Boolean)
+
+
+class EngineSnapshotPartRow(Base):
+    """A compressed slice of a snapshot's bytes; `seq` orders them."""
+
+    __tablename__ = "engine_snapshot_parts"
+
+    snapshot_id: Mapped[int] = mapped_column(
+        ForeignKey("engine_snapshots.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class DataVersionRow(Base):
     """One row whose counter every write transaction bumps: the web's ETag."""
 
@@ -368,6 +403,8 @@ INCIDENT_UPDATES = IncidentUpdateRow.__table__
 INCIDENT_TARGETS = IncidentTargetRow.__table__
 LEASES = LeaseRow.__table__
 PROBE_PLAN = ProbePlanRow.__table__
+ENGINE_SNAPSHOTS = EngineSnapshotRow.__table__
+ENGINE_SNAPSHOT_PARTS = EngineSnapshotPartRow.__table__
 DATA_VERSION = DataVersionRow.__table__
 SUBSCRIPTIONS = SubscriptionRow.__table__
 OUTBOX = OutboxRow.__table__

@@ -29,7 +29,7 @@ def test_a_new_database_has_no_revision_until_upgraded(database_url):
     try:
         assert store.current_revision() is None
         store.upgrade()
-        assert store.current_revision() == head_revision() == "0009"
+        assert store.current_revision() == head_revision() == "0010"
     finally:
         store.dispose()
 
