@@ -144,3 +144,48 @@ def test_the_probe_plan_brings_extra_probes_of_the_models_it_names_only():
     asyncio.run(two_reads())
     assert [r.target for r in sunk] == [opus.id]  # stored like any other result
     assert prober.stats.confirmations == 1
+
+
+@pytest.mark.parametrize(("models", "started_at_the_read"), [(5, 5), (300, 0)])
+def test_a_crowd_of_confirmations_is_spread_over_the_time_to_the_next_read(
+    models, started_at_the_read
+):
+    """A fresh install asks to confirm every model: a few start at once, hundreds are
+    spread over the 5 s to the next plan read instead of hitting the provider together."""
+    from monitor.plan import Confirmation, ProbePlan
+    from monitor.results import Outcome, ProbeResult
+
+    settings = settings_from_dict(
+        {
+            "probe": {"interval": "60s", "total_timeout": 5},
+            "providers": [{"id": "p", "kind": "openai", "base_url": "http://127.0.0.1:1/v1"}],
+            "models": [{"provider": "p", "model": f"m{i}"} for i in range(models)],
+        }
+    )
+    targets = probe_targets(settings, environ={})
+    until = datetime.now(UTC) + timedelta(minutes=5)
+    plan = ProbePlan(tuple(Confirmation(m.id, until, 20.0, "no history yet") for m in targets))
+    started: list[str] = []
+    prober = Prober(settings, lambda r: None, region="us-east", environ={}, plan=lambda: plan)
+
+    async def probe(model):
+        started.append(model.id)
+        return ProbeResult(
+            target=model.id, region="us-east", started_at=datetime.now(UTC), outcome=Outcome.OK
+        )
+
+    prober.probe = probe  # no network: what matters is when each confirmation starts
+
+    async def one_read() -> int:
+        prober.arrange_slots(targets)
+        await prober._confirm_due(targets)
+        for _ in range(5):  # let every probe that is not waiting for its turn start
+            await asyncio.sleep(0)
+        at_once = len(started)
+        waiting = [task for task in prober._extra.values() if not task.done()]
+        for task in waiting:
+            task.cancel()
+        await asyncio.gather(*waiting, return_exceptions=True)
+        return at_once
+
+    assert asyncio.run(one_read()) == started_at_the_read
