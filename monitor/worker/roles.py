@@ -37,6 +37,7 @@ from monitor.worker import StartupError, heap
 from monitor.worker.evaluator import Evaluator
 from monitor.worker.notifications import notification_chore
 from monitor.worker.outage_log import once_per_outage
+from monitor.worker.priority import lower_this_thread
 from monitor.worker.prober_process import ProberProcess
 
 log = logging.getLogger(__name__)
@@ -140,6 +141,7 @@ def start_chores(chores: Sequence[Chore]) -> BackgroundScheduler:
 
 
 def _run_chore(chore: Chore) -> None:
+    lower_this_thread()  # the prober's timing before the chores' (monitor/worker/priority.py)
     try:
         chore.run()
     except Exception as error:
