@@ -136,6 +136,7 @@ class Prober:
         self.plan = plan
         self._last_start: dict[str, datetime] = {}
         self._extra: dict[str, asyncio.Task[None]] = {}  # confirmation probes in flight
+        self._spread_s: dict[str, float] = {}  # how late the last one started on purpose
         self.stats = ProberStats()
         self._rng = random.Random()
         self._rounds: dict[str, int] = {}
@@ -300,7 +301,10 @@ class Prober:
             last = self._last_start.get(model.id)
             if wanted is None or model.id in self._extra:
                 continue
-            if last is not None and (now - last).total_seconds() < wanted.interval_s - 1.0:
+            # The second of slack is for reads 5 s apart; a start spread by d seconds
+            # (below) was d late on purpose, and its next is due an interval after the read.
+            slack = 1.0 + self._spread_s.get(model.id, 0.0)
+            if last is not None and (now - last).total_seconds() < wanted.interval_s - slack:
                 continue
             due.append(model)
         # A crowd due at one read (every model of a fresh install) is spread over the time
@@ -310,6 +314,7 @@ class Prober:
         spread = len(due) > CONFIRM_CROWD
         for model in due:
             delay = phase_offset(model.id, self.region, CONFIRM_TICK_S) if spread else 0.0
+            self._spread_s[model.id] = delay
             self._extra[model.id] = asyncio.create_task(self._confirmation_probe(model, delay))
 
     async def _confirmation_probe(self, model: ModelSettings, delay_s: float = 0.0) -> None:
