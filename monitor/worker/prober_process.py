@@ -77,6 +77,10 @@ class ProberProcess:
     def pid(self) -> int | None:
         return None if self._process is None else self._process.pid
 
+    def thread_ids(self) -> set[int]:
+        """The native ids of this side's threads (result reader, plan sender)."""
+        return {t.native_id for t in self._threads if t.native_id is not None}
+
     def start(self) -> None:
         results = self._launch()
         self._spawn(self._read_results, results, name="aistatus-prober-results")
