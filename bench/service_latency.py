@@ -252,7 +252,7 @@ def main() -> None:
     print(
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average {load_average()}; "
         f"{os.cpu_count()} cores, bench on cores {sorted(os.sched_getaffinity(0))}; "
-        f"simulated provider on cores {sorted(sim_cpus) if sim_cpus else 'the same'}; "
+        f"simulated provider on {f'cores {sorted(sim_cpus)}' if sim_cpus else 'the same'}; "
         f"{args.hog} busy processes beside it; {n} models at {interval:g} s, {rounds} rounds; "
         f"injected total {TOTAL_MS} ms"
     )
