@@ -51,6 +51,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -88,10 +89,12 @@ base_url = "http://127.0.0.1:{sim_port}/bench/v1"
     return path
 
 
-def stored_count(db: Path) -> int:
+def stored_count(db: Path, since: str = "") -> int:
+    """Results stored that started at `since` or later (the store's text form of a time)."""
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as connection:
-            return connection.execute("select count(*) from probe_results").fetchone()[0]
+            query = "select count(*) from probe_results where started_at >= ?"
+            return connection.execute(query, (since,)).fetchone()[0]
     except sqlite3.OperationalError:  # not created yet, or locked by the writer
         return 0
 
@@ -115,9 +118,10 @@ def prober_child(pid: int) -> int:
 
 
 def measure_service(
-    role: str, n: int, rounds: int, interval: float, sim_port: int
+    role: str, n: int, rounds: int, interval: float, sim_port: int, warmup_s: float = 0.0
 ) -> dict[str, float]:
-    """Run the service until its database holds `rounds` probes of every model."""
+    """Run the service until its database holds `rounds` probes of every model, counting
+    only probes that started `warmup_s` seconds or more after the first was stored."""
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         web_port = free_port()
@@ -137,10 +141,12 @@ def measure_service(
                     )
                 time.sleep(0.5)
             prober_pid = prober_child(service.pid)
+            time.sleep(warmup_s)
+            since = str(datetime.now(UTC).replace(tzinfo=None)) if warmup_s else ""
             cpu0 = blackbox.cpu_seconds(service.pid), blackbox.cpu_seconds(prober_pid)
             wall0 = time.monotonic()
             deadline = wall0 + interval * (rounds + 1) + 60
-            while stored_count(db) < expected and time.monotonic() < deadline:
+            while stored_count(db, since) < expected and time.monotonic() < deadline:
                 time.sleep(2)
             wall = time.monotonic() - wall0
             cpu1 = blackbox.cpu_seconds(service.pid), blackbox.cpu_seconds(prober_pid)
@@ -149,7 +155,7 @@ def measure_service(
                 visits.stop()
             service.send_signal(signal.SIGTERM)
             service.wait(timeout=60)
-        rows = stored_results(db)
+        rows = [row for row in stored_results(db) if row[2] >= since]
     probes = len(rows)
     ok = [(started, total, connect) for outcome, total, started, connect in rows if outcome == "ok"]
     errors = [total - TOTAL_MS for _, total, _ in ok]
@@ -240,6 +246,13 @@ def main() -> None:
         "timing this machine's load does not touch (`--cpus 0 --simulator-cpus 1`)",
     )
     parser.add_argument("--hog", type=int, default=0, help="busy processes beside it")
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=0.0,
+        help="seconds the service runs before its probes count (a fresh install's first "
+        "minutes are its own: the status engine's first look confirms every model)",
+    )
     parser.add_argument("--skip", nargs="*", default=[], choices=["prober", "exporter"])
     parser.add_argument("--exporter", help="blackbox_exporter binary (default: found on PATH)")
     parser.add_argument("--json", help="also write the figures to this file")
@@ -272,7 +285,7 @@ def main() -> None:
             )
             print(row("prober", alone["probes"], alone["failed"], errors, cpu), flush=True)
             figures["prober"] = {**alone, "p50_p99": summary(errors)}
-        served = measure_service(args.role, n, rounds, interval, sim_port)
+        served = measure_service(args.role, n, rounds, interval, sim_port, args.warmup)
         errors = served.pop("errors_ms")  # type: ignore[arg-type]
         cpu = (
             f"{served['prober_cpu_s_per_1000']:.2f} (prober), "
