@@ -22,6 +22,9 @@ apart. Conditions other programs put on a machine can be imposed on all three al
                  an instance half as fast in cores);
   --hog 2        that many busy-looping processes beside it for the whole run (an
                  instance whose cores other work keeps busy);
+  --warmup 300   count only the probes that start 300 s into the service's life: a fresh
+                 install's first minutes are its own (the status engine's first look
+                 asks to confirm every model);
   --simulator-cpus 1
                  the simulated provider on other cores than the rest: with `--cpus 0`,
                  a provider elsewhere whose own timing this machine's load does not
@@ -30,6 +33,7 @@ apart. Conditions other programs put on a machine can be imposed on all three al
                  included: it is the provider's latency as far as any prober can tell.
 
     .venv/bin/python -m bench.service_latency --models 1000 --rounds 3 [--role run]
+        [--warmup 300]
         [--cpus 0 [--simulator-cpus 1]] [--hog 2] [--skip prober exporter]
 
 Goal (issue 13): at 1,000 models and 60 s, latency error p99 < 5 ms.
