@@ -89,8 +89,9 @@ def percentile(values: list[float], q: float) -> float:
 
 
 @contextmanager
-def running_simulator(n: int) -> Iterator[int]:
-    """The simulated provider serving `n` bench models in its own process; yields its port."""
+def running_simulator(n: int, cpus: set[int] | None = None) -> Iterator[int]:
+    """The simulated provider serving `n` bench models in its own process, on `cpus` if
+    given (every thread of it); yields its port."""
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.toml"
@@ -111,6 +112,9 @@ def running_simulator(n: int) -> Iterator[int]:
         )
         try:
             wait_for_port(port)
+            if cpus:
+                for task in Path(f"/proc/{sim.pid}/task").iterdir():
+                    os.sched_setaffinity(int(task.name), cpus)
             yield port
         finally:
             sim.terminate()
@@ -195,6 +199,8 @@ def measure(
         "core_share": cpu / wall,
         "receiver_s_per_1000": 0.0 if in_process else here / max(1, len(results)) * 1000,
         "peak_rss_mb": peak_mb,
+        "errors_ms": errors,  # type: ignore[dict-item]
+        "connect_ms": [r.connect_ms for r in ok if r.connect_ms is not None],  # type: ignore[dict-item]
     }
 
 

@@ -23,11 +23,18 @@ receive is what we read).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import ipaddress
+import itertools
 import json
+import platform
 import socket
 import ssl
+import struct
+import sys
+import time
+from asyncio.staggered import staggered_race
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -67,6 +74,11 @@ class ResponseHandler(Protocol):
     """What a probe is told as its exchange goes."""
 
     def on_connected(self) -> None: ...
+
+    def on_data(self, age_s: float) -> None:
+        """Bytes were read that reached this machine `age_s` seconds ago (by the kernel's
+        receive timestamp): what follows up to the next `on_data` arrived then."""
+        ...
 
     def on_head(self, status: int, headers: Mapping[str, str]) -> None: ...
 
@@ -142,22 +154,25 @@ class ProbeClient:
         ends, the handler has read enough, or the caller's deadline cancels us."""
         loop = asyncio.get_running_loop()
         async with self._connections:
-            exchange = _Exchange(handler, loop.create_future())
+            exchange = _Exchange(handler, loop.create_future(), request)
+            sock: _StampedSocket | None = None
             try:
+                sock = exchange.sock = await _connect(loop, where)
                 transport, _ = await loop.create_connection(
                     lambda: exchange,
-                    where.host,
-                    where.port,
+                    sock=sock,
                     ssl=_tls_context() if where.tls else None,
                     server_hostname=where.host if where.tls else None,
-                    # A name may resolve to IPv6 and IPv4 addresses, one of them dead: race
-                    # them as anyio (httpx) and browsers do. An IP literal has one address.
-                    happy_eyeballs_delay=None if where.literal else HAPPY_EYEBALLS_DELAY_S,
                 )
-            except OSError as error:  # DNS, refused, unreachable, certificate...
+            except BaseException as error:
+                if sock is not None:
+                    sock.close()  # cancelled or failed before a transport took it on
+                if isinstance(error, OSError):  # DNS, refused, unreachable, certificate...
+                    raise ConnectError(str(error) or type(error).__name__) from error
+                raise
+                # DNS, refused, unreachable, certificate...
                 raise ConnectError(str(error) or type(error).__name__) from error
             try:
-                transport.write(request)
                 await exchange.done
             finally:
                 transport.close()
@@ -166,21 +181,31 @@ class ProbeClient:
 class _Exchange(asyncio.Protocol):
     """One response read off the wire and handed to the probe as it arrives."""
 
-    def __init__(self, handler: ResponseHandler, done: asyncio.Future[None]) -> None:
+    def __init__(
+        self, handler: ResponseHandler, done: asyncio.Future[None], request: bytes
+    ) -> None:
         self.handler = handler
+        self.request = request
         self.done = done
         self.parser = httptools.HttpResponseParser(self)
         self.headers: dict[str, str] = {}
         self.head_seen = False
         self.informational = False
         self.framed = False  # a length or chunked body: its end is known, not the close
+        self.sock: _StampedSocket | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.handler.on_connected()
+        # At once, not after create_connection's caller has had its turn on the loop:
+        # every turn between is time the provider is charged for.
+        transport.write(self.request)  # type: ignore[attr-defined]
 
     def data_received(self, data: bytes) -> None:
         if self.done.done():
             return
+        sock = self.sock
+        if sock is not None and sock.stamp:
+            self.handler.on_data(max(0.0, time.time() - sock.stamp))
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError as error:
@@ -236,6 +261,115 @@ class _Exchange(asyncio.Protocol):
             self.informational = False
             return
         self._end(None)
+
+
+# -- connecting, and when the bytes came ---------------------------------------------------
+#
+# A probe's times must be the provider's and the network's, not how soon this process got
+# a core after the bytes came in: on a machine whose cores other work keeps busy that wait
+# was 30-130 ms at the 99th percentile (bench/service_latency.py). So every read of a
+# probe's socket also takes the kernel's receive timestamp of the last bytes it read
+# (SO_TIMESTAMPNS, Linux), and the probe times the answer by it. The socket is therefore
+# made here, as asyncio would make it (resolve, race the addresses, connect), and handed
+# to asyncio, TLS and all, already connected.
+
+_SO_TIMESTAMPNS = 35  # Linux's generic value (Python's socket module does not name it)
+_STAMPS = sys.platform == "linux" and platform.machine().lower() in {
+    "x86_64", "amd64", "aarch64", "arm64", "armv7l", "armv8l", "i686", "i386",
+    "riscv64", "ppc64le", "ppc64", "s390x", "loongarch64",
+}  # fmt: skip
+_CMSG_SPACE = socket.CMSG_SPACE(16) if _STAMPS else 0  # one struct timespec
+
+
+class _StampedSocket(socket.socket):
+    """A socket whose reads note when the kernel received the last bytes they returned
+    (`stamp`, seconds on the wall clock; 0 when unknown)."""
+
+    __slots__ = ("stamp",)
+
+    def __init__(self, family: int, type: int, proto: int) -> None:
+        super().__init__(family, type, proto)
+        self.stamp = 0.0
+        if _STAMPS:
+            with contextlib.suppress(OSError):  # then no stamps: the probe reads its clock
+                self.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS, 1)
+
+    def recv(self, bufsize: int, flags: int = 0, /) -> bytes:
+        if not _CMSG_SPACE:
+            return super().recv(bufsize, flags)
+        data, ancillary, _, _ = self.recvmsg(bufsize, _CMSG_SPACE, flags)
+        self._note(ancillary)
+        return data
+
+    def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0, /) -> int:
+        if not _CMSG_SPACE:
+            return super().recv_into(buffer, nbytes, flags)
+        view = memoryview(buffer).cast("B")
+        size, ancillary, _, _ = self.recvmsg_into(
+            [view[:nbytes] if nbytes else view], _CMSG_SPACE, flags
+        )
+        self._note(ancillary)
+        return size
+
+    def _note(self, ancillary: list[tuple[int, int, bytes]]) -> None:
+        for level, kind, data in ancillary:
+            if level == socket.SOL_SOCKET and kind == _SO_TIMESTAMPNS and len(data) >= 16:
+                seconds, nanoseconds = struct.unpack_from("qq", data)
+                self.stamp = seconds + nanoseconds / 1e9
+
+
+async def _connect(loop: asyncio.AbstractEventLoop, where: Endpoint) -> _StampedSocket:
+    """A connected socket to `where`: its addresses raced as asyncio (and browsers) race
+    them, RFC 8305's 250 ms apart, families interleaved; an IP literal has one address."""
+    if where.literal:
+        infos = socket.getaddrinfo(
+            where.host, where.port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST
+        )[:1]
+    else:
+        infos = _interleave(await loop.getaddrinfo(where.host, where.port, type=socket.SOCK_STREAM))
+    if not infos:
+        raise OSError("getaddrinfo() returned empty list")
+    made: list[_StampedSocket] = []
+    errors: list[OSError] = []
+
+    async def attempt(info: tuple[Any, ...]) -> _StampedSocket:
+        family, kind, proto, _, address = info
+        sock = _StampedSocket(family, kind, proto)
+        made.append(sock)
+        sock.setblocking(False)
+        try:
+            await loop.sock_connect(sock, address)
+        except OSError as error:
+            errors.append(error)
+            raise
+        return sock
+
+    winner: _StampedSocket | None = None
+    try:
+        if len(infos) == 1:
+            winner = await attempt(infos[0])
+        else:
+            winner, _, _ = await staggered_race(
+                [functools.partial(attempt, info) for info in infos], HAPPY_EYEBALLS_DELAY_S
+            )
+    finally:
+        for sock in made:
+            if sock is not winner:
+                sock.close()  # lost the race, failed, or we were cancelled
+    if winner is None:
+        if len({str(error) for error in errors}) == 1:
+            raise errors[0]
+        raise OSError("Multiple exceptions: " + ", ".join(str(error) for error in errors))
+    return winner
+
+
+def _interleave(infos: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Addresses alternating by family, the resolver's first family first."""
+    families: dict[int, list[tuple[Any, ...]]] = {}
+    for info in infos:
+        families.setdefault(info[0], []).append(info)
+    queues = list(families.values())
+    return [info for row in itertools.zip_longest(*queues) for info in row if info is not None]
 
 
 def make_client(settings: ProbeSettings, *, max_connections: int | None = None) -> ProbeClient:

@@ -149,6 +149,7 @@ class _Probe:
         self._stopped = False  # we ended the stream early (a limit, an error event)
         self._loop_t0 = 0.0
         self._armed: TimeoutKind | None = None
+        self._read_at: float | None = None  # when the bytes in hand reached this machine
 
     async def run(self, client: ProbeClient) -> None:
         self._loop = asyncio.get_running_loop()
@@ -196,8 +197,17 @@ class _Probe:
         self.connected_at = self.clock.monotonic()
         self._arm()
 
+    def on_data(self, age_s: float) -> None:
+        self._read_at = self.clock.monotonic() - age_s
+
+    def _arrival(self) -> float:
+        """When the bytes being handled reached this machine, by the kernel's receive
+        timestamp: how late this process got to them is not the provider's latency
+        (monitor/probing/client.py). Now, where the kernel gave no timestamp."""
+        return self.clock.monotonic() if self._read_at is None else self._read_at
+
     def on_head(self, status: int, headers: Mapping[str, str]) -> None:
-        self.headers_at = self.clock.monotonic()
+        self.headers_at = self._arrival()
         self.status = status
         self.headers = headers
         self.retry_after_s = retry_after_seconds(headers, self.clock.now())
@@ -267,14 +277,14 @@ class _Probe:
 
     def _text(self, text: str) -> None:
         if self.first_text_at is None:
-            self.first_text_at = self.clock.monotonic()
+            self.first_text_at = self._arrival()
             self._arm()
         if self.text_chars < MAX_ANSWER_CHARS:
             self.texts.append(text)
             self.text_chars += len(text)
 
     def _finish(self, end: StreamEnd) -> None:
-        self.end, self.ended_at = end, self.clock.monotonic()
+        self.end, self.ended_at = end, self._arrival()
         verdict, self.answer_correct = canary.grade(self.question, "".join(self.texts))
         self.outcome = _VERDICT_OUTCOME[verdict]
         self._arm()

@@ -42,7 +42,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.clock import Clock, SystemClock
 from monitor.config import ModelSettings, Settings, api_key_for, missing_key
-from monitor.plan import ProbePlan
+from monitor.plan import Confirmation, ProbePlan
 from monitor.probing.client import make_client, warm_up
 from monitor.probing.probe import run_probe
 from monitor.probing.slots import ProbeSlots, slot_share_s
@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 
 ResultSink = Callable[[ProbeResult], None]
 CONFIRM_TICK_S = 5.0  # how often the plan is read
+CONFIRM_CROWD = 10  # more confirmations due at one read than this are spread over the tick
 
 
 def probe_targets(
@@ -141,6 +142,7 @@ class Prober:
         self.plan = plan
         self._last_start: dict[str, datetime] = {}
         self._extra: dict[str, asyncio.Task[None]] = {}  # confirmation probes in flight
+        self._spread_s: dict[str, float] = {}  # how late the last one started on purpose
         self.stats = ProberStats()
         self._rng = random.Random()
         self._rounds: dict[str, int] = {}
@@ -292,17 +294,39 @@ class Prober:
         if not plan:
             return
         now = self.clock.now()
+        # One pass over the plan, not one per model: a fresh install asks to confirm every
+        # model, and 1,000 x 1,000 look-ups held the prober's loop for a good part of a
+        # second every 5 s.
+        wanted_by: dict[str, Confirmation] = {}
+        for confirmation in plan.confirmations:
+            if now < confirmation.until:
+                wanted_by.setdefault(confirmation.target, confirmation)
+        due: list[ModelSettings] = []
         for model in targets:
-            wanted = plan.due(model.id, now)
+            wanted = wanted_by.get(model.id)
             last = self._last_start.get(model.id)
             if wanted is None or model.id in self._extra:
                 continue
-            if last is not None and (now - last).total_seconds() < wanted.interval_s - 1.0:
+            # The second of slack is for reads 5 s apart; a start spread by d seconds
+            # (below) was d late on purpose, and its next is due an interval after the read.
+            slack = 1.0 + self._spread_s.get(model.id, 0.0)
+            if last is not None and (now - last).total_seconds() < wanted.interval_s - slack:
                 continue
-            self._extra[model.id] = asyncio.create_task(self._confirmation_probe(model))
+            due.append(model)
+        # A crowd due at one read (every model of a fresh install) is spread over the time
+        # to the next read, each at a stable offset, as scheduled probes are over their
+        # interval: hundreds of requests in one instant queue behind each other here and
+        # at the provider, and are timed the slower for it.
+        spread = len(due) > CONFIRM_CROWD
+        for model in due:
+            delay = phase_offset(model.id, self.region, CONFIRM_TICK_S) if spread else 0.0
+            self._spread_s[model.id] = delay
+            self._extra[model.id] = asyncio.create_task(self._confirmation_probe(model, delay))
 
-    async def _confirmation_probe(self, model: ModelSettings) -> None:
+    async def _confirmation_probe(self, model: ModelSettings, delay_s: float = 0.0) -> None:
         try:
+            if delay_s:
+                await asyncio.sleep(delay_s)
             result = await self.slots.run(self.probe(model), self._share_s[model.id])
         except asyncio.CancelledError:
             return

@@ -18,7 +18,9 @@ worker's side off the prober's clock); the writer buffers them as before. The ch
 ignores SIGINT and SIGTERM: a Ctrl-C or a service manager's stop reaches the whole
 process group, and the worker's orderly stop must decide, not a signal racing it. If
 the worker dies, the child reads the end of its pipe and stops too; if the child
-dies (killed for memory, say), the worker logs it and starts another after 5 s. `spawn`, not
+dies (killed for memory, say), the worker logs it and starts another after 5 s. The
+worker's other threads yield the cores to this process (monitor/worker/priority.py);
+the threads here, which may start it again, keep the worker's priority. `spawn`, not
 `fork`: the worker already runs threads (the writer, perhaps the simulated provider)
 whose locks a fork would copy mid-use.
 """
@@ -76,6 +78,10 @@ class ProberProcess:
     @property
     def pid(self) -> int | None:
         return None if self._process is None else self._process.pid
+
+    def thread_ids(self) -> set[int]:
+        """The native ids of this side's threads (result reader, plan sender)."""
+        return {t.native_id for t in self._threads if t.native_id is not None}
 
     def start(self) -> None:
         results = self._launch()

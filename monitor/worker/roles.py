@@ -37,6 +37,7 @@ from monitor.worker import StartupError, heap
 from monitor.worker.evaluator import Evaluator
 from monitor.worker.notifications import notification_chore
 from monitor.worker.outage_log import once_per_outage
+from monitor.worker.priority import lower_this_thread, lower_threads_but
 from monitor.worker.prober_process import ProberProcess
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,9 @@ def worker(
         prober = ProberProcess(settings, writer.submit, region=region, plan=board.current)
         prober.start()
         stack.callback(prober.stop)
+        # The prober first on a busy machine: the rest of this process yields to it
+        # (monitor/worker/priority.py).
+        lower_threads_but(prober.thread_ids())
         heap.settle()  # what start-up made lives as long as the process: out of the GC's way
         yield prober
 
@@ -140,6 +144,7 @@ def start_chores(chores: Sequence[Chore]) -> BackgroundScheduler:
 
 
 def _run_chore(chore: Chore) -> None:
+    lower_this_thread()  # the prober's timing before the chores' (monitor/worker/priority.py)
     try:
         chore.run()
     except Exception as error:

@@ -3,10 +3,12 @@ small hand-written servers for what no provider would send, and real DNS and TLS
 
 import asyncio
 import dataclasses
+import json
 import random
 import socket
 import ssl
 import subprocess
+import time
 from collections.abc import Callable
 from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass
@@ -542,3 +544,41 @@ def test_a_certificate_that_does_not_verify_is_tls_vantage(self_signed):
     result = asyncio.run(go())
     assert (result.outcome, result.failure_class) == (Outcome.TLS, FailureClass.VANTAGE)
     assert "CERTIFICATE_VERIFY_FAILED" in result.error_excerpt
+
+
+# -- when the answer came, not when the prober got to it --------------------------------
+
+BUSY_S = 0.4  # how long the prober's process gets no turn after the answer has come
+
+
+def test_a_prober_that_gets_to_the_answer_late_still_times_it_when_it_came():
+    """On a machine whose cores other work keeps busy, the prober may read an answer
+    long after it arrived; the kernel's receive timestamp, not that wait, is the time."""
+    events = [
+        {"choices": [{"index": 0, "delta": {"content": "4"}, "finish_reason": None}]},
+        {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+    ]
+    body = b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events)
+    body += b"data: [DONE]\n\n"
+    answer = http_response("200 OK", body, "content-type: text/event-stream")
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(answer)  # in the kernel's buffer at once, stamped as it arrives
+        # Stands for the other programs on the machine: the prober's loop gets its next
+        # turn only after this, so it reads the answer BUSY_S after it came.
+        asyncio.get_running_loop().call_soon(time.sleep, BUSY_S)
+        await reader.read()  # the answer is framed: the probe leaves first
+        writer.close()
+
+    async def go() -> ProbeResult:
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        async with server:
+            return await probe_async(
+                server.sockets[0].getsockname()[1], ProviderKind.OPENAI_COMPATIBLE
+            )
+
+    result = asyncio.run(go())
+    assert result.outcome in (Outcome.OK, Outcome.WRONG_ANSWER)  # an answer, timed
+    assert result.total_ms is not None and result.total_ms < BUSY_S * 1000 / 2
+    assert result.ttft_ms is not None and result.ttft_ms < BUSY_S * 1000 / 2

@@ -6,6 +6,7 @@ import pytest
 
 from monitor.config import settings_from_dict
 from monitor.probing.scheduler import (
+    CONFIRM_TICK_S,
     DEFAULT_SUITE,
     Prober,
     check_for_round,
@@ -152,3 +153,91 @@ def test_the_probe_plan_brings_extra_probes_of_the_models_it_names_only():
     asyncio.run(two_reads())
     assert [r.target for r in sunk] == [opus.id]  # stored like any other result
     assert prober.stats.confirmations == 1
+
+
+@pytest.mark.parametrize(("models", "most_at_the_read"), [(5, 5), (300, 30)])
+def test_a_crowd_of_confirmations_is_spread_over_the_time_to_the_next_read(
+    models, most_at_the_read
+):
+    """A fresh install asks to confirm every model: a few start at once, hundreds are
+    spread over the 5 s to the next plan read instead of hitting the provider together."""
+    from monitor.plan import Confirmation, ProbePlan
+    from monitor.results import Outcome, ProbeResult
+
+    settings = settings_from_dict(
+        {
+            "probe": {"interval": "60s", "total_timeout": 5},
+            "providers": [{"id": "p", "kind": "openai", "base_url": "http://127.0.0.1:1/v1"}],
+            "models": [{"provider": "p", "model": f"m{i}"} for i in range(models)],
+        }
+    )
+    targets = probe_targets(settings, environ={})
+    until = datetime.now(UTC) + timedelta(minutes=5)
+    plan = ProbePlan(tuple(Confirmation(m.id, until, 20.0, "no history yet") for m in targets))
+    started: list[str] = []
+    prober = Prober(settings, lambda r: None, region="us-east", environ={}, plan=lambda: plan)
+
+    async def probe(model):
+        started.append(model.id)
+        return ProbeResult(
+            target=model.id, region="us-east", started_at=datetime.now(UTC), outcome=Outcome.OK
+        )
+
+    prober.probe = probe  # no network: what matters is when each confirmation starts
+
+    async def one_read() -> int:
+        prober.arrange_slots(targets)
+        await prober._confirm_due(targets)
+        for _ in range(5):  # let every probe that is not waiting for its turn start
+            await asyncio.sleep(0)
+        at_once = len(started)
+        waiting = [task for task in prober._extra.values() if not task.done()]
+        for task in waiting:
+            task.cancel()
+        await asyncio.gather(*waiting, return_exceptions=True)
+        return at_once
+
+    at_once = asyncio.run(one_read())
+    # A few of the crowd have offsets of a few milliseconds, which pass while it starts.
+    assert at_once == models if models <= 10 else at_once <= most_at_the_read
+
+
+def test_a_spread_confirmation_keeps_its_interval():
+    """Spreading a crowd delays each start by a stable offset; the next confirmation of
+    that model is still due one plan interval after the read, not a read later."""
+    from monitor.clock import FakeClock
+    from monitor.plan import Confirmation, ProbePlan
+
+    settings = settings_from_dict(
+        {
+            "probe": {"interval": "60s", "total_timeout": 5},
+            "providers": [{"id": "p", "kind": "openai", "base_url": "http://127.0.0.1:1/v1"}],
+            "models": [{"provider": "p", "model": f"m{i}"} for i in range(50)],
+        }
+    )
+    targets = probe_targets(settings, environ={})
+    clock = FakeClock(datetime(2026, 6, 1, tzinfo=UTC))
+    until = clock.now() + timedelta(minutes=5)
+    plan = ProbePlan(tuple(Confirmation(m.id, until, 10.0, "no history yet") for m in targets))
+    prober = Prober(
+        settings, lambda r: None, region="us-east", clock=clock, environ={}, plan=lambda: plan
+    )
+
+    async def reads() -> list[int]:
+        prober.arrange_slots(targets)
+        due_at_reads = []
+        for _ in range(3):  # reads at 0, 5 and 10 s
+            await prober._confirm_due(targets)
+            tasks = list(prober._extra.values())
+            due_at_reads.append(len(tasks))
+            await asyncio.sleep(0)  # each now waits for its turn in the spread
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for task_model in targets[: len(tasks)]:  # ...and started as late as spread
+                delay = timedelta(seconds=prober._spread_s[task_model.id])
+                prober._last_start[task_model.id] = clock.now() + delay
+            clock.advance(CONFIRM_TICK_S)
+        return due_at_reads
+
+    assert asyncio.run(reads()) == [50, 0, 50]
