@@ -12,15 +12,8 @@ from monitor.store import Store
 from monitor.worker import snapshots
 from monitor.worker.evaluator import Evaluator
 from monitor.worker.roles import sync_targets
-from tests.monitor.synthetic import START, http, ok
-
-REGIONS = ("us-east", "eu-west", "ap-southeast")
-OPUS, SONNET, HAIKU = (
-    "anthropic/claude-opus-4-7",
-    "anthropic/claude-sonnet-4-6",
-    "anthropic/claude-haiku-4-5",
-)
-unavailable = http(503)
+from tests.monitor.synthetic import START, ok
+from tests.monitor.worker.test_restarts import HAIKU, OPUS, REGIONS, SONNET, unavailable
 
 
 def settings_with(*models: str, snapshots: str | int = "10m", **status):
