@@ -19,8 +19,12 @@ PG_PORT = 5432
 
 
 def pg_url(schema: str, port: int = PG_PORT) -> str:
-    """A URL whose connections see only `schema` (through the search_path)."""
-    return f"postgresql+psycopg://postgres@{PG_HOST}:{port}/test?options=-csearch_path%3D{schema}"
+    """A URL whose connections see only `schema` (through the search_path) and are named
+    after it, so the test's teardown can find any it left open."""
+    return (
+        f"postgresql+psycopg://postgres@{PG_HOST}:{port}/test"
+        f"?options=-csearch_path%3D{schema}&application_name={schema}"
+    )
 
 
 @functools.cache
@@ -53,6 +57,12 @@ def pg_schema() -> Iterator[str]:
     schema = f"test_{uuid.uuid4().hex[:12]}"
     _admin(f'CREATE SCHEMA "{schema}"')
     yield schema
+    # A worker's background thread (an engine snapshot being written) may still hold locks
+    # the DROP needs in another order: a deadlock. Its connections go first.
+    _admin(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        f" WHERE application_name = '{schema}' AND pid <> pg_backend_pid()"
+    )
     _admin(f'DROP SCHEMA "{schema}" CASCADE')
 
 

@@ -83,6 +83,7 @@ def restart(store, clock, settings=SETTINGS, models=(OPUS, SONNET)):
     clock.advance(60)
     worker = Evaluator(settings, store, clock, "us-east")
     worker.tick()
+    worker.snapshots.wait()  # its first save, as a running worker would finish it
     return worker
 
 
