@@ -68,9 +68,7 @@ class StatusEngine:
         self.targets = {info.id: info for info in infos}
         self.regions = tuple(regions)
         self._health = {tid: TargetHealth(tid, settings) for tid in self.targets}
-        self._siblings: dict[str, list[str]] = {}
-        for tid, info in self.targets.items():
-            self._siblings.setdefault(info.provider, []).append(tid)
+        self._siblings = _by_provider(self.targets)
         self._book = IncidentBook(settings.incidents, _Narrator(self), first_incident_id)
         self._status: dict[str, ComponentStatus] = {}
         self._provider: dict[str, ProviderStatus] = {}
@@ -81,6 +79,27 @@ class StatusEngine:
         self.late: tuple[datetime, datetime] | None = None
 
     # -- feeding ----------------------------------------------------------------------------
+
+    def add_targets(self, infos: Iterable[TargetInfo]) -> tuple[str, ...]:
+        """Judge the models of `infos` this engine does not know yet from the next evaluate
+        on (a model added to the config, a fresh install's first probes); returns their
+        ids. Their first status is "monitoring started" when their first results are
+        judged, as a rebuild would say it. For models with no results before now: a rebuild
+        is the way to take in a model's history."""
+        order = list(infos)
+        added = tuple(info.id for info in order if info.id not in self.targets)
+        if not added:
+            return ()
+        # In the caller's order (the config's), as a rebuild would hold them: the order
+        # in which changes are stored and sibling models are named.
+        merged = {info.id: self.targets.get(info.id, info) for info in order}
+        merged.update((tid, info) for tid, info in self.targets.items() if tid not in merged)
+        self.targets = merged
+        self._health = {
+            tid: self._health.get(tid) or TargetHealth(tid, self.settings) for tid in merged
+        }
+        self._siblings = _by_provider(merged)
+        return added
 
     def ingest(self, results: Iterable[ProbeResult]) -> int:
         """Count new results; returns how many were new (unknown targets are skipped)."""
@@ -344,6 +363,13 @@ def _warmed(changes: EngineChanges, at: datetime, warm: datetime, seen: set[str]
     first = tuple(c for c in changes.status_changes if c.subject not in seen)
     seen.update(c.subject for c in first)
     return EngineChanges(first, changes.incident_events)
+
+
+def _by_provider(targets: Mapping[str, TargetInfo]) -> dict[str, list[str]]:
+    siblings: dict[str, list[str]] = {}
+    for tid, info in targets.items():
+        siblings.setdefault(info.provider, []).append(tid)
+    return siblings
 
 
 def _problem(target: str, provider: str, episode: Episode) -> Problem:

@@ -14,7 +14,7 @@ last: readers (the web's ETags) see it move whenever anything they show changed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -165,15 +165,19 @@ class Store:
         query = query.order_by(columns.started_at, columns.id)
         return [row_to_result(row) for row in self._rows(query)]
 
-    def result_counts(self, start: datetime, end: datetime) -> dict[str, int]:
-        """How many results of each target started in [start, end): the evaluator compares
-        them with what its engine counted to find results that were written late."""
+    def result_counts(
+        self, start: datetime, end: datetime, *, targets: Collection[str] | None = None
+    ) -> dict[str, int]:
+        """How many results of each target (of `targets`, if given) started in [start, end):
+        the evaluator compares them with what its engine counted to find results that were
+        written late, and asks whether a model new to it has any history."""
         columns = PROBE_RESULTS.c
-        query = (
-            select(columns.target, func.count())
-            .where(columns.started_at >= start, columns.started_at < end)
-            .group_by(columns.target)
+        query = select(columns.target, func.count()).where(
+            columns.started_at >= start, columns.started_at < end
         )
+        if targets is not None:
+            query = query.where(columns.target.in_(sorted(targets)))
+        query = query.group_by(columns.target)
         with self._engine.connect() as connection:
             return {target: count for target, count in connection.execute(query)}
 

@@ -11,7 +11,10 @@ A start reads the engine from its newest snapshot (monitor/worker/snapshots.py: 
 every `storage.engine_snapshot_interval` and at a clean stop) and judges only the
 minutes since, as a rebuild would judge them; it rebuilds from 25 h of results, with
 one log line saying why, when no snapshot can be trusted, or when results for minutes
-the snapshot had judged reached the store after it (a storage gap).
+the snapshot had judged reached the store after it (a storage gap). A model new to the
+engine (added to the config, or a fresh install's staggered first probes) is judged
+from its first results in the running or restored engine; only a model that comes back
+with older results costs a rebuild.
 
 When probers run in several regions against one database, each worker competes
 for a lease; only the holder evaluates. The holder stores its probe plan, and every
@@ -151,7 +154,7 @@ class Evaluator:
         judged = self._judged | {r.target for r in recent}
         if self.engine is None:
             stored = self._start(now, regions, frozenset(r.target for r in recent))
-        elif regions != self._regions or judged != self._judged:
+        elif regions != self._regions or not self._take_on(self.engine, judged, now):
             stored = self._rebuild(now, regions)
         elif (late := self._late_since(self.engine, now)) is not None:
             log.warning("results since %s were written late: judging them again", late)
@@ -187,6 +190,18 @@ class Evaluator:
                 f"{taken_at:%H:%M}",
             )
             return self._rebuild(now, regions, late)
+        if restored.added:
+            ids = frozenset(t.id for t in restored.added)
+            if self.store.result_counts(now - REBUILD_SPAN, taken_at - LOOKBACK, targets=ids):
+                log.info(
+                    "status engine: rebuilding from %s of results: model(s) new to the "
+                    "snapshot of %s UTC have results from before it: %s",
+                    _span(),
+                    f"{taken_at:%H:%M}",
+                    _named(sorted(ids)),
+                )
+                return self._rebuild(now, regions)
+            engine.add_targets(self.targets(frozenset(engine.targets) | ids))
         heard: dict[str, int] = {}
         changes = catch_up(engine, read_history(self.store, taken_at - LOOKBACK, now, heard), now)
         self.engine, self._regions = engine, engine.regions
@@ -203,6 +218,26 @@ class Evaluator:
             stored,
         )
         return stored
+
+    def _take_on(self, engine: StatusEngine, judged: frozenset[str], now: datetime) -> bool:
+        """Judge the models of `judged` that are new to `engine` in it as it runs, from
+        their first results; False if one of them has older results (a model that comes
+        back): then only a rebuild judges it by its history. At 1,000 models a rebuild
+        takes minutes of CPU, so a model added to the config must not cost one."""
+        new = judged - self._judged
+        if not new:
+            return True
+        if self.store.result_counts(now - REBUILD_SPAN, now - LOOKBACK, targets=new):
+            return False
+        added = engine.add_targets(self.targets(judged))
+        self._judged = judged
+        if added:
+            log.info(
+                "status engine: judging %d new model(s) from their first results: %s",
+                len(added),
+                _named(added),
+            )
+        return True
 
     def _late_since(
         self,
@@ -288,6 +323,11 @@ class Evaluator:
 
     def _regions_named(self, heard: set[str]) -> tuple[str, ...]:
         return tuple(sorted(heard | set(self._regions) | {self.region}))
+
+
+def _named(targets: Sequence[str], most: int = 5) -> str:
+    more = len(targets) - most
+    return ", ".join(targets[:most]) + (f" and {more} more" if more > 0 else "")
 
 
 def _span() -> str:

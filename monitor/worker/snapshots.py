@@ -50,6 +50,7 @@ class Restored:
     engine: StatusEngine
     info: SnapshotInfo
     passed_over: tuple[str, ...] = ()  # why newer snapshots could not be used
+    added: tuple[TargetInfo, ...] = ()  # models probed lately that it did not judge yet
 
 
 class EngineSnapshots:
@@ -105,8 +106,9 @@ class EngineSnapshots:
     ) -> Restored | str:
         """The newest snapshot that can be trusted, or why there is none. Trusted: it judged
         the models the worker would judge now (`targets` of its own and the `recent`ly
-        probed ones: the store's names for them, none removed or added) from `regions`
-        (a subset of its regions will do)."""
+        probed ones: the store's names for them, none removed; those added are in
+        `Restored.added`, for the caller to judge from their first results) from
+        `regions` (a subset of its regions will do)."""
         if not self.enabled:
             return "engine snapshots are off (storage.engine_snapshot_interval = 0)"
         try:
@@ -118,7 +120,10 @@ class EngineSnapshots:
         passed_over: list[str] = []
         for info in infos:
             expected = targets(frozenset(info.targets) | recent)
-            why = self._mismatch(info, now, expected, regions, max_age)
+            known = set(info.targets)
+            added = tuple(t for t in expected if t.id not in known)
+            kept = [t for t in expected if t.id in known]
+            why = self._mismatch(info, now, kept, regions, max_age)
             if why is None:
                 try:
                     engine = self._read(info)
@@ -128,7 +133,7 @@ class EngineSnapshots:
                     why = f"could not be read ({describe_error(error)})"
                 else:
                     self.saved_at = info.taken_at
-                    return Restored(engine, info, tuple(passed_over))
+                    return Restored(engine, info, tuple(passed_over), added)
             passed_over.append(f"the snapshot of {info.taken_at:%Y-%m-%d %H:%M} UTC {why}")
         return "; ".join(passed_over)
 

@@ -127,6 +127,38 @@ def test_catching_up_after_a_crash_judges_as_a_full_rebuild_would(store):
     assert [(i.provider, i.cause, i.started_at) for i in resumed.engine.open_incidents()] == opened
 
 
+def test_a_restart_with_a_model_added_resumes_from_the_snapshot_and_judges_it(store, caplog):
+    clock = FakeClock(START)
+    stopped_while_opus_fails(store, clock)
+    settings = settings_with(OPUS, SONNET, HAIKU)  # Haiku added to the config
+    sync_targets(settings, store, environ={})
+    models = (OPUS, SONNET, HAIKU)
+
+    worker = restart(store, clock, settings, models)
+    run(worker, store, clock, 3, models, failing_from(80))
+
+    assert (worker.restores, worker.rebuilds) == (1, 0)  # not minutes of CPU at 1,000 models
+    statuses = store.current_statuses()
+    assert statuses[HAIKU].status == "operational"
+    assert statuses[HAIKU].reason == "monitoring started"
+    assert statuses[OPUS].status != "operational"
+
+
+def test_a_model_added_back_with_older_results_is_judged_by_a_rebuild(store, caplog):
+    clock = FakeClock(START)
+    store.record_results([ok(HAIKU, region, START) for region in REGIONS])  # probed once
+    stopped_while_opus_fails(store, clock)  # ...and then removed from the config
+    settings = settings_with(OPUS, SONNET, HAIKU)  # and added back
+    sync_targets(settings, store, environ={})
+    caplog.set_level(logging.INFO, "monitor.worker.evaluator")
+
+    worker = restart(store, clock, settings, (OPUS, SONNET, HAIKU))
+
+    assert (worker.restores, worker.rebuilds) == (0, 1)
+    assert "have results from before it: anthropic/claude-haiku-4-5" in caplog.text
+    assert HAIKU in worker.engine.targets
+
+
 def corrupt_snapshots(database_url, newest_only=False):
     engine = create_engine(database_url)
     with engine.begin() as connection:
