@@ -1,4 +1,4 @@
-"""The checks behind monitor/config.py that look at more than one value: text fit to
+"""The checks behind monitor/config/ that look at more than one value: text fit to
 show, URLs, intervals, and the cross-checks between sections.
 
 The cross-checks run on an `Outline` of the config. It is read from valid settings,

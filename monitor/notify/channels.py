@@ -15,7 +15,9 @@ Secrets live in environment variables, written `${NAME}` in the URL and put in o
 when sending. The URL is never stored, logged or shown: logs and `aistatus
 notifications` name the channel, and Apprise's own log lines pass a filter that
 blanks every value those variables hold. Apprise says only sent or not, so every
-failure is tried again later (a channel is never disabled).
+failure is tried again later (a channel is never disabled); a server's Retry-After,
+which Apprise does not pass on, is read from its answer (`replies`) and waited for
+as a webhook's is.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from apprise.manager_plugins import NotificationManager
 
 from monitor.config import Settings
 from monitor.config_checks import URL_VARIABLE
-from monitor.notify import evidence
+from monitor.notify import evidence, replies
 from monitor.notify.deliverer import Attempt, DeliveryPolicy
 from monitor.store.rows.outbox import FAILED, PENDING, SENT
 
@@ -187,10 +189,17 @@ class OperatorChannels:
         service.socket_read_timeout = self.policy.timeout_s
         title, body, kind = message(self.settings, delivery["kind"], delivery["event"])
         try:
-            sent = service.notify(body=body, title=title, notify_type=kind)
+            with replies.listening() as heard:
+                sent = service.notify(body=body, title=title, notify_type=kind)
         except Exception as error:  # a plugin's bug must not cost the message
             return Attempt(PENDING, f"{scheme(channel.url)}: {type(error).__name__}")
-        return Attempt(SENT) if sent else Attempt(PENDING, f"{scheme(channel.url)}: not accepted")
+        if sent:
+            return Attempt(SENT)
+        # A 429 or 503 says when to come back: the deliverer waits that long, as for a
+        # webhook, instead of knocking again after its own short back-off.
+        return Attempt(
+            PENDING, f"{scheme(channel.url)}: not accepted", retry_after=replies.retry_after(heard)
+        )
 
 
 def message(

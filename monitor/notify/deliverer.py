@@ -21,8 +21,9 @@ The lanes, each with its own slots, so no kind of receiver waits behind another:
 
 What an attempt's end means is in `sending`; after a failure that may pass, the
 next try waits a back-off doubling from `first_retry_s` to `max_retry_s`, half of it
-jittered, never sooner than the receiver's Retry-After; past `give_up_after` of the
-event's age it is given up. `disable_after` permanent failures in a row disable the
+jittered, never sooner than the receiver's Retry-After (a webhook's, or an operator
+channel's server's) up to `max_retry_s`; past `give_up_after` of the event's age it is
+given up. `disable_after` permanent failures in a row disable the
 subscription.
 
 A worker that dies mid-flight leaves leases that run out, so the delivery is tried
@@ -443,7 +444,12 @@ class Deliverer:
         )
 
     def delay(self, attempts: int, retry_after_s: float | None) -> float:
-        """Seconds until the next try after `attempts` earlier ones (this one excluded)."""
+        """Seconds until the next try after `attempts` earlier ones (this one excluded):
+        the back-off, or the receiver's Retry-After if longer, up to `max_retry_s`. A
+        week's Retry-After (or a date from a server whose clock is a year ahead) would
+        put the next try past `give_up_after` and lose the delivery; a Retry-After of 0
+        or a date gone by still waits the back-off, never a tight loop."""
         ceiling = min(self.policy.max_retry_s, self.policy.first_retry_s * 2**attempts)
         jittered = ceiling / 2 + self.rng.uniform(0, ceiling / 2)
-        return max(jittered, retry_after_s or 0.0)
+        asked = min(retry_after_s or 0.0, self.policy.max_retry_s)
+        return max(jittered, asked)

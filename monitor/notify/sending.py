@@ -6,7 +6,7 @@ trickles its answer a byte at a time); its answer's body is read up to a cap:
 
     2xx                          sent
     408, 425, 429, 3xx, 5xx,     again later (the deliverer decides when, never sooner
-    network, timeout             than the receiver's Retry-After)
+    network, timeout             than the receiver's Retry-After, up to max_retry_s)
     other 4xx (410 Gone, ...)    failed for good: counts toward disabling the subscription
 
 A timeout also says the receiver is slow: the deliverer moves it to its slow lane.
@@ -22,11 +22,12 @@ import smtplib
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 
 from monitor.notify import mail
-from monitor.notify.targets import pin
+from monitor.notify.targets import Pinned, pin
 from monitor.store.rows.outbox import FAILED, PENDING, SENT
 
 _RETRYABLE = frozenset({408, 425, 429})
@@ -71,28 +72,18 @@ def post(
     """One POST, its answer read up to a cap (a blocking client: verification POSTs)."""
     target = pin(url, allow_private=policy.allow_private_targets)
     if isinstance(target, str):
-        return Attempt(FAILED, target, permanent=True)
+        return _refused(target)
     deadline = time.monotonic() + policy.timeout_s
     try:
-        with client.stream(
-            "POST",
-            target.url,
-            content=body,
-            headers={**headers, **target.headers},
-            extensions=target.extensions,
-        ) as response:
-            read = 0
+        with client.stream(**_request(target, body, headers)) as response:
+            read = _Read(policy)
             for chunk in response.iter_raw():
-                read += len(chunk)
-                if read >= policy.max_response_bytes or time.monotonic() > deadline:
+                # Blocking, it has no timer of its own: the deadline is checked by hand.
+                if read.enough(chunk) or time.monotonic() > deadline:
                     break
-            code = response.status_code
-            retry_after = response.headers.get("Retry-After")
-    except httpx.TimeoutException:
-        return Attempt(PENDING, "timed out", slow=True)
+            return _answered(response)
     except httpx.HTTPError as error:
-        return Attempt(PENDING, f"network: {type(error).__name__}")
-    return answer(code, retry_after)
+        return _unanswered(error)
 
 
 async def apost(
@@ -110,28 +101,60 @@ async def apost(
         else await asyncio.to_thread(pin, url, allow_private=False)
     )
     if isinstance(target, str):
-        return Attempt(FAILED, target, permanent=True)
+        return _refused(target)
     try:
         async with asyncio.timeout(policy.timeout_s):
-            async with client.stream(
-                "POST",
-                target.url,
-                content=body,
-                headers={**headers, **target.headers},
-                extensions=target.extensions,
-            ) as response:
-                read = 0
+            async with client.stream(**_request(target, body, headers)) as response:
+                read = _Read(policy)
                 async for chunk in response.aiter_raw():
-                    read += len(chunk)
-                    if read >= policy.max_response_bytes:
+                    if read.enough(chunk):
                         break
-                code = response.status_code
-                retry_after = response.headers.get("Retry-After")
-    except (TimeoutError, httpx.TimeoutException):
+                return _answered(response)
+    except (TimeoutError, httpx.HTTPError) as error:
+        return _unanswered(error)
+
+
+# What `post` and `apost` share: the request, how much of the answer is read, and what
+# the exchange came to.
+
+
+def _refused(why: str) -> Attempt:
+    """A URL that may not receive webhooks (`targets.pin`): failed for good."""
+    return Attempt(FAILED, why, permanent=True)
+
+
+def _request(target: Pinned, body: bytes, headers: dict[str, str]) -> dict[str, Any]:
+    """The arguments of `client.stream` for one POST to a pinned target."""
+    return {
+        "method": "POST",
+        "url": target.url,
+        "content": body,
+        "headers": {**headers, **target.headers},
+        "extensions": target.extensions,
+    }
+
+
+class _Read:
+    """Counts an answer's body as it arrives: a receiver's answer is read up to a cap."""
+
+    def __init__(self, policy: DeliveryPolicy) -> None:
+        self.cap = policy.max_response_bytes
+        self.bytes = 0
+
+    def enough(self, chunk: bytes) -> bool:
+        self.bytes += len(chunk)
+        return self.bytes >= self.cap
+
+
+def _answered(response: httpx.Response) -> Attempt:
+    return answer(response.status_code, response.headers.get("Retry-After"))
+
+
+def _unanswered(error: Exception) -> Attempt:
+    """No answer: a timeout (the receiver is slow), or the network failed."""
+    if isinstance(error, TimeoutError | httpx.TimeoutException):
         return Attempt(PENDING, "timed out", slow=True)
-    except httpx.HTTPError as error:
-        return Attempt(PENDING, f"network: {type(error).__name__}")
-    return answer(code, retry_after)
+    return Attempt(PENDING, f"network: {type(error).__name__}")
 
 
 def answer(code: int, retry_after: str | None) -> Attempt:

@@ -1,6 +1,7 @@
 """A real HTTP receiver on loopback that records every webhook it gets.
 
 Paths choose its behaviour: `/ok` answers 204, `/fail` 500 with `Retry-After: 120`,
+`/busy` `busy_status` (429) with `Retry-After: busy_retry_after` (both set by the test),
 `/gone` 410, `/hang` holds the request until the test ends (released on close),
 `/trickle` answers 200 at once and then sends its body a byte at a time until then.
 """
@@ -31,6 +32,8 @@ class Receiver:
         self.received: list[Received] = []
         self.release = threading.Event()
         self.arrived = threading.Condition()
+        self.busy_status = 429
+        self.busy_retry_after = "120"
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -51,6 +54,12 @@ class Receiver:
                     while not receiver.release.wait(0.05):
                         self.wfile.write(b" ")
                         self.wfile.flush()
+                    return
+                if path.startswith("/busy"):
+                    self.send_response(receiver.busy_status)
+                    self.send_header("Retry-After", receiver.busy_retry_after)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
                     return
                 code = {"/fail": 500, "/gone": 410}.get(path.rstrip("0123456789"), 204)
                 self.send_response(code)
