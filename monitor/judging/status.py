@@ -4,7 +4,7 @@ A model's status comes from its own probes only (monitor/judging/health.py judge
 a provider's status is *derived* from its models and never pushes back down:
 one failing model never marks its siblings.
 
-How the engine decides (defaults in monitor/config.py `StatusSettings`):
+How the engine decides (defaults in monitor/config/status.py `StatusSettings`):
 
 - windows 5m, 15m, 1h (each plus the current minute), every region pooled:
   5m catches a big fault within a few rounds, 1h a small share failing.
