@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
@@ -21,6 +22,9 @@ TYPICAL_OUTPUT_TOKENS = 8
 # probes (python -m bench.engine_memory --only rebuild): pickled, and as written.
 SNAPSHOT_RAW_BYTES = 73_000
 SNAPSHOT_STORED_BYTES = 43_000
+# The probe table's error column quotes at most this much of an excerpt.
+EXCERPT_CHARS = 60
+_TAG = re.compile(r"<[^>]*>")
 
 
 def config_summary(
@@ -139,12 +143,26 @@ def results_table(results: Sequence[ProbeResult]) -> str:
         # error_type is the provider's word: shown, never obeyed by the terminal.
         error = for_terminal(
             " ".join(x for x in (r.error_type, r.timeout and f"timeout:{r.timeout}") if x)
+            or _excerpt(r)
         )
         lines.append(
             f"{r.target:<40} {r.failure_class:<15} {r.outcome:<13} {r.http_status or '-':>4} "
             f"{_ms(r.ttft_ms):>8} {_ms(r.total_ms):>9} {answer:<7} {error}"
         )
     return "\n".join(lines)
+
+
+def _excerpt(result: ProbeResult) -> str:
+    """A failure with no provider word (a refused connection, a proxy's HTML error page)
+    would leave the column blank and send the reader to `--json`: the start of what came
+    back instead, on one line."""
+    text = result.error_excerpt
+    if result.ok or not text:
+        return ""
+    if text.lstrip().startswith("<"):  # a proxy's page: its words, not its markup
+        text = _TAG.sub(" ", text)
+    text = " ".join(text.split())
+    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
 
 
 def _ms(value: float | None) -> str:
