@@ -26,6 +26,7 @@ public incidents still being worked on (investigating, identified):
     degraded_performance      minor         Minor Service Outage
     under_maintenance only    maintenance   Service Under Maintenance
     all operational           none          All Systems Operational
+    no model judged yet       none          No models judged yet
 
 An incident's impact (none/minor/major/critical) is itself an indicator.
 Incidents in `monitoring` do not raise the indicator: the models are back.
@@ -55,6 +56,7 @@ DESCRIPTIONS = {
     "critical": "Major Service Outage",
     "maintenance": "Service Under Maintenance",
 }
+NOT_JUDGED = "No models judged yet"
 _INDICATOR_OF = {
     ComponentStatus.OPERATIONAL: "none",
     ComponentStatus.UNDER_MAINTENANCE: "none",
@@ -124,6 +126,11 @@ def page(snapshot: SiteSnapshot) -> Document:
 
 def status_object(snapshot: SiteSnapshot) -> Document:
     word = indicator(snapshot)
+    if word == "none" and not any(p.judged for p in snapshot.providers):
+        # Statuspage's indicator has no word for "not judged", but its description is
+        # free text: "All Systems Operational" over no component would be the claim the
+        # overview refuses to make in the first minutes ("probed, not judged yet").
+        return {"indicator": word, "description": NOT_JUDGED}
     return {"indicator": word, "description": DESCRIPTIONS[word]}
 
 

@@ -169,7 +169,7 @@ def test_component_ids_are_stable_opaque_and_children_point_to_their_group():
         (ComponentStatus.PARTIAL_OUTAGE, "major", "Partial System Outage"),
         (ComponentStatus.MAJOR_OUTAGE, "critical", "Major Service Outage"),
         (ComponentStatus.UNDER_MAINTENANCE, "maintenance", "Service Under Maintenance"),
-        (None, "none", "All Systems Operational"),
+        (None, "none", "No models judged yet"),
     ],
 )
 def test_the_indicator_follows_the_worst_model(model_status, indicator, description):
