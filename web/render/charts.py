@@ -98,7 +98,11 @@ def _latency_desc(series: LatencySeries) -> str:
         return f"No latency measured between {_stamp(series.start)} and {_stamp(series.end)}."
     text = f"From {_stamp(series.start)} to {_stamp(series.end)}."
     if p50:
-        text += f" Median (p50) between {latency(min(p50))} and {latency(max(p50))}."
+        low, high = latency(min(p50)), latency(max(p50))
+        # One hour of data (a fresh install) read "between 595 ms and 595 ms".
+        text += (
+            f" Median (p50) {low}." if low == high else f" Median (p50) between {low} and {high}."
+        )
     if peaks:
         worst = max(peaks, key=lambda p: p.p95_ms or 0.0)
         text += f" Highest p95 {latency(worst.p95_ms)} at {_stamp(worst.at)}."

@@ -53,6 +53,12 @@ def test_latency_summary_names_the_range_the_median_and_the_worst_p95():
     assert "Highest p95 4.20 s at 14 Mar 13:42 UTC." in desc
 
 
+def test_a_single_hour_gives_one_median_not_a_range_from_it_to_itself():
+    desc = _tree(latency_chart(_series((None, None), (595.0, 877.0)), "c")).find(f"{SVG}desc")
+    assert "Median (p50) 595 ms." in desc.text
+    assert "between" not in desc.text
+
+
 def test_a_gap_in_the_data_is_a_gap_in_the_line():
     chart = _tree(
         latency_chart(
