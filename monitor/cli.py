@@ -40,7 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", help="config file (default: config.toml; replay: built-in thresholds)"
     )
     parser.add_argument(
-        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+        "--log-level",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="default: INFO; DEBUG shows a failed command's traceback (logs never hold keys)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -48,19 +51,30 @@ def build_parser() -> argparse.ArgumentParser:
     probe = commands.add_parser("probe", help="probe every model once now")
     probe.add_argument("--model", help="only this model id (provider/model)")
     probe.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    worker = commands.add_parser("worker", help="run the prober only (scheduler + writer)")
+    worker = commands.add_parser(
+        "worker",
+        help="prober, status engine and notifications, no site; one per vantage point",
+    )
     worker.add_argument(
         "--region", type=_region, help="this prober's vantage point (overrides probe.region)"
     )
     commands.add_parser("web", help="serve the site only")
-    run = commands.add_parser("run", help="prober and site in one process (single machine)")
+    run = commands.add_parser(
+        "run", help="worker and site together on one machine (the prober in a child process)"
+    )
     run.add_argument(
         "--region", type=_region, help="this prober's vantage point (overrides probe.region)"
     )
 
     simulate = commands.add_parser("simulate", help="serve the simulated provider on loopback")
     simulate.add_argument("--scenario", required=True, help="scenario file or bundled name")
-    simulate.add_argument("--port", type=int, default=8787, help="default: 8787")
+    simulate.add_argument(
+        "--port",
+        type=int,
+        default=8787,
+        help="default: 8787, whatever the config's [simulator] port: the simulated "
+        "providers' base_url must name this port",
+    )
     simulate.add_argument("--speed", type=float, default=1.0, help=SPEED_HELP)
 
     incidents = commands.add_parser("incidents", help="list incidents from the database")
@@ -68,7 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     incidents.add_argument(
         "--public-only", action="store_true", help="hide operator-only incidents"
     )
-    incidents.add_argument("--limit", type=int, default=50)
+    incidents.add_argument(
+        "--limit", type=int, default=50, help="the newest this many (default: 50)"
+    )
 
     notifications = commands.add_parser(
         "notifications", help="the notification queue, recent failures and subscriptions"

@@ -372,3 +372,23 @@ def test_a_bad_database_url_does_not_hide_a_bad_scenario(tmp_path, capsys):
     assert main(["--config", str(path), "check-config"]) == 2
     _, *problems = problem_lines(capsys.readouterr().err)
     assert [p.strip().split(":")[0] for p in problems] == ["storage.url", "simulator.scenario"]
+
+
+def test_every_option_of_every_command_says_what_it_does():
+    # `aistatus incidents --help` listed a bare `--limit LIMIT`: a reader cannot tell
+    # what it limits or its default without the source.
+    import argparse
+
+    from monitor.cli import build_parser
+
+    def bare(parser: argparse.ArgumentParser, name: str) -> list[str]:
+        found = []
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub_name, sub in action.choices.items():
+                    found += bare(sub, f"{name} {sub_name}")
+            elif action.option_strings and not action.help:
+                found.append(f"{name} {action.option_strings[-1]}")
+        return found
+
+    assert bare(build_parser(), "aistatus") == []
