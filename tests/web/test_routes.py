@@ -12,7 +12,16 @@ import pytest
 from monitor.config import Settings, settings_from_dict
 from monitor.store import Store
 from tests.web.html import parse
-from tests.web.seed import EVIL, GPT, HOSTILE, MISSING_KEYS, OPUS, RAW_SETTINGS, SONNET
+from tests.web.seed import (
+    EVIL,
+    FLASH,
+    GPT,
+    HOSTILE,
+    MISSING_KEYS,
+    OPUS,
+    RAW_SETTINGS,
+    SONNET,
+)
 from web import create_app, public_paths
 from web.api.openapi import JSON_PATHS, openapi_document, response_schema
 from web.api.schema_check import validate
@@ -264,6 +273,12 @@ def test_open_incidents_can_be_asked_for_alone(client):
 def test_a_badge_says_the_status_or_the_uptime(client, query, message):
     badge = ET.fromstring(client.get(public_paths.badge(OPUS) + query).data)
     assert message in badge.get("aria-label", "")
+
+
+@pytest.mark.parametrize("query", ["", "?uptime=1"])
+def test_a_model_without_its_key_has_a_not_configured_badge_with_or_without_uptime(client, query):
+    badge = ET.fromstring(client.get(public_paths.badge(FLASH) + query).data)
+    assert badge.get("aria-label") == "Gemini 2.5 Flash: not configured"
 
 
 def test_the_openapi_document_lists_every_json_route(client):

@@ -14,7 +14,7 @@ from monitor.rollups import Rollup
 from web.caching import BADGE, cached
 from web.queries.parts import Totals
 from web.queries.site_data import HISTORY_DAYS, SiteData
-from web.queries.snapshots import NO_DATA
+from web.queries.snapshots import NO_DATA, NOT_CONFIGURED
 from web.queries.story import story_of
 from web.render.badges import badge_svg
 from web.render.formatting import label
@@ -37,11 +37,12 @@ def badge(provider: str, model: str) -> Response:
     target = data.target(f"{provider}/{model}")
     if target is None:
         return Response(badge_svg("aistatus", "no such model", NO_DATA), 404, content_type=SVG)
-    if request.args.get("uptime") == "1":
-        message, colour = _uptime(data, target.id)
-    else:
-        colour = story_of(data, target.id).word  # what the model's page says
-        message = label(colour).lower()
+    word = story_of(data, target.id).word  # what the model's page says
+    uptime = _uptime(data, target.id) if request.args.get("uptime") == "1" else None
+    if uptime is not None and not (uptime[1] == NO_DATA and word == NOT_CONFIGURED):
+        message, colour = uptime
+    else:  # a model nobody probes has no uptime coming: "no data yet" would promise one
+        colour, message = word, label(word).lower()
     return Response(badge_svg(target.display_name, message, colour), content_type=SVG)
 
 
