@@ -10,10 +10,14 @@ import re
 import signal
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from monitor.config import MAX_REGION, REGION_PATTERN, ConfigError, Settings, load_settings
 from monitor.scenarios.spec import ScenarioError
 from monitor.worker import StartupError
+
+if TYPE_CHECKING:
+    from monitor.store import Store
 
 EXIT_CONFIG = 2
 EXIT_USAGE = 2  # as argparse exits on bad arguments
@@ -310,9 +314,8 @@ def _incidents(settings: Settings, args: argparse.Namespace) -> int:
 
     from monitor.report import incidents_text
     from monitor.scenarios.replay import incident_document
-    from monitor.worker.roles import open_store
 
-    store = open_store(settings)
+    store = _upgraded_store(settings)
     found = store.incidents(include_private=not args.public_only, limit=args.limit)
     documents = [incident_document(i) for i in found]
     print(json.dumps(documents, indent=2) if args.json else incidents_text(documents))
@@ -325,10 +328,9 @@ def _notifications(settings: Settings, args: argparse.Namespace) -> int:
     from monitor.clock import SystemClock
     from monitor.notify.report import notifications_document, notifications_text
     from monitor.store.notifications import Notifications
-    from monitor.worker.roles import open_store
 
     document = notifications_document(
-        Notifications(open_store(settings)), args.failures, SystemClock().now()
+        Notifications(_upgraded_store(settings)), args.failures, SystemClock().now()
     )
     print(json.dumps(document, indent=2) if args.json else notifications_text(document))
     return 0
@@ -336,7 +338,6 @@ def _notifications(settings: Settings, args: argparse.Namespace) -> int:
 
 def _override(settings: Settings, args: argparse.Namespace) -> int:
     from monitor.text import for_terminal
-    from monitor.worker.roles import open_store
 
     if args.title is None and args.body is None:
         print("aistatus: override: give --title and/or --update N --body TEXT", file=sys.stderr)
@@ -344,7 +345,7 @@ def _override(settings: Settings, args: argparse.Namespace) -> int:
     if (args.body is None) != (args.update is None):
         print("aistatus: override: --update and --body go together", file=sys.stderr)
         return EXIT_USAGE
-    store = open_store(settings)
+    store = _upgraded_store(settings)
     incident_id = args.incident.removeprefix("#")  # as `incidents` and this command print it
     if store.incident(incident_id, include_private=True) is None:
         print(f"aistatus: override: no incident {args.incident!r}", file=sys.stderr)
@@ -363,6 +364,22 @@ def _override(settings: Settings, args: argparse.Namespace) -> int:
         text = for_terminal(update.text)
         print(f"  [{position}] {update.at:%Y-%m-%d %H:%M} UTC {update.status}: {text}")
     return 0
+
+
+def _upgraded_store(settings: Settings) -> Store:
+    """The store, refused in one line unless it holds this version's schema: the reading
+    commands otherwise failed with the SQL of their first query ("no such table")."""
+    from monitor.worker.roles import open_store
+
+    store = open_store(settings)
+    if not store.schema_is_current():
+        revision = store.current_revision()
+        found = "has no schema yet" if revision is None else f"is at schema revision {revision}"
+        raise StartupError(
+            f"storage.url: the database {found}, not this version's; "
+            "run `aistatus db upgrade` first"
+        )
+    return store
 
 
 def _replay(args: argparse.Namespace) -> int:

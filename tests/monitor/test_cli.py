@@ -392,3 +392,17 @@ def test_every_option_of_every_command_says_what_it_does():
         return found
 
     assert bare(build_parser(), "aistatus") == []
+
+
+@pytest.mark.parametrize(
+    "command", [["incidents"], ["notifications"], ["override", "1", "--title", "x"]]
+)
+def test_a_reading_command_on_a_database_never_upgraded_says_to_upgrade_it(
+    tmp_path, capsys, command
+):
+    path = write_config(tmp_path)
+    assert main(["--config", str(path), *command]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"aistatus: {command[0]}: storage.url: the database has no schema yet")
+    assert "run `aistatus db upgrade` first" in err
+    assert "SELECT" not in err and "no such table" not in err
