@@ -139,8 +139,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # Their INFO lines (one per job run, per request, per Alembic plugin) drown ours.
+    quiet = max(logging.WARNING, logging.getLogger().level)
     for noisy in ("apscheduler", "httpx", "alembic.runtime.plugins"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+        logging.getLogger(noisy).setLevel(quiet)
+    # "Context impl SQLiteImpl." on every start and query; `db upgrade` says what it ran.
+    migration = logging.NOTSET if args.command == "db" else quiet
+    logging.getLogger("alembic.runtime.migration").setLevel(migration)
     try:
         if args.command == "simulate":
             return _simulate(args)

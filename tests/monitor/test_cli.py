@@ -406,3 +406,17 @@ def test_a_reading_command_on_a_database_never_upgraded_says_to_upgrade_it(
     assert err.startswith(f"aistatus: {command[0]}: storage.url: the database has no schema yet")
     assert "run `aistatus db upgrade` first" in err
     assert "SELECT" not in err and "no such table" not in err
+
+
+def test_a_reading_command_logs_nothing_of_alembic_but_db_upgrade_says_what_it_ran(
+    tmp_path, caplog
+):
+    import logging
+
+    caplog.set_level(logging.INFO)
+    path = write_config(tmp_path)
+    assert main(["--config", str(path), "db", "upgrade"]) == 0
+    assert any("Running upgrade" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    assert main(["--config", str(path), "incidents"]) == 0
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("alembic")] == []
