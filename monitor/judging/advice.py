@@ -1,8 +1,9 @@
 """Use or avoid: the one rule behind every recommendation aistatus gives a gateway.
 
     avoid  while the model is in an outage or under maintenance, while its errors of the
-           last 15 minutes are significant and at an outage's share (the engine may
-           still be confirming them), or while its answers are worse than usual
+           last 15 minutes (since it was back to normal, if later: `recent_since`) are
+           significant and at an outage's share (the engine may still be confirming
+           them), or while its answers are worse than usual
     use    otherwise
 
 The site (web/queries/story.py: /api/v1, /api/v1/routing, the health endpoint) and
@@ -18,14 +19,15 @@ probes, a share `min_effect` above the baseline, and a tail probability under
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from monitor.config import StatusSettings
 from monitor.judging.quality import AnswerEvidence, QualityRule, QualityVerdict, answer_verdict
-from monitor.judging.status import ComponentStatus, level_for_share
+from monitor.judging.status import ComponentStatus, StatusChange, level_for_share
 
 # What "now" is for advice, on the site and in notifications alike.
 RECENT_WINDOW = timedelta(minutes=15)
+MONITORING_STARTED = "monitoring started"  # the reason of a model's first status
 USE = "use"
 AVOID = "avoid"
 ELEVATED_ERRORS = "elevated_errors"
@@ -52,6 +54,22 @@ class Errors:
     @property
     def share(self) -> float | None:
         return self.failed / self.probes if self.probes else None
+
+
+def recent_since(now: datetime, change: StatusChange | None) -> datetime:
+    """Where "now" begins for a model's errors: RECENT_WINDOW back, or where the engine
+    last said it is operational again, if later. The errors before that are judged and
+    over: counting them again kept a recovered model "confirming" elevated errors for up
+    to 15 minutes after the engine, its incident and its webhooks said it was back."""
+    start = now - RECENT_WINDOW
+    if (
+        change is not None
+        and change.status is ComponentStatus.OPERATIONAL
+        and not change.reason.startswith(MONITORING_STARTED)
+        and change.at > start
+    ):
+        return change.at
+    return start
 
 
 def errors_level(seen: Errors, settings: StatusSettings) -> ComponentStatus | None:

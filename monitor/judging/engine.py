@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from monitor.config import StatusSettings
+from monitor.judging.advice import MONITORING_STARTED, recent_since
 from monitor.judging.episodes import Episode, Signal, minute_of
 from monitor.judging.health import TargetHealth
 from monitor.judging.incidents import Change, Incident, IncidentBook, IncidentEvent, Problem
@@ -207,7 +208,7 @@ class StatusEngine:
                 continue
             first = target not in self._status
             self._status[target] = status
-            reason = "monitoring started" if first else _reason(health, status, now)
+            reason = MONITORING_STARTED if first else _reason(health, status, now)
             if self._late_at(now):
                 reason += f" ({LATE_WORDS})"
             changes.append(self._record(target, SubjectKind.MODEL, status, now, reason))
@@ -276,12 +277,20 @@ class StatusEngine:
             evidence=evidence,
             answers=answers,
             answer_verdict=answer_verdict(answers, self._health[info.id].quality_rule),
-            recent_errors={m: recent_errors(self._health[m]) for m in incident.models},
+            recent_errors={
+                m: recent_errors(self._health[m], self._recent_since(m, now))
+                for m in incident.models
+            },
             notes=(
                 *((_single_vantage(),) if len(self.regions) == 1 and incident.public else ()),
                 *((self._late_note(),) if self._late_at(now) else ()),
             ),
         )
+
+    def _recent_since(self, target: str, now: datetime) -> int:
+        """The first minute of the model's "now" for its errors (advice.recent_since)."""
+        changes = self._history.get(target)
+        return minute_of(recent_since(now, changes[-1] if changes else None))
 
     def _late_at(self, now: datetime) -> bool:
         return self.late is not None and self.late[0] <= now < self.late[1]

@@ -54,11 +54,16 @@ def evidence_summary(story: Story) -> dict[str, Any]:
     }
 
 
-def recent_errors(health: TargetHealth) -> str | None:
-    """The level a model's last 15 minutes of failures earn on their own, weighed as the
-    site weighs them for its advice (monitor/judging/advice.py); None without probes."""
+def recent_errors(health: TargetHealth, since: int | None = None) -> str | None:
+    """The level a model's last 15 minutes of failures (from minute `since` on, if later:
+    advice.recent_since) earn on their own, weighed as the site weighs them for its
+    advice (monitor/judging/advice.py); None without probes."""
     test = health.tests[Signal.AVAILABILITY]
-    sums = health.book.window(_RECENT_MINUTES)
+    now = health.book.now_minute
+    if since is not None and now is not None and since > now - _RECENT_MINUTES:
+        sums = health.book.sum(since, now)
+    else:
+        sums = health.book.window(_RECENT_MINUTES)
     share = health.baseline_share(Signal.AVAILABILITY)
     level = errors_level(Errors(sums[test.total], sums[test.bad], share), health.settings)
     return level.value if level is not None else None

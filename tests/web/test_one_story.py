@@ -6,15 +6,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 
 from monitor.clock import FakeClock
+from monitor.judging.engine import EngineChanges
+from monitor.judging.status import ComponentStatus, StatusChange, SubjectKind
 from monitor.store import Store
+from tests.monitor.synthetic import OVERLOADED, ok
 from tests.web.html import parse
-from tests.web.one_vantage import GPT, MINUTES, NOW, OPUS, SETTINGS, SONNET, seed, seed_vantage
+from tests.web.one_vantage import (
+    GPT,
+    MINUTES,
+    NOW,
+    OPUS,
+    SETTINGS,
+    SONNET,
+    START,
+    seed,
+    seed_vantage,
+)
 from web import create_app, public_paths
 
 
@@ -179,3 +193,68 @@ def test_a_failure_from_one_vantage_point_of_three_leaves_the_model_operational(
     opus = client.get(public_paths.model_api(OPUS)).json["model"]
     assert (opus["status"], opus["recommendation"]) == ("operational", "use")
     store.dispose()
+
+
+def seeded(tmp_path: Path, minutes: int, fails, changes, every_s: int = 60) -> FlaskClient:
+    """Opus probed every `every_s` for `minutes`, failing where `fails(minute)`; the
+    engine's `changes` of Opus stored: (minute, status, reason)."""
+    store = Store(f"sqlite:///{tmp_path / 'story.db'}")
+    store.upgrade()
+    store.sync_targets(SETTINGS, {})
+    store.record_results(
+        [
+            (OVERLOADED if fails(m) else ok)(OPUS, "local", START + timedelta(minutes=m, seconds=s))
+            for m in range(minutes)
+            for s in range(1, 60, every_s)
+        ]
+    )
+    store.record_engine_changes(
+        EngineChanges(
+            status_changes=tuple(
+                StatusChange(OPUS, SubjectKind.MODEL, status, START + timedelta(minutes=m), why)
+                for m, status, why in changes
+            )
+        )
+    )
+    now = START + timedelta(minutes=minutes, seconds=5)
+    return create_app(SETTINGS, store, clock=FakeClock(now)).test_client()
+
+
+def test_a_model_back_to_normal_is_not_still_confirming_the_errors_it_recovered_from(tmp_path):
+    # Probed every 20 s (confirming), failing every probe from minute 10 to 21; the engine
+    # called it a partial outage at 12 and back to normal at 24; every probe since
+    # answered. 31 minutes in, 15 of the last 15 minutes' 42 probes failed, all before the
+    # engine's recovery.
+    client = seeded(
+        tmp_path,
+        31,
+        lambda m: 10 <= m < 22,
+        [
+            (1, ComponentStatus.OPERATIONAL, "monitoring started"),
+            (12, ComponentStatus.PARTIAL_OUTAGE, "elevated errors"),
+            (24, ComponentStatus.OPERATIONAL, "back to normal"),
+        ],
+        every_s=20,
+    )
+    opus = client.get(public_paths.model_api(OPUS)).json["model"]
+    assert (opus["status"], opus["status_note"], opus["recommendation"]) == (
+        "operational",
+        None,
+        "use",
+    )
+    assert "confirming" not in parse(model_page(client, OPUS)).text
+
+
+def test_most_of_a_fresh_models_few_probes_failing_is_not_called_operational(tmp_path):
+    # A fresh install: Opus's first two probes both failed, too few to be significant, and
+    # the engine's first look said operational.
+    client = seeded(
+        tmp_path, 2, lambda m: True, [(2, ComponentStatus.OPERATIONAL, "monitoring started")]
+    )
+    opus = client.get(public_paths.model_api(OPUS)).json["model"]
+    assert opus["status"] == "degraded_performance"
+    assert opus["status_note"] == (
+        "Elevated errors: 2 of 2 probes failed in the last 15 minutes; confirming"
+    )
+    assert [r["status"] for r in opus["regions"]] == ["degraded_performance"]
+    assert opus["recommendation"] == "use"  # the engine, and the advice, wait for more

@@ -29,7 +29,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from monitor.config import StatusSettings
-from monitor.judging.advice import RECENT_WINDOW, USE, Errors, advise, errors_level
+from monitor.judging.advice import (
+    RECENT_WINDOW,
+    USE,
+    Errors,
+    advise,
+    errors_level,
+    recent_since,
+)
 from monitor.judging.quality import QualityVerdict
 from monitor.judging.status import ComponentStatus
 from monitor.rollups import Resolution, Rollup, bucket_start
@@ -109,13 +116,15 @@ def tell(
     settings: StatusSettings,
     *,
     confined: bool = False,
+    words: str = NOW_WORDS,
 ) -> ModelStory:
-    """The one story of a model (module docstring); `seen` is its last 15 minutes, pooled
-    over regions; `confined`: its errors come from fewer than half of the regions that
-    probed it lately, which is our network until the engine says otherwise."""
+    """The one story of a model (module docstring); `seen` is its last 15 minutes (`words`
+    name the window), pooled over regions; `confined`: its errors come from fewer than
+    half of the regions that probed it lately, which is our network until the engine says
+    otherwise."""
     if provider is not None and not provider.configured:
         return ModelStory(NOT_CONFIGURED, engine, quality=quality)
-    errors = errors_level(seen, settings) if seen is not None else None
+    errors = seen_level(seen, settings) if seen is not None else None
     if confined and errors is not None and errors.affected:
         errors = ComponentStatus.OPERATIONAL
     probes, failed = (seen.probes, seen.failed) if seen is not None else (0, 0)
@@ -126,16 +135,24 @@ def tell(
         return story  # the engine already says something is wrong (or planned)
     degraded = ComponentStatus.DEGRADED_PERFORMANCE.value
     if errors is not None and errors.affected:
-        return _with(
-            story,
-            degraded,
-            f"Elevated errors: {failed} of {probes} probes failed {NOW_WORDS}; confirming",
-        )
+        note = f"Elevated errors: {failed} of {probes} probes failed {words}; confirming"
+        return _with(story, degraded, note)
     if quality is QualityVerdict.DEGRADED:
         return _with(story, degraded, "More wrong answers than usual in the last hour; confirming")
     if engine is None and probes:
         return _with(story, NO_DATA, "Probed; its first verdict comes within a few minutes")
     return story
+
+
+def seen_level(seen: Errors, settings: StatusSettings) -> ComponentStatus | None:
+    """`errors_level`, except that most of a few probes failing is never "operational":
+    too few to be significant (a fresh install's first minutes, the minutes after a
+    recovery), but a page must not say "Operational" beside "2 of 2 failed". At most
+    degraded: the engine, and the advice, wait for significance."""
+    level = errors_level(seen, settings)
+    if level is ComponentStatus.OPERATIONAL and seen.failed >= 2 and 2 * seen.failed > seen.probes:
+        return ComponentStatus.DEGRADED_PERFORMANCE
+    return level
 
 
 def capped(level: ComponentStatus | None, story: ModelStory) -> ComponentStatus | None:
@@ -235,10 +252,14 @@ def _story(data: SiteData, target: Target) -> ModelStory:
         # nothing about now, as the incident's own wording says.
         quality = QualityVerdict.UNKNOWN
     change = data.statuses().get(target.id)
+    recent, words = now_by_target(data).get(target.id, []), NOW_WORDS
+    if (start := recent_since(data.now, change)) > data.now - NOW_WINDOW:
+        recent = since(recent, start)  # back to operational lately: only what came since
+        now, words = Totals.of(recent), f"since it was back to normal at {start:%H:%M} UTC"
     seen = evidence(now, baseline, today, settings)
     confined = False
-    if (level := errors_level(seen, settings)) is not None and level.affected:
-        confined = _confined(now_by_target(data).get(target.id, []), baseline, today, settings)
+    if (level := seen_level(seen, settings)) is not None and level.affected:
+        confined = _confined(recent, baseline, today, settings)
     return tell(
         data.provider(target.provider),
         change.status if change else None,
@@ -246,6 +267,7 @@ def _story(data: SiteData, target: Target) -> ModelStory:
         quality,
         settings,
         confined=confined,
+        words=words,
     )
 
 
@@ -257,9 +279,7 @@ def _confined(
 ) -> bool:
     """Fewer than half of the regions that probed lately see significant errors."""
     levels = [
-        errors_level(
-            evidence(Totals.of(rollups, latency=False), baseline, today, settings), settings
-        )
+        seen_level(evidence(Totals.of(rollups, latency=False), baseline, today, settings), settings)
         for rollups in by_region(recent).values()
     ]
     failing = sum(1 for level in levels if level is not None and level.affected)
@@ -285,7 +305,7 @@ def region_verdicts(
     same level twice), except where it alone fails: that is our network, and the model
     stays operational."""
     levels = {
-        region: errors_level(evidence(totals, baseline_days, today, settings), settings)
+        region: seen_level(evidence(totals, baseline_days, today, settings), settings)
         for region, totals in windows.items()
     }
     verdicts = {}
