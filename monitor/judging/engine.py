@@ -345,11 +345,12 @@ def rebuild(
     # would say then (partial, where the store already says major) are not news.
     warm = datetime.fromtimestamp(minute * 60 + settings.level_window, until.tzinfo)
     changes: list[EngineChanges] = []
-    seen: set[str] = set()
+    warming = _Warming(warm)
     while step < until:
-        changes.append(_warmed(engine.evaluate(step), step, warm, seen))
+        changes.append(warming.filter(engine.evaluate(step), step))
         step += timedelta(minutes=1)
-    changes.append(_warmed(engine.evaluate(until), until, warm, seen))
+    changes.append(warming.filter(engine.evaluate(until), until))
+    changes.append(EngineChanges(warming.held_back()))
     return engine, [c for c in changes if c]
 
 
@@ -365,13 +366,36 @@ def _noting_earliest(
         yield result
 
 
-def _warmed(changes: EngineChanges, at: datetime, warm: datetime, seen: set[str]) -> EngineChanges:
+class _Warming:
     """While warming up, only each subject's first status (it is on record from then)."""
-    if at >= warm:
-        return changes
-    first = tuple(c for c in changes.status_changes if c.subject not in seen)
-    seen.update(c.subject for c in first)
-    return EngineChanges(first, changes.incident_events)
+
+    def __init__(self, warm: datetime) -> None:
+        self.warm = warm
+        self.last: dict[str, StatusChange] = {}  # the last change let through, by subject
+        self.held: dict[str, StatusChange] = {}  # the last one held back since then
+
+    def filter(self, changes: EngineChanges, at: datetime) -> EngineChanges:
+        if at >= self.warm:
+            passed = changes.status_changes
+        else:
+            passed = tuple(c for c in changes.status_changes if c.subject not in self.last)
+            self.held.update((c.subject, c) for c in changes.status_changes if c not in passed)
+        for change in passed:
+            self.last[change.subject] = change
+            self.held.pop(change.subject, None)
+        return EngineChanges(passed, changes.incident_events)
+
+    def held_back(self) -> tuple[StatusChange, ...]:
+        """Statuses the engine ended up in and never said: without them the store keeps
+        the warm-up's first word while the engine (and its incident) moved on, and says
+        nothing until the engine changes again (a model "partial" for good beside an
+        incident whose worst is "major", after a restart in a fresh install's first
+        minutes)."""
+        return tuple(
+            change
+            for subject, change in self.held.items()
+            if change.status is not self.last[subject].status
+        )
 
 
 def _by_provider(targets: Mapping[str, TargetInfo]) -> dict[str, list[str]]:

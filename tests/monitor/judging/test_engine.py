@@ -264,3 +264,24 @@ def test_an_incident_says_its_siblings_are_operational_when_they_have_been_all_a
 
     [incident] = world.incidents()
     assert "Other Anthropic models are operational." in incident.updates[0].body
+
+
+def test_a_rebuild_in_the_first_minutes_ends_saying_the_status_its_engine_is_in():
+    """A restart in a fresh install's first minutes: while warming up a rebuild lets each
+    model's first status through only. Where its engine then moved on (every probe of Opus
+    failing: to a worse level), that status is said too, or the store would keep the first
+    one until the engine changes again."""
+    results = [
+        (UNAVAILABLE if info.id in OPUS else ok)(info.id, region, at(minute + 0.1))
+        for minute in range(8)
+        for info in EVERYONE
+        for region in REGIONS
+    ]
+    engine, changes = rebuild(StatusSettings(), EVERYONE, REGIONS, results, at(8))
+
+    said = {}
+    for change in sorted((c for e in changes for c in e.status_changes), key=lambda c: c.at):
+        said[change.subject] = change.status
+    for info in EVERYONE:
+        assert said[info.id] is engine.model_status(info.id)
+    assert engine.model_status(OPUS[0]) is ComponentStatus.MAJOR_OUTAGE
