@@ -258,6 +258,8 @@ def stop_on_sigterm() -> None:
 
 
 def _stopped(*_: object) -> None:
+    # Said, so the log shows why the service ended (a service manager's stop).
+    logging.getLogger("aistatus").info("SIGTERM received: stopping")
     raise Stopped
 
 

@@ -259,7 +259,16 @@ def _simulator_answers(host: str, port: int) -> bool:
 
 
 def wait_for_signal() -> None:
+    """Until SIGINT or SIGTERM; says which, so a log shows why the service ended (a stop
+    by a service manager reads as one otherwise: only the snapshot it saves)."""
     stop = threading.Event()
+    heard: list[int] = []
+
+    def stopping(signum: int, _frame: object) -> None:
+        heard.append(signum)
+        stop.set()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, stopping)
     stop.wait()
+    log.info("%s received: stopping", signal.Signals(heard[0]).name)

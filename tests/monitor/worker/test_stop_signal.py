@@ -61,6 +61,7 @@ def test_sigterm_stops_run_cleanly_and_gives_the_lease_up(tmp_path):
     # The engine's state was saved on the way out: the next start reads it, not 25 h.
     assert snapshots_stored(database) >= 1
     assert "could not save" not in log
+    assert "SIGTERM received: stopping" in log  # why it ended, in its own log
     log = run_until_judging_then_sigterm(config, tmp_path)
     assert "status engine restored from the snapshot" in log
     assert "rebuilding from" not in log
