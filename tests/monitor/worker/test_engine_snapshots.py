@@ -13,7 +13,8 @@ from monitor.worker import snapshots
 from monitor.worker.evaluator import Evaluator
 from monitor.worker.roles import sync_targets
 from tests.monitor.synthetic import START, ok
-from tests.monitor.worker.test_restarts import HAIKU, OPUS, REGIONS, SONNET, unavailable
+from tests.monitor.worker.test_restarts import HAIKU, OPUS, REGIONS, SONNET
+from tests.monitor.worker.test_restarts import probes as restart_probes
 
 
 def settings_with(*models: str, snapshots: str | int = "10m", **status):
@@ -47,13 +48,7 @@ def failing_from(first: int):
 
 
 def probes(clock, models=(OPUS, SONNET), fails=lambda minute, region: False):
-    at = clock.now()
-    minute = int((at - START).total_seconds() // 60)
-    return [
-        (unavailable if model == OPUS and fails(minute, region) else ok)(model, region, at)
-        for model in models
-        for region in REGIONS
-    ]
+    return restart_probes(clock, models, fails)
 
 
 def run(evaluator, store, clock, minutes, models=(OPUS, SONNET), fails=lambda m, r: False):

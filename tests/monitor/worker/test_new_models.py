@@ -9,8 +9,9 @@ from monitor.config import settings_from_dict
 from monitor.store import Store
 from monitor.worker.evaluator import Evaluator
 from monitor.worker.roles import sync_targets
-from tests.monitor.synthetic import START, ok
-from tests.monitor.worker.test_restarts import HAIKU, OPUS, REGIONS, SONNET, unavailable
+from tests.monitor.synthetic import START
+from tests.monitor.worker.test_restarts import HAIKU, OPUS, SONNET
+from tests.monitor.worker.test_restarts import probes as restart_probes
 
 BEFORE, AFTER = (OPUS, SONNET), (OPUS, SONNET, HAIKU)
 
@@ -42,13 +43,7 @@ def haiku_fails(minute: int, region: str) -> bool:
 
 
 def probes(clock, models, fails=lambda minute, region: False):
-    at = clock.now()
-    minute = int((at - START).total_seconds() // 60)
-    return [
-        (unavailable if model == HAIKU and fails(minute, region) else ok)(model, region, at)
-        for model in models
-        for region in REGIONS
-    ]
+    return restart_probes(clock, models, fails, failing=HAIKU)
 
 
 def run(evaluator, store, clock, minutes, models, fails=lambda minute, region: False):

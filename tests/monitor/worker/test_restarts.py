@@ -39,11 +39,12 @@ def store(database_url):
     store.dispose()
 
 
-def probes(clock, models, fails=lambda minute, region: False):
+def probes(clock, models, fails=lambda minute, region: False, failing=OPUS):
+    """A minute's probes of `models` from every region; `failing` fails where `fails`."""
     at = clock.now()
     minute = int((at - START).total_seconds() // 60)
     return [
-        (unavailable if model == OPUS and fails(minute, region) else ok)(model, region, at)
+        (unavailable if model == failing and fails(minute, region) else ok)(model, region, at)
         for model in models
         for region in REGIONS
     ]
