@@ -33,6 +33,7 @@ from monitor.scenarios.simulator.behaviour import (
     request_draws,
     request_rng,
 )
+from monitor.scenarios.simulator.dice import ArithmeticDice
 from monitor.scenarios.simulator.protocols import WireProtocol, protocol_for
 from monitor.scenarios.simulator.wire import Call
 from monitor.scenarios.spec import Fault, FaultKind, ModelBehaviour, Scenario
@@ -86,6 +87,9 @@ def virtual_probe(
     return result
 
 
+# What a prober knows of a target: its behaviour, wire, adapter, whether a fault names it,
+# and whether the quick dice draw as the slow ones do (`ArithmeticDice.exact`).
+_Known = tuple[ModelBehaviour, WireProtocol, ProviderKind, bool, bool]
 # A healthy answer's (ttft_ms, total_ms, output_tokens, tokens_per_s), or the whole result.
 Answered = tuple[float, float, int, float]
 Drawn = Answered | ProbeResult
@@ -103,8 +107,9 @@ class VirtualProber:
     def __init__(self, scenario: Scenario, settings: ProbeSettings) -> None:
         self.scenario = scenario
         self.settings = settings
-        self._targets: dict[str, tuple[ModelBehaviour, WireProtocol, ProviderKind, bool]] = {}
+        self._targets: dict[str, _Known] = {}
         self._classes: dict[str, FailureClass] = {}
+        self._dice = ArithmeticDice(scenario.seed)
 
     def __call__(
         self, target: str, region: str, at: datetime, check: str = "arithmetic"
@@ -119,19 +124,23 @@ class VirtualProber:
         known = self._targets.get(target) or self._target(target)
         if known is None:
             return virtual_probe(self.scenario, target, region, at, self.settings)
-        model, protocol, _, faulted = known
+        model, protocol, _, faulted, exact = known
         scenario, settings = self.scenario, self.settings
-        rng = request_rng(scenario.seed, target, region, at)
-        question = canary.make_question(rng, "arithmetic")
+        if exact:
+            expected, fault_draw, error_draw, ttft_s, total_s = self._dice.roll(model, region, at)
+            answer = str(expected)
+        else:  # the standard library's dice changed under us: the slow, sure way
+            rng = request_rng(scenario.seed, target, region, at)
+            answer = canary.make_question(rng, "arithmetic").expected
+            fault_draw, error_draw, ttft_s, total_s = request_draws(model, rng)
         fault: Fault | None = None
         if faulted:
             fault = scenario.fault_at(target, region, scenario.offset_of(at))
-        fault_draw, error_draw, ttft_s, total_s = request_draws(model, rng)
         if (fault is not None and fault_draw < fault.rate) or error_draw < model.error_rate:
             return virtual_probe(scenario, target, region, at, settings)
         # The simulator's oracle (`canary.solve`) answers an arithmetic question with its
         # expected sum, which `canary.score` marks correct: the answer is the sum alone.
-        plan = answer_plan(protocol, ttft_s, total_s, question.expected)
+        plan = answer_plan(protocol, ttft_s, total_s, answer)
         if plan.ttft_s > settings.first_token_timeout or plan.total_s > settings.total_timeout:
             return virtual_probe(scenario, target, region, at, settings)
         generating = max(plan.total_s - plan.ttft_s, 1e-3)
@@ -169,15 +178,15 @@ class VirtualProber:
             answered = self._classes[target] = classify(healthy, known[2])
         return answered
 
-    def _target(
-        self, target: str
-    ) -> tuple[ModelBehaviour, WireProtocol, ProviderKind, bool] | None:
-        model = self.scenario.model(target)
+    def _target(self, target: str) -> _Known | None:
+        scenario = self.scenario
+        model = scenario.model(target)
         if model is None:
             return None  # virtual_probe says so
-        faulted = any(fault.covers_model(target) for fault in self.scenario.faults)
+        faulted = any(fault.covers_model(target) for fault in scenario.faults)
         kind = provider_kind(model.provider)
-        known = self._targets[target] = (model, protocol_for(model.provider), kind, faulted)
+        exact = self._dice.exact(model, scenario.regions, scenario.start)
+        known = self._targets[target] = (model, protocol_for(model.provider), kind, faulted, exact)
         return known
 
 
