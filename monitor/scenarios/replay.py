@@ -6,8 +6,9 @@ live scheduler would give it (`phase_offset`); each probe is the `virtual_probe`
 of that instant. The engine sees a result once the probe has finished and is
 evaluated once per virtual minute, as the live worker does after probe rounds.
 Deterministic for a scenario's seed. The output is the public JSON document of
-docs/scenarios.md. A large replay draws its scheduled probes in a second process ahead of
-the engine (`probes_ahead.py`): the same probes, two cores busy instead of one.
+docs/scenarios.md. A large replay uses the machine's other cores for the same decisions:
+its providers split over processes (`shards.py`), or for a single provider its scheduled
+probes drawn in a second process ahead of the engine (`probes_ahead.py`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from __future__ import annotations
 import heapq
 import os
 from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,6 +30,7 @@ from monitor.plan import ProbePlan
 from monitor.probing.scheduler import phase_offset
 from monitor.results import ProbeResult
 from monitor.scenarios.probes_ahead import drawn_apart
+from monitor.scenarios.shards import Share, provider_shares, replay_shares
 from monitor.scenarios.spec import Scenario
 from monitor.scenarios.virtual_probe import Drawn, VirtualProber
 
@@ -51,18 +52,34 @@ class ReplayOutcome:
 def replay(
     scenario: Scenario, settings: Settings | None = None, apart: bool | None = None
 ) -> ReplayOutcome:
-    """`apart`: simulate the scheduled probes in a second process, ahead of the engine
-    (the same results; by default for scenarios of `APART_FROM` probes or more)."""
+    """`apart`: use the machine's other cores (the same results; by default for scenarios
+    of `APART_FROM` probes or more): the providers split over as many processes
+    (shards.py), or where there is one provider, its scheduled probes simulated in a
+    second process ahead of the engine (probes_ahead.py)."""
     settings = settings or Settings()
+    cores = os.cpu_count() or 1
     if apart is None:
-        apart = _scheduled_count(scenario) >= APART_FROM and (os.cpu_count() or 1) > 1
+        apart = _scheduled_count(scenario) >= APART_FROM and cores > 1
+    if not apart:
+        return replay_here(scenario, settings)
+    shares = provider_shares(scenario, max(cores, 2))
+    if len(shares) > 1:
+        whole = replay_shares(shares, settings, _share)
+        return ReplayOutcome(scenario, whole.probes, whole.incidents, whole.history)
     probe = VirtualProber(scenario, settings.probe)
-    with ExitStack() as stack:
-        if apart:
-            schedule = stack.enter_context(drawn_apart(scenario, settings.probe, scheduled))
-        else:
-            schedule = _drawn_here(scenario, probe)
+    with drawn_apart(scenario, settings.probe, scheduled) as schedule:
         return _replay(scenario, settings, probe, schedule)
+
+
+def replay_here(scenario: Scenario, settings: Settings) -> ReplayOutcome:
+    """The replay in this process alone."""
+    probe = VirtualProber(scenario, settings.probe)
+    return _replay(scenario, settings, probe, _drawn_here(scenario, probe))
+
+
+def _share(scenario: Scenario, settings: Settings) -> Share:
+    outcome = replay_here(scenario, settings)
+    return Share(outcome.probes, outcome.incidents, outcome.history)
 
 
 def _replay(
