@@ -219,12 +219,51 @@ class TallyBook:
 
     def add(self, result: ProbeResult) -> bool:
         """Count one result; False if it was seen before or is older than we keep."""
-        at = result.started_at.timestamp()
+        records = self._records
+        cls = result.failure_class
+        if cls is FailureClass.OK or cls is FailureClass.QUALITY:  # latency_ms, inline
+            ms = result.total_ms if result.total_ms is not None else result.ttft_ms
+        else:
+            ms = None
+        problem = cls is not FailureClass.OK or result.answer_correct is False
+        return self._count(
+            result.started_at.timestamp(),
+            result.region,
+            cls,
+            result.answer_correct,
+            result.check in FORM_CHECKS,
+            ms,
+            result.id,
+            lambda: records.key(result.id),
+            result if problem else None,
+        )
+
+    def add_answer(self, region: str, at: float, cls: FailureClass, ms: float, key: bytes) -> bool:
+        """`add` of a result that answered an arithmetic question correctly in `ms`, with
+        no result object: unix time `at`, its class (how `classify` takes a healthy
+        answer), and its id as a uuid's 16 bytes. For replay, which counts millions."""
+        records = self._records
+        if isinstance(records.ids, bytearray):
+            return self._count(at, region, cls, True, False, ms, "", lambda: key, None)
+        return self._count(at, region, cls, True, False, ms, key.hex(), key.hex, None)
+
+    def _count(
+        self,
+        at: float,
+        region: str,
+        cls: FailureClass,
+        answer: bool | None,
+        form: bool,
+        ms: float | None,
+        result_id: str,
+        key_of: Callable[[], bytes | str],
+        problem: ProbeResult | None,
+    ) -> bool:
         minute = int(at // 60)
         if self._expire_cursor is not None and minute < self._expire_cursor:
             return False
         records = self._records
-        key = records.key(result.id)
+        key = key_of()
         index = minute - self._lo
         start = self._start
         if 0 <= index < len(start):
@@ -239,13 +278,6 @@ class TallyBook:
         if end == first:  # the minute's first probe: it starts as a new tally
             low, high = self._tainted
             self._flags[index] = _TAINTED if low <= minute <= high else 0
-        cls = result.failure_class
-        answer = result.answer_correct
-        form = result.check in FORM_CHECKS
-        if cls is FailureClass.OK or cls is FailureClass.QUALITY:  # latency_ms, inline
-            ms = result.total_ms if result.total_ms is not None else result.ttft_ms
-        else:
-            ms = None
         if ms is None:
             fields = _COMBINED[cls, answer, None, form]
         else:
@@ -253,15 +285,15 @@ class TallyBook:
             fields = _COMBINED[cls, answer, slow, form]
         if len(records.classes) >= _NARROW_MOST and self._cum.typecode == "H":
             self._widen()
-        self._insert(end, index, minute, at, ms, result, key)
+        self._insert(end, index, minute, at, ms, region, cls, result_id, key)
         counts = self._counts
         base = index * WIDTH
         if counts[base + ALL] >= _LIMIT[counts.typecode]:  # ALL is the largest count
             self._counts = counts = array("H" if counts.typecode == "B" else "I", counts)
         for field in fields:
             counts[base + field] += 1
-        if cls is not FailureClass.OK or answer is False:
-            self._problems.setdefault(minute, []).append(shared(result))
+        if problem is not None:
+            self._problems.setdefault(minute, []).append(shared(problem))
         now = self.now_minute
         if now is not None and minute <= now:
             self._late(minute, fields)
@@ -471,7 +503,9 @@ class TallyBook:
         minute: int,
         when: float,
         ms: float | None,
-        result: ProbeResult,
+        region: str,
+        cls: FailureClass,
+        result_id: str,
         key: bytes | str,
     ) -> None:
         """Put a result's record at position `at` (the end of its minute)."""
@@ -480,7 +514,7 @@ class TallyBook:
         if offset is None:  # not whole microseconds (or not UTC): hold every start whole
             records.hold_times(records.spans(self._lo, self._start))
             offset = when
-        records.insert(at, result.region, result.failure_class, offset, ms, result.id, key)
+        records.insert(at, region, cls, offset, ms, result_id, key)
         start = self._start
         if index + 1 < len(start):
             for later in range(index + 1, len(start)):  # empty minutes after it too

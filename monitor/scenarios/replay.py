@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import heapq
 import os
+import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,16 +29,18 @@ from monitor.judging.status import StatusChange, SubjectKind
 from monitor.names import display_name_for, provider_name_for
 from monitor.plan import ProbePlan
 from monitor.probing.scheduler import phase_offset
-from monitor.results import ProbeResult
+from monitor.results import FailureClass, ProbeResult
 from monitor.scenarios.probes_ahead import drawn_apart
 from monitor.scenarios.shards import Share, provider_shares, replay_shares
 from monitor.scenarios.spec import Scenario
-from monitor.scenarios.virtual_probe import Drawn, VirtualProber
+from monitor.scenarios.virtual_probe import Answered, Drawn, VirtualProber
 
 EVALUATE_EVERY = timedelta(minutes=1)
 # Scheduled probes from which replay draws them in a second process: below, a replay takes
 # seconds and is not worth a process (a day of 100 models in 3 regions holds 432,000).
 APART_FROM = 200_000
+# Result ids of healthy answers: as random as uuid4's, without a system call each.
+_ids = random.Random(int.from_bytes(os.urandom(16)))
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ def _replay(
 ) -> ReplayOutcome:
     engine = StatusEngine(settings.status, _targets(scenario, settings), scenario.regions)
     engine.evaluate(scenario.start)  # every model starts on record, at `start`
-    finished: list[tuple[datetime, int, ProbeResult]] = []  # heap by completion time
+    finished: list[tuple[datetime, int, Pending]] = []  # heap by completion time
     probes = 0
     now = scenario.start
     upcoming = next(schedule, None)
@@ -102,26 +105,53 @@ def _replay(
         while upcoming is not None and upcoming[0] < now:
             if extra and extra[0] <= upcoming[:3]:
                 at, target, region = heapq.heappop(extra)
-                result = probe(target, region, at)
+                drawn = probe.draw(target, region, at)
             else:
                 at, target, region, drawn = upcoming
-                result = probe.result(target, region, at, drawn)
                 upcoming = next(schedule, None)
-            done = at + timedelta(milliseconds=result.total_ms or 0.0)
-            heapq.heappush(finished, (done, probes, result))
+            done, pending = _pending(target, region, at, drawn)
+            heapq.heappush(finished, (done, probes, pending))
             probes += 1
         for at, target, region in sorted(extra):
-            result = probe(target, region, at)
-            done = at + timedelta(milliseconds=result.total_ms or 0.0)
-            heapq.heappush(finished, (done, probes, result))
+            done, pending = _pending(target, region, at, probe.draw(target, region, at))
+            heapq.heappush(finished, (done, probes, pending))
             probes += 1
         ready = []
         while finished and finished[0][0] <= now:
             ready.append(heapq.heappop(finished)[2])
-        engine.ingest(ready)
+        _ingest(engine, probe, ready)
         engine.evaluate(now)
         plan = engine.probe_plan(now)
     return ReplayOutcome(scenario, probes, engine.incidents(), engine.history(), engine)
+
+
+# A probe until it has finished: its result, or for a healthy answer what the engine
+# counts of it (target, region, start, and `Answered`); replay makes millions, and most
+# of them never need a result object.
+Pending = ProbeResult | tuple[str, str, datetime, Answered]
+
+
+def _pending(target: str, region: str, at: datetime, drawn: Drawn) -> tuple[datetime, Pending]:
+    """When the probe finishes, and what replay holds of it until then."""
+    if isinstance(drawn, ProbeResult):
+        return at + timedelta(milliseconds=drawn.total_ms or 0.0), drawn
+    return at + timedelta(milliseconds=drawn[1] or 0.0), (target, region, at, drawn)
+
+
+def _ingest(engine: StatusEngine, probe: VirtualProber, ready: list[Pending]) -> None:
+    """`engine.ingest` of the finished probes, in order; healthy answers counted straight
+    into their books (`TallyBook.add_answer`: what counting their results would do)."""
+    for item in ready:
+        if isinstance(item, ProbeResult):
+            engine.ingest((item,))
+            continue
+        target, region, at, drawn = item
+        answered = probe.answered_class(target)
+        if answered is not FailureClass.OK:  # never so far: kept as a problem, whole
+            engine.ingest((probe.result(target, region, at, drawn),))
+            continue
+        key = _ids.getrandbits(128).to_bytes(16, "big")  # a uuid4's worth of randomness
+        engine.health(target).book.add_answer(region, at.timestamp(), answered, drawn[1], key)
 
 
 def _scheduled_count(scenario: Scenario) -> float:

@@ -158,7 +158,7 @@ class VirtualProber:
             started_at=at,
             check="arithmetic",
             outcome=Outcome.OK,
-            failure_class=self._answered_class(target),
+            failure_class=self.answered_class(target),
             http_status=200,
             ttft_ms=ttft_ms,
             total_ms=total_ms,
@@ -168,7 +168,7 @@ class VirtualProber:
             id=f"{_ids.getrandbits(128):032x}",
         )
 
-    def _answered_class(self, target: str) -> FailureClass:
+    def answered_class(self, target: str) -> FailureClass:
         """How `classify` takes a healthy answer of `target` (asked once a target)."""
         answered = self._classes.get(target)
         if answered is None:
