@@ -219,51 +219,57 @@ class TallyBook:
 
     def add(self, result: ProbeResult) -> bool:
         """Count one result; False if it was seen before or is older than we keep."""
-        records = self._records
+        at = result.started_at.timestamp()
+        minute = int(at // 60)
+        if self._expire_cursor is not None and minute < self._expire_cursor:
+            return False
         cls = result.failure_class
         if cls is FailureClass.OK or cls is FailureClass.QUALITY:  # latency_ms, inline
             ms = result.total_ms if result.total_ms is not None else result.ttft_ms
         else:
             ms = None
-        problem = cls is not FailureClass.OK or result.answer_correct is False
-        return self._count(
-            result.started_at.timestamp(),
-            result.region,
-            cls,
-            result.answer_correct,
-            result.check in FORM_CHECKS,
-            ms,
-            result.id,
-            lambda: records.key(result.id),
-            result if problem else None,
-        )
+        answer = result.answer_correct
+        problem = cls is not FailureClass.OK or answer is False
+        key = self._records.key(result.id)
+        form = result.check in FORM_CHECKS
+        fields = self._fields(cls, answer, form, ms)
+        counted = self._count(minute, at, result.region, cls, fields, ms, result.id, key)
+        if counted and problem:
+            self._problems.setdefault(minute, []).append(shared(result))
+        return counted
 
     def add_answer(self, region: str, at: float, cls: FailureClass, ms: float, key: bytes) -> bool:
         """`add` of a result that answered an arithmetic question correctly in `ms`, with
         no result object: unix time `at`, its class (how `classify` takes a healthy
-        answer), and its id as a uuid's 16 bytes. For replay, which counts millions."""
-        records = self._records
-        if isinstance(records.ids, bytearray):
-            return self._count(at, region, cls, True, False, ms, "", lambda: key, None)
-        return self._count(at, region, cls, True, False, ms, key.hex(), key.hex, None)
-
-    def _count(
-        self,
-        at: float,
-        region: str,
-        cls: FailureClass,
-        answer: bool | None,
-        form: bool,
-        ms: float | None,
-        result_id: str,
-        key_of: Callable[[], bytes | str],
-        problem: ProbeResult | None,
-    ) -> bool:
+        answer: never a problem), and its id as a uuid's 16 bytes. For replay, which
+        counts millions."""
         minute = int(at // 60)
         if self._expire_cursor is not None and minute < self._expire_cursor:
             return False
+        result_id = "" if isinstance(self._records.ids, bytearray) else key.hex()
+        fields = self._fields(cls, True, False, ms)
+        return self._count(minute, at, region, cls, fields, ms, result_id, result_id or key)
+
+    def _fields(
+        self, cls: FailureClass, answer: bool | None, form: bool, ms: float | None
+    ) -> tuple[int, ...]:
+        if ms is None:
+            return _COMBINED[cls, answer, None, form]
+        return _COMBINED[cls, answer, self.slow_ms is not None and ms > self.slow_ms, form]
+
+    def _count(
+        self,
+        minute: int,
+        at: float,
+        region: str,
+        cls: FailureClass,
+        fields: tuple[int, ...],
+        ms: float | None,
+        result_id: str,
+        key: bytes | str,
+    ) -> bool:
+        """Count a record not yet expired (`add`'s part for every result)."""
         records = self._records
-        key = key_of()
         index = minute - self._lo
         start = self._start
         if 0 <= index < len(start):
@@ -278,11 +284,6 @@ class TallyBook:
         if end == first:  # the minute's first probe: it starts as a new tally
             low, high = self._tainted
             self._flags[index] = _TAINTED if low <= minute <= high else 0
-        if ms is None:
-            fields = _COMBINED[cls, answer, None, form]
-        else:
-            slow = self.slow_ms is not None and ms > self.slow_ms
-            fields = _COMBINED[cls, answer, slow, form]
         if len(records.classes) >= _NARROW_MOST and self._cum.typecode == "H":
             self._widen()
         self._insert(end, index, minute, at, ms, region, cls, result_id, key)
@@ -292,8 +293,6 @@ class TallyBook:
             self._counts = counts = array("H" if counts.typecode == "B" else "I", counts)
         for field in fields:
             counts[base + field] += 1
-        if problem is not None:
-            self._problems.setdefault(minute, []).append(shared(problem))
         now = self.now_minute
         if now is not None and minute <= now:
             self._late(minute, fields)

@@ -26,6 +26,7 @@ from monitor.config import Settings
 from monitor.judging.engine import StatusEngine, TargetInfo
 from monitor.judging.incidents import Incident
 from monitor.judging.status import StatusChange, SubjectKind
+from monitor.judging.tally import TallyBook
 from monitor.names import display_name_for, provider_name_for
 from monitor.plan import ProbePlan
 from monitor.probing.scheduler import phase_offset
@@ -93,6 +94,7 @@ def _replay(
 ) -> ReplayOutcome:
     engine = StatusEngine(settings.status, _targets(scenario, settings), scenario.regions)
     engine.evaluate(scenario.start)  # every model starts on record, at `start`
+    count = _Counting(engine, probe)
     finished: list[tuple[datetime, int, Pending]] = []  # heap by completion time
     probes = 0
     now = scenario.start
@@ -119,7 +121,7 @@ def _replay(
         ready = []
         while finished and finished[0][0] <= now:
             ready.append(heapq.heappop(finished)[2])
-        _ingest(engine, probe, ready)
+        count(ready)
         engine.evaluate(now)
         plan = engine.probe_plan(now)
     return ReplayOutcome(scenario, probes, engine.incidents(), engine.history(), engine)
@@ -138,20 +140,35 @@ def _pending(target: str, region: str, at: datetime, drawn: Drawn) -> tuple[date
     return at + timedelta(milliseconds=drawn[1] or 0.0), (target, region, at, drawn)
 
 
-def _ingest(engine: StatusEngine, probe: VirtualProber, ready: list[Pending]) -> None:
-    """`engine.ingest` of the finished probes, in order; healthy answers counted straight
-    into their books (`TallyBook.add_answer`: what counting their results would do)."""
-    for item in ready:
-        if isinstance(item, ProbeResult):
-            engine.ingest((item,))
-            continue
-        target, region, at, drawn = item
-        answered = probe.answered_class(target)
-        if answered is not FailureClass.OK:  # never so far: kept as a problem, whole
-            engine.ingest((probe.result(target, region, at, drawn),))
-            continue
-        key = _ids.getrandbits(128).to_bytes(16, "big")  # a uuid4's worth of randomness
-        engine.health(target).book.add_answer(region, at.timestamp(), answered, drawn[1], key)
+class _Counting:
+    """`engine.ingest` of finished probes, in order; healthy answers counted straight into
+    their books (`TallyBook.add_answer`: what counting their results would do)."""
+
+    def __init__(self, engine: StatusEngine, probe: VirtualProber) -> None:
+        self.engine, self.probe = engine, probe
+        self._books: dict[str, tuple[TallyBook, FailureClass]] = {}
+
+    def __call__(self, ready: list[Pending]) -> None:
+        engine, books = self.engine, self._books
+        for item in ready:
+            if isinstance(item, ProbeResult):
+                engine.ingest((item,))
+                continue
+            target, region, at, drawn = item
+            known = books.get(target) or self._book(target)
+            book, answered = known
+            if answered is not FailureClass.OK:  # never so far: kept as a problem, whole
+                engine.ingest((self.probe.result(target, region, at, drawn),))
+                continue
+            key = _ids.getrandbits(128).to_bytes(16)  # a uuid4's worth of randomness
+            book.add_answer(region, at.timestamp(), answered, drawn[1], key)
+
+    def _book(self, target: str) -> tuple[TallyBook, FailureClass]:
+        known = self._books[target] = (
+            self.engine.health(target).book,
+            self.probe.answered_class(target),
+        )
+        return known
 
 
 def _scheduled_count(scenario: Scenario) -> float:

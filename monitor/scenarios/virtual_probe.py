@@ -28,7 +28,8 @@ from monitor.results import FailureClass, Outcome, ProbeResult, TimeoutKind
 from monitor.scenarios.simulator import wire_anthropic, wire_gemini, wire_openai
 from monitor.scenarios.simulator.behaviour import (
     Plan,
-    answer_plan,
+    answer_end,
+    answer_tokens,
     plan_request,
     request_draws,
     request_rng,
@@ -124,7 +125,7 @@ class VirtualProber:
         known = self._targets.get(target) or self._target(target)
         if known is None:
             return virtual_probe(self.scenario, target, region, at, self.settings)
-        model, protocol, _, faulted, exact = known
+        model, _, _, faulted, exact = known
         scenario, settings = self.scenario, self.settings
         if exact:
             expected, fault_draw, error_draw, ttft_s, total_s = self._dice.roll(model, region, at)
@@ -139,13 +140,14 @@ class VirtualProber:
         if (fault is not None and fault_draw < fault.rate) or error_draw < model.error_rate:
             return virtual_probe(scenario, target, region, at, settings)
         # The simulator's oracle (`canary.solve`) answers an arithmetic question with its
-        # expected sum, which `canary.score` marks correct: the answer is the sum alone.
-        plan = answer_plan(protocol, ttft_s, total_s, answer)
-        if plan.ttft_s > settings.first_token_timeout or plan.total_s > settings.total_timeout:
+        # expected sum, which `canary.score` marks correct: the answer is the sum alone,
+        # the plan `answer_plan` would make of it (its timing and tokens, without the Plan).
+        total_s = answer_end(ttft_s, total_s)
+        if ttft_s > settings.first_token_timeout or total_s > settings.total_timeout:
             return virtual_probe(scenario, target, region, at, settings)
-        generating = max(plan.total_s - plan.ttft_s, 1e-3)
-        tokens = plan.output_tokens
-        return (plan.ttft_s * 1000, plan.total_s * 1000, tokens, tokens / generating)
+        generating = max(total_s - ttft_s, 1e-3)
+        tokens = answer_tokens(answer)
+        return (ttft_s * 1000, total_s * 1000, tokens, tokens / generating)
 
     def result(self, target: str, region: str, at: datetime, drawn: Drawn) -> ProbeResult:
         """The result `draw` stands for (the same target, region and time)."""

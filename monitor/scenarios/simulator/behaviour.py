@@ -176,11 +176,21 @@ def _answer(
         protocol=protocol,
         kind=kind,
         ttft_s=ttft_s,
-        total_s=max(total_s, ttft_s),
+        total_s=answer_end(ttft_s, total_s),
         text=text,
         stop_reason=cut if truncated else stop,
         output_tokens=_tokens(text),
     )
+
+
+def answer_end(ttft_s: float, total_s: float) -> float:
+    """An answer's last byte: never before its first token."""
+    return max(total_s, ttft_s)
+
+
+def answer_tokens(text: str) -> int:
+    """The output tokens an answer of `text` counts."""
+    return _tokens(text)
 
 
 def _http_error(
