@@ -558,12 +558,20 @@ class TallyBook:
         running: Sequence[int]
         if first - 1 == self.now_minute:
             running = self._total  # the usual case: one more minute
+            if first == last and self._live(first) < 0:  # ...that holds no probe yet
+                index = self._cover(first, first)
+                at = index * WIDTH
+                mask = _MASKS[self._cum.typecode]
+                self._cum[at : at + WIDTH] = array(self._cum.typecode, [v & mask for v in running])
+                self._held[index] = 1
+                self._total = list(running)
+                return
         else:
             running = self._running_at(first - 1) or ZERO
         self._cover(first, last)
         lo, cum, held, counts = self._lo, self._cum, self._held, self._counts
         typecode, mask = cum.typecode, _MASKS[cum.typecode]
-        if first == last:  # the usual case: one minute (no set to build)
+        if first == last:  # one minute (no set to build)
             live = {first} if self._live(first) >= 0 else set()
         else:
             live = {minute for minute, _ in self._existing(first, last)}

@@ -111,8 +111,12 @@ def _replay(
             else:
                 at, target, region, drawn = upcoming
                 upcoming = next(schedule, None)
-            done, pending = _pending(target, region, at, drawn)
-            heapq.heappush(finished, (done, probes, pending))
+            if drawn.__class__ is tuple:  # _pending, inline: once a probe
+                done = at + timedelta(milliseconds=drawn[1] or 0.0)
+                heapq.heappush(finished, (done, probes, (target, region, at, drawn)))
+            else:
+                done, pending = _pending(target, region, at, drawn)
+                heapq.heappush(finished, (done, probes, pending))
             probes += 1
         for at, target, region in sorted(extra):
             done, pending = _pending(target, region, at, probe.draw(target, region, at))
@@ -179,8 +183,9 @@ def _scheduled_count(scenario: Scenario) -> float:
 def _drawn_here(
     scenario: Scenario, probe: VirtualProber
 ) -> Iterator[tuple[datetime, str, str, Drawn]]:
+    draw = probe.draw
     for at, target, region in scheduled(scenario):
-        yield at, target, region, probe.draw(target, region, at)
+        yield at, target, region, draw(target, region, at)
 
 
 def scheduled(scenario: Scenario) -> Iterator[tuple[datetime, str, str]]:
