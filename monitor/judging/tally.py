@@ -590,6 +590,13 @@ class TallyBook:
             self._windows.clear()
         cum, held, lo = self._cum, self._held, self._lo
         mask = _MASKS[cum.typecode]
+        total = self._total
+        if minute == self.now_minute and held[minute - lo]:  # the usual case: now's probes
+            at = (minute - lo) * WIDTH
+            for field in fields:
+                cum[at + field] = (cum[at + field] + 1) & mask
+                total[field] += 1
+            return
         for later in range(minute, (self.now_minute or minute) + 1):
             index = later - lo
             at = index * WIDTH
@@ -598,7 +605,6 @@ class TallyBook:
                 held[index] = 1
             for field in fields:
                 cum[at + field] = (cum[at + field] + 1) & mask
-        total = self._total
         for field in fields:
             total[field] += 1
 
