@@ -23,12 +23,14 @@ weight at scale"):
     shares on two cores), or for a single provider its probes drawn ahead
     (probes_ahead.py). Their CPU (summed) and peak RSS (the largest) are printed beside
     the replaying process's (`--no-apart` keeps it all in one process).
-    Measured 2026-12-04, shared 2-core machine, `--only replay` at 1,000 x 3 (4,663,482
-    probes with confirmations): 208 s wall (load average 3), 140 s CPU + 60 s drawing
-    probes, peak RSS 418 MB + 74 MB; the code before (b3a23a1) in the same session:
-    627 s wall (load 3-6), 256 s CPU, 413 MB. Not met. `--models 100`, old and new
-    alternating (load 2-3): 20.1 / 20.1 s wall and CPU before; 10.2 / 15.5 s wall,
-    9.7 / 10.1 s CPU + 5.8 / 6.0 s drawing probes now (2.0x less on the critical path).
+    Measured 2026-12-05, shared 2-core machine (other work kept it busy: load 2-5),
+    `--only replay` at 1,000 x 3 (4,762,770 probes with confirmations): 110.4 / 144.5 s
+    wall, CPU 79.5 / 78.6 s + 77.8 / 76.5 s in the other share, peak RSS 244 MB + 210 MB;
+    the code before (e607393) in between: 304.8 s wall, CPU 186.6 s + 67.1 s drawing
+    probes, 423 MB + 74 MB (earlier that day 293.3 s, 187.2 s + 67.1 s). Not met: each
+    share is ~80 s of CPU, so ~80 s on an idle machine. What a share spends, at 500 x 3:
+    ~10 us a probe drawing it (4 us of them seeding its generator, which fixes its dice:
+    the floor), ~4-7 us counting it, ~35 us a model-minute judging.
 
     .venv/bin/python -m bench.engine_memory                 # 1,000 x 3: minutes, GBs of disk
     .venv/bin/python -m bench.engine_memory --models 100    # a quick run: scale by 10

@@ -141,7 +141,7 @@ class VirtualProber:
             return virtual_probe(scenario, target, region, at, settings)
         # The simulator's oracle (`canary.solve`) answers an arithmetic question with its
         # expected sum, which `canary.score` marks correct: the answer is the sum alone,
-        # the plan `answer_plan` would make of it (its timing and tokens, without the Plan).
+        # as `plan_request` would plan it (its timing and tokens, without the Plan).
         total_s = answer_end(ttft_s, total_s)
         if ttft_s > settings.first_token_timeout or total_s > settings.total_timeout:
             return virtual_probe(scenario, target, region, at, settings)

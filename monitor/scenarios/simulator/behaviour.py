@@ -156,12 +156,6 @@ def _faulty(
     return plan
 
 
-def answer_plan(protocol: WireProtocol, ttft_s: float, total_s: float, text: str) -> Plan:
-    """A healthy answer of `text`: what `plan_request` returns when no fault and no error of
-    the model's own applies (`request_draws`)."""
-    return _answer(protocol, None, ttft_s, total_s, text)
-
-
 def _answer(
     protocol: WireProtocol,
     kind: FaultKind | None,
