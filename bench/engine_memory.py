@@ -18,15 +18,19 @@ weight at scale"):
     is now, from the snapshot, caught up on those minutes (monitor/worker/snapshots.py).
   - replay: `replay()` of 24 h x `--models` x `--regions` (noise only) in a child process:
     wall seconds and the child's peak RSS. Goal < 60 s and < 1 GB at 1,000 x 3 (4.3 M
-    probes). From 200,000 scheduled probes replay draws them in a process of its own
-    (monitor/scenarios/probes_ahead.py): that process's CPU and peak RSS are printed
-    beside the replay's (`--no-apart` keeps it all in one process).
-    Measured 2026-12-04, shared 2-core machine, `--only replay` at 1,000 x 3 (4,663,482
-    probes with confirmations): 208 s wall (load average 3), 140 s CPU + 60 s drawing
-    probes, peak RSS 418 MB + 74 MB; the code before (b3a23a1) in the same session:
-    627 s wall (load 3-6), 256 s CPU, 413 MB. Not met. `--models 100`, old and new
-    alternating (load 2-3): 20.1 / 20.1 s wall and CPU before; 10.2 / 15.5 s wall,
-    9.7 / 10.1 s CPU + 5.8 / 6.0 s drawing probes now (2.0x less on the critical path).
+    probes). From 200,000 scheduled probes replay uses other processes: its providers
+    split over the cores (monitor/scenarios/shards.py; the bench's four providers, two
+    shares on two cores), or for a single provider its probes drawn ahead
+    (probes_ahead.py). Their CPU (summed) and peak RSS (the largest) are printed beside
+    the replaying process's (`--no-apart` keeps it all in one process).
+    Measured 2026-12-05, shared 2-core machine (other work kept it busy: load 2-5),
+    `--only replay` at 1,000 x 3 (4,762,770 probes with confirmations): 110.4 / 144.5 s
+    wall, CPU 79.5 / 78.6 s + 77.8 / 76.5 s in the other share, peak RSS 244 MB + 210 MB;
+    the code before (e607393) in between: 304.8 s wall, CPU 186.6 s + 67.1 s drawing
+    probes, 423 MB + 74 MB (earlier that day 293.3 s, 187.2 s + 67.1 s). Not met: each
+    share is ~80 s of CPU, so ~80 s on an idle machine. What a share spends, at 500 x 3:
+    ~10 us a probe drawing it (4 us of them seeding its generator, which fixes its dice:
+    the floor), ~4-7 us counting it, ~35 us a model-minute judging.
 
     .venv/bin/python -m bench.engine_memory                 # 1,000 x 3: minutes, GBs of disk
     .venv/bin/python -m bench.engine_memory --models 100    # a quick run: scale by 10
@@ -291,8 +295,8 @@ def replay_child(models: int, regions: int, apart: bool | None) -> None:
     started, cpu = time.perf_counter(), time.process_time()
     outcome = replay(noise_scenario(models, regions, 24), Settings(), apart=apart)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    # Large replays draw their probes in a process of their own (probes_ahead.py): its CPU
-    # and peak RSS, as the kernel kept them once it was waited for.
+    # Large replays use other processes (a share of the providers each, or one drawing the
+    # probes): their CPU and peak RSS, as the kernel kept them once they were waited for.
     probes_process = resource.getrusage(resource.RUSAGE_CHILDREN)
     probes_cpu = probes_process.ru_utime + probes_process.ru_stime
     # VmHWM: this process's peak since exec (ru_maxrss would count the parent's pages the
@@ -314,15 +318,15 @@ class ReplayFigures:
     cpu: float  # the replaying process
     probes: int
     peak: int  # bytes, the replaying process
-    probes_cpu: float  # the process drawing its probes (0 when it drew them itself)
+    probes_cpu: float  # the other processes: shares, or the one drawing probes (0: none)
     probes_peak: int  # bytes
 
     def words(self) -> str:
         if not self.probes_peak:
             return f"{self.seconds:.1f} s (CPU {self.cpu:.1f} s), peak RSS {self.peak / 1e6:.0f} MB"
         return (
-            f"{self.seconds:.1f} s (CPU {self.cpu:.1f} s + {self.probes_cpu:.1f} s drawing "
-            f"probes), peak RSS {self.peak / 1e6:.0f} MB + {self.probes_peak / 1e6:.0f} MB"
+            f"{self.seconds:.1f} s (CPU {self.cpu:.1f} s + {self.probes_cpu:.1f} s in other "
+            f"processes), peak RSS {self.peak / 1e6:.0f} MB + {self.probes_peak / 1e6:.0f} MB"
         )
 
 

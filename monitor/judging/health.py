@@ -192,8 +192,10 @@ class TargetHealth:
         effect), hold its minutes out of the baseline until they are older than it."""
         sums = self.book.window(self.windows[-1])
         bad, total = sums[FAIL], sums[N]
+        if bad < self.settings.min_failures:
+            return None  # the usual case, without reading the baseline
         p0 = self.baseline_share(Signal.AVAILABILITY)
-        if bad < self.settings.min_failures or bad < (p0 + self.settings.min_effect / 2) * total:
+        if bad < (p0 + self.settings.min_effect / 2) * total:
             return None
         return minute - self.windows[-1] - 1
 

@@ -223,8 +223,53 @@ class TallyBook:
         minute = int(at // 60)
         if self._expire_cursor is not None and minute < self._expire_cursor:
             return False
+        cls = result.failure_class
+        if cls is FailureClass.OK or cls is FailureClass.QUALITY:  # latency_ms, inline
+            ms = result.total_ms if result.total_ms is not None else result.ttft_ms
+        else:
+            ms = None
+        answer = result.answer_correct
+        problem = cls is not FailureClass.OK or answer is False
+        key = self._records.key(result.id)
+        form = result.check in FORM_CHECKS
+        fields = self._fields(cls, answer, form, ms)
+        counted = self._count(minute, at, result.region, cls, fields, ms, result.id, key)
+        if counted and problem:
+            self._problems.setdefault(minute, []).append(shared(result))
+        return counted
+
+    def add_answer(self, region: str, at: float, cls: FailureClass, ms: float, key: bytes) -> bool:
+        """`add` of a result that answered an arithmetic question correctly in `ms`, with
+        no result object: unix time `at`, its class (how `classify` takes a healthy
+        answer: never a problem), and its id as a uuid's 16 bytes. For replay, which
+        counts millions."""
+        minute = int(at // 60)
+        if self._expire_cursor is not None and minute < self._expire_cursor:
+            return False
+        result_id = "" if isinstance(self._records.ids, bytearray) else key.hex()
+        fields = self._fields(cls, True, False, ms)
+        return self._count(minute, at, region, cls, fields, ms, result_id, result_id or key)
+
+    def _fields(
+        self, cls: FailureClass, answer: bool | None, form: bool, ms: float | None
+    ) -> tuple[int, ...]:
+        if ms is None:
+            return _COMBINED[cls, answer, None, form]
+        return _COMBINED[cls, answer, self.slow_ms is not None and ms > self.slow_ms, form]
+
+    def _count(
+        self,
+        minute: int,
+        at: float,
+        region: str,
+        cls: FailureClass,
+        fields: tuple[int, ...],
+        ms: float | None,
+        result_id: str,
+        key: bytes | str,
+    ) -> bool:
+        """Count a record not yet expired (`add`'s part for every result)."""
         records = self._records
-        key = records.key(result.id)
         index = minute - self._lo
         start = self._start
         if 0 <= index < len(start):
@@ -239,29 +284,15 @@ class TallyBook:
         if end == first:  # the minute's first probe: it starts as a new tally
             low, high = self._tainted
             self._flags[index] = _TAINTED if low <= minute <= high else 0
-        cls = result.failure_class
-        answer = result.answer_correct
-        form = result.check in FORM_CHECKS
-        if cls is FailureClass.OK or cls is FailureClass.QUALITY:  # latency_ms, inline
-            ms = result.total_ms if result.total_ms is not None else result.ttft_ms
-        else:
-            ms = None
-        if ms is None:
-            fields = _COMBINED[cls, answer, None, form]
-        else:
-            slow = self.slow_ms is not None and ms > self.slow_ms
-            fields = _COMBINED[cls, answer, slow, form]
         if len(records.classes) >= _NARROW_MOST and self._cum.typecode == "H":
             self._widen()
-        self._insert(end, index, minute, at, ms, result, key)
+        self._insert(end, index, minute, at, ms, region, cls, result_id, key)
         counts = self._counts
         base = index * WIDTH
         if counts[base + ALL] >= _LIMIT[counts.typecode]:  # ALL is the largest count
             self._counts = counts = array("H" if counts.typecode == "B" else "I", counts)
         for field in fields:
             counts[base + field] += 1
-        if cls is not FailureClass.OK or answer is False:
-            self._problems.setdefault(minute, []).append(shared(result))
         now = self.now_minute
         if now is not None and minute <= now:
             self._late(minute, fields)
@@ -471,7 +502,9 @@ class TallyBook:
         minute: int,
         when: float,
         ms: float | None,
-        result: ProbeResult,
+        region: str,
+        cls: FailureClass,
+        result_id: str,
         key: bytes | str,
     ) -> None:
         """Put a result's record at position `at` (the end of its minute)."""
@@ -480,7 +513,7 @@ class TallyBook:
         if offset is None:  # not whole microseconds (or not UTC): hold every start whole
             records.hold_times(records.spans(self._lo, self._start))
             offset = when
-        records.insert(at, result.region, result.failure_class, offset, ms, result.id, key)
+        records.insert(at, region, cls, offset, ms, result_id, key)
         start = self._start
         if index + 1 < len(start):
             for later in range(index + 1, len(start)):  # empty minutes after it too
@@ -525,12 +558,20 @@ class TallyBook:
         running: Sequence[int]
         if first - 1 == self.now_minute:
             running = self._total  # the usual case: one more minute
+            if first == last and self._live(first) < 0:  # ...that holds no probe yet
+                index = self._cover(first, first)
+                at = index * WIDTH
+                mask = _MASKS[self._cum.typecode]
+                self._cum[at : at + WIDTH] = array(self._cum.typecode, [v & mask for v in running])
+                self._held[index] = 1
+                self._total = list(running)
+                return
         else:
             running = self._running_at(first - 1) or ZERO
         self._cover(first, last)
         lo, cum, held, counts = self._lo, self._cum, self._held, self._counts
         typecode, mask = cum.typecode, _MASKS[cum.typecode]
-        if first == last:  # the usual case: one minute (no set to build)
+        if first == last:  # one minute (no set to build)
             live = {first} if self._live(first) >= 0 else set()
         else:
             live = {minute for minute, _ in self._existing(first, last)}
@@ -549,6 +590,13 @@ class TallyBook:
             self._windows.clear()
         cum, held, lo = self._cum, self._held, self._lo
         mask = _MASKS[cum.typecode]
+        total = self._total
+        if minute == self.now_minute and held[minute - lo]:  # the usual case: now's probes
+            at = (minute - lo) * WIDTH
+            for field in fields:
+                cum[at + field] = (cum[at + field] + 1) & mask
+                total[field] += 1
+            return
         for later in range(minute, (self.now_minute or minute) + 1):
             index = later - lo
             at = index * WIDTH
@@ -557,7 +605,6 @@ class TallyBook:
                 held[index] = 1
             for field in fields:
                 cum[at + field] = (cum[at + field] + 1) & mask
-        total = self._total
         for field in fields:
             total[field] += 1
 

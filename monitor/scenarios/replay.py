@@ -6,16 +6,17 @@ live scheduler would give it (`phase_offset`); each probe is the `virtual_probe`
 of that instant. The engine sees a result once the probe has finished and is
 evaluated once per virtual minute, as the live worker does after probe rounds.
 Deterministic for a scenario's seed. The output is the public JSON document of
-docs/scenarios.md. A large replay draws its scheduled probes in a second process ahead of
-the engine (`probes_ahead.py`): the same probes, two cores busy instead of one.
+docs/scenarios.md. A large replay uses the machine's other cores for the same decisions:
+its providers split over processes (`shards.py`), or for a single provider its scheduled
+probes drawn in a second process ahead of the engine (`probes_ahead.py`).
 """
 
 from __future__ import annotations
 
 import heapq
 import os
+import random
 from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,18 +26,22 @@ from monitor.config import Settings
 from monitor.judging.engine import StatusEngine, TargetInfo
 from monitor.judging.incidents import Incident
 from monitor.judging.status import StatusChange, SubjectKind
+from monitor.judging.tally import TallyBook
 from monitor.names import display_name_for, provider_name_for
 from monitor.plan import ProbePlan
 from monitor.probing.scheduler import phase_offset
-from monitor.results import ProbeResult
+from monitor.results import FailureClass, ProbeResult
 from monitor.scenarios.probes_ahead import drawn_apart
+from monitor.scenarios.shards import Share, provider_shares, replay_shares
 from monitor.scenarios.spec import Scenario
-from monitor.scenarios.virtual_probe import Drawn, VirtualProber
+from monitor.scenarios.virtual_probe import Answered, Drawn, VirtualProber
 
 EVALUATE_EVERY = timedelta(minutes=1)
 # Scheduled probes from which replay draws them in a second process: below, a replay takes
 # seconds and is not worth a process (a day of 100 models in 3 regions holds 432,000).
 APART_FROM = 200_000
+# Result ids of healthy answers: as random as uuid4's, without a system call each.
+_ids = random.Random(int.from_bytes(os.urandom(16)))
 
 
 @dataclass(frozen=True)
@@ -51,18 +56,34 @@ class ReplayOutcome:
 def replay(
     scenario: Scenario, settings: Settings | None = None, apart: bool | None = None
 ) -> ReplayOutcome:
-    """`apart`: simulate the scheduled probes in a second process, ahead of the engine
-    (the same results; by default for scenarios of `APART_FROM` probes or more)."""
+    """`apart`: use the machine's other cores (the same results; by default for scenarios
+    of `APART_FROM` probes or more): the providers split over as many processes
+    (shards.py), or where there is one provider, its scheduled probes simulated in a
+    second process ahead of the engine (probes_ahead.py)."""
     settings = settings or Settings()
+    cores = os.cpu_count() or 1
     if apart is None:
-        apart = _scheduled_count(scenario) >= APART_FROM and (os.cpu_count() or 1) > 1
+        apart = _scheduled_count(scenario) >= APART_FROM and cores > 1
+    if not apart:
+        return replay_here(scenario, settings)
+    shares = provider_shares(scenario, max(cores, 2))
+    if len(shares) > 1:
+        whole = replay_shares(shares, settings, _share)
+        return ReplayOutcome(scenario, whole.probes, whole.incidents, whole.history)
     probe = VirtualProber(scenario, settings.probe)
-    with ExitStack() as stack:
-        if apart:
-            schedule = stack.enter_context(drawn_apart(scenario, settings.probe, scheduled))
-        else:
-            schedule = _drawn_here(scenario, probe)
+    with drawn_apart(scenario, settings.probe, scheduled) as schedule:
         return _replay(scenario, settings, probe, schedule)
+
+
+def replay_here(scenario: Scenario, settings: Settings) -> ReplayOutcome:
+    """The replay in this process alone."""
+    probe = VirtualProber(scenario, settings.probe)
+    return _replay(scenario, settings, probe, _drawn_here(scenario, probe))
+
+
+def _share(scenario: Scenario, settings: Settings) -> Share:
+    outcome = replay_here(scenario, settings)
+    return Share(outcome.probes, outcome.incidents, outcome.history)
 
 
 def _replay(
@@ -73,7 +94,8 @@ def _replay(
 ) -> ReplayOutcome:
     engine = StatusEngine(settings.status, _targets(scenario, settings), scenario.regions)
     engine.evaluate(scenario.start)  # every model starts on record, at `start`
-    finished: list[tuple[datetime, int, ProbeResult]] = []  # heap by completion time
+    count = _Counting(engine, probe)
+    finished: list[tuple[datetime, int, Pending]] = []  # heap by completion time
     probes = 0
     now = scenario.start
     upcoming = next(schedule, None)
@@ -85,26 +107,72 @@ def _replay(
         while upcoming is not None and upcoming[0] < now:
             if extra and extra[0] <= upcoming[:3]:
                 at, target, region = heapq.heappop(extra)
-                result = probe(target, region, at)
+                drawn = probe.draw(target, region, at)
             else:
                 at, target, region, drawn = upcoming
-                result = probe.result(target, region, at, drawn)
                 upcoming = next(schedule, None)
-            done = at + timedelta(milliseconds=result.total_ms or 0.0)
-            heapq.heappush(finished, (done, probes, result))
+            if drawn.__class__ is tuple:  # _pending, inline: once a probe
+                done = at + timedelta(milliseconds=drawn[1] or 0.0)
+                heapq.heappush(finished, (done, probes, (target, region, at, drawn)))
+            else:
+                done, pending = _pending(target, region, at, drawn)
+                heapq.heappush(finished, (done, probes, pending))
             probes += 1
         for at, target, region in sorted(extra):
-            result = probe(target, region, at)
-            done = at + timedelta(milliseconds=result.total_ms or 0.0)
-            heapq.heappush(finished, (done, probes, result))
+            done, pending = _pending(target, region, at, probe.draw(target, region, at))
+            heapq.heappush(finished, (done, probes, pending))
             probes += 1
         ready = []
         while finished and finished[0][0] <= now:
             ready.append(heapq.heappop(finished)[2])
-        engine.ingest(ready)
+        count(ready)
         engine.evaluate(now)
         plan = engine.probe_plan(now)
     return ReplayOutcome(scenario, probes, engine.incidents(), engine.history(), engine)
+
+
+# A probe until it has finished: its result, or for a healthy answer what the engine
+# counts of it (target, region, start, and `Answered`); replay makes millions, and most
+# of them never need a result object.
+Pending = ProbeResult | tuple[str, str, datetime, Answered]
+
+
+def _pending(target: str, region: str, at: datetime, drawn: Drawn) -> tuple[datetime, Pending]:
+    """When the probe finishes, and what replay holds of it until then."""
+    if isinstance(drawn, ProbeResult):
+        return at + timedelta(milliseconds=drawn.total_ms or 0.0), drawn
+    return at + timedelta(milliseconds=drawn[1] or 0.0), (target, region, at, drawn)
+
+
+class _Counting:
+    """`engine.ingest` of finished probes, in order; healthy answers counted straight into
+    their books (`TallyBook.add_answer`: what counting their results would do)."""
+
+    def __init__(self, engine: StatusEngine, probe: VirtualProber) -> None:
+        self.engine, self.probe = engine, probe
+        self._books: dict[str, tuple[TallyBook, FailureClass]] = {}
+
+    def __call__(self, ready: list[Pending]) -> None:
+        engine, books = self.engine, self._books
+        for item in ready:
+            if isinstance(item, ProbeResult):
+                engine.ingest((item,))
+                continue
+            target, region, at, drawn = item
+            known = books.get(target) or self._book(target)
+            book, answered = known
+            if answered is not FailureClass.OK:  # never so far: kept as a problem, whole
+                engine.ingest((self.probe.result(target, region, at, drawn),))
+                continue
+            key = _ids.getrandbits(128).to_bytes(16)  # a uuid4's worth of randomness
+            book.add_answer(region, at.timestamp(), answered, drawn[1], key)
+
+    def _book(self, target: str) -> tuple[TallyBook, FailureClass]:
+        known = self._books[target] = (
+            self.engine.health(target).book,
+            self.probe.answered_class(target),
+        )
+        return known
 
 
 def _scheduled_count(scenario: Scenario) -> float:
@@ -115,8 +183,9 @@ def _scheduled_count(scenario: Scenario) -> float:
 def _drawn_here(
     scenario: Scenario, probe: VirtualProber
 ) -> Iterator[tuple[datetime, str, str, Drawn]]:
+    draw = probe.draw
     for at, target, region in scheduled(scenario):
-        yield at, target, region, probe.draw(target, region, at)
+        yield at, target, region, draw(target, region, at)
 
 
 def scheduled(scenario: Scenario) -> Iterator[tuple[datetime, str, str]]:

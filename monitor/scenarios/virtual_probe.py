@@ -28,11 +28,13 @@ from monitor.results import FailureClass, Outcome, ProbeResult, TimeoutKind
 from monitor.scenarios.simulator import wire_anthropic, wire_gemini, wire_openai
 from monitor.scenarios.simulator.behaviour import (
     Plan,
-    answer_plan,
+    answer_end,
+    answer_tokens,
     plan_request,
     request_draws,
     request_rng,
 )
+from monitor.scenarios.simulator.dice import ArithmeticDice
 from monitor.scenarios.simulator.protocols import WireProtocol, protocol_for
 from monitor.scenarios.simulator.wire import Call
 from monitor.scenarios.spec import Fault, FaultKind, ModelBehaviour, Scenario
@@ -86,6 +88,9 @@ def virtual_probe(
     return result
 
 
+# What a prober knows of a target: its behaviour, wire, adapter, whether a fault names it,
+# and whether the quick dice draw as the slow ones do (`ArithmeticDice.exact`).
+_Known = tuple[ModelBehaviour, WireProtocol, ProviderKind, bool, bool]
 # A healthy answer's (ttft_ms, total_ms, output_tokens, tokens_per_s), or the whole result.
 Answered = tuple[float, float, int, float]
 Drawn = Answered | ProbeResult
@@ -103,8 +108,9 @@ class VirtualProber:
     def __init__(self, scenario: Scenario, settings: ProbeSettings) -> None:
         self.scenario = scenario
         self.settings = settings
-        self._targets: dict[str, tuple[ModelBehaviour, WireProtocol, ProviderKind, bool]] = {}
+        self._targets: dict[str, _Known] = {}
         self._classes: dict[str, FailureClass] = {}
+        self._dice = ArithmeticDice(scenario.seed)
 
     def __call__(
         self, target: str, region: str, at: datetime, check: str = "arithmetic"
@@ -119,24 +125,29 @@ class VirtualProber:
         known = self._targets.get(target) or self._target(target)
         if known is None:
             return virtual_probe(self.scenario, target, region, at, self.settings)
-        model, protocol, _, faulted = known
+        model, _, _, faulted, exact = known
         scenario, settings = self.scenario, self.settings
-        rng = request_rng(scenario.seed, target, region, at)
-        question = canary.make_question(rng, "arithmetic")
+        if exact:
+            expected, fault_draw, error_draw, ttft_s, total_s = self._dice.roll(model, region, at)
+            answer = str(expected)
+        else:  # the standard library's dice changed under us: the slow, sure way
+            rng = request_rng(scenario.seed, target, region, at)
+            answer = canary.make_question(rng, "arithmetic").expected
+            fault_draw, error_draw, ttft_s, total_s = request_draws(model, rng)
         fault: Fault | None = None
         if faulted:
             fault = scenario.fault_at(target, region, scenario.offset_of(at))
-        fault_draw, error_draw, ttft_s, total_s = request_draws(model, rng)
         if (fault is not None and fault_draw < fault.rate) or error_draw < model.error_rate:
             return virtual_probe(scenario, target, region, at, settings)
         # The simulator's oracle (`canary.solve`) answers an arithmetic question with its
-        # expected sum, which `canary.score` marks correct: the answer is the sum alone.
-        plan = answer_plan(protocol, ttft_s, total_s, question.expected)
-        if plan.ttft_s > settings.first_token_timeout or plan.total_s > settings.total_timeout:
+        # expected sum, which `canary.score` marks correct: the answer is the sum alone,
+        # as `plan_request` would plan it (its timing and tokens, without the Plan).
+        total_s = answer_end(ttft_s, total_s)
+        if ttft_s > settings.first_token_timeout or total_s > settings.total_timeout:
             return virtual_probe(scenario, target, region, at, settings)
-        generating = max(plan.total_s - plan.ttft_s, 1e-3)
-        tokens = plan.output_tokens
-        return (plan.ttft_s * 1000, plan.total_s * 1000, tokens, tokens / generating)
+        generating = max(total_s - ttft_s, 1e-3)
+        tokens = answer_tokens(answer)
+        return (ttft_s * 1000, total_s * 1000, tokens, tokens / generating)
 
     def result(self, target: str, region: str, at: datetime, drawn: Drawn) -> ProbeResult:
         """The result `draw` stands for (the same target, region and time)."""
@@ -149,7 +160,7 @@ class VirtualProber:
             started_at=at,
             check="arithmetic",
             outcome=Outcome.OK,
-            failure_class=self._answered_class(target),
+            failure_class=self.answered_class(target),
             http_status=200,
             ttft_ms=ttft_ms,
             total_ms=total_ms,
@@ -159,7 +170,7 @@ class VirtualProber:
             id=f"{_ids.getrandbits(128):032x}",
         )
 
-    def _answered_class(self, target: str) -> FailureClass:
+    def answered_class(self, target: str) -> FailureClass:
         """How `classify` takes a healthy answer of `target` (asked once a target)."""
         answered = self._classes.get(target)
         if answered is None:
@@ -169,15 +180,15 @@ class VirtualProber:
             answered = self._classes[target] = classify(healthy, known[2])
         return answered
 
-    def _target(
-        self, target: str
-    ) -> tuple[ModelBehaviour, WireProtocol, ProviderKind, bool] | None:
-        model = self.scenario.model(target)
+    def _target(self, target: str) -> _Known | None:
+        scenario = self.scenario
+        model = scenario.model(target)
         if model is None:
             return None  # virtual_probe says so
-        faulted = any(fault.covers_model(target) for fault in self.scenario.faults)
+        faulted = any(fault.covers_model(target) for fault in scenario.faults)
         kind = provider_kind(model.provider)
-        known = self._targets[target] = (model, protocol_for(model.provider), kind, faulted)
+        exact = self._dice.exact(model, scenario.regions, scenario.start)
+        known = self._targets[target] = (model, protocol_for(model.provider), kind, faulted, exact)
         return known
 
 

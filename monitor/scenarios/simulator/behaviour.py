@@ -156,12 +156,6 @@ def _faulty(
     return plan
 
 
-def answer_plan(protocol: WireProtocol, ttft_s: float, total_s: float, text: str) -> Plan:
-    """A healthy answer of `text`: what `plan_request` returns when no fault and no error of
-    the model's own applies (`request_draws`)."""
-    return _answer(protocol, None, ttft_s, total_s, text)
-
-
 def _answer(
     protocol: WireProtocol,
     kind: FaultKind | None,
@@ -176,11 +170,21 @@ def _answer(
         protocol=protocol,
         kind=kind,
         ttft_s=ttft_s,
-        total_s=max(total_s, ttft_s),
+        total_s=answer_end(ttft_s, total_s),
         text=text,
         stop_reason=cut if truncated else stop,
         output_tokens=_tokens(text),
     )
+
+
+def answer_end(ttft_s: float, total_s: float) -> float:
+    """An answer's last byte: never before its first token."""
+    return max(total_s, ttft_s)
+
+
+def answer_tokens(text: str) -> int:
+    """The output tokens an answer of `text` counts."""
+    return _tokens(text)
 
 
 def _http_error(

@@ -3,6 +3,7 @@
 The engine's decisions rest on these counts, so a change of how they are held must not
 change a single number: random streams of results (late ones, repeats, clocks ahead,
 odd ids, starts finer than a microsecond) drive both books, and every reading is compared.
+Half the healthy answers reach the flat book as replay counts them (`add_answer`).
 """
 
 from __future__ import annotations
@@ -53,6 +54,22 @@ def result(rng: random.Random, minute: float, odd_ids: bool) -> ProbeResult:
     )
 
 
+def counted(book: flat.TallyBook, item: ProbeResult) -> bool:
+    """`book.add(item)`, or for every other healthy answer `add_answer`, as replay counts
+    them: the two must count alike."""
+    healthy = (
+        item.failure_class is FailureClass.OK
+        and item.answer_correct is True
+        and item.check == "arithmetic"
+        and item.total_ms is not None
+        and len(item.id) == 32
+    )
+    if not healthy or int(item.id[-1], 16) % 2:
+        return book.add(item)
+    at, key = item.started_at.timestamp(), bytes.fromhex(item.id)
+    return book.add_answer(item.region, at, FailureClass.OK, item.total_ms, key)
+
+
 def readings(book: Any, now: int, rng: random.Random) -> list[Any]:
     seen: list[Any] = [book.window(w) for w in (0, 4, 19)]
     for _ in range(4):
@@ -101,7 +118,7 @@ def test_the_flat_book_reads_exactly_as_the_reference(seed: int, monkeypatch):
     # Before the first evaluation: a backlog, as a rebuild feeds it.
     backlog = [result(rng, rng.uniform(-200, 0), odd_ids) for _ in range(300)]
     for item in backlog:
-        assert books[0].add(item) == books[1].add(item)
+        assert counted(books[0], item) == books[1].add(item)
     earlier: list[ProbeResult] = list(backlog)
     for now in range(0, 420):
         batch = [result(rng, now + rng.uniform(-1.5, 0.9), odd_ids) for _ in range(4)]
@@ -109,7 +126,7 @@ def test_the_flat_book_reads_exactly_as_the_reference(seed: int, monkeypatch):
             batch += [result(rng, now - rng.uniform(2, 150), odd_ids) for _ in range(5)]  # late
         batch += rng.sample(earlier, min(3, len(earlier)))  # read again
         for item in batch:
-            assert books[0].add(item) == books[1].add(item)
+            assert counted(books[0], item) == books[1].add(item)
             assert books[0].has(item) == books[1].has(item)
         earlier = (earlier + batch)[-200:]
         minute = int((START + timedelta(minutes=now)).timestamp() // 60)

@@ -335,9 +335,11 @@ def test_replaying_a_scenario_twice_gives_the_same_document(flapping):
 @pytest.mark.parametrize(
     "name", ["flapping-model", "wrong-answers-one-region", "timeouts-everywhere"]
 )
-def test_probes_drawn_by_a_second_process_give_the_same_document(name):
-    # Large replays draw their scheduled probes in a child process; faults, wrong answers
-    # and timeouts travel back whole, healthy answers as their numbers.
+def test_a_replay_using_other_processes_gives_the_same_document(name):
+    # Large replays split their providers over processes (tests/.../test_shards.py), or
+    # for one provider (wrong-answers-one-region) draw its scheduled probes in a child
+    # process: faults, wrong answers and timeouts travel back whole, healthy answers as
+    # their numbers.
     here = replay_document(replay(scenario(name), apart=False))
     apart = replay_document(replay(scenario(name), apart=True))
     assert json.dumps(apart) == json.dumps(here)
