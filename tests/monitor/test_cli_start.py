@@ -76,7 +76,21 @@ def test_probe_beside_a_running_demo_probes_its_simulated_provider(
     )
     (result,) = json.loads(capsys.readouterr().out)
     assert result["failure_class"] == "ok" and result["answer_correct"] is True
-    assert f"a simulated provider already serves 127.0.0.1:{running.port}" in caplog.text
+    assert (
+        f"a simulated provider already serves 127.0.0.1:{running.port} (a running `aistatus "
+        "run`?); probing sim-anthropic there"
+    ) in caplog.text
+
+
+@pytest.mark.parametrize("command", ["check-config", "probe", "worker", "run"])
+def test_a_simulator_port_the_simulated_providers_do_not_use_is_refused(tmp_path, capsys, command):
+    path = demo_config(tmp_path, sim_port=8787)
+    path.write_text(path.read_text().replace("port = 8787", "port = 8898"))
+    assert main(["--config", str(path), command]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "providers[2].base_url: simulated, but on port 8787 while [simulator] port is 8898" in err
+    )
 
 
 def test_probe_when_another_program_holds_the_simulators_port_says_what_to_do(

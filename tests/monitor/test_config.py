@@ -295,6 +295,16 @@ def test_the_demo_shape_passes_preflight():
             "but kind is 'anthropic'",
         ),
         (
+            lambda raw: raw["simulator"].update(port=8898),
+            "providers[0].base_url: simulated, but on port 8787 while [simulator] port is "
+            "8898; set it to http://127.0.0.1:8898/anthropic (or the port back)",
+        ),
+        (
+            lambda raw: raw["providers"][0].update(base_url="http://[::1]/anthropic"),
+            "providers[0].base_url: simulated, but on port 80 while [simulator] port is "
+            "8787; set it to http://[::1]:8787/anthropic",
+        ),
+        (
             lambda raw: raw.update(storage={"url": "sqlite:///no/such/folder/a.db"}),
             "storage.url: the folder",
         ),
