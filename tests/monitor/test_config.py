@@ -135,6 +135,18 @@ def test_keys_come_only_from_the_named_environment_variable():
     assert missing_key(provider, {"ANTHROPIC_API_KEY": ""}) == "ANTHROPIC_API_KEY"
 
 
+@pytest.mark.parametrize("blank", ["  ", "\t", "\n", " \r\n "])
+def test_a_blank_key_counts_as_unset(blank):
+    provider = settings_from_dict(config()).providers[0]
+    assert api_key_for(provider, {"ANTHROPIC_API_KEY": blank}) is None
+    assert missing_key(provider, {"ANTHROPIC_API_KEY": blank}) == "ANTHROPIC_API_KEY"
+
+
+def test_a_key_read_from_a_file_loses_its_newline():
+    provider = settings_from_dict(config()).providers[0]
+    assert api_key_for(provider, {"ANTHROPIC_API_KEY": "k-123\n"}) == "k-123"
+
+
 @pytest.mark.parametrize(
     ("storage", "hour_days"),
     [({}, 90), ({"rollup_retention_days": 30}, 30), ({"hour_rollup_retention_days": 400}, 400)],
