@@ -51,14 +51,24 @@ def open_store(settings: Settings) -> Store:
 def sync_targets(
     settings: Settings, store: Store, environ: Mapping[str, str] | None = None
 ) -> None:
-    if not store.schema_is_current():
-        # Without this, the first insert fails with the SQL and its parameters printed.
-        raise StartupError(
-            f"storage.url: the database is at schema revision {store.current_revision()}, "
-            "not this version's; run `aistatus db upgrade` first (`make run` does)"
-        )
+    # Without this, the first insert fails with the SQL and its parameters printed.
+    require_current_schema(store)
     missing = {p.id: key for p in settings.providers if (key := missing_key(p, environ))}
     store.sync_targets(settings, missing)
+
+
+def require_current_schema(store: Store) -> None:
+    """Refuse in one line unless the store holds this version's schema: every command
+    that touches the database says the same (`run`, `web`, `worker` and the reading ones)."""
+    if store.schema_is_current():
+        return
+    revision = store.current_revision()
+    found = (
+        "has no schema yet:"
+        if revision is None
+        else f"is at schema revision {revision}, not this version's;"
+    )
+    raise StartupError(f"storage.url: the database {found} run `aistatus db upgrade` first")
 
 
 @contextmanager

@@ -126,13 +126,21 @@ def test_a_region_given_on_the_command_line_is_checked_like_probe_region(tmp_pat
     assert "argument --region: 'US East': use a-z, 0-9 and '-'" in capsys.readouterr().err
 
 
-def test_a_worker_on_a_database_without_the_schema_says_to_upgrade_it_in_one_line(
-    tmp_path, capsys, taken_port
+@pytest.mark.parametrize("command", ["worker", "web", "run"])
+def test_a_database_without_the_schema_is_refused_in_one_line_saying_to_upgrade_it(
+    tmp_path, capsys, command
 ):
-    path = demo_config(tmp_path, sim_port=taken_port + 1)
-    assert main(["--config", str(path), "worker"]) == 1
+    import socket
+
+    with socket.socket() as probe:  # two free ports, released for the command to take
+        probe.bind(("127.0.0.1", 0))
+        with socket.socket() as other:
+            other.bind(("127.0.0.1", 0))
+            sim_port, web_port = probe.getsockname()[1], other.getsockname()[1]
+    path = demo_config(tmp_path, sim_port=sim_port, extra=f"[web]\nport = {web_port}\n")
+    assert main(["--config", str(path), command]) == 1
     (line,) = problem_lines(capsys.readouterr().err)
     assert line == (
-        "aistatus: worker: storage.url: the database is at schema revision None, not this "
-        "version's; run `aistatus db upgrade` first (`make run` does)"
+        f"aistatus: {command}: storage.url: the database has no schema yet: "
+        "run `aistatus db upgrade` first"
     )
