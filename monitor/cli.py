@@ -375,16 +375,10 @@ def _override(settings: Settings, args: argparse.Namespace) -> int:
 def _upgraded_store(settings: Settings) -> Store:
     """The store, refused in one line unless it holds this version's schema: the reading
     commands otherwise failed with the SQL of their first query ("no such table")."""
-    from monitor.worker.roles import open_store
+    from monitor.worker.roles import open_store, require_current_schema
 
     store = open_store(settings)
-    if not store.schema_is_current():
-        revision = store.current_revision()
-        found = "has no schema yet" if revision is None else f"is at schema revision {revision}"
-        raise StartupError(
-            f"storage.url: the database {found}, not this version's; "
-            "run `aistatus db upgrade` first"
-        )
+    require_current_schema(store)
     return store
 
 

@@ -96,11 +96,14 @@ class ModelSettings(Section):
 
 
 def api_key_for(provider: ProviderSettings, environ: Mapping[str, str] | None = None) -> str | None:
-    """The provider's secret from the environment variable the config names, or None."""
+    """The provider's secret from the environment variable the config names, or None.
+    Every decision on whether a key is set comes here: a blank value (`KEY="  "`, a
+    template left unfilled) is unset, or check-config promised probes that all fail 401."""
     if provider.api_key_env is None:
         return None
     value = (os.environ if environ is None else environ).get(provider.api_key_env, "")
-    return value or None
+    # No key has spaces; a stray newline (`$(cat key-file)`) would be an illegal header.
+    return value.strip() or None
 
 
 def missing_key(provider: ProviderSettings, environ: Mapping[str, str] | None = None) -> str | None:

@@ -95,6 +95,8 @@ def failure_label(result: ProbeResult) -> str:
         return _TIMEOUTS.get(result.timeout or TimeoutKind.TOTAL, "timeouts")
     if result.outcome in (Outcome.WRONG_ANSWER, Outcome.GARBLED, Outcome.EMPTY, Outcome.OK):
         return f"{_OUTCOMES.get(result.outcome, 'wrong answers')} ({result.check})"
+    if result.outcome is Outcome.RESET and result.error_type == "connection_refused":
+        return "connections refused"  # nothing listened: not a reset (probing/client.py)
     return _OUTCOMES.get(result.outcome, result.outcome.value)
 
 

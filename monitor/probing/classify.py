@@ -32,6 +32,7 @@ The taxonomy, in the order the questions are asked:
     │   ├── 408 ....................... a timeout reported as a status (gateways: every
     │   │                               upstream timeout)
     │   └── reset ..................... connection refused, reset or closed mid-answer
+    │                                   (`error_type` connection_refused or connection_reset)
     ├── infrastructure ................ the provider's machines (or the proxy before them) failed
     │   ├── 5xx ....................... 500, 502, 503, 504, Anthropic 529 overloaded_error,
     │   │                               Gemini INTERNAL / UNAVAILABLE / DEADLINE_EXCEEDED

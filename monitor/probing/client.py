@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import functools
 import ipaddress
 import itertools
@@ -48,6 +49,11 @@ from monitor.results import Outcome, TimeoutKind
 
 USER_AGENT = "aistatus-probe/0.1"
 HAPPY_EYEBALLS_DELAY_S = 0.25  # RFC 8305's recommended wait before trying the next address
+
+
+# The `error_type` of an Outcome.RESET result (`describe_failure`).
+CONNECTION_REFUSED = "connection_refused"
+CONNECTION_RESET = "connection_reset"
 
 
 class WireError(Exception):
@@ -170,8 +176,6 @@ class ProbeClient:
                 if isinstance(error, OSError):  # DNS, refused, unreachable, certificate...
                     raise ConnectError(str(error) or type(error).__name__) from error
                 raise
-                # DNS, refused, unreachable, certificate...
-                raise ConnectError(str(error) or type(error).__name__) from error
             try:
                 await exchange.done
             finally:
@@ -359,7 +363,12 @@ async def _connect(loop: asyncio.AbstractEventLoop, where: Endpoint) -> _Stamped
     if winner is None:
         if len({str(error) for error in errors}) == 1:
             raise errors[0]
-        raise OSError("Multiple exceptions: " + ", ".join(str(error) for error in errors))
+        # Every address failing alike keeps its errno: "localhost" refused on both ::1 and
+        # 127.0.0.1 is still a refusal (`describe_failure`).
+        codes = {error.errno for error in errors}
+        code = codes.pop() if len(codes) == 1 else None
+        message = "Multiple exceptions: " + ", ".join(str(error) for error in errors)
+        raise OSError(code, message) if code else OSError(message)
     return winner
 
 
@@ -391,14 +400,19 @@ def _tls_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
-def describe_failure(error: WireError) -> tuple[Outcome, TimeoutKind | None]:
-    """The wire outcome of a failed exchange: whose network, and which timeout if any."""
+def describe_failure(error: WireError) -> tuple[Outcome, TimeoutKind | None, str | None]:
+    """The wire outcome of a failed exchange: whose network, which timeout if any, and for
+    a reset, its kind as the result's `error_type`: "connection_refused" when nothing
+    listened (ECONNREFUSED), "connection_reset" otherwise. Both stay Outcome.RESET (stored
+    data and scenarios rest on it); only the words people read tell them apart."""
     if isinstance(error, ConnectError):
         cause = error.__cause__
         if isinstance(cause, socket.gaierror):
-            return Outcome.DNS, None
+            return Outcome.DNS, None, None
         if isinstance(cause, ssl.SSLCertVerificationError):
-            return Outcome.TLS, None
+            return Outcome.TLS, None, None
         if isinstance(cause, TimeoutError):
-            return Outcome.TIMEOUT, TimeoutKind.CONNECT
-    return Outcome.RESET, None
+            return Outcome.TIMEOUT, TimeoutKind.CONNECT, None
+        if isinstance(cause, OSError) and cause.errno == errno.ECONNREFUSED:
+            return Outcome.RESET, None, CONNECTION_REFUSED
+    return Outcome.RESET, None, CONNECTION_RESET

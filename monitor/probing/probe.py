@@ -311,7 +311,7 @@ class _Probe:
     def _transport_failed(self, error: WireError) -> None:
         if self.end is not None:
             return  # a connection dropped after the provider said it had finished
-        outcome, timeout = describe_failure(error)
+        outcome, timeout, self.error_type = describe_failure(error)
         self.timeout = timeout
         self._fail(outcome, f"{type(error).__name__}: {error}")
 

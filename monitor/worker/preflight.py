@@ -112,13 +112,19 @@ def _simulator(settings: Settings) -> list[str]:
     sim = settings.simulator
     if not sim.enabled:
         return []
+    ports = [
+        problem
+        for p_index, provider in enumerate(settings.providers)
+        if provider.simulated
+        for problem in _elsewhere_on_loopback(settings, p_index, provider.base_url)
+    ]
     try:
         scenario = load_scenario(sim.scenario, base_dir=settings.base_dir)
     except ScenarioError as error:
         if error.problems == (str(error),):
-            return [f"simulator.scenario: {error}"]
-        return [f"simulator.scenario: {sim.scenario}: {p}" for p in error.problems]
-    return _served_models(settings, scenario)
+            return [f"simulator.scenario: {error}", *ports]
+        return [f"simulator.scenario: {sim.scenario}: {p}" for p in error.problems] + ports
+    return ports + _served_models(settings, scenario)
 
 
 def _served_models(settings: Settings, scenario: Scenario) -> list[str]:
@@ -127,7 +133,7 @@ def _served_models(settings: Settings, scenario: Scenario) -> list[str]:
     problems = []
     ids = [m.id for m in scenario.models]
     for p_index, provider in enumerate(settings.providers):
-        if not (provider.simulated and _served_by_simulator(settings, provider.base_url)):
+        if not (provider.simulated and served_by_simulator(settings, provider.base_url)):
             continue
         path = urlsplit(provider.base_url).path
         endpoint = route(path + "/", {}, scenario.regions[0])
@@ -154,11 +160,31 @@ def _served_models(settings: Settings, scenario: Scenario) -> list[str]:
     return problems
 
 
-def _served_by_simulator(settings: Settings, base_url: str) -> bool:
+def _elsewhere_on_loopback(settings: Settings, p_index: int, base_url: str) -> list[str]:
+    """A simulated provider on this machine but another port than the simulator's: every
+    probe of it is refused, and our own config mistake becomes public incidents."""
+    parts = urlsplit(base_url)
+    port = settings.simulator.port
+    if parts.hostname not in _LOOPBACK or _port(base_url) == port:
+        return []
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    fixed = parts._replace(netloc=f"{host}:{port}").geturl()
+    return [
+        f"providers[{p_index}].base_url: simulated, but on port {_port(base_url)} while "
+        f"[simulator] port is {port}; set it to {fixed} (or the port back)"
+    ]
+
+
+def _port(url: str) -> int:
+    parts = urlsplit(url)
+    return parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def served_by_simulator(settings: Settings, base_url: str) -> bool:
+    """Whether the built-in simulator (`[simulator]`) is what answers at `base_url`."""
     sim = settings.simulator
     parts = urlsplit(base_url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    if port != sim.port:
+    if _port(base_url) != sim.port:
         return False
     local = sim.host in _LOOPBACK or sim.host in WILDCARD_HOSTS
     return parts.hostname == sim.host or (local and parts.hostname in _LOOPBACK)

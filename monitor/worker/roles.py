@@ -37,6 +37,7 @@ from monitor.worker import StartupError, heap
 from monitor.worker.evaluator import Evaluator
 from monitor.worker.notifications import notification_chore
 from monitor.worker.outage_log import once_per_outage
+from monitor.worker.preflight import served_by_simulator
 from monitor.worker.priority import lower_this_thread, lower_threads_but
 from monitor.worker.prober_process import ProberProcess
 
@@ -50,14 +51,24 @@ def open_store(settings: Settings) -> Store:
 def sync_targets(
     settings: Settings, store: Store, environ: Mapping[str, str] | None = None
 ) -> None:
-    if not store.schema_is_current():
-        # Without this, the first insert fails with the SQL and its parameters printed.
-        raise StartupError(
-            f"storage.url: the database is at schema revision {store.current_revision()}, "
-            "not this version's; run `aistatus db upgrade` first (`make run` does)"
-        )
+    # Without this, the first insert fails with the SQL and its parameters printed.
+    require_current_schema(store)
     missing = {p.id: key for p in settings.providers if (key := missing_key(p, environ))}
     store.sync_targets(settings, missing)
+
+
+def require_current_schema(store: Store) -> None:
+    """Refuse in one line unless the store holds this version's schema: every command
+    that touches the database says the same (`run`, `web`, `worker` and the reading ones)."""
+    if store.schema_is_current():
+        return
+    revision = store.current_revision()
+    found = (
+        "has no schema yet:"
+        if revision is None
+        else f"is at schema revision {revision}, not this version's;"
+    )
+    raise StartupError(f"storage.url: the database {found} run `aistatus db upgrade` first")
 
 
 @contextmanager
@@ -73,10 +84,17 @@ def simulated_provider(settings: Settings) -> Iterator[None]:
     except OSError as error:
         if error.errno == errno.EADDRINUSE and _simulator_answers(sim.host, sim.port):
             # `aistatus probe` beside a running `aistatus run`: probe the demo it serves.
+            served = [
+                p.id
+                for p in settings.providers
+                if p.simulated and served_by_simulator(settings, p.base_url)
+            ]
             log.info(
-                "a simulated provider already serves %s:%d (a running `aistatus run`?); using it",
-                sim.host,
+                "a simulated provider already serves %s:%d (a running `aistatus run`?); "
+                "probing %s there",
+                _reachable(sim.host),
                 sim.port,
+                ", ".join(served) or "none of this config's providers",
             )
             yield
             return
@@ -250,12 +268,16 @@ def _bind_problem(section: str, host: str, port: int, error: OSError) -> str:
 
 def _simulator_answers(host: str, port: int) -> bool:
     """Whether what holds the port is aistatus's simulated provider (it names itself)."""
-    host = "127.0.0.1" if host in ("0.0.0.0", "") else host
     try:
-        reply = httpx.get(f"http://{host}:{port}/", timeout=2.0)
+        reply = httpx.get(f"http://{_reachable(host)}:{port}/", timeout=2.0)
     except httpx.HTTPError:
         return False
     return reply.status_code == 404 and "no simulated provider at" in reply.text
+
+
+def _reachable(host: str) -> str:
+    """The address to reach a server listening on `host` from this machine."""
+    return "127.0.0.1" if host in ("0.0.0.0", "") else host
 
 
 def wait_for_signal() -> None:

@@ -68,6 +68,16 @@ def test_the_shipped_config_lists_real_providers_as_not_configured(capsys, monke
     assert "sim-anthropic/claude-demo-opus" in out and "simulated" in out
 
 
+def test_check_config_lists_a_provider_with_a_blank_key_as_not_configured(capsys, monkeypatch):
+    for name in ("OPENAI_API_KEY", "GEMINI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "  ")
+    assert main(["--config", str(REPO / "config.toml"), "check-config"]) == 0
+    out = capsys.readouterr().out
+    assert "not configured: set ANTHROPIC_API_KEY" in out and "will be probed" not in out
+    assert "missing keys (those providers are listed but not probed): ANTHROPIC_API_KEY" in out
+
+
 def test_probe_json_reports_one_result_per_model(
     tmp_path, capsys, simulator, scenario_dict, monkeypatch
 ):

@@ -76,7 +76,21 @@ def test_probe_beside_a_running_demo_probes_its_simulated_provider(
     )
     (result,) = json.loads(capsys.readouterr().out)
     assert result["failure_class"] == "ok" and result["answer_correct"] is True
-    assert f"a simulated provider already serves 127.0.0.1:{running.port}" in caplog.text
+    assert (
+        f"a simulated provider already serves 127.0.0.1:{running.port} (a running `aistatus "
+        "run`?); probing sim-anthropic there"
+    ) in caplog.text
+
+
+@pytest.mark.parametrize("command", ["check-config", "probe", "worker", "run"])
+def test_a_simulator_port_the_simulated_providers_do_not_use_is_refused(tmp_path, capsys, command):
+    path = demo_config(tmp_path, sim_port=8787)
+    path.write_text(path.read_text().replace("port = 8787", "port = 8898"))
+    assert main(["--config", str(path), command]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "providers[2].base_url: simulated, but on port 8787 while [simulator] port is 8898" in err
+    )
 
 
 def test_probe_when_another_program_holds_the_simulators_port_says_what_to_do(
@@ -112,13 +126,21 @@ def test_a_region_given_on_the_command_line_is_checked_like_probe_region(tmp_pat
     assert "argument --region: 'US East': use a-z, 0-9 and '-'" in capsys.readouterr().err
 
 
-def test_a_worker_on_a_database_without_the_schema_says_to_upgrade_it_in_one_line(
-    tmp_path, capsys, taken_port
+@pytest.mark.parametrize("command", ["worker", "web", "run"])
+def test_a_database_without_the_schema_is_refused_in_one_line_saying_to_upgrade_it(
+    tmp_path, capsys, command
 ):
-    path = demo_config(tmp_path, sim_port=taken_port + 1)
-    assert main(["--config", str(path), "worker"]) == 1
+    import socket
+
+    with socket.socket() as probe:  # two free ports, released for the command to take
+        probe.bind(("127.0.0.1", 0))
+        with socket.socket() as other:
+            other.bind(("127.0.0.1", 0))
+            sim_port, web_port = probe.getsockname()[1], other.getsockname()[1]
+    path = demo_config(tmp_path, sim_port=sim_port, extra=f"[web]\nport = {web_port}\n")
+    assert main(["--config", str(path), command]) == 1
     (line,) = problem_lines(capsys.readouterr().err)
     assert line == (
-        "aistatus: worker: storage.url: the database is at schema revision None, not this "
-        "version's; run `aistatus db upgrade` first (`make run` does)"
+        f"aistatus: {command}: storage.url: the database has no schema yet: "
+        "run `aistatus db upgrade` first"
     )

@@ -135,6 +135,18 @@ def test_keys_come_only_from_the_named_environment_variable():
     assert missing_key(provider, {"ANTHROPIC_API_KEY": ""}) == "ANTHROPIC_API_KEY"
 
 
+@pytest.mark.parametrize("blank", ["  ", "\t", "\n", " \r\n "])
+def test_a_blank_key_counts_as_unset(blank):
+    provider = settings_from_dict(config()).providers[0]
+    assert api_key_for(provider, {"ANTHROPIC_API_KEY": blank}) is None
+    assert missing_key(provider, {"ANTHROPIC_API_KEY": blank}) == "ANTHROPIC_API_KEY"
+
+
+def test_a_key_read_from_a_file_loses_its_newline():
+    provider = settings_from_dict(config()).providers[0]
+    assert api_key_for(provider, {"ANTHROPIC_API_KEY": "k-123\n"}) == "k-123"
+
+
 @pytest.mark.parametrize(
     ("storage", "hour_days"),
     [({}, 90), ({"rollup_retention_days": 30}, 30), ({"hour_rollup_retention_days": 400}, 400)],
@@ -293,6 +305,16 @@ def test_the_demo_shape_passes_preflight():
             lambda raw: raw["providers"][0].update(base_url="http://127.0.0.1:8787/openai/v1"),
             "providers[0].base_url: the simulator speaks the openai protocol at /openai, "
             "but kind is 'anthropic'",
+        ),
+        (
+            lambda raw: raw["simulator"].update(port=8898),
+            "providers[0].base_url: simulated, but on port 8787 while [simulator] port is "
+            "8898; set it to http://127.0.0.1:8898/anthropic (or the port back)",
+        ),
+        (
+            lambda raw: raw["providers"][0].update(base_url="http://[::1]/anthropic"),
+            "providers[0].base_url: simulated, but on port 80 while [simulator] port is "
+            "8787; set it to http://[::1]:8787/anthropic",
         ),
         (
             lambda raw: raw.update(storage={"url": "sqlite:///no/such/folder/a.db"}),

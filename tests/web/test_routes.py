@@ -208,6 +208,22 @@ def test_metrics_count_operator_only_incidents_without_naming_them(client):
     assert PRIVATE_TITLE not in text
 
 
+def test_a_model_removed_from_the_config_is_no_longer_exported_to_prometheus(store, clock):
+    def scrape(models: list[dict[str, str]]) -> tuple[str, int]:
+        settings = settings_from_dict({**RAW_SETTINGS, "models": models})
+        store.sync_targets(settings, MISSING_KEYS)
+        client = create_app(settings, store, clock=clock).test_client()
+        return client.get("/metrics").text, client.get(OPUS_PAGE).status_code
+
+    series = f'aistatus_probes_total{{failure_class="ok",region="us-east",target="{OPUS}"}}'
+    text, page = scrape(RAW_SETTINGS["models"])
+    assert series in text and page == 200  # probed today: counted while configured
+    text, page = scrape([m for m in RAW_SETTINGS["models"] if m["model"] != "claude-opus-4-7"])
+    assert page == 404
+    assert f'target="{OPUS}"' not in text
+    assert f'target="{SONNET}"' in text
+
+
 @pytest.mark.parametrize("path", ["/", "/incidents", "/incidents/4", public_paths.model_page(EVIL)])
 def test_a_hostile_display_name_is_shown_as_text(client, path):
     response = client.get(path)

@@ -86,9 +86,16 @@ def site_snapshot(
 
 
 def metric_rollups(data: SiteData) -> list[Rollup]:
-    """Today's day rollups, per region: the probe counters of `/metrics`."""
+    """Today's day rollups, per region: the probe counters of `/metrics`. Only the models
+    the site shows: a model removed from the config (its page and API answer 404) kept its
+    counters, exported until midnight, as if it were still monitored."""
     today = bucket_start(data.now, Resolution.DAY)
-    return data.rollups(today, today + timedelta(days=1), Resolution.DAY)
+    shown = {t.id for t in data.targets()}
+    return [
+        r
+        for r in data.rollups(today, today + timedelta(days=1), Resolution.DAY)
+        if r.target in shown
+    ]
 
 
 def _incidents(data: SiteData, include_private: bool, target: str | None) -> tuple[Incident, ...]:

@@ -53,6 +53,18 @@ NAMES = {OPUS7: "Claude Opus 4.7", OPUS8: "Claude Opus 4.8"}
             failing(Outcome.RESET, FailureClass.AMBIGUOUS)(OPUS7, "us-east", at(0)),
             "connection resets",
         ),
+        (
+            failing(Outcome.RESET, FailureClass.AMBIGUOUS, error_type="connection_reset")(
+                OPUS7, "us-east", at(0)
+            ),
+            "connection resets",
+        ),
+        (
+            failing(Outcome.RESET, FailureClass.AMBIGUOUS, error_type="connection_refused")(
+                OPUS7, "us-east", at(0)
+            ),
+            "connections refused",
+        ),
         (failing(Outcome.DNS, FailureClass.VANTAGE)(OPUS7, "us-east", at(0)), "DNS failures"),
     ],
 )
@@ -171,6 +183,18 @@ def test_an_update_gives_error_shares_by_type_regions_and_start():
     assert "seen from eu-west and us-east" in text
     assert "usual failure rate 0.2 %" in text
     assert "89 % of failed probes were HTTP 529 overloaded; 11 % were timeouts" in text
+
+
+def test_an_update_says_connections_were_refused_when_nothing_listened():
+    refused = failing(Outcome.RESET, FailureClass.AMBIGUOUS, error_type="connection_refused")
+    failures = [refused(OPUS7, "us-east", at(121))] * 30
+    text = body(
+        story(incident([OPUS7]), [evidence(OPUS7, failures)], QualityVerdict.UNKNOWN),
+        Change.OPENED,
+        [OPUS7],
+        at(124),
+    )
+    assert "were connections refused" in text and "reset" not in text
 
 
 def test_answers_that_stayed_correct_are_said_only_on_a_supported_verdict():

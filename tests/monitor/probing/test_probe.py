@@ -17,6 +17,7 @@ import pytest
 
 from monitor.clock import SystemClock
 from monitor.config import ModelSettings, ProbeSettings, ProviderKind, ProviderSettings
+from monitor.judging.wording import failure_label
 from monitor.probing.client import make_client
 from monitor.probing.probe import run_probe
 from monitor.results import FailureClass, Outcome, ProbeResult, TimeoutKind
@@ -223,6 +224,8 @@ def test_each_fault_gives_its_outcome_and_class(
     if kind == "http_error":
         assert result.http_status == keys["status"] and result.error_type
         assert result.error_excerpt and len(result.error_excerpt.encode()) <= 1024
+    if kind == "reset":  # the simulator accepted, then reset: not a refusal
+        assert result.error_type == "connection_reset"
     if kind in ("wrong_answer", "garbled", "empty"):
         assert result.answer_correct is False
     if outcome not in (Outcome.OK, Outcome.WRONG_ANSWER, Outcome.GARBLED, Outcome.EMPTY):
@@ -471,12 +474,14 @@ def test_a_host_that_does_not_resolve_is_dns_vantage():
     assert (result.outcome, result.failure_class) == (Outcome.DNS, FailureClass.VANTAGE)
 
 
-def test_a_refused_connection_is_a_reset():
+def test_a_refused_connection_is_a_reset_that_says_it_was_refused():
     with closing(socket.socket()) as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # bound but not listening: connections are refused
         result = asyncio.run(probe_async(port))
     assert (result.outcome, result.failure_class) == (Outcome.RESET, FailureClass.AMBIGUOUS)
+    assert result.error_type == "connection_refused"
+    assert failure_label(result) == "connections refused"
 
 
 def test_a_full_listen_queue_trips_the_connect_timeout():
