@@ -12,7 +12,6 @@ a script that calls `replay()` at its top level does not survive.
 
 from __future__ import annotations
 
-import os
 import pickle
 import signal
 import subprocess
@@ -20,10 +19,10 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
-from pathlib import Path
 from typing import BinaryIO
 
 from monitor.config import ProbeSettings
+from monitor.scenarios.child import python_child
 from monitor.scenarios.spec import Scenario
 from monitor.scenarios.virtual_probe import Drawn, VirtualProber
 
@@ -36,15 +35,7 @@ def drawn_apart(
     scenario: Scenario, settings: ProbeSettings, schedule: Schedule
 ) -> Iterator[Iterator[tuple[datetime, str, str, Drawn]]]:
     """`schedule(scenario)` with each probe drawn, by a child process."""
-    # The child imports this package from where this process found it, wherever it runs.
-    root = str(Path(__file__).resolve().parents[2])
-    paths = [root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    child = subprocess.Popen(
-        [sys.executable, "-m", __name__],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
-    )
+    child = python_child(__name__)
     assert child.stdin is not None and child.stdout is not None
     try:
         pickle.dump((scenario, settings), child.stdin, pickle.HIGHEST_PROTOCOL)

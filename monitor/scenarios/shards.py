@@ -19,7 +19,6 @@ calling process replays the first share itself meanwhile.
 
 from __future__ import annotations
 
-import os
 import pickle
 import signal
 import subprocess
@@ -27,11 +26,11 @@ import sys
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from monitor.config import Settings
 from monitor.judging.incidents import Incident
 from monitor.judging.status import StatusChange
+from monitor.scenarios.child import python_child
 from monitor.scenarios.spec import Scenario
 
 
@@ -96,15 +95,7 @@ def merged(outcomes: Sequence[Share], first_id: int = 1) -> Share:
 
 
 def _start(share: Scenario, settings: Settings) -> subprocess.Popen[bytes]:
-    # The child imports this package from where this process found it, wherever it runs.
-    root = str(Path(__file__).resolve().parents[2])
-    paths = [root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    child = subprocess.Popen(
-        [sys.executable, "-m", __name__],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
-    )
+    child = python_child(__name__)
     assert child.stdin is not None
     with suppress(BrokenPipeError):  # a child that died says so when its outcome is read
         pickle.dump((share, settings), child.stdin, pickle.HIGHEST_PROTOCOL)
