@@ -21,6 +21,7 @@ from types import ModuleType
 from monitor.config import ProbeSettings, ProviderKind
 from monitor.probing import canary
 from monitor.probing.classify import classify
+from monitor.probing.client import CONNECTION_RESET
 from monitor.probing.providers import adapter_for
 from monitor.probing.providers.base import ratelimit_headers, retry_after_seconds
 from monitor.probing.scrub import excerpt
@@ -209,7 +210,9 @@ def _observe(
         "check": question.check,
     }
     if plan.kind in _VANTAGE:
-        return {"outcome": _VANTAGE[plan.kind], **base}  # type: ignore[index]
+        # The simulator accepts, then resets: a live probe records it as not a refusal.
+        reset = {"error_type": CONNECTION_RESET} if plan.kind is FaultKind.RESET else {}
+        return {"outcome": _VANTAGE[plan.kind], **reset, **base}  # type: ignore[index]
     if plan.kind is FaultKind.ENDLESS_LINE:
         # The live probe stops at its line bound as soon as the bytes arrive.
         excerpt_ = "a line past the probe's bound without an end"

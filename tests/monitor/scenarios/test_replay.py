@@ -20,7 +20,7 @@ import pytest
 from monitor.cli import main
 from monitor.config import ProbeSettings
 from monitor.probing.scheduler import phase_offset
-from monitor.results import FailureClass
+from monitor.results import FailureClass, Outcome
 from monitor.scenarios.replay import replay, replay_document, scheduled
 from monitor.scenarios.spec import Fault, FaultKind, Scenario, load_scenario
 from monitor.scenarios.virtual_probe import virtual_probe
@@ -463,3 +463,13 @@ def test_replay_records_an_exact_form_answer_as_the_live_probe_does():
     assert {r.failure_class for r in asked.values()} == {FailureClass.OK}
     assert asked["arithmetic"].answer_correct is True
     assert asked["strict_format"].answer_correct is False  # the value right, not its form
+
+
+def test_replay_records_a_reset_as_the_live_probe_of_the_simulator_does():
+    # The simulator accepts the connection, then resets it: not a refusal
+    # (tests/monitor/probing/test_probe.py's reset fault, probed live).
+    calm = scenario("wrong-answers")
+    everywhere = Fault(("*",), ("*",), 0.0, None, 1.0, FaultKind.RESET)
+    reset = replace(calm, faults=(everywhere,))
+    result = virtual_probe(reset, reset.models[0].id, "r", reset.start, ProbeSettings())
+    assert (result.outcome, result.error_type) == (Outcome.RESET, "connection_reset")
