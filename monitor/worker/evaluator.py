@@ -154,7 +154,9 @@ class Evaluator:
         judged = self._judged | {r.target for r in recent}
         if self.engine is None:
             stored = self._start(now, regions, frozenset(r.target for r in recent))
-        elif regions != self._regions or not self._take_on(self.engine, judged, now):
+        elif regions != self._regions or not self._take_on(
+            self.engine, judged - self._judged, now, now - LOOKBACK
+        ):
             stored = self._rebuild(now, regions)
         elif (late := self._late_since(self.engine, now)) is not None:
             log.warning("results since %s were written late: judging them again", late)
@@ -163,6 +165,7 @@ class Evaluator:
             self.engine.ingest(recent)
             changes = self.engine.evaluate(now)
             stored = self.store.record_engine_changes(changes) if changes else 0
+        self._judged |= judged
         self._evaluated = now
         return stored
 
@@ -190,18 +193,16 @@ class Evaluator:
                 f"{taken_at:%H:%M}",
             )
             return self._rebuild(now, regions, late)
-        if restored.added:
-            ids = frozenset(t.id for t in restored.added)
-            if self.store.result_counts(now - REBUILD_SPAN, taken_at - LOOKBACK, targets=ids):
-                log.info(
-                    "status engine: rebuilding from %s of results: model(s) new to the "
-                    "snapshot of %s UTC have results from before it: %s",
-                    _span(),
-                    f"{taken_at:%H:%M}",
-                    _named(sorted(ids)),
-                )
-                return self._rebuild(now, regions)
-            engine.add_targets(self.targets(frozenset(engine.targets) | ids))
+        added = frozenset(t.id for t in restored.added)
+        if not self._take_on(engine, added, now, taken_at - LOOKBACK):
+            log.info(
+                "status engine: rebuilding from %s of results: model(s) new to the "
+                "snapshot of %s UTC have results from before it: %s",
+                _span(),
+                f"{taken_at:%H:%M}",
+                _named(sorted(added)),
+            )
+            return self._rebuild(now, regions)
         heard: dict[str, int] = {}
         changes = catch_up(engine, read_history(self.store, taken_at - LOOKBACK, now, heard), now)
         self.engine, self._regions = engine, engine.regions
@@ -219,18 +220,18 @@ class Evaluator:
         )
         return stored
 
-    def _take_on(self, engine: StatusEngine, judged: frozenset[str], now: datetime) -> bool:
-        """Judge the models of `judged` that are new to `engine` in it as it runs, from
-        their first results; False if one of them has older results (a model that comes
+    def _take_on(
+        self, engine: StatusEngine, new: frozenset[str], now: datetime, before: datetime
+    ) -> bool:
+        """Judge the `new` models in `engine` as it runs (or as restored), from their first
+        results; False if one of them has results from `before` (a model that comes
         back): then only a rebuild judges it by its history. At 1,000 models a rebuild
         takes minutes of CPU, so a model added to the config must not cost one."""
-        new = judged - self._judged
         if not new:
             return True
-        if self.store.result_counts(now - REBUILD_SPAN, now - LOOKBACK, targets=new):
+        if self.store.result_counts(now - REBUILD_SPAN, before, targets=new):
             return False
-        added = engine.add_targets(self.targets(judged))
-        self._judged = judged
+        added = engine.add_targets(self.targets(frozenset(engine.targets) | new))
         if added:
             log.info(
                 "status engine: judging %d new model(s) from their first results: %s",
