@@ -22,7 +22,7 @@ from web.api import v1 as api_v1
 from web.api.metrics import render_metrics
 from web.api.openapi import JSON_PATHS, openapi_document, response_schema
 from web.api.schema_check import SchemaMismatch, validate
-from web.queries.snapshots import ProviderSnapshot, Quality, SiteSnapshot
+from web.queries.snapshots import ModelSnapshot, ProviderSnapshot, Quality, SiteSnapshot
 
 BUILDERS: list[tuple[str, Callable[[SiteSnapshot], dict[str, Any]]]] = [
     ("/api/v1/models", api_v1.models_document),
@@ -116,16 +116,20 @@ def test_a_model_reports_its_last_hour_latency_quality_and_regions():
     assert opus["open_incidents"] == ["7"]
 
 
+def alone(one: ModelSnapshot) -> SiteSnapshot:
+    """The site with one Anthropic model, `one`."""
+    return SiteSnapshot(
+        SITE, scene().generated_at, (ProviderSnapshot(provider_info("anthropic"), (one,)),)
+    )
+
+
 def test_a_model_without_history_quotes_no_baseline_as_its_own():
     young = model(
         "anthropic/opus",
         ComponentStatus.OPERATIONAL,
         quality=Quality(QualityVerdict.UNKNOWN, 1.0, 0.98, 3, baseline_answers=0),
     )
-    snapshot = SiteSnapshot(
-        SITE, scene().generated_at, (ProviderSnapshot(provider_info("anthropic"), (young,)),)
-    )
-    quality = models_by_id(snapshot)["anthropic/opus"]["quality"]
+    quality = models_by_id(alone(young))["anthropic/opus"]["quality"]
     assert quality["baseline_pass_rate"] is None and quality["baseline_answers"] == 0
 
 
@@ -146,10 +150,7 @@ def test_a_model_losing_its_exact_form_is_still_advised_for_and_answers_correctl
         ComponentStatus.OPERATIONAL,
         form=Quality(QualityVerdict.DEGRADED, 0.1, 0.99, 30, baseline_answers=700),
     )
-    snapshot = SiteSnapshot(
-        SITE, scene().generated_at, (ProviderSnapshot(provider_info("anthropic"), (wordy,)),)
-    )
-    opus = models_by_id(snapshot)["anthropic/opus"]
+    opus = models_by_id(alone(wordy))["anthropic/opus"]
     assert (opus["recommendation"], opus["recommendation_reasons"]) == ("use", [])
     assert opus["quality"]["verdict"] == "correct"
     assert opus["form"] == {
