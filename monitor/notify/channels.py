@@ -191,7 +191,7 @@ class OperatorChannels:
         replies.no_long_waits(service, self.policy.timeout_s)
         title, body, kind = message(self.settings, delivery["kind"], delivery["event"])
         name = scheme(channel.url)
-        with replies.listening() as heard:
+        with replies.listening(self.policy.timeout_s) as heard:
             try:
                 sent = service.notify(body=body, title=title, notify_type=kind)
             except replies.AskedToWait as asked:

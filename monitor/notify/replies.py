@@ -21,6 +21,7 @@ deliverer schedules the next try instead of a sending slot sleeping.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import threading
@@ -59,20 +60,29 @@ class Reply:
             return f"HTTP {self.status}"
 
 
+@dataclass(frozen=True, slots=True)
+class _Ear:
+    heard: list[Reply]
+    within_s: float | None
+
+
 # Per thread (each has its own context): the senders run side by side.
-_heard: ContextVar[list[Reply] | None] = ContextVar("aistatus_channel_replies", default=None)
+_ear: ContextVar[_Ear | None] = ContextVar("aistatus_channel_replies", default=None)
 
 
 @contextmanager
-def listening() -> Iterator[list[Reply]]:
-    """The answers this thread's `requests` calls get within the block, in order."""
+def listening(within_s: float | None = None) -> Iterator[list[Reply]]:
+    """The answers this thread's `requests` calls get within the block, in order. With
+    `within_s`, an answer not whole that long after its request went out is cut off and
+    heard as "timed out": requests' timeouts are per read, so a server trickling a byte
+    at a time held a sending slot for as long as it liked."""
     _wrap_send()
     heard: list[Reply] = []
-    token = _heard.set(heard)
+    token = _ear.set(_Ear(heard, within_s))
     try:
         yield heard
     finally:
-        _heard.reset(token)
+        _ear.reset(token)
 
 
 def outcome(heard: list[Reply]) -> str:
@@ -134,20 +144,55 @@ def _wrap_send() -> None:
 
         @functools.wraps(send)
         def noted(self: requests.Session, request: Any, **kwargs: Any) -> requests.Response:
-            heard = _heard.get()
+            ear = _ear.get()
+            if ear is None:
+                return send(self, request, **kwargs)
             try:
-                response = send(self, request, **kwargs)
+                response = _whole_within(send, self, request, ear.within_s, kwargs)
             except requests.Timeout:
-                if heard is not None:
-                    heard.append(Reply(None, None, "timed out"))
+                ear.heard.append(Reply(None, None, "timed out"))
                 raise
             except requests.RequestException as error:
-                if heard is not None:
-                    heard.append(Reply(None, None, f"network: {type(error).__name__}"))
+                ear.heard.append(Reply(None, None, f"network: {type(error).__name__}"))
                 raise
-            if heard is not None:
-                heard.append(Reply(response.status_code, response.headers.get("Retry-After")))
+            ear.heard.append(Reply(response.status_code, response.headers.get("Retry-After")))
             return response
 
         setattr(noted, _MARK, True)
         requests.Session.send = noted  # type: ignore[method-assign]
+
+
+def _whole_within(
+    send: Any, session: requests.Session, request: Any, within_s: float | None, kwargs: Any
+) -> requests.Response:
+    """`send`, its answer read whole within `within_s` of sending, as requests reads it
+    (`stream=False`): past that the socket is shut, which ends a read blocked on it."""
+    if within_s is None or kwargs.get("stream"):
+        return send(session, request, **kwargs)  # a plugin that streams reads as it likes
+    deadline = time.monotonic() + within_s
+    response = send(session, request, **{**kwargs, "stream": True})
+    raw = response.raw
+    if not hasattr(raw, "shutdown"):  # urllib3 before 2.3: no way to end a blocked read
+        response.content  # noqa: B018 -- reads it, as stream=False would have
+        return response
+    late = threading.Event()
+
+    def cut_off() -> None:
+        late.set()
+        with contextlib.suppress(Exception):  # read and released meanwhile
+            raw.shutdown()
+
+    timer = threading.Timer(max(0.0, deadline - time.monotonic()), cut_off)
+    timer.daemon = True
+    timer.start()
+    try:
+        response.content  # noqa: B018
+    except requests.RequestException:
+        if not late.is_set():
+            raise
+    finally:
+        timer.cancel()
+    if late.is_set():
+        response.close()
+        raise requests.ReadTimeout(f"no whole answer within {within_s:g} s")
+    return response
