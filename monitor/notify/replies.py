@@ -113,8 +113,10 @@ def no_long_waits(plugin: Any, budget_s: float) -> None:
     Left alone, a Discord 429 held a sending slot (one of four) for the reset time plus
     10 s, and `aistatus worker` could not stop until it was over. A shorter wait, and
     Apprise's own pacing between a URL's targets (at most 5.5 s each), still sleep."""
+    throttle = getattr(plugin, "throttle", None)
+    if throttle is None:  # not an Apprise URLBase: nothing of it sleeps through here
+        return
     deadline = time.monotonic() + budget_s
-    throttle = plugin.throttle
 
     def bounded(last_io: Any = None, wait: float | None = None) -> None:
         if wait and time.monotonic() + wait > deadline:
