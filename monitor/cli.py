@@ -12,7 +12,14 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from monitor.config import MAX_REGION, REGION_PATTERN, ConfigError, Settings, load_settings
+from monitor.config import (
+    MAX_REGION,
+    REGION_PATTERN,
+    ConfigError,
+    Settings,
+    SimulatorSettings,
+    load_settings,
+)
 from monitor.scenarios.spec import ScenarioError
 from monitor.worker import StartupError
 
@@ -70,16 +77,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--region", type=_region, help="this prober's vantage point (overrides probe.region)"
     )
 
-    simulate = commands.add_parser("simulate", help="serve the simulated provider on loopback")
-    simulate.add_argument("--scenario", required=True, help="scenario file or bundled name")
+    simulate = commands.add_parser(
+        "simulate",
+        help="serve the simulated provider on loopback",
+        description="Serves the config's [simulator] (its scenario, host, port and speed) "
+        "as `aistatus run` would, without the prober or the site; a flag given here wins. "
+        "Without --config and without a config.toml here: scenario demo on 127.0.0.1:8787.",
+    )
+    simulate.add_argument(
+        "--scenario",
+        help="scenario file or bundled name (default: the config's [simulator] scenario)",
+    )
     simulate.add_argument(
         "--port",
         type=int,
-        default=8787,
-        help="default: 8787, whatever the config's [simulator] port: the simulated "
-        "providers' base_url must name this port",
+        help="default: the config's [simulator] port (8787), the port the simulated "
+        "providers' base_url names",
     )
-    simulate.add_argument("--speed", type=float, default=1.0, help=SPEED_HELP)
+    simulate.add_argument(
+        "--speed", type=float, help=f"{SPEED_HELP}; default: the config's [simulator] speed (1)"
+    )
 
     incidents = commands.add_parser("incidents", help="list incidents from the database")
     incidents.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -311,8 +328,31 @@ def _db(settings: Settings, args: argparse.Namespace) -> int:
 def _simulate(args: argparse.Namespace) -> int:
     from monitor.scenarios.simulator.server import run_simulator_forever
 
-    run_simulator_forever(args.scenario, host="127.0.0.1", port=args.port, speed=args.speed)
+    sim, base_dir = _simulator_config(args.config)
+    run_simulator_forever(
+        args.scenario or sim.scenario,
+        host=sim.host,
+        port=sim.port if args.port is None else args.port,
+        speed=sim.speed if args.speed is None else args.speed,
+        # The config's scenario path is relative to the config, as `run` reads it; one
+        # typed on the command line is relative to where it was typed.
+        base_dir=None if args.scenario else base_dir,
+    )
     return 0
+
+
+def _simulator_config(path: str | None) -> tuple[SimulatorSettings, str | None]:
+    """The config's [simulator] and folder: `simulate` serves what `run` would, so the
+    simulated providers' base_url (which check-config ties to [simulator] port) reach it.
+    Only the file is validated, not the rest of a deployment (database, keys), which a
+    simulator does not use. With no --config and no config.toml here, the defaults:
+    `simulate` needed no config before it read one."""
+    from pathlib import Path
+
+    if path is None and not Path("config.toml").is_file():
+        return SimulatorSettings(), None
+    settings = load_settings(path or "config.toml")
+    return settings.simulator, settings.base_dir
 
 
 def _incidents(settings: Settings, args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@
 `payloads` shapes an outbox row like Statuspage's webhooks, `signing` derives each
 subscription's secret and signs a body, `sending` makes one attempt, `deliverer`
 runs the lanes, `channels` sends to operator channels through Apprise and `replies`
-reads their servers' Retry-After, which Apprise does not pass on. Imports the basics, the
-store and judging's vocabulary; never probing, scenarios, the worker or the web.
+reads what their servers answered (status, Retry-After), which Apprise does not pass
+on, and keeps Apprise's plugins from sleeping out a rate limit inside a try. Imports the
+basics, the store and judging's vocabulary; never probing, scenarios, the worker or the web.
 """

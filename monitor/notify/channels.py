@@ -15,9 +15,10 @@ Secrets live in environment variables, written `${NAME}` in the URL and put in o
 when sending. The URL is never stored, logged or shown: logs and `aistatus
 notifications` name the channel, and Apprise's own log lines pass a filter that
 blanks every value those variables hold. Apprise says only sent or not, so every
-failure is tried again later (a channel is never disabled); a server's Retry-After,
-which Apprise does not pass on, is read from its answer (`replies`) and waited for
-as a webhook's is.
+failure is tried again later (a channel is never disabled); what the server answered
+("HTTP 403 Forbidden", "timed out") and its Retry-After, which Apprise does not pass
+on, are read from its answer (`replies`): the first is the delivery's error, the
+second waited for as a webhook's is, as is a rate limit a plugin would sleep on.
 """
 
 from __future__ import annotations
@@ -187,18 +188,29 @@ class OperatorChannels:
         # Apprise's requests take these as connect and read deadlines.
         service.socket_connect_timeout = self.policy.timeout_s
         service.socket_read_timeout = self.policy.timeout_s
+        replies.no_long_waits(service, self.policy.timeout_s)
         title, body, kind = message(self.settings, delivery["kind"], delivery["event"])
-        try:
-            with replies.listening() as heard:
+        name = scheme(channel.url)
+        with replies.listening(self.policy.timeout_s) as heard:
+            try:
                 sent = service.notify(body=body, title=title, notify_type=kind)
-        except Exception as error:  # a plugin's bug must not cost the message
-            return Attempt(PENDING, f"{scheme(channel.url)}: {type(error).__name__}")
+            except replies.AskedToWait as asked:
+                # Its server said when to come back: the deliverer waits that long (its
+                # Retry-After if it sent one) instead of this sending slot.
+                return Attempt(
+                    PENDING,
+                    f"{name}: {replies.outcome(heard)}; {asked}",
+                    retry_after=replies.retry_after(heard) or asked.retry_after(),
+                )
+            except Exception as error:  # a plugin's bug must not cost the message
+                return Attempt(PENDING, f"{name}: {type(error).__name__}")
         if sent:
             return Attempt(SENT)
         # A 429 or 503 says when to come back: the deliverer waits that long, as for a
-        # webhook, instead of knocking again after its own short back-off.
+        # webhook, instead of knocking again after its own short back-off. The error
+        # says what came back ("HTTP 403 Forbidden"), never the URL or the server's text.
         return Attempt(
-            PENDING, f"{scheme(channel.url)}: not accepted", retry_after=replies.retry_after(heard)
+            PENDING, f"{name}: {replies.outcome(heard)}", retry_after=replies.retry_after(heard)
         )
 
 

@@ -1,11 +1,18 @@
 """Starting up from the command line: ports, the demo's simulated provider, help."""
 
 import json
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from monitor.cli import main
+from tests.monitor.scenarios.simulator.wire_calls import post
 from tests.monitor.test_cli import problem_lines, write_config
 
 
@@ -144,3 +151,104 @@ def test_a_database_without_the_schema_is_refused_in_one_line_saying_to_upgrade_
         f"aistatus: {command}: storage.url: the database has no schema yet: "
         "run `aistatus db upgrade` first"
     )
+
+
+# `aistatus simulate` serves the config's [simulator], as `run` does: a newcomer who moves
+# [simulator] port (and the base_url with it, as check-config asks) is served there.
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        return holder.getsockname()[1]
+
+
+@contextmanager
+def simulating(argv: list[str], cwd: Path) -> Iterator[str]:
+    """`aistatus ARGV` in its own process until Ctrl-C; yields the line saying where it
+    serves (or what it printed instead, if it ended)."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "monitor.cli", *argv],
+        cwd=cwd,
+        stderr=subprocess.PIPE,
+        text=True,
+        # A shell may start background jobs with Ctrl-C ignored; a terminal would not.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert child.stderr is not None
+    try:
+        lines = []
+        while line := child.stderr.readline():
+            lines.append(line)
+            if line.startswith("aistatus simulate:"):
+                break
+        yield "".join(lines)
+    finally:
+        child.send_signal(signal.SIGINT)
+        child.wait(timeout=10)
+        child.stderr.close()
+
+
+def serves(line: str, model_id: str) -> int:
+    """The port the started simulator named, after checking it answers `model_id` there."""
+    found = re.search(r"at http://127\.0\.0\.1:(\d+)", line)
+    assert found, line
+    base_url = found[0].removeprefix("at ")
+    assert post(base_url, model_id).status_code == 200
+    return int(found[1])
+
+
+def moved_simulator_config(tmp_path: Path, port: int) -> Path:
+    (tmp_path / "mine.toml").write_text(
+        'name = "mine"\n[[models]]\nid = "anthropic/claude-mine"\nttft_ms = 0\nlatency_ms = 1\n'
+    )
+    return write_config(
+        tmp_path,
+        extra=f"""
+[simulator]
+enabled = true
+scenario = "mine.toml"
+port = {port}
+[[providers]]
+id = "sim"
+kind = "anthropic"
+simulated = true
+base_url = "http://127.0.0.1:{port}/anthropic"
+[[models]]
+provider = "sim"
+model = "claude-mine"
+""",
+    )
+
+
+def test_simulate_serves_the_configs_scenario_on_the_configs_port(tmp_path):
+    port = free_port()
+    config = moved_simulator_config(tmp_path, port)
+    elsewhere = tmp_path / "elsewhere"  # the scenario path is the config's, not the cwd's
+    elsewhere.mkdir()
+    with simulating(["--config", str(config), "simulate"], cwd=elsewhere) as line:
+        assert serves(line, "anthropic/claude-mine") == port
+    assert "scenario 'mine'" in line
+
+
+def test_simulate_flags_win_over_the_config(tmp_path):
+    config = moved_simulator_config(tmp_path, free_port())
+    port = free_port()
+    argv = ["--config", str(config), "simulate", "--scenario", "demo", "--port", str(port)]
+    with simulating(argv, cwd=tmp_path) as line:
+        assert serves(line, "anthropic/claude-demo-sonnet") == port
+    assert "scenario 'demo'" in line
+
+
+def test_simulate_reads_the_config_toml_where_it_runs_and_needs_none(tmp_path):
+    port = free_port()
+    moved_simulator_config(tmp_path, port)  # tmp_path/config.toml, as `make run` uses
+    with simulating(["simulate"], cwd=tmp_path) as line:
+        assert serves(line, "anthropic/claude-mine") == port
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with simulating(["simulate", "--port", "0"], cwd=empty) as line:
+        serves(line, "anthropic/claude-demo-sonnet")  # the built-in demo
+    assert "scenario 'demo'" in line

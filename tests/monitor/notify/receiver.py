@@ -2,8 +2,10 @@
 
 Paths choose its behaviour: `/ok` answers 204, `/fail` 500 with `Retry-After: 120`,
 `/busy` `busy_status` (429) with `Retry-After: busy_retry_after` (both set by the test),
-`/gone` 410, `/hang` holds the request until the test ends (released on close),
-`/trickle` answers 200 at once and then sends its body a byte at a time until then.
+`/gone` 410, `/forbidden` 403, `/hang` holds the request until the test ends (released
+on close), `/trickle` answers 200 at once and then sends its body a byte at a time until
+then, `/_matrix/...` is a Matrix homeserver rate-limiting every request: 429 with
+`retry_after_ms` = `matrix_wait_ms` in its JSON body, as Synapse does.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class Receiver:
         self.arrived = threading.Condition()
         self.busy_status = 429
         self.busy_retry_after = "120"
+        self.matrix_wait_ms = 600_000
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -61,7 +64,19 @@ class Receiver:
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
-                code = {"/fail": 500, "/gone": 410}.get(path.rstrip("0123456789"), 204)
+                if path.startswith("/_matrix"):
+                    said = json.dumps(
+                        {"errcode": "M_LIMIT_EXCEEDED", "retry_after_ms": receiver.matrix_wait_ms}
+                    ).encode()
+                    self.send_response(429)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(said)))
+                    self.end_headers()
+                    self.wfile.write(said)
+                    return
+                code = {"/fail": 500, "/gone": 410, "/forbidden": 403}.get(
+                    path.rstrip("0123456789"), 204
+                )
                 self.send_response(code)
                 if code == 500:
                     self.send_header("Retry-After", "120")

@@ -86,7 +86,8 @@ def test_a_busy_channel_is_tried_again_no_sooner_than_its_retry_after_seconds(
     receiver.busy_status, receiver.busy_retry_after = status, "900"
     assert channel.run() == 1
     first = channel.delivery()
-    assert (first["state"], first["last_error"]) == (PENDING, "json: not accepted")
+    said = {429: "HTTP 429 Too Many Requests", 503: "HTTP 503 Service Unavailable"}[status]
+    assert (first["state"], first["last_error"]) == (PENDING, f"json: {said}")
     # Our own first back-off is 15-30 s; the server asked for 15 minutes.
     assert first["next_attempt_at"] == clock.now() + timedelta(seconds=900)
     clock.advance(899)

@@ -144,11 +144,12 @@ def test_a_failing_channel_is_tried_again_later_and_its_secret_is_never_logged(
         assert deliverer.run_once() == 1 and deliverer.wait_idle()
         [first] = notifications.deliveries()
         assert (first["state"], first["attempts"]) == (PENDING, 1)
-        assert first["last_error"] == "json: not accepted"
+        assert first["last_error"] == "json: HTTP 500 Internal Server Error"
         assert first["next_attempt_at"] > clock.now()  # back-off, not a hot loop
         assert receiver.at("/fail")
         failing = notifications_text(notifications_document(notifications, 10, clock.now()))
-        assert "pending  channel ops incident." in failing and "json: not accepted" in failing
+        assert "pending  channel ops incident." in failing
+        assert "json: HTTP 500 Internal Server Error" in failing
 
         environ["HOOK_PATH"] = SECRET  # the receiver is back, at a secret path
         assert deliverer.run_once() == 0  # not before its time
