@@ -145,6 +145,7 @@ class ProbeClient:
     def __init__(self, settings: ProbeSettings, max_connections: int) -> None:
         self.settings = settings
         self._connections = asyncio.Semaphore(max_connections)
+        _keep_stamps_on()
 
     async def __aenter__(self) -> ProbeClient:
         return self
@@ -283,6 +284,27 @@ _STAMPS = sys.platform == "linux" and platform.machine().lower() in {
     "riscv64", "ppc64le", "ppc64", "s390x", "loongarch64",
 }  # fmt: skip
 _CMSG_SPACE = socket.CMSG_SPACE(16) if _STAMPS else 0  # one struct timespec
+
+
+@functools.cache
+def _keep_stamps_on() -> socket.socket | None:
+    """One socket, for the life of the process, that asks for receive timestamps. Linux
+    stamps arriving packets only while some socket asks, and turns that on lazily (in
+    deferred work) when the first one does: between rounds of probes no socket is open, so
+    the first bytes of the next round came unstamped, timed by when this process read
+    them (1 in 3 runs of a test that holds the loop after the answer came)."""
+    if not _STAMPS:
+        return None
+    try:
+        keeper = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    except OSError:
+        return None
+    try:
+        keeper.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS, 1)
+    except OSError:
+        keeper.close()
+        return None
+    return keeper
 
 
 class _StampedSocket(socket.socket):
