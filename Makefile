@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 CONFIG ?= config.toml
+# tests/conformance/test_litellm.py runs a real LiteLLM proxy; it lives in a venv of its
+# own (hundreds of dependencies that are not ours), built once.
+GATEWAY := .venv-litellm
+LITELLM := litellm[proxy]>=1.100,<2
 
 .PHONY: run test lint bench clean
 
@@ -22,7 +26,12 @@ run: $(VENV)/.installed
 	$(BIN)/aistatus --config $(CONFIG) db upgrade
 	$(BIN)/aistatus --config $(CONFIG) run
 
-test: $(VENV)/.test-installed
+$(GATEWAY)/.installed:
+	$(PYTHON) -m venv $(GATEWAY)
+	$(GATEWAY)/bin/pip install --quiet '$(LITELLM)'
+	touch $@
+
+test: $(VENV)/.test-installed $(GATEWAY)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
@@ -31,6 +40,7 @@ test: $(VENV)/.test-installed
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) aistatus.db aistatus.db-wal aistatus.db-shm
+	rm -rf $(VENV) $(GATEWAY) aistatus.db aistatus.db-wal aistatus.db-shm

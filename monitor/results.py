@@ -37,6 +37,8 @@ class Outcome(StrEnum):
     WRONG_ANSWER = "wrong_answer"  # HTTP 200, fluent but wrong
     GARBLED = "garbled"  # HTTP 200, answer mixed with another script
     EMPTY = "empty"  # HTTP 200, no text (max_tokens / length)
+    # HTTP 200 from another model: a gateway fell back after the asked one failed.
+    FALLBACK = "fallback"
 
 
 # Canary checks scored on exact form only (monitor/probing/canary.py). Their answers say

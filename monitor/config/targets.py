@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import Mapping
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
@@ -66,6 +67,20 @@ class ModelSettings(Section):
     enabled: bool = True
     price_input_per_mtok: float = Field(default=0.0, ge=0)
     price_output_per_mtok: float = Field(default=0.0, ge=0)
+    # Unset: 0 where the model takes it, nothing for OpenAI's reasoning models (they
+    # reject any but their default, also behind a gateway). "omit" sends none.
+    temperature: float | Literal["omit"] | None = None
+
+    @field_validator("temperature", mode="before")
+    @classmethod
+    def _temperature(cls, value: object) -> object:
+        if value is None or value == "omit":
+            return value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f'expected a number in 0..2 or "omit", got {value!r}')
+        if not 0.0 <= value <= 2.0:
+            raise ValueError(f'{value:g} is outside 0..2; use a number in 0..2 or "omit"')
+        return float(value)
 
     @field_validator("interval")
     @classmethod

@@ -54,6 +54,7 @@ _OUTCOMES = {
     Outcome.WRONG_ANSWER: "wrong answers",
     Outcome.GARBLED: "garbled answers",
     Outcome.EMPTY: "empty answers",
+    Outcome.FALLBACK: "answers from another model (gateway fallback)",
 }
 _PROVIDER_SIDE = (FailureClass.INFRASTRUCTURE, FailureClass.CAPACITY, FailureClass.AMBIGUOUS)
 _COUNTED = {

@@ -37,8 +37,10 @@ The taxonomy, in the order the questions are asked:
     │   ├── 5xx ....................... 500, 502, 503, 504, Anthropic 529 overloaded_error,
     │   │                               Gemini INTERNAL / UNAVAILABLE / DEADLINE_EXCEEDED
     │   ├── stream error .............. an error event after HTTP 200 (any provider)
-    │   └── protocol .................. HTTP 200 with a body that is not the provider's format,
-    │                                   or a line or body past the probe's bounds
+    │   ├── protocol .................. HTTP 200 with a body that is not the provider's format,
+    │   │                               or a line or body past the probe's bounds
+    │   └── fallback .................. HTTP 200 from another model: a gateway says it fell
+    │                                   back (LiteLLM's x-litellm-attempted-fallbacks)
     ├── 429 ........................... rationing or money; asked in this order:
     │   ├── configuration ............. 1. the error word names key/quota/billing/permission
     │   │                                  (insufficient_quota, billing_hard_limit_reached,
@@ -80,6 +82,9 @@ _BY_OUTCOME = {
     Outcome.WRONG_ANSWER: FailureClass.QUALITY,
     Outcome.GARBLED: FailureClass.QUALITY,
     Outcome.EMPTY: FailureClass.QUALITY,
+    # The asked model failed (a gateway falls back on its errors); whose answer came
+    # instead says nothing of it.
+    Outcome.FALLBACK: FailureClass.INFRASTRUCTURE,
 }
 
 # Words that put a failure on our side: money, keys, permissions.

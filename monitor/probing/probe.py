@@ -53,6 +53,7 @@ from monitor.probing.providers.base import (
     StreamEvent,
     StreamParser,
     TextDelta,
+    fallback_served,
     first_header,
     ratelimit_headers,
     retry_after_seconds,
@@ -177,9 +178,14 @@ class _Probe:
         except Exception as error:
             self._unexpected(error)
         finally:
-            served = self._parser.served_model if self._parser is not None else None
+            fallback = fallback_served(self.headers)
+            served = fallback or (self._parser.served_model if self._parser else None)
             if served is not None and not same_model(self.model.model, served):
                 self.served_model = served
+                if fallback is not None and self.outcome in _VERDICT_OUTCOME.values():
+                    # The gateway says the asked model failed and another answered: an
+                    # "ok" here would hide the very failure this probe exists to see.
+                    self.outcome = Outcome.FALLBACK
 
     def _request(self) -> tuple[Endpoint, bytes]:
         spec = self.adapter.build_request(

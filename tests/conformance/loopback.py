@@ -35,6 +35,7 @@ def probe(
     kind: ProviderKind,
     model: str,
     settings: ProbeSettings = SETTINGS,
+    api_key: str = KEY,
 ) -> ProbeResult:
     async def go() -> ProbeResult:
         async with make_client(settings) as client:
@@ -44,7 +45,7 @@ def probe(
                 ModelSettings(provider="conformance", model=model),
                 settings,
                 region="local",
-                api_key=KEY,
+                api_key=api_key,
                 clock=SystemClock(),
                 rng=random.Random(SEED),
             )

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import pytest
 
 from monitor.judging.wording import failure_label
-from monitor.results import FailureClass
+from monitor.results import FailureClass, Outcome
 from tests.conformance.loopback import TranscriptServer, probe
 from tests.conformance.transcripts import TRANSCRIPTS
 
@@ -56,11 +56,24 @@ def test_azures_retry_after_ms_is_the_retry_time(server):
     assert result.ratelimit["x-ratelimit-remaining-tokens"] == "0"
 
 
-def test_a_gateway_fallback_to_another_model_is_recorded(server):
+def test_a_gateway_fallback_is_a_failure_of_the_model_asked(server):
     transcript = by_name("litellm-fallback-serves-another-model")
     result = probe(server.base_url(transcript), transcript.kind, transcript.model)
-    assert result.failure_class is FailureClass.OK
-    assert result.served_model == "gpt-4o-mini-2024-07-18"
+    assert (result.outcome, result.failure_class) == (
+        Outcome.FALLBACK,
+        FailureClass.INFRASTRUCTURE,
+    )
+    assert result.served_model == "gpt-4o-mini"
+    assert result.answer_correct is None  # another model's answer says nothing of this one
+
+
+def test_another_name_in_the_stream_alone_is_recorded_not_failed(server):
+    transcript = by_name("stream-names-another-model")
+    result = probe(server.base_url(transcript), transcript.kind, transcript.model)
+    assert (result.failure_class, result.served_model) == (
+        FailureClass.OK,
+        "gpt-4o-mini-2024-07-18",
+    )
 
 
 @pytest.mark.parametrize(

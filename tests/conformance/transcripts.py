@@ -181,8 +181,28 @@ TRANSCRIPTS: list[tuple[Transcript, FailureClass]] = [
         FailureClass.INFRASTRUCTURE,
     ),
     (
+        # What LiteLLM 1.108 sends when `router_settings.fallbacks` answered for a model
+        # group that failed: the fallback's name in the stream and in its headers.
         Transcript(
             "litellm-fallback-serves-another-model",
+            COMPATIBLE,
+            200,
+            openai_stream("gpt-4o-mini-2024-07-18"),
+            {
+                **SSE,
+                "x-litellm-model-group": "gpt-4o-mini",
+                "x-litellm-attempted-retries": "0",
+                "x-litellm-attempted-fallbacks": "1",
+            },
+            model="gpt-4o",
+        ),
+        FailureClass.INFRASTRUCTURE,
+    ),
+    # Another name in the stream and no gateway saying it fell back: an alias, a
+    # snapshot, a router's choice; recorded, but nothing says the model asked failed.
+    (
+        Transcript(
+            "stream-names-another-model",
             COMPATIBLE,
             200,
             openai_stream("gpt-4o-mini-2024-07-18"),

@@ -83,6 +83,14 @@ def test_the_shipped_example_config_is_valid():
             {"providers": [{**PROVIDER, "api_key_env": "sk-ant-not-a-name"}]},
             "providers[0].api_key_env:",
         ),
+        (
+            {"providers": [PROVIDER], "models": [{**MODEL, "temperature": 3}]},
+            'models[0].temperature: 3 is outside 0..2; use a number in 0..2 or "omit"',
+        ),
+        (
+            {"providers": [PROVIDER], "models": [{**MODEL, "temperature": "cold"}]},
+            """models[0].temperature: expected a number in 0..2 or "omit", got 'cold'""",
+        ),
     ],
 )
 def test_a_bad_config_names_the_key_and_the_problem(raw, expected):

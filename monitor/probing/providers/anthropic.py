@@ -27,6 +27,7 @@ from monitor.probing.providers.base import (
     int_or_none,
     load_json,
     stream_headers,
+    temperature,
     text_or_none,
     with_extra,
 )
@@ -45,13 +46,15 @@ def build_request(
     headers = {**stream_headers(), "anthropic-version": API_VERSION}
     if api_key:
         headers["x-api-key"] = api_key
-    body = {
+    body: dict[str, object] = {
         "model": model.model,
         "max_tokens": max_tokens,
         "messages": [{"role": "user", "content": prompt}],
-        "temperature": 0,
         "stream": True,
     }
+    value = temperature(model)
+    if value is not None:
+        body["temperature"] = value
     url = f"{provider.base_url}/v1/messages"
     return RequestSpec("POST", url, with_extra(headers, provider), body)
 

@@ -253,6 +253,16 @@ def first_header(headers: Mapping[str, str], names: Iterable[str]) -> str | None
     return None
 
 
+def fallback_served(headers: Mapping[str, str]) -> str | None:
+    """The model group a gateway fell back to, when it says it did: LiteLLM's Anthropic
+    route names the model asked for in the stream whatever answered, and only its
+    `x-litellm-attempted-fallbacks` and `x-litellm-model-group` tell the truth."""
+    fallbacks = (first_header(headers, ("x-litellm-attempted-fallbacks",)) or "").strip()
+    if not fallbacks.isdigit() or int(fallbacks) == 0:
+        return None
+    return first_header(headers, ("x-litellm-model-group",)) or "another model (gateway fallback)"
+
+
 def retry_after_seconds(headers: Mapping[str, str], now: datetime) -> float | None:
     """Seconds from `retry-after-ms`, or `retry-after` as seconds or an HTTP date.
 
@@ -288,6 +298,22 @@ def _number(value: str | None) -> float | None:
 
 def stream_headers() -> dict[str, str]:
     return {"accept": "text/event-stream", "content-type": "application/json"}
+
+
+# OpenAI's reasoning families (o1, o3, o4-mini, gpt-5, gpt-5-mini...): any temperature
+# but their default is refused with a 400, by OpenAI and by gateways that know them.
+_REASONING = re.compile(r"^(o\d|gpt-5)")
+
+
+def temperature(model: ModelSettings, usual: float | None = 0.0) -> float | None:
+    """The temperature to send for `model`, None for none: the operator's, else `usual`,
+    else nothing for a reasoning model whatever route reaches it."""
+    if model.temperature == "omit":
+        return None
+    if model.temperature is not None:
+        return model.temperature
+    name = model.model.lower().rsplit("/", 1)[-1]
+    return None if _REASONING.match(name) else usual
 
 
 def with_extra(headers: dict[str, str], provider: ProviderSettings) -> dict[str, str]:

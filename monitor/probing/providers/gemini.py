@@ -35,6 +35,7 @@ from monitor.probing.providers.base import (
     int_or_none,
     load_json,
     stream_headers,
+    temperature,
     text_or_none,
     with_extra,
 )
@@ -55,9 +56,13 @@ def build_request(
     headers = stream_headers()
     if api_key:
         headers["x-goog-api-key"] = api_key
+    generation: dict[str, object] = {"maxOutputTokens": max_tokens}
+    value = temperature(model)
+    if value is not None:
+        generation["temperature"] = value
     body = {
         "contents": [{"role": "user", "parts": [{"text": prompt}]}],
-        "generationConfig": {"maxOutputTokens": max_tokens, "temperature": 0},
+        "generationConfig": generation,
     }
     name = quote(model.model, safe="-._~")
     url = f"{provider.base_url}/v1beta/models/{name}:streamGenerateContent?alt=sse"

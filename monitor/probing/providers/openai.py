@@ -32,6 +32,7 @@ from monitor.probing.providers.base import (
     int_or_none,
     load_json,
     stream_headers,
+    temperature,
     text_or_none,
     with_extra,
 )
@@ -41,7 +42,7 @@ REQUEST_ID_HEADERS = ("x-request-id", "request-id")
 
 
 def _request_builder(
-    token_field: str, temperature: bool
+    token_field: str, usual: float | None
 ) -> Callable[[ProviderSettings, ModelSettings, str, int, str | None], RequestSpec]:
     def build_request(
         provider: ProviderSettings,
@@ -60,8 +61,9 @@ def _request_builder(
             "stream": True,
             "stream_options": {"include_usage": True},
         }
-        if temperature:
-            body["temperature"] = 0
+        value = temperature(model, usual)
+        if value is not None:
+            body["temperature"] = value
         url = f"{provider.base_url}/chat/completions"
         return RequestSpec("POST", url, with_extra(headers, provider), body)
 
@@ -70,8 +72,8 @@ def _request_builder(
 
 # OpenAI's reasoning models reject any temperature but the default and take
 # `max_completion_tokens`; the servers that copy the API know `max_tokens`.
-build_openai_request = _request_builder("max_completion_tokens", temperature=False)
-build_compatible_request = _request_builder("max_tokens", temperature=True)
+build_openai_request = _request_builder("max_completion_tokens", usual=None)
+build_compatible_request = _request_builder("max_tokens", usual=0.0)
 
 
 def parse_error(status: int, headers: Mapping[str, str], body: bytes) -> ErrorInfo:

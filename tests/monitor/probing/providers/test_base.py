@@ -2,9 +2,12 @@ from datetime import UTC, datetime
 
 import pytest
 
+from monitor.config import ModelSettings, ProviderSettings
+from monitor.probing.providers import adapter_for
 from monitor.probing.providers.base import (
     Garbage,
     SSEDecoder,
+    fallback_served,
     first_header,
     ratelimit_headers,
     retry_after_seconds,
@@ -152,3 +155,27 @@ def test_the_same_model_in_another_spelling_is_no_mismatch(asked, served):
 )
 def test_another_model_is_a_mismatch(asked, served):
     assert not same_model(asked, served)
+
+
+def _sent_temperature(kind: str, temperature: object) -> object:
+    provider = ProviderSettings(id="p", kind=kind, base_url="http://127.0.0.1:1")
+    model = ModelSettings(provider="p", model="some-model", temperature=temperature)
+    body = adapter_for(provider.kind).build_request(provider, model, "q", 64, None).json
+    return body.get("generationConfig", body).get("temperature", "none sent")
+
+
+@pytest.mark.parametrize("kind", ["anthropic", "openai_compatible", "gemini"])
+def test_every_protocol_sends_the_configured_temperature_or_none(kind):
+    assert _sent_temperature(kind, None) == 0
+    assert _sent_temperature(kind, 0.7) == 0.7
+    assert _sent_temperature(kind, "omit") == "none sent"
+
+
+def test_a_gateway_that_says_it_fell_back_names_the_model_that_answered():
+    said = {"x-litellm-attempted-fallbacks": "1", "x-litellm-model-group": "claude-sonnet-4-6"}
+    assert fallback_served(said) == "claude-sonnet-4-6"
+    assert fallback_served({**said, "x-litellm-attempted-fallbacks": "0"}) is None
+    assert fallback_served({"x-litellm-model-group": "claude-sonnet-4-6"}) is None
+    assert fallback_served({"x-litellm-attempted-fallbacks": "2"}) == (
+        "another model (gateway fallback)"
+    )

@@ -59,11 +59,27 @@ def test_openai_request_streams_with_usage_and_max_completion_tokens():
 
 
 def test_compatible_servers_get_max_tokens_and_temperature_zero_and_no_key_header():
-    spec = openai.build_compatible_request(VLLM, MODEL, "q", 64, None)
+    llama = ModelSettings(provider="vllm", model="meta-llama/Llama-3.1-8B-Instruct")
+    spec = openai.build_compatible_request(VLLM, llama, "q", 64, None)
     assert spec.url == "http://gpu-box:8000/v1/chat/completions"
     assert spec.json["max_tokens"] == 64 and "max_completion_tokens" not in spec.json
     assert spec.json["temperature"] == 0
     assert "authorization" not in spec.headers
+
+
+@pytest.mark.parametrize("name", ["gpt-5.1", "openai/gpt-5-mini", "o3", "o4-mini", "azure/o1"])
+def test_a_reasoning_model_behind_a_gateway_gets_no_temperature(name):
+    # LiteLLM (and OpenAI itself) refuse temperature 0 for these with a 400 on every probe.
+    model = ModelSettings(provider="gw", model=name)
+    spec = openai.build_compatible_request(VLLM, model, "q", 64, None)
+    assert "temperature" not in spec.json
+
+
+def test_the_configured_temperature_wins_both_ways():
+    pinned = ModelSettings(provider="gw", model="o3", temperature=1.0)
+    assert openai.build_compatible_request(VLLM, pinned, "q", 64, None).json["temperature"] == 1.0
+    omitted = ModelSettings(provider="gw", model="llama3", temperature="omit")
+    assert "temperature" not in openai.build_compatible_request(VLLM, omitted, "q", 64, None).json
 
 
 def test_configured_headers_are_sent():
