@@ -141,9 +141,12 @@ def results_table(results: Sequence[ProbeResult]) -> str:
         if r.check in FORM_CHECKS and r.answer_correct is False and r.ok:
             answer = "form"  # the right value in another form: not a wrong answer
         # error_type is the provider's word: shown, never obeyed by the terminal.
+        served = r.served_model and f"served by {r.served_model}"
         error = for_terminal(
             " ".join(x for x in (r.error_type, r.timeout and f"timeout:{r.timeout}") if x)
             or _excerpt(r)
+            or served
+            or ""
         )
         lines.append(
             f"{r.target:<40} {r.failure_class:<15} {r.outcome:<13} {r.http_status or '-':>4} "

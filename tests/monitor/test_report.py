@@ -56,3 +56,14 @@ def test_the_provider_word_stays_the_error_when_there_is_one():
         error_excerpt='{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}',
     )
     assert error_column(overloaded) == "overloaded_error"
+
+
+def test_a_gateway_fallback_names_the_model_that_answered():
+    fallback = replace(
+        ok(OPUS, "us-east", START),
+        outcome=Outcome.FALLBACK,
+        failure_class=FailureClass.INFRASTRUCTURE,
+        answer_correct=None,
+        served_model="claude-sonnet-4-6",
+    )
+    assert error_column(fallback) == "served by claude-sonnet-4-6"
