@@ -145,6 +145,7 @@ class ProbeClient:
     def __init__(self, settings: ProbeSettings, max_connections: int) -> None:
         self.settings = settings
         self._connections = asyncio.Semaphore(max_connections)
+        self.gateway_retried: set[str] = set()  # models whose gateway retried, warned of
         _keep_stamps_on()
 
     async def __aenter__(self) -> ProbeClient:

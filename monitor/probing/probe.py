@@ -55,6 +55,7 @@ from monitor.probing.providers.base import (
     TextDelta,
     fallback_served,
     first_header,
+    gateway_retries,
     ratelimit_headers,
     retry_after_seconds,
     same_model,
@@ -95,7 +96,25 @@ async def run_probe(
     question = canary.make_question(rng, check)
     probe = _Probe(provider, model, settings, question, region=region, api_key=api_key, clock=clock)
     await probe.run(client)
+    _warn_of_gateway_retries(client, model, probe.headers)
     return probe.result()
+
+
+def _warn_of_gateway_retries(
+    client: ProbeClient, model: ModelSettings, headers: Mapping[str, str]
+) -> None:
+    """A gateway that retried before answering hid the failures of its first tries: the
+    probe never retries, so the operator must hear that its route does (once a prober)."""
+    tries = gateway_retries(headers)
+    if tries and model.id not in client.gateway_retried:
+        client.gateway_retried.add(model.id)
+        logger.warning(
+            "%s: the gateway retried %d time(s) before answering "
+            "(x-litellm-attempted-retries): its retries hide failures from the probes; "
+            "give this route num_retries: 0",
+            model.id,
+            tries,
+        )
 
 
 class _Probe:

@@ -1,6 +1,7 @@
 """Gateways and compatible servers, replayed from their documented wire transcripts on
 loopback: each response lands in the class the README's rules give."""
 
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -88,3 +89,12 @@ def test_the_model_asked_for_answering_records_no_mismatch(server, name):
     transcript = by_name(name)
     result = probe(server.base_url(transcript), transcript.kind, transcript.model)
     assert (result.failure_class, result.served_model) == (FailureClass.OK, None)
+
+
+def test_a_gateway_that_retried_before_answering_is_named_in_the_log(server, caplog):
+    transcript = by_name("litellm-answer-after-retries")
+    with caplog.at_level(logging.WARNING, logger="monitor.probing.probe"):
+        result = probe(server.base_url(transcript), transcript.kind, transcript.model)
+    assert result.failure_class is FailureClass.OK  # the model asked did answer, in the end
+    assert "conformance/gpt-4o: the gateway retried 1 time(s)" in caplog.text
+    assert "num_retries: 0" in caplog.text

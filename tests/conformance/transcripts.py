@@ -198,6 +198,23 @@ TRANSCRIPTS: list[tuple[Transcript, FailureClass]] = [
         ),
         FailureClass.INFRASTRUCTURE,
     ),
+    # LiteLLM 1.108 on a model group with `num_retries`, when a retry answered.
+    (
+        Transcript(
+            "litellm-answer-after-retries",
+            COMPATIBLE,
+            200,
+            openai_stream("gpt-4o"),
+            {
+                **SSE,
+                "x-litellm-model-group": "gpt-4o",
+                "x-litellm-attempted-retries": "1",
+                "x-litellm-attempted-fallbacks": "0",
+            },
+            model="gpt-4o",
+        ),
+        FailureClass.OK,
+    ),
     # Another name in the stream and no gateway saying it fell back: an alias, a
     # snapshot, a router's choice; recorded, but nothing says the model asked failed.
     (

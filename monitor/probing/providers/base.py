@@ -253,6 +253,13 @@ def first_header(headers: Mapping[str, str], names: Iterable[str]) -> str | None
     return None
 
 
+def gateway_retries(headers: Mapping[str, str]) -> int:
+    """How many times a gateway says it retried before this response (LiteLLM's
+    `x-litellm-attempted-retries`); 0 when it says nothing."""
+    said = (first_header(headers, ("x-litellm-attempted-retries",)) or "").strip()
+    return int(said) if said.isdigit() else 0
+
+
 def fallback_served(headers: Mapping[str, str]) -> str | None:
     """The model group a gateway fell back to, when it says it did: LiteLLM's Anthropic
     route names the model asked for in the stream whatever answered, and only its
