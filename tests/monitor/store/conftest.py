@@ -59,11 +59,18 @@ def pg_schema() -> Iterator[str]:
     yield schema
     # A worker's background thread (an engine snapshot being written) may still hold locks
     # the DROP needs in another order: a deadlock. Its connections go first.
-    _admin(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-        f" WHERE application_name = '{schema}' AND pid <> pg_backend_pid()"
-    )
-    _admin(f'DROP SCHEMA "{schema}" CASCADE')
+    # A pool may open a new connection between the two: then the deadlock is retried.
+    for attempt in range(5):
+        _admin(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            f" WHERE application_name = '{schema}' AND pid <> pg_backend_pid()"
+        )
+        try:
+            _admin(f'DROP SCHEMA "{schema}" CASCADE')
+            return
+        except psycopg.errors.DeadlockDetected:
+            if attempt == 4:
+                raise
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

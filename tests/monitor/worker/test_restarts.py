@@ -60,12 +60,15 @@ def run(evaluator, store, clock, minutes, models=(OPUS, SONNET)):
 def test_a_worker_restarted_on_the_same_host_evaluates_at_its_first_tick(store):
     clock = FakeClock(START)
     settings = settings_with(OPUS, SONNET)
-    run(Evaluator(settings, store, clock, "us-east"), store, clock, 10)  # then it crashed
+    crashed = Evaluator(settings, store, clock, "us-east")
+    run(crashed, store, clock, 10)  # then it crashed
+    crashed.snapshots.wait()
     store.record_results(probes(clock, (OPUS, SONNET)))
     clock.advance(60)
     restarted = Evaluator(settings, store, clock, "us-east")
     restarted.tick()
     assert restarted.engine is not None  # no wait for the old lease to expire
+    restarted.snapshots.wait()  # its background save, before the test's data goes
 
 
 def test_a_clean_shutdown_gives_the_lease_to_another_host_at_once(store):
