@@ -20,10 +20,11 @@ import os
 import pwd
 import shlex
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
+
+from tests.ports import free_port
 
 _BIN_GLOB = "/usr/lib/postgresql/*/bin"
 _RUN_AS = "postgres"  # when we are root
@@ -32,12 +33,6 @@ _RUN_AS = "postgres"  # when we are root
 def _bin_dir() -> Path | None:
     found = sorted(glob.glob(_BIN_GLOB), key=lambda p: int(Path(p).parent.name))
     return Path(found[-1]) if found else (Path(p).parent if (p := shutil.which("pg_ctl")) else None)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class PostgresCluster:
@@ -67,7 +62,7 @@ class PostgresCluster:
         if os.geteuid() == 0:
             user = pwd.getpwnam(_RUN_AS)
             os.chown(folder, user.pw_uid, user.pw_gid)
-        cluster = cls(bin_dir, folder, _free_port())
+        cluster = cls(bin_dir, folder, free_port())
         cluster._run(
             "initdb",
             "-D",

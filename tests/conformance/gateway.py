@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterable
@@ -19,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 MASTER_KEY = "sk-gateway-master-key-for-tests-0123456789"
@@ -71,7 +72,7 @@ class LiteLLM:
     """`litellm --config` as a child process; `url` once it answers its health check."""
 
     def __init__(self, command: str, config: Path, log: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {
             **os.environ,
@@ -114,9 +115,3 @@ class LiteLLM:
     def _tail(self) -> str:
         self._log.flush()
         return self._log_path.read_text(errors="replace")[-3000:]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])

@@ -14,6 +14,7 @@ import pytest
 from monitor.cli import main
 from tests.monitor.scenarios.simulator.wire_calls import post
 from tests.monitor.test_cli import problem_lines, write_config
+from tests.ports import free_port
 
 
 @pytest.fixture
@@ -155,14 +156,6 @@ def test_a_database_without_the_schema_is_refused_in_one_line_saying_to_upgrade_
 
 # `aistatus simulate` serves the config's [simulator], as `run` does: a newcomer who moves
 # [simulator] port (and the base_url with it, as check-config asks) is served there.
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as holder:
-        holder.bind(("127.0.0.1", 0))
-        return holder.getsockname()[1]
 
 
 @contextmanager

@@ -5,7 +5,6 @@ judges at once, from that state."""
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,14 +13,9 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from tests.monitor.test_cli_start import demo_config
+from tests.ports import free_port
 
 AISTATUS = str(Path(sys.executable).parent / "aistatus")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def lease_holders(database: Path) -> list[str]:
