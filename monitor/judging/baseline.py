@@ -85,6 +85,35 @@ class Baseline:
             bins[slot] = bins.get(slot, 0) + sign
         self.latency_count += sign * len(slots)
 
+    def add_latencies(self, minute: int, counts: Sequence[int], latencies: Sequence[float]) -> None:
+        """`add` of one minute whose latencies are given as milliseconds (NaN: none), the
+        slots worked out here: what folding does for every model every minute."""
+        key = minute // self.block_minutes
+        block = self.blocks.get(key)
+        if block is None:
+            block = self.blocks[key] = Block(self.width)
+        block_counts, total = block.counts, self.counts
+        for index, count in enumerate(counts):
+            if count:
+                block_counts[index] += count
+                total[index] += count
+        bins, block_bins, low = self.latency_bins, block.bins, block.low
+        log, floor = math.log, math.floor
+        added = 0
+        for ms in latencies:
+            if ms != ms:  # NaN: no latency
+                continue
+            slot = floor(log(max(ms, 0.1)) * BINS_PER_E)  # latency_slot, inline
+            at = slot - low
+            if block_bins and 0 <= at < len(block_bins):
+                block_bins[at] += 1
+            else:
+                block.bump(slot, 1)
+                block_bins, low = block.bins, block.low
+            bins[slot] = bins.get(slot, 0) + 1
+            added += 1
+        self.latency_count += added
+
     def expire(self, before_minute: int) -> None:
         """Drop every whole block that ends before `before_minute`."""
         last_key = before_minute // self.block_minutes - 1

@@ -109,6 +109,10 @@ class Records:
             return stored
         return (minute * _MINUTE_US + int(stored)) / _US
 
+    def name_index(self, region: str) -> int | None:
+        """The index `insert` holds `region` as, if it was heard before."""
+        return self._name_index.get(region)
+
     # -- records --------------------------------------------------------------------------
 
     def insert(

@@ -46,7 +46,7 @@ from monitor.judging.records import R_ALL as R_ALL  # per region, re-exported
 from monitor.judging.records import R_FAIL as R_FAIL
 from monitor.judging.records import R_N as R_N
 from monitor.judging.records import R_VAN as R_VAN
-from monitor.judging.records import Records, shared
+from monitor.judging.records import _CLASS_INDEX, _MINUTE_US, _US, Records, shared
 from monitor.results import FORM_CHECKS as FORM_CHECKS  # re-exported
 from monitor.results import FailureClass, ProbeResult
 
@@ -244,11 +244,66 @@ class TallyBook:
         answer: never a problem), and its id as a uuid's 16 bytes. For replay, which
         counts millions."""
         minute = int(at // 60)
+        if minute == self.now_minute and self._append_answer(minute, at, region, cls, ms, key):
+            return True
         if self._expire_cursor is not None and minute < self._expire_cursor:
             return False
         result_id = "" if isinstance(self._records.ids, bytearray) else key.hex()
         fields = self._fields(cls, True, False, ms)
         return self._count(minute, at, region, cls, fields, ms, result_id, result_id or key)
+
+    def _append_answer(
+        self, minute: int, at: float, region: str, cls: FailureClass, ms: float, key: bytes
+    ) -> bool:
+        """`_count` of a healthy answer in the current minute, the latest the book holds
+        (replay's usual probe, millions of them), with its steps inline; False, having
+        changed nothing, where anything less usual applies (a repeated id, a first region,
+        wider arrays to come, a start not whole microseconds): `_count` then does it."""
+        start, records = self._start, self._records
+        index = len(start) - 1
+        ids, held = records.ids, self._held
+        if minute - self._lo != index or not isinstance(ids, bytearray) or not held[index]:
+            return False
+        end = len(records.classes)
+        first = start[index]
+        if end >= _NARROW_MOST or records.at.typecode != "I":
+            return False
+        if end > first:
+            if ids.find(key, 16 * first) >= 0:
+                return False  # seen before, or across two records' bytes: _count tells
+            flags = self._flags[index]
+        else:
+            low, high = self._tainted
+            flags = _TAINTED if low <= minute <= high else 0
+        if flags & _FOLDED and not flags & _TAINTED:
+            return False  # a folded minute: the baseline takes the probe too
+        region_index = records.name_index(region)
+        if region_index is None:
+            return False
+        offset = round(at * _US) - minute * _MINUTE_US
+        if not (0 <= offset < _MINUTE_US and (minute * _MINUTE_US + offset) / _US == at):
+            return False
+        counts = self._counts
+        base = index * WIDTH
+        if counts[base] >= _LIMIT[counts.typecode]:  # ALL is the largest count
+            return False
+        slow_ms = self.slow_ms
+        fields = _COMBINED[cls, True, slow_ms is not None and ms > slow_ms, False]
+        self._flags[index] = flags
+        records.regions.append(region_index)
+        records.classes.append(_CLASS_INDEX[cls])
+        records.at.append(offset)
+        records.latencies.append(ms)
+        ids += key
+        if self._windows:
+            self._windows.clear()
+        cum, total = self._cum, self._total
+        mask = _MASKS[cum.typecode]
+        for field in fields:
+            counts[base + field] += 1
+            cum[base + field] = (cum[base + field] + 1) & mask
+            total[field] += 1
+        return True
 
     def _fields(
         self, cls: FailureClass, answer: bool | None, form: bool, ms: float | None
@@ -321,7 +376,9 @@ class TallyBook:
         """Move "now" to `minute`; fold and expire tallies that aged."""
         if self.now_minute is not None and minute <= self.now_minute:
             return
-        if self.now_minute is None:
+        if minute - 1 == self.now_minute and self._next_minute(minute):
+            pass  # the usual case: one minute on, which holds no probe yet
+        elif self.now_minute is None:
             # Results stamped after `minute` (a clock ahead of ours) are counted when their
             # minute comes; the totals must still start no later than now.
             self._origin = min(next(iter(self.tallies), minute), minute)
@@ -332,6 +389,25 @@ class TallyBook:
         self._windows.clear()
         self._expire(minute - self.keep)
         self.baseline.expire(minute - self.baseline_minutes)
+
+    def _next_minute(self, minute: int) -> bool:
+        """`_accumulate` of the minute after now when it is the next the arrays hold and
+        holds no probe yet (every minute, for every model), inline; False, having changed
+        nothing, otherwise."""
+        start = self._start
+        index = minute - self._lo
+        if index != len(start) or index == 0 or not self._held[index - 1]:
+            return False
+        # Its running total is now's (held at the last index, as `_late` keeps it).
+        cum = self._cum
+        at = (index - 1) * WIDTH
+        start.append(len(self._records))
+        counts = self._counts
+        counts.frombytes(bytes(WIDTH * counts.itemsize))  # zeros
+        cum.extend(cum[at : at + WIDTH])
+        self._held.append(1)
+        self._flags.append(0)
+        return True
 
     def window(self, minutes: int) -> list[int]:
         """Counts of the window ending now: `minutes` whole minutes back plus this one.
@@ -346,7 +422,7 @@ class TallyBook:
                 cum, top, base = self._cum, (now - self._lo) * WIDTH, base * WIDTH
                 mask = _MASKS[cum.typecode]
                 upto, before = cum[top : top + WIDTH], cum[base : base + WIDTH]
-                sums = [(a - b) & mask for a, b in zip(upto, before, strict=True)]
+                sums = _modular_difference(upto, before, mask)
             else:
                 sums = list(self._total)
             self._windows[minutes] = sums
@@ -534,7 +610,7 @@ class TallyBook:
 
     def _difference(self, upto: Sequence[int], before: Sequence[int]) -> list[int]:
         mask = _MASKS[self._cum.typecode]
-        return [(a - b) & mask for a, b in zip(upto, before, strict=True)]
+        return _modular_difference(upto, before, mask)
 
     def _exact(self, stored: Sequence[int]) -> list[int]:
         """The running total a held one stands for: now's, less what came after it."""
@@ -624,6 +700,14 @@ class TallyBook:
         flags = self._flags
         if first == through:  # the usual case: one minute aged (no generator to start)
             index = self._live(first)
+            if index >= 0 and not flags[index]:  # neither folded nor tainted: join it
+                flags[index] = _FOLDED
+                at = index * WIDTH
+                begin, end = self._span(index)
+                latencies = self._records.latencies[begin:end]
+                self.baseline.add_latencies(first, self._counts[at : at + WIDTH], latencies)
+                self._fold_cursor = through + 1
+                return
             minutes: Iterable[tuple[int, int]] = [(first, index)] if index >= 0 else []
         else:
             minutes = self._existing(first, through)
@@ -671,3 +755,10 @@ class TallyBook:
 def _bump(vector: list[int], fields: tuple[int, ...]) -> None:
     for index in fields:
         vector[index] += 1
+
+
+def _modular_difference(upto: Sequence[int], before: Sequence[int], mask: int) -> list[int]:
+    """upto - before, field by field, mod `mask` + 1 (running totals are held so): the
+    subtraction in C, the modulo only where one wrapped (both are at most `mask`)."""
+    sums = list(map(sub, upto, before))
+    return sums if min(sums) >= 0 else [value & mask for value in sums]
