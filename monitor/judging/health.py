@@ -249,6 +249,8 @@ class TargetHealth:
         level: ComponentStatus,
         hits: Hits,
     ) -> None:
+        if signal is not Signal.LATENCY and signal not in self.episodes and self._too_few(signal):
+            return  # `fired` could not fire: the usual case, without reading the baseline
         p0 = self.baseline_share(signal)
         if signal in self.episodes:
             self._close_if_recovered(signal, minute, p0)
@@ -262,7 +264,10 @@ class TargetHealth:
             self.episodes[signal] = Episode(signal, cause, started, now, level, regions)
 
     def _judge_vantage(self, now: datetime, minute: int, verdict: RegionVerdict | None) -> None:
-        fired = self.fired(Signal.VANTAGE, self.baseline_share(Signal.VANTAGE))
+        if self._too_few(Signal.VANTAGE):
+            fired = None  # the usual case, without reading the baseline
+        else:
+            fired = self.fired(Signal.VANTAGE, self.baseline_share(Signal.VANTAGE))
         if fired is not None:
             first, hits = minute - fired, VANTAGE_FAILURES
             regions = hit_regions(self.book, first, minute, hits)
@@ -308,6 +313,11 @@ class TargetHealth:
             and bad >= s.outage_share * total
             and is_surprising(bad, total, s.prior_failure_rate, s.false_alarm_rate)
         )
+
+    def _too_few(self, signal: Signal) -> bool:
+        """Whether even the longest window holds too few bad probes of `signal` to fire."""
+        bad = self.book.window(self.windows[-1])[self.tests[signal].bad]
+        return bad < self.settings.min_failures
 
     def fired(self, signal: Signal, p0: float, alpha: float | None = None) -> int | None:
         """The shortest window whose bad share is surprising and large enough, if any."""

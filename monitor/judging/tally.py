@@ -42,11 +42,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import add, sub
 
 from monitor.judging.baseline import Baseline, latency_slot
+from monitor.judging.records import CLASS_INDEX, MINUTE_US, US, Records, shared
 from monitor.judging.records import R_ALL as R_ALL  # per region, re-exported
 from monitor.judging.records import R_FAIL as R_FAIL
 from monitor.judging.records import R_N as R_N
 from monitor.judging.records import R_VAN as R_VAN
-from monitor.judging.records import _CLASS_INDEX, _MINUTE_US, _US, Records, shared
 from monitor.results import FORM_CHECKS as FORM_CHECKS  # re-exported
 from monitor.results import FailureClass, ProbeResult
 
@@ -280,8 +280,8 @@ class TallyBook:
         region_index = records.name_index(region)
         if region_index is None:
             return False
-        offset = round(at * _US) - minute * _MINUTE_US
-        if not (0 <= offset < _MINUTE_US and (minute * _MINUTE_US + offset) / _US == at):
+        offset = round(at * US) - minute * MINUTE_US
+        if not (0 <= offset < MINUTE_US and (minute * MINUTE_US + offset) / US == at):
             return False
         counts = self._counts
         base = index * WIDTH
@@ -291,7 +291,7 @@ class TallyBook:
         fields = _COMBINED[cls, True, slow_ms is not None and ms > slow_ms, False]
         self._flags[index] = flags
         records.regions.append(region_index)
-        records.classes.append(_CLASS_INDEX[cls])
+        records.classes.append(CLASS_INDEX[cls])
         records.at.append(offset)
         records.latencies.append(ms)
         ids += key

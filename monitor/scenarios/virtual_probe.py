@@ -251,23 +251,51 @@ def _observe(
 
 
 def _http_error(plan: Plan, kind: ProviderKind, base: dict[str, object]) -> dict[str, object]:
-    call = Call(
-        model=str(base["target"]).split("/", 1)[1], stream=True, request_id="0" * 32, created=0
-    )
-    reply = _WIRE[protocol_for(str(base["target"]).split("/", 1)[0])].render(plan, call)
-    headers = {name.lower(): value for name, value in reply.headers}
-    info = adapter_for(kind).parse_error(reply.status, headers, reply.body or b"")
+    target = str(base["target"])
+    # An error reply's status, headers and body depend on what the key names, never on its
+    # timing (the wire modules' error replies take `ttft_s` only as when they go out):
+    # rendered and parsed once, as every error of a fault repeats them (and replay
+    # makes thousands). Every result gets its own ratelimit dict.
+    key = (target, kind, plan.protocol, plan.kind, plan.status, plan.error_type, plan.retry_after)
+    known = _errors.get(key)
+    if known is None:
+        if len(_errors) >= _ERRORS_MOST:
+            _errors.clear()  # a bound for a process that replays many scenarios
+        known = _errors[key] = _render_error(plan, kind, target)
+    status, headers, error_type, from_body, ratelimit, excerpt_ = known
     return {
         "outcome": Outcome.HTTP_ERROR,
-        "http_status": reply.status,
-        "error_type": info.error_type,
-        "retry_after_s": _retry_after(headers, base, info.retry_after_s),
+        "http_status": status,
+        "error_type": error_type,
+        "retry_after_s": _retry_after(headers, base, from_body),
         # The same evidence the live probe classifies on: the retry headers and the body.
-        "ratelimit": ratelimit_headers(headers),
-        "error_excerpt": excerpt(reply.body or b"") or None,
+        "ratelimit": dict(ratelimit),
+        "error_excerpt": excerpt_,
         "total_ms": plan.ttft_s * 1000,
         **base,
     }
+
+
+# (status, headers, error_type, retry_after_s from the body, ratelimit headers, excerpt)
+_RenderedError = tuple[int, dict[str, str], str | None, float | None, dict[str, str], str | None]
+_errors: dict[tuple[object, ...], _RenderedError] = {}
+_ERRORS_MOST = 4096
+
+
+def _render_error(plan: Plan, kind: ProviderKind, target: str) -> _RenderedError:
+    call = Call(model=target.split("/", 1)[1], stream=True, request_id="0" * 32, created=0)
+    reply = _WIRE[protocol_for(target.split("/", 1)[0])].render(plan, call)
+    headers = {name.lower(): value for name, value in reply.headers}
+    info = adapter_for(kind).parse_error(reply.status, headers, reply.body or b"")
+    limits = ratelimit_headers(headers)
+    return (
+        reply.status,
+        headers,
+        info.error_type,
+        info.retry_after_s,
+        limits,
+        excerpt(reply.body or b"") or None,
+    )
 
 
 def _retry_after(
