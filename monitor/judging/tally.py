@@ -463,7 +463,28 @@ class TallyBook:
         through = self.now_minute - self.fold_after
         if hold_until is not None and self._fold_cursor is not None:
             through = min(through, max(hold_until, self._fold_cursor - 1))
+        if through == self._fold_cursor and self._fold_one(through):
+            return
         self._fold(through)
+
+    def _fold_one(self, minute: int) -> bool:
+        """`_fold` of the one minute after the last folded, when it holds probes and is
+        neither folded nor tainted (every model, every minute), inline; False, having
+        changed nothing, otherwise."""
+        index, start, flags = minute - self._lo, self._start, self._flags
+        if not 0 <= index < len(start) - 1 or flags[index]:
+            return False
+        if self._expire_cursor is not None and minute < self._expire_cursor:
+            return False
+        begin, end = start[index], start[index + 1]
+        if end == begin:
+            return False
+        flags[index] = _FOLDED
+        at = index * WIDTH
+        latencies = self._records.latencies[begin:end]
+        self.baseline.add_latencies(minute, self._counts[at : at + WIDTH], latencies)
+        self._fold_cursor = minute + 1
+        return True
 
     # -- reading --------------------------------------------------------------------------
 
@@ -698,16 +719,8 @@ class TallyBook:
     def _fold(self, through: int) -> None:
         first = self._lo if self._fold_cursor is None else self._fold_cursor
         flags = self._flags
-        if first == through:  # the usual case: one minute aged (no generator to start)
+        if first == through:  # one minute aged (no generator to start)
             index = self._live(first)
-            if index >= 0 and not flags[index]:  # neither folded nor tainted: join it
-                flags[index] = _FOLDED
-                at = index * WIDTH
-                begin, end = self._span(index)
-                latencies = self._records.latencies[begin:end]
-                self.baseline.add_latencies(first, self._counts[at : at + WIDTH], latencies)
-                self._fold_cursor = through + 1
-                return
             minutes: Iterable[tuple[int, int]] = [(first, index)] if index >= 0 else []
         else:
             minutes = self._existing(first, through)
@@ -721,6 +734,14 @@ class TallyBook:
 
     def _expire(self, before: int) -> None:
         cursor = self._expire_cursor
+        if before - 1 == cursor and not self._problems:  # the usual case: one minute on
+            index = cursor - 1 - self._lo
+            if 0 <= index < len(self._held):
+                self._held[index] = 0
+            self._expire_cursor = before
+            if index + 1 >= _COMPACT_AFTER:
+                self._cut(before - 1)
+            return
         problems = self._problems
         if cursor is None:
             for minute in [m for m in problems if m < before]:
