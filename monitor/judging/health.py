@@ -159,8 +159,10 @@ class TargetHealth:
 
     # -- judging ------------------------------------------------------------------------
 
-    def judge(self, now: datetime) -> None:
-        minute = minute_of(now)
+    def judge(self, now: datetime, minute: int | None = None) -> None:
+        """`minute`: `now`'s (minute_of), when the caller knows it already."""
+        if minute is None:
+            minute = minute_of(now)
         self.book.advance(minute)
         self.book.fold(self._hold_until(minute))
         if self._refresh_at is None or minute >= self._refresh_at:
@@ -204,7 +206,13 @@ class TargetHealth:
         if self.episodes or self.vantage_pending is not None:
             return False
         sums, floor = self.book.window(self.windows[-1]), self.settings.min_failures
-        return all(sums[index] < floor for index in (FAIL, SLOW, WRONG, CFG, VAN))
+        return (
+            sums[FAIL] < floor
+            and sums[SLOW] < floor
+            and sums[WRONG] < floor
+            and sums[CFG] < floor
+            and sums[VAN] < floor
+        )
 
     def _judge_availability(self, now: datetime, minute: int) -> RegionVerdict | None:
         p0 = self.baseline_share(Signal.AVAILABILITY)

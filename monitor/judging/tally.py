@@ -243,50 +243,45 @@ class TallyBook:
         no result object: unix time `at`, its class (how `classify` takes a healthy
         answer: never a problem), and its id as a uuid's 16 bytes. For replay, which
         counts millions."""
+        # The usual probe, in the current minute, the latest the book holds: `_count`'s
+        # steps inline; `_count` itself (`_add_answer`) wherever anything less usual
+        # applies (a repeated id, a first region, wider arrays to come, a start not whole
+        # microseconds), before anything has changed.
         minute = int(at // 60)
-        if minute == self.now_minute and self._append_answer(minute, at, region, cls, ms, key):
-            return True
-        if self._expire_cursor is not None and minute < self._expire_cursor:
-            return False
-        result_id = "" if isinstance(self._records.ids, bytearray) else key.hex()
-        fields = self._fields(cls, True, False, ms)
-        return self._count(minute, at, region, cls, fields, ms, result_id, result_id or key)
-
-    def _append_answer(
-        self, minute: int, at: float, region: str, cls: FailureClass, ms: float, key: bytes
-    ) -> bool:
-        """`_count` of a healthy answer in the current minute, the latest the book holds
-        (replay's usual probe, millions of them), with its steps inline; False, having
-        changed nothing, where anything less usual applies (a repeated id, a first region,
-        wider arrays to come, a start not whole microseconds): `_count` then does it."""
         start, records = self._start, self._records
         index = len(start) - 1
         ids, held = records.ids, self._held
-        if minute - self._lo != index or not isinstance(ids, bytearray) or not held[index]:
-            return False
+        if (
+            minute != self.now_minute
+            or index < 0
+            or minute - self._lo != index
+            or not isinstance(ids, bytearray)
+            or not held[index]
+        ):
+            return self._add_answer(minute, at, region, cls, ms, key)
         end = len(records.classes)
         first = start[index]
         if end >= _NARROW_MOST or records.at.typecode != "I":
-            return False
+            return self._add_answer(minute, at, region, cls, ms, key)
         if end > first:
             if ids.find(key, 16 * first) >= 0:
-                return False  # seen before, or across two records' bytes: _count tells
+                return self._add_answer(minute, at, region, cls, ms, key)  # seen before?
             flags = self._flags[index]
         else:
             low, high = self._tainted
             flags = _TAINTED if low <= minute <= high else 0
         if flags & _FOLDED and not flags & _TAINTED:
-            return False  # a folded minute: the baseline takes the probe too
+            return self._add_answer(minute, at, region, cls, ms, key)  # baseline's too
         region_index = records.name_index(region)
         if region_index is None:
-            return False
+            return self._add_answer(minute, at, region, cls, ms, key)
         offset = round(at * US) - minute * MINUTE_US
         if not (0 <= offset < MINUTE_US and (minute * MINUTE_US + offset) / US == at):
-            return False
+            return self._add_answer(minute, at, region, cls, ms, key)
         counts = self._counts
         base = index * WIDTH
         if counts[base] >= _LIMIT[counts.typecode]:  # ALL is the largest count
-            return False
+            return self._add_answer(minute, at, region, cls, ms, key)
         slow_ms = self.slow_ms
         fields = _COMBINED[cls, True, slow_ms is not None and ms > slow_ms, False]
         self._flags[index] = flags
@@ -304,6 +299,15 @@ class TallyBook:
             cum[base + field] = (cum[base + field] + 1) & mask
             total[field] += 1
         return True
+
+    def _add_answer(
+        self, minute: int, at: float, region: str, cls: FailureClass, ms: float, key: bytes
+    ) -> bool:
+        if self._expire_cursor is not None and minute < self._expire_cursor:
+            return False
+        result_id = "" if isinstance(self._records.ids, bytearray) else key.hex()
+        fields = self._fields(cls, True, False, ms)
+        return self._count(minute, at, region, cls, fields, ms, result_id, result_id or key)
 
     def _fields(
         self, cls: FailureClass, answer: bool | None, form: bool, ms: float | None

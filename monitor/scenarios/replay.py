@@ -112,7 +112,7 @@ def _replay(
                 at, target, region, drawn = upcoming
                 upcoming = next(schedule, None)
             if drawn.__class__ is tuple:  # _pending, inline: once a probe
-                done = at + timedelta(milliseconds=drawn[1] or 0.0)
+                done = at + timedelta(0, 0, 0, drawn[1] or 0.0)  # milliseconds, positional
                 heapq.heappush(finished, (done, probes, (target, region, at, drawn)))
             else:
                 done, pending = _pending(target, region, at, drawn)
