@@ -494,6 +494,13 @@ class TallyBook:
 
     def sum(self, first: int, last: int) -> list[int]:
         """Counts of minutes first..last; from the running totals when it can (no rescan)."""
+        if last == first + 1 and self.now_minute is not None and last <= self.now_minute:
+            # Two minutes (the latest probes, every model every minute): their own counts.
+            index = first - self._lo
+            expired = self._expire_cursor is not None and first < self._expire_cursor
+            if index >= 0 and index + 1 < len(self._start) and not expired:
+                counts, at = self._counts, index * WIDTH
+                return list(map(add, counts[at : at + WIDTH], counts[at + WIDTH : at + 2 * WIDTH]))
         if self.now_minute is not None and last <= self.now_minute:
             upto_held, before_held = self._stored(last), self._stored(first - 1)
             if upto_held is not None and before_held is not None:
