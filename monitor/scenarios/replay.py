@@ -18,7 +18,7 @@ import os
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from monitor.clock import utc_iso
@@ -184,14 +184,37 @@ def _drawn_here(
     scenario: Scenario, probe: VirtualProber
 ) -> Iterator[tuple[datetime, str, str, Drawn]]:
     draw = probe.draw
-    for at, target, region in scheduled(scenario):
-        yield at, target, region, draw(target, region, at)
+    for at, target, region, text in _scheduled_named(scenario):
+        yield at, target, region, draw(target, region, at, text)
+
+
+def _scheduled_named(scenario: Scenario) -> Iterator[tuple[datetime, str, str, str | None]]:
+    """`scheduled`, each probe with its start as `isoformat()` writes it (its dice are seeded
+    with it) where that is known without writing it anew, else None."""
+    firsts = _firsts(scenario)
+    step = timedelta(seconds=scenario.interval_s)
+    if firsts and firsts[-1][0] - firsts[0][0] < step and _named_rounds_fit(firsts, step):
+        return _named_rounds(firsts, step, scenario.end)
+    return ((at, target, region, None) for at, target, region in scheduled(scenario))
 
 
 def scheduled(scenario: Scenario) -> Iterator[tuple[datetime, str, str]]:
     """Every probe of the scenario in start order: (when, target, region)."""
     interval = scenario.interval_s
-    firsts = sorted(
+    firsts = _firsts(scenario)
+    step = timedelta(seconds=interval)
+    if firsts and firsts[-1][0] - firsts[0][0] < step:
+        return _rounds(firsts, step, scenario.end)
+    streams = [
+        _every(first, interval, scenario.end, target, region) for first, target, region in firsts
+    ]
+    return heapq.merge(*streams)
+
+
+def _firsts(scenario: Scenario) -> list[tuple[datetime, str, str]]:
+    """Every stream's first probe, (when, target, region), in start order."""
+    interval = scenario.interval_s
+    return sorted(
         (
             scenario.start + timedelta(seconds=phase_offset(model.id, region, interval)),
             model.id,
@@ -200,13 +223,40 @@ def scheduled(scenario: Scenario) -> Iterator[tuple[datetime, str, str]]:
         for model in scenario.models
         for region in scenario.regions
     )
-    step = timedelta(seconds=interval)
-    if firsts and firsts[-1][0] - firsts[0][0] < step:
-        return _rounds(firsts, step, scenario.end)
-    streams = [
-        _every(first, interval, scenario.end, target, region) for first, target, region in firsts
-    ]
-    return heapq.merge(*streams)
+
+
+_MINUTE = timedelta(minutes=1)
+
+
+def _named_rounds_fit(firsts: list[tuple[datetime, str, str]], step: timedelta) -> bool:
+    """Whether a start's text is its minute's and its stream's first's seconds (UTC, and a
+    step of whole minutes: the seconds never change within a stream)."""
+    return step % _MINUTE == timedelta(0) and all(first.tzinfo is UTC for first, _, _ in firsts)
+
+
+def _named_rounds(
+    firsts: list[tuple[datetime, str, str]], step: timedelta, end: datetime
+) -> Iterator[tuple[datetime, str, str, str]]:
+    """`_rounds` with each start's `isoformat()`: "YYYY-MM-DDTHH:MM" of its minute (one text
+    a minute, for every stream) and ":SS.ffffff+00:00" of its stream (`_named_rounds_fit`)."""
+    base = firsts[0][0].replace(second=0, microsecond=0)
+    streams = []
+    for first, target, region in firsts:
+        text = first.isoformat()
+        streams.append((first, target, region, (first - base) // _MINUTE, text[16:]))
+    minutes: list[str] = []
+    shift, moved = timedelta(0), 0
+    per_step, reach = step // _MINUTE, max(stream[3] for stream in streams)
+    while True:
+        while len(minutes) <= moved + reach:
+            minutes.append((base + _MINUTE * len(minutes)).isoformat()[:16])
+        for first, target, region, offset, seconds in streams:
+            at = first + shift
+            if at >= end:
+                return  # the rounds only go later
+            yield at, target, region, minutes[moved + offset] + seconds
+        shift += step
+        moved += per_step
 
 
 def _rounds(

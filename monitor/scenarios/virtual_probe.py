@@ -120,16 +120,18 @@ class VirtualProber:
             return virtual_probe(self.scenario, target, region, at, self.settings, check)
         return self.result(target, region, at, self.draw(target, region, at))
 
-    def draw(self, target: str, region: str, at: datetime) -> Drawn:
+    def draw(self, target: str, region: str, at: datetime, text: str | None = None) -> Drawn:
         """The probe of the arithmetic question at `at`: a healthy answer as its numbers
-        (`Answered`: small to send to another process), anything else as its result."""
+        (`Answered`: small to send to another process), anything else as its result.
+        `text`: `at.isoformat()`, where the caller has it."""
         known = self._targets.get(target) or self._target(target)
         if known is None:
             return virtual_probe(self.scenario, target, region, at, self.settings)
         model, _, _, faulted, exact = known
         scenario, settings = self.scenario, self.settings
         if exact:
-            expected, fault_draw, error_draw, ttft_s, total_s = self._dice.roll(model, region, at)
+            rolled = self._dice.roll(model, region, at, text)
+            expected, fault_draw, error_draw, ttft_s, total_s = rolled
             answer = str(expected)
         else:  # the standard library's dice changed under us: the slow, sure way
             rng = request_rng(scenario.seed, target, region, at)
