@@ -341,6 +341,8 @@ class TargetHealth:
                 continue
             if minutes == self.windows[0] and suspected_from is not None:
                 sums = self.book.sum(max(suspected_from, now - minutes), now)
+            elif self.book.window_count(minutes, test.bad) < floor:
+                continue  # the usual case: nothing further below can fire it
             else:
                 sums = self.book.window(minutes)
             bad, total = sums[test.bad], sums[test.total]
