@@ -181,8 +181,7 @@ class Records:
 
     def slower(self, first: int, end: int, limit: float) -> int:
         """How many of the records are slower than `limit` (NaN, no latency, never is)."""
-        latencies = self.latencies
-        return sum(1 for k in range(first, end) if latencies[k] > limit)
+        return sum(1 for ms in self.latencies[first:end] if ms > limit)
 
     def region_counts(self, first: int, end: int) -> dict[str, list[int]]:
         """[N, FAIL, VAN, ALL] per region over records first..end-1, regions in the order

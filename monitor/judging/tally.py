@@ -703,7 +703,10 @@ class TallyBook:
             at = index * WIDTH
             if minute in live:
                 running = list(map(add, running, counts[at : at + WIDTH]))
-            cum[at : at + WIDTH] = array(typecode, [value & mask for value in running])
+            if max(running) <= mask:  # the usual case: held as they are
+                cum[at : at + WIDTH] = array(typecode, running)
+            else:
+                cum[at : at + WIDTH] = array(typecode, [value & mask for value in running])
             held[index] = 1
         self._total = list(running)
 
