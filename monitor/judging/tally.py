@@ -201,6 +201,7 @@ class TallyBook:
         self._fold_cursor: int | None = None
         self._expire_cursor: int | None = None
         self._tainted: tuple[int, int] = (0, -1)
+        self._baseline_due: int | None = None  # the baseline's block expiry last looked at
         # Minutes _lo .. _lo + len(_start) - 1, one entry (or WIDTH) each.
         self._lo = 0
         self._start = array("I")  # the minute's first record
@@ -392,7 +393,14 @@ class TallyBook:
         self.now_minute = minute
         self._windows.clear()
         self._expire(minute - self.keep)
-        self.baseline.expire(minute - self.baseline_minutes)
+        before = minute - self.baseline_minutes
+        # The baseline drops blocks an hour at a time. Where the book keeps no minute
+        # older than the baseline's (keep == baseline_minutes), nothing it adds lands in a
+        # block already due, so one look an hour is every look (the usual settings).
+        due = before // self.baseline.block_minutes
+        if due != self._baseline_due or self.keep != self.baseline_minutes:
+            self.baseline.expire(before)
+            self._baseline_due = due
 
     def _next_minute(self, minute: int) -> bool:
         """`_accumulate` of the minute after now when it is the next the arrays hold and
