@@ -7,18 +7,7 @@ Minutes older than `fold_after` join the model's `Baseline` unless they were
 *tainted* (part of a bad episode) or a fault is suspected (`fold` holds them
 back); the baseline forgets them an hour at a time.
 
-Counts per minute, by field:
-
-    ALL    every probe                N      probes that say something about availability
-    FAIL   provider-side candidates   AMB    of which ambiguous (timeouts, resets)
-    CAP    of which capacity          CFG    configuration failures (ours to fix)
-    VAN    vantage failures (DNS/TLS) ANS    answers scored for correctness
-    WRONG  answers wrong              LAT    answered probes with a latency
-    SLOW   of which slower than the model's slow threshold
-    FORM   answers scored for exact form only (FORM_CHECKS)   FORM_WRONG  of which wrong
-
-Configuration and vantage failures are outside N: they say nothing about the
-provider. Quality failures are inside N as successes: the API answered.
+What each minute counts, by field, is monitor/judging/fields.py's.
 
 Held as flat arrays, not objects (a model keeps a day of minutes: at 1,000 models in
 3 regions, objects per minute and per probe cost gigabytes; this way ~90 kB per
@@ -42,147 +31,41 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import add, sub
 
 from monitor.judging.baseline import Baseline, latency_slot
+from monitor.judging.fields import ALL as ALL  # what each minute counts, re-exported
+from monitor.judging.fields import AMB as AMB
+from monitor.judging.fields import ANS as ANS
+from monitor.judging.fields import CAP as CAP
+from monitor.judging.fields import CFG as CFG
+from monitor.judging.fields import COMBINED
+from monitor.judging.fields import FAIL as FAIL
+from monitor.judging.fields import FORM as FORM
+from monitor.judging.fields import FORM_WRONG as FORM_WRONG
+from monitor.judging.fields import LAT as LAT
+from monitor.judging.fields import SLOW as SLOW
+from monitor.judging.fields import VAN as VAN
+from monitor.judging.fields import WIDTH as WIDTH
+from monitor.judging.fields import WRONG as WRONG
+from monitor.judging.fields import ZERO as ZERO
+from monitor.judging.fields import N as N
+from monitor.judging.fields import latency_ms as latency_ms
 from monitor.judging.records import CLASS_INDEX, MINUTE_US, US, Records, shared
 from monitor.judging.records import R_ALL as R_ALL  # per region, re-exported
 from monitor.judging.records import R_FAIL as R_FAIL
 from monitor.judging.records import R_N as R_N
 from monitor.judging.records import R_VAN as R_VAN
+from monitor.judging.tally_views import FOLDED as _FOLDED
+from monitor.judging.tally_views import TAINTED as _TAINTED
+from monitor.judging.tally_views import Tallies
+from monitor.judging.tally_views import Tally as Tally
 from monitor.results import FORM_CHECKS as FORM_CHECKS  # re-exported
 from monitor.results import FailureClass, ProbeResult
 
-ALL, N, FAIL, AMB, CAP, CFG, VAN, ANS, WRONG, LAT, SLOW, FORM, FORM_WRONG = range(13)
-WIDTH = 13
-# Checks of exact form only: their answers are counted apart (FORM, FORM_WRONG), against
-# their own baseline, so a model that words its answers differently neither drowns nor
-# fakes a verdict on whether its answers are right (the set is monitor/results.py's: the
-# prober and the rollups count them apart too).
-ZERO = (0,) * WIDTH
-
-_FIELDS: dict[FailureClass, tuple[int, ...]] = {
-    FailureClass.OK: (ALL, N),
-    FailureClass.QUALITY: (ALL, N, ANS, WRONG),
-    FailureClass.INFRASTRUCTURE: (ALL, N, FAIL),
-    FailureClass.CAPACITY: (ALL, N, FAIL, CAP),
-    FailureClass.AMBIGUOUS: (ALL, N, FAIL, AMB),
-    FailureClass.CONFIGURATION: (ALL, CFG),
-    FailureClass.VANTAGE: (ALL, VAN),
-}
-_ANSWERED = (FailureClass.OK, FailureClass.QUALITY)
-
 _MASKS = {"H": 0xFFFF, "I": 0xFFFFFFFF}  # running totals are held mod 2^16 (or 2^32)
 _NARROW_MOST = 0xFFFF  # records a book holds before its running totals go mod 2^32
-_FOLDED, _TAINTED = 1, 2
 _LIMIT = {"B": 0xFF, "H": 0xFFFF, "I": 0xFFFFFFFF}
 _COMPACT_AFTER = 60  # expired minutes held before the arrays are cut (one memmove an hour)
 
 Hits = Callable[["Tally"], list[tuple[float, str]]]  # (unix s, region) of matching probes
-
-
-def latency_ms(result: ProbeResult) -> float | None:
-    if result.failure_class not in _ANSWERED:
-        return None
-    return result.total_ms if result.total_ms is not None else result.ttft_ms
-
-
-def _combine(
-    cls: FailureClass, answer: bool | None, slow: bool | None, form: bool = False
-) -> tuple[int, ...]:
-    fields = _FIELDS[cls]
-    if cls is FailureClass.OK and answer is not None:
-        fields += (ANS, WRONG) if answer is False else (ANS,)
-    if form and ANS in fields:
-        fields = tuple({ANS: FORM, WRONG: FORM_WRONG}.get(index, index) for index in fields)
-    if slow is not None:
-        fields += (LAT, SLOW) if slow else (LAT,)
-    return fields
-
-
-# Every combination precomputed: ingest is the hot path (one call per probe result).
-_COMBINED = {
-    (cls, answer, slow, form): _combine(cls, answer, slow, form)
-    for cls in FailureClass
-    for answer in (True, False, None)
-    for slow in (True, False, None)
-    for form in (False, True)
-}
-
-
-class Tally:
-    """One minute of one model, read from its book. A view: valid until the book changes."""
-
-    __slots__ = ("_book", "_index", "minute")
-
-    def __init__(self, book: TallyBook, minute: int, index: int) -> None:
-        self._book = book
-        self.minute = minute
-        self._index = index
-
-    @property
-    def counts(self) -> Sequence[int]:
-        at = self._index * WIDTH
-        return self._book._counts[at : at + WIDTH]
-
-    @property
-    def latencies(self) -> list[tuple[float, float, str, int]]:
-        """(unix s, ms, region, histogram slot) of every answered probe, in arrival order."""
-        return self._book._records.answered(self.minute, *self._book._span(self._index))
-
-    @property
-    def problems(self) -> list[ProbeResult]:
-        """Every result of the minute that is not ok."""
-        return self._book._problems.get(self.minute, [])
-
-    @property
-    def regions(self) -> dict[str, list[int]]:
-        return self._book._records.region_counts(*self._book._span(self._index))
-
-    @property
-    def folded(self) -> bool:
-        return bool(self._book._flags[self._index] & _FOLDED)
-
-    @property
-    def tainted(self) -> bool:
-        return bool(self._book._flags[self._index] & _TAINTED)
-
-
-class _Tallies:
-    """`book.tallies`: the minutes that hold probes, as views (read like the dict of
-    tallies it once was)."""
-
-    __slots__ = ("_book",)
-
-    def __init__(self, book: TallyBook) -> None:
-        self._book = book
-
-    def get(self, minute: int) -> Tally | None:
-        index = self._book._live(minute)
-        return None if index < 0 else Tally(self._book, minute, index)
-
-    def __contains__(self, minute: object) -> bool:
-        return isinstance(minute, int) and self._book._live(minute) >= 0
-
-    def __iter__(self) -> Iterator[int]:
-        book = self._book
-        return (minute for minute, _ in book._existing(book._lo, book._lo + len(book._start)))
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-    def __getitem__(self, minute: int) -> Tally:
-        tally = self.get(minute)
-        if tally is None:
-            raise KeyError(minute)
-        return tally
-
-    def keys(self) -> Iterator[int]:
-        return iter(self)
-
-    def values(self) -> Iterator[Tally]:
-        book = self._book
-        return (Tally(book, m, i) for m, i in book._existing(book._lo, book._lo + len(book._start)))
-
-    def items(self) -> Iterator[tuple[int, Tally]]:
-        return ((tally.minute, tally) for tally in self.values())
 
 
 class TallyBook:
@@ -214,7 +97,7 @@ class TallyBook:
         self._flags = bytearray()
         self._records = Records()  # in minute order, arrival order within a minute
         self._problems: dict[int, list[ProbeResult]] = {}
-        self.tallies = _Tallies(self)
+        self.tallies = Tallies(self)
 
     # -- counting -------------------------------------------------------------------------
 
@@ -284,7 +167,7 @@ class TallyBook:
         if counts[base] >= _LIMIT[counts.typecode]:  # ALL is the largest count
             return self._add_answer(minute, at, region, cls, ms, key)
         slow_ms = self.slow_ms
-        fields = _COMBINED[cls, True, slow_ms is not None and ms > slow_ms, False]
+        fields = COMBINED[cls, True, slow_ms is not None and ms > slow_ms, False]
         self._flags[index] = flags
         records.regions.append(region_index)
         records.classes.append(CLASS_INDEX[cls])
@@ -314,8 +197,8 @@ class TallyBook:
         self, cls: FailureClass, answer: bool | None, form: bool, ms: float | None
     ) -> tuple[int, ...]:
         if ms is None:
-            return _COMBINED[cls, answer, None, form]
-        return _COMBINED[cls, answer, self.slow_ms is not None and ms > self.slow_ms, form]
+            return COMBINED[cls, answer, None, form]
+        return COMBINED[cls, answer, self.slow_ms is not None and ms > self.slow_ms, form]
 
     def _count(
         self,
