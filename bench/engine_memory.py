@@ -23,14 +23,15 @@ weight at scale"):
     shares on two cores), or for a single provider its probes drawn ahead
     (probes_ahead.py). Their CPU (summed) and peak RSS (the largest) are printed beside
     the replaying process's (`--no-apart` keeps it all in one process).
-    Measured 2026-12-05, shared 2-core machine (other work kept it busy: load 2-5),
-    `--only replay` at 1,000 x 3 (4,762,770 probes with confirmations): 110.4 / 144.5 s
-    wall, CPU 79.5 / 78.6 s + 77.8 / 76.5 s in the other share, peak RSS 244 MB + 210 MB;
-    the code before (e607393) in between: 304.8 s wall, CPU 186.6 s + 67.1 s drawing
-    probes, 423 MB + 74 MB (earlier that day 293.3 s, 187.2 s + 67.1 s). Not met: each
-    share is ~80 s of CPU, so ~80 s on an idle machine. What a share spends, at 500 x 3:
-    ~10 us a probe drawing it (4 us of them seeding its generator, which fixes its dice:
-    the floor), ~4-7 us counting it, ~35 us a model-minute judging.
+    Measured 2026-12-05, shared 2-core machine (load 1.5-2.0, other jobs running),
+    `--only replay` at 1,000 x 3 (4,762,770 probes with confirmations), the code before
+    (96e19c8) and after alternating: before 65.4 / 60.5 s wall, CPU 61.4 / 60.0 s +
+    61.3 / 59.2 s in the other share; after 44.6 / 45.8 s wall, CPU 44.3 / 44.9 s +
+    43.9 / 44.6 s, peak RSS 245 MB + 213 MB: met while the two cores are ours (earlier
+    that day, at load 2-5, the code before took 110.4 / 144.5 s). What a share spends,
+    at 500 x 3: a quarter of its CPU seeding each request's generator (~4.5 us a probe,
+    in C; it fixes the dice: the floor), ~3 us a probe the rest of drawing, ~3-4 us
+    counting, ~20 us a model-minute judging.
 
     .venv/bin/python -m bench.engine_memory                 # 1,000 x 3: minutes, GBs of disk
     .venv/bin/python -m bench.engine_memory --models 100    # a quick run: scale by 10

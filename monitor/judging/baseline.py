@@ -85,6 +85,34 @@ class Baseline:
             bins[slot] = bins.get(slot, 0) + sign
         self.latency_count += sign * len(slots)
 
+    def add_latencies(self, minute: int, counts: array[int], latencies: Sequence[float]) -> None:
+        """`add` of one minute whose latencies are given as milliseconds (NaN: none), the
+        slots worked out here: what folding does for every model every minute."""
+        key = minute // self.block_minutes
+        block = self.blocks.get(key)
+        if block is None:
+            block = self.blocks[key] = Block(self.width)
+        block_counts, total = block.counts, self.counts
+        for index, count in _nonzero(counts):
+            block_counts[index] += count
+            total[index] += count
+        bins, block_bins, low = self.latency_bins, block.bins, block.low
+        log, floor = math.log, math.floor
+        added = 0
+        for ms in latencies:
+            if ms != ms:  # NaN: no latency
+                continue
+            slot = floor(log(max(ms, 0.1)) * BINS_PER_E)  # latency_slot, inline
+            at = slot - low
+            if block_bins and 0 <= at < len(block_bins):
+                block_bins[at] += 1
+            else:
+                block.bump(slot, 1)
+                block_bins, low = block.bins, block.low
+            bins[slot] = bins.get(slot, 0) + 1
+            added += 1
+        self.latency_count += added
+
     def expire(self, before_minute: int) -> None:
         """Drop every whole block that ends before `before_minute`."""
         last_key = before_minute // self.block_minutes - 1
@@ -122,6 +150,22 @@ class Baseline:
         limit = latency_slot(ms)
         above = sum(count for slot, count in self.latency_bins.items() if slot > limit)
         return above / self.latency_count
+
+
+_NONZERO: dict[bytes, tuple[tuple[int, int], ...]] = {}
+_NONZERO_MOST = 4096
+
+
+def _nonzero(counts: array[int]) -> tuple[tuple[int, int], ...]:
+    """(index, count) of the counts that are not 0: a minute's counts come in a few
+    patterns (probes in the same classes), each looked up once."""
+    key = counts.tobytes()
+    found = _NONZERO.get(key)
+    if found is None:
+        if len(_NONZERO) >= _NONZERO_MOST:
+            _NONZERO.clear()
+        found = _NONZERO[key] = tuple((i, count) for i, count in enumerate(counts) if count)
+    return found
 
 
 def latency_slot(ms: float) -> int:

@@ -118,8 +118,9 @@ class StatusEngine:
         if self._last is not None and now <= self._last:
             return EngineChanges()
         self._last = now
+        minute = minute_of(now)
         for health in self._health.values():
-            health.judge(now)
+            health.judge(now, minute)
         changes = self._model_changes(now)
         if changes:
             changes += self._provider_changes(now)

@@ -159,8 +159,10 @@ class TargetHealth:
 
     # -- judging ------------------------------------------------------------------------
 
-    def judge(self, now: datetime) -> None:
-        minute = minute_of(now)
+    def judge(self, now: datetime, minute: int | None = None) -> None:
+        """`minute`: `now`'s (minute_of), when the caller knows it already."""
+        if minute is None:
+            minute = minute_of(now)
         self.book.advance(minute)
         self.book.fold(self._hold_until(minute))
         if self._refresh_at is None or minute >= self._refresh_at:
@@ -204,7 +206,13 @@ class TargetHealth:
         if self.episodes or self.vantage_pending is not None:
             return False
         sums, floor = self.book.window(self.windows[-1]), self.settings.min_failures
-        return all(sums[index] < floor for index in (FAIL, SLOW, WRONG, CFG, VAN))
+        return (
+            sums[FAIL] < floor
+            and sums[SLOW] < floor
+            and sums[WRONG] < floor
+            and sums[CFG] < floor
+            and sums[VAN] < floor
+        )
 
     def _judge_availability(self, now: datetime, minute: int) -> RegionVerdict | None:
         p0 = self.baseline_share(Signal.AVAILABILITY)
@@ -249,6 +257,8 @@ class TargetHealth:
         level: ComponentStatus,
         hits: Hits,
     ) -> None:
+        if signal is not Signal.LATENCY and signal not in self.episodes and self._too_few(signal):
+            return  # `fired` could not fire: the usual case, without reading the baseline
         p0 = self.baseline_share(signal)
         if signal in self.episodes:
             self._close_if_recovered(signal, minute, p0)
@@ -262,7 +272,10 @@ class TargetHealth:
             self.episodes[signal] = Episode(signal, cause, started, now, level, regions)
 
     def _judge_vantage(self, now: datetime, minute: int, verdict: RegionVerdict | None) -> None:
-        fired = self.fired(Signal.VANTAGE, self.baseline_share(Signal.VANTAGE))
+        if self._too_few(Signal.VANTAGE):
+            fired = None  # the usual case, without reading the baseline
+        else:
+            fired = self.fired(Signal.VANTAGE, self.baseline_share(Signal.VANTAGE))
         if fired is not None:
             first, hits = minute - fired, VANTAGE_FAILURES
             regions = hit_regions(self.book, first, minute, hits)
@@ -309,6 +322,11 @@ class TargetHealth:
             and is_surprising(bad, total, s.prior_failure_rate, s.false_alarm_rate)
         )
 
+    def _too_few(self, signal: Signal) -> bool:
+        """Whether even the longest window holds too few bad probes of `signal` to fire."""
+        bad = self.book.window(self.windows[-1])[self.tests[signal].bad]
+        return bad < self.settings.min_failures
+
     def fired(self, signal: Signal, p0: float, alpha: float | None = None) -> int | None:
         """The shortest window whose bad share is surprising and large enough, if any."""
         test = self.tests[signal]
@@ -323,6 +341,8 @@ class TargetHealth:
                 continue
             if minutes == self.windows[0] and suspected_from is not None:
                 sums = self.book.sum(max(suspected_from, now - minutes), now)
+            elif self.book.window_count(minutes, test.bad) < floor:
+                continue  # the usual case: nothing further below can fire it
             else:
                 sums = self.book.window(minutes)
             bad, total = sums[test.bad], sums[test.total]

@@ -32,10 +32,10 @@ _REGION_FIELDS: dict[FailureClass, tuple[int, ...]] = {
     FailureClass.VANTAGE: (R_ALL, R_VAN),
 }
 _CLASSES = tuple(FailureClass)
-_CLASS_INDEX = {cls: index for index, cls in enumerate(_CLASSES)}
+CLASS_INDEX = {cls: index for index, cls in enumerate(_CLASSES)}
 _REGION_FIELDS_BY_INDEX = tuple(_REGION_FIELDS[cls] for cls in _CLASSES)
-_US = 1_000_000
-_MINUTE_US = 60 * _US
+US = 1_000_000
+MINUTE_US = 60 * US
 
 
 class Records:
@@ -91,8 +91,8 @@ class Records:
         held whole; None when this one is not whole microseconds (see `hold_times`)."""
         if self.at.typecode == "d":
             return when
-        offset = round(when * _US) - minute * _MINUTE_US
-        if 0 <= offset < _MINUTE_US and (minute * _MINUTE_US + offset) / _US == when:
+        offset = round(when * US) - minute * MINUTE_US
+        if 0 <= offset < MINUTE_US and (minute * MINUTE_US + offset) / US == when:
             return offset
         return None
 
@@ -107,7 +107,11 @@ class Records:
         stored = self.at[k]
         if self.at.typecode == "d":
             return stored
-        return (minute * _MINUTE_US + int(stored)) / _US
+        return (minute * MINUTE_US + int(stored)) / US
+
+    def name_index(self, region: str) -> int | None:
+        """The index `insert` holds `region` as, if it was heard before."""
+        return self._name_index.get(region)
 
     # -- records --------------------------------------------------------------------------
 
@@ -132,7 +136,7 @@ class Records:
         ids = self.ids
         if at == len(self.classes):  # the usual case: the latest minute's next probe
             self.regions.append(index)
-            self.classes.append(_CLASS_INDEX[cls])
+            self.classes.append(CLASS_INDEX[cls])
             self.at.append(offset)
             self.latencies.append(ms)
             if isinstance(ids, bytearray):
@@ -142,7 +146,7 @@ class Records:
                 ids.append(result_id)
             return
         self.regions.insert(at, index)
-        self.classes.insert(at, _CLASS_INDEX[cls])
+        self.classes.insert(at, CLASS_INDEX[cls])
         self.at.insert(at, offset)
         self.latencies.insert(at, ms)
         if isinstance(ids, bytearray):
@@ -177,8 +181,7 @@ class Records:
 
     def slower(self, first: int, end: int, limit: float) -> int:
         """How many of the records are slower than `limit` (NaN, no latency, never is)."""
-        latencies = self.latencies
-        return sum(1 for k in range(first, end) if latencies[k] > limit)
+        return sum(1 for ms in self.latencies[first:end] if ms > limit)
 
     def region_counts(self, first: int, end: int) -> dict[str, list[int]]:
         """[N, FAIL, VAN, ALL] per region over records first..end-1, regions in the order

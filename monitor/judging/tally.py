@@ -7,18 +7,7 @@ Minutes older than `fold_after` join the model's `Baseline` unless they were
 *tainted* (part of a bad episode) or a fault is suspected (`fold` holds them
 back); the baseline forgets them an hour at a time.
 
-Counts per minute, by field:
-
-    ALL    every probe                N      probes that say something about availability
-    FAIL   provider-side candidates   AMB    of which ambiguous (timeouts, resets)
-    CAP    of which capacity          CFG    configuration failures (ours to fix)
-    VAN    vantage failures (DNS/TLS) ANS    answers scored for correctness
-    WRONG  answers wrong              LAT    answered probes with a latency
-    SLOW   of which slower than the model's slow threshold
-    FORM   answers scored for exact form only (FORM_CHECKS)   FORM_WRONG  of which wrong
-
-Configuration and vantage failures are outside N: they say nothing about the
-provider. Quality failures are inside N as successes: the API answered.
+What each minute counts, by field, is monitor/judging/fields.py's.
 
 Held as flat arrays, not objects (a model keeps a day of minutes: at 1,000 models in
 3 regions, objects per minute and per probe cost gigabytes; this way ~90 kB per
@@ -42,147 +31,41 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import add, sub
 
 from monitor.judging.baseline import Baseline, latency_slot
+from monitor.judging.fields import ALL as ALL  # what each minute counts, re-exported
+from monitor.judging.fields import AMB as AMB
+from monitor.judging.fields import ANS as ANS
+from monitor.judging.fields import CAP as CAP
+from monitor.judging.fields import CFG as CFG
+from monitor.judging.fields import COMBINED
+from monitor.judging.fields import FAIL as FAIL
+from monitor.judging.fields import FORM as FORM
+from monitor.judging.fields import FORM_WRONG as FORM_WRONG
+from monitor.judging.fields import LAT as LAT
+from monitor.judging.fields import SLOW as SLOW
+from monitor.judging.fields import VAN as VAN
+from monitor.judging.fields import WIDTH as WIDTH
+from monitor.judging.fields import WRONG as WRONG
+from monitor.judging.fields import ZERO as ZERO
+from monitor.judging.fields import N as N
+from monitor.judging.fields import latency_ms as latency_ms
+from monitor.judging.records import CLASS_INDEX, MINUTE_US, US, Records, shared
 from monitor.judging.records import R_ALL as R_ALL  # per region, re-exported
 from monitor.judging.records import R_FAIL as R_FAIL
 from monitor.judging.records import R_N as R_N
 from monitor.judging.records import R_VAN as R_VAN
-from monitor.judging.records import Records, shared
+from monitor.judging.tally_views import FOLDED as _FOLDED
+from monitor.judging.tally_views import TAINTED as _TAINTED
+from monitor.judging.tally_views import Tallies
+from monitor.judging.tally_views import Tally as Tally
 from monitor.results import FORM_CHECKS as FORM_CHECKS  # re-exported
 from monitor.results import FailureClass, ProbeResult
 
-ALL, N, FAIL, AMB, CAP, CFG, VAN, ANS, WRONG, LAT, SLOW, FORM, FORM_WRONG = range(13)
-WIDTH = 13
-# Checks of exact form only: their answers are counted apart (FORM, FORM_WRONG), against
-# their own baseline, so a model that words its answers differently neither drowns nor
-# fakes a verdict on whether its answers are right (the set is monitor/results.py's: the
-# prober and the rollups count them apart too).
-ZERO = (0,) * WIDTH
-
-_FIELDS: dict[FailureClass, tuple[int, ...]] = {
-    FailureClass.OK: (ALL, N),
-    FailureClass.QUALITY: (ALL, N, ANS, WRONG),
-    FailureClass.INFRASTRUCTURE: (ALL, N, FAIL),
-    FailureClass.CAPACITY: (ALL, N, FAIL, CAP),
-    FailureClass.AMBIGUOUS: (ALL, N, FAIL, AMB),
-    FailureClass.CONFIGURATION: (ALL, CFG),
-    FailureClass.VANTAGE: (ALL, VAN),
-}
-_ANSWERED = (FailureClass.OK, FailureClass.QUALITY)
-
 _MASKS = {"H": 0xFFFF, "I": 0xFFFFFFFF}  # running totals are held mod 2^16 (or 2^32)
 _NARROW_MOST = 0xFFFF  # records a book holds before its running totals go mod 2^32
-_FOLDED, _TAINTED = 1, 2
 _LIMIT = {"B": 0xFF, "H": 0xFFFF, "I": 0xFFFFFFFF}
 _COMPACT_AFTER = 60  # expired minutes held before the arrays are cut (one memmove an hour)
 
 Hits = Callable[["Tally"], list[tuple[float, str]]]  # (unix s, region) of matching probes
-
-
-def latency_ms(result: ProbeResult) -> float | None:
-    if result.failure_class not in _ANSWERED:
-        return None
-    return result.total_ms if result.total_ms is not None else result.ttft_ms
-
-
-def _combine(
-    cls: FailureClass, answer: bool | None, slow: bool | None, form: bool = False
-) -> tuple[int, ...]:
-    fields = _FIELDS[cls]
-    if cls is FailureClass.OK and answer is not None:
-        fields += (ANS, WRONG) if answer is False else (ANS,)
-    if form and ANS in fields:
-        fields = tuple({ANS: FORM, WRONG: FORM_WRONG}.get(index, index) for index in fields)
-    if slow is not None:
-        fields += (LAT, SLOW) if slow else (LAT,)
-    return fields
-
-
-# Every combination precomputed: ingest is the hot path (one call per probe result).
-_COMBINED = {
-    (cls, answer, slow, form): _combine(cls, answer, slow, form)
-    for cls in FailureClass
-    for answer in (True, False, None)
-    for slow in (True, False, None)
-    for form in (False, True)
-}
-
-
-class Tally:
-    """One minute of one model, read from its book. A view: valid until the book changes."""
-
-    __slots__ = ("_book", "_index", "minute")
-
-    def __init__(self, book: TallyBook, minute: int, index: int) -> None:
-        self._book = book
-        self.minute = minute
-        self._index = index
-
-    @property
-    def counts(self) -> Sequence[int]:
-        at = self._index * WIDTH
-        return self._book._counts[at : at + WIDTH]
-
-    @property
-    def latencies(self) -> list[tuple[float, float, str, int]]:
-        """(unix s, ms, region, histogram slot) of every answered probe, in arrival order."""
-        return self._book._records.answered(self.minute, *self._book._span(self._index))
-
-    @property
-    def problems(self) -> list[ProbeResult]:
-        """Every result of the minute that is not ok."""
-        return self._book._problems.get(self.minute, [])
-
-    @property
-    def regions(self) -> dict[str, list[int]]:
-        return self._book._records.region_counts(*self._book._span(self._index))
-
-    @property
-    def folded(self) -> bool:
-        return bool(self._book._flags[self._index] & _FOLDED)
-
-    @property
-    def tainted(self) -> bool:
-        return bool(self._book._flags[self._index] & _TAINTED)
-
-
-class _Tallies:
-    """`book.tallies`: the minutes that hold probes, as views (read like the dict of
-    tallies it once was)."""
-
-    __slots__ = ("_book",)
-
-    def __init__(self, book: TallyBook) -> None:
-        self._book = book
-
-    def get(self, minute: int) -> Tally | None:
-        index = self._book._live(minute)
-        return None if index < 0 else Tally(self._book, minute, index)
-
-    def __contains__(self, minute: object) -> bool:
-        return isinstance(minute, int) and self._book._live(minute) >= 0
-
-    def __iter__(self) -> Iterator[int]:
-        book = self._book
-        return (minute for minute, _ in book._existing(book._lo, book._lo + len(book._start)))
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-    def __getitem__(self, minute: int) -> Tally:
-        tally = self.get(minute)
-        if tally is None:
-            raise KeyError(minute)
-        return tally
-
-    def keys(self) -> Iterator[int]:
-        return iter(self)
-
-    def values(self) -> Iterator[Tally]:
-        book = self._book
-        return (Tally(book, m, i) for m, i in book._existing(book._lo, book._lo + len(book._start)))
-
-    def items(self) -> Iterator[tuple[int, Tally]]:
-        return ((tally.minute, tally) for tally in self.values())
 
 
 class TallyBook:
@@ -201,6 +84,7 @@ class TallyBook:
         self._fold_cursor: int | None = None
         self._expire_cursor: int | None = None
         self._tainted: tuple[int, int] = (0, -1)
+        self._baseline_due: int | None = None  # the baseline's block expiry last looked at
         # Minutes _lo .. _lo + len(_start) - 1, one entry (or WIDTH) each.
         self._lo = 0
         self._start = array("I")  # the minute's first record
@@ -213,7 +97,7 @@ class TallyBook:
         self._flags = bytearray()
         self._records = Records()  # in minute order, arrival order within a minute
         self._problems: dict[int, list[ProbeResult]] = {}
-        self.tallies = _Tallies(self)
+        self.tallies = Tallies(self)
 
     # -- counting -------------------------------------------------------------------------
 
@@ -243,7 +127,66 @@ class TallyBook:
         no result object: unix time `at`, its class (how `classify` takes a healthy
         answer: never a problem), and its id as a uuid's 16 bytes. For replay, which
         counts millions."""
+        # The usual probe, in the current minute, the latest the book holds: `_count`'s
+        # steps inline; `_count` itself (`_add_answer`) wherever anything less usual
+        # applies (a repeated id, a first region, wider arrays to come, a start not whole
+        # microseconds), before anything has changed.
         minute = int(at // 60)
+        start, records = self._start, self._records
+        index = len(start) - 1
+        ids, held = records.ids, self._held
+        if (
+            minute != self.now_minute
+            or index < 0
+            or minute - self._lo != index
+            or not isinstance(ids, bytearray)
+            or not held[index]
+        ):
+            return self._add_answer(minute, at, region, cls, ms, key)
+        end = len(records.classes)
+        first = start[index]
+        if end >= _NARROW_MOST or records.at.typecode != "I":
+            return self._add_answer(minute, at, region, cls, ms, key)
+        if end > first:
+            if ids.find(key, 16 * first) >= 0:
+                return self._add_answer(minute, at, region, cls, ms, key)  # seen before?
+            flags = self._flags[index]
+        else:
+            low, high = self._tainted
+            flags = _TAINTED if low <= minute <= high else 0
+        if flags & _FOLDED and not flags & _TAINTED:
+            return self._add_answer(minute, at, region, cls, ms, key)  # baseline's too
+        region_index = records.name_index(region)
+        if region_index is None:
+            return self._add_answer(minute, at, region, cls, ms, key)
+        offset = round(at * US) - minute * MINUTE_US
+        if not (0 <= offset < MINUTE_US and (minute * MINUTE_US + offset) / US == at):
+            return self._add_answer(minute, at, region, cls, ms, key)
+        counts = self._counts
+        base = index * WIDTH
+        if counts[base] >= _LIMIT[counts.typecode]:  # ALL is the largest count
+            return self._add_answer(minute, at, region, cls, ms, key)
+        slow_ms = self.slow_ms
+        fields = COMBINED[cls, True, slow_ms is not None and ms > slow_ms, False]
+        self._flags[index] = flags
+        records.regions.append(region_index)
+        records.classes.append(CLASS_INDEX[cls])
+        records.at.append(offset)
+        records.latencies.append(ms)
+        ids += key
+        if self._windows:
+            self._windows.clear()
+        cum, total = self._cum, self._total
+        mask = _MASKS[cum.typecode]
+        for field in fields:
+            counts[base + field] += 1
+            cum[base + field] = (cum[base + field] + 1) & mask
+            total[field] += 1
+        return True
+
+    def _add_answer(
+        self, minute: int, at: float, region: str, cls: FailureClass, ms: float, key: bytes
+    ) -> bool:
         if self._expire_cursor is not None and minute < self._expire_cursor:
             return False
         result_id = "" if isinstance(self._records.ids, bytearray) else key.hex()
@@ -254,8 +197,8 @@ class TallyBook:
         self, cls: FailureClass, answer: bool | None, form: bool, ms: float | None
     ) -> tuple[int, ...]:
         if ms is None:
-            return _COMBINED[cls, answer, None, form]
-        return _COMBINED[cls, answer, self.slow_ms is not None and ms > self.slow_ms, form]
+            return COMBINED[cls, answer, None, form]
+        return COMBINED[cls, answer, self.slow_ms is not None and ms > self.slow_ms, form]
 
     def _count(
         self,
@@ -321,7 +264,9 @@ class TallyBook:
         """Move "now" to `minute`; fold and expire tallies that aged."""
         if self.now_minute is not None and minute <= self.now_minute:
             return
-        if self.now_minute is None:
+        if minute - 1 == self.now_minute and self._next_minute(minute):
+            pass  # the usual case: one minute on, which holds no probe yet
+        elif self.now_minute is None:
             # Results stamped after `minute` (a clock ahead of ours) are counted when their
             # minute comes; the totals must still start no later than now.
             self._origin = min(next(iter(self.tallies), minute), minute)
@@ -331,7 +276,33 @@ class TallyBook:
         self.now_minute = minute
         self._windows.clear()
         self._expire(minute - self.keep)
-        self.baseline.expire(minute - self.baseline_minutes)
+        before = minute - self.baseline_minutes
+        # The baseline drops blocks an hour at a time. Where the book keeps no minute
+        # older than the baseline's (keep == baseline_minutes), nothing it adds lands in a
+        # block already due, so one look an hour is every look (the usual settings).
+        due = before // self.baseline.block_minutes
+        if due != self._baseline_due or self.keep != self.baseline_minutes:
+            self.baseline.expire(before)
+            self._baseline_due = due
+
+    def _next_minute(self, minute: int) -> bool:
+        """`_accumulate` of the minute after now when it is the next the arrays hold and
+        holds no probe yet (every minute, for every model), inline; False, having changed
+        nothing, otherwise."""
+        start = self._start
+        index = minute - self._lo
+        if index != len(start) or index == 0 or not self._held[index - 1]:
+            return False
+        # Its running total is now's (held at the last index, as `_late` keeps it).
+        cum = self._cum
+        at = (index - 1) * WIDTH
+        start.append(len(self._records))
+        counts = self._counts
+        counts.frombytes(bytes(WIDTH * counts.itemsize))  # zeros
+        cum.extend(cum[at : at + WIDTH])
+        self._held.append(1)
+        self._flags.append(0)
+        return True
 
     def window(self, minutes: int) -> list[int]:
         """Counts of the window ending now: `minutes` whole minutes back plus this one.
@@ -346,11 +317,26 @@ class TallyBook:
                 cum, top, base = self._cum, (now - self._lo) * WIDTH, base * WIDTH
                 mask = _MASKS[cum.typecode]
                 upto, before = cum[top : top + WIDTH], cum[base : base + WIDTH]
-                sums = [(a - b) & mask for a, b in zip(upto, before, strict=True)]
+                sums = _modular_difference(upto, before, mask)
             else:
                 sums = list(self._total)
             self._windows[minutes] = sums
         return sums
+
+    def window_count(self, minutes: int, field: int) -> int:
+        """`window(minutes)[field]`, without working out the other fields."""
+        sums = self._windows.get(minutes)
+        if sums is not None:
+            return sums[field]
+        now = self.now_minute
+        if now is None:
+            return 0
+        held, base = self._held, now - minutes - 1 - self._lo
+        if 0 <= base < len(held) and held[base]:
+            cum = self._cum
+            top = (now - self._lo) * WIDTH + field
+            return (cum[top] - cum[base * WIDTH + field]) & _MASKS[cum.typecode]
+        return self._total[field]
 
     def taint(self, first: int, last: int) -> None:
         """Keep minutes first..last out of the baseline: they belong to a bad episode."""
@@ -387,12 +373,40 @@ class TallyBook:
         through = self.now_minute - self.fold_after
         if hold_until is not None and self._fold_cursor is not None:
             through = min(through, max(hold_until, self._fold_cursor - 1))
+        if through == self._fold_cursor and self._fold_one(through):
+            return
         self._fold(through)
+
+    def _fold_one(self, minute: int) -> bool:
+        """`_fold` of the one minute after the last folded, when it holds probes and is
+        neither folded nor tainted (every model, every minute), inline; False, having
+        changed nothing, otherwise."""
+        index, start, flags = minute - self._lo, self._start, self._flags
+        if not 0 <= index < len(start) - 1 or flags[index]:
+            return False
+        if self._expire_cursor is not None and minute < self._expire_cursor:
+            return False
+        begin, end = start[index], start[index + 1]
+        if end == begin:
+            return False
+        flags[index] = _FOLDED
+        at = index * WIDTH
+        latencies = self._records.latencies[begin:end]
+        self.baseline.add_latencies(minute, self._counts[at : at + WIDTH], latencies)
+        self._fold_cursor = minute + 1
+        return True
 
     # -- reading --------------------------------------------------------------------------
 
     def sum(self, first: int, last: int) -> list[int]:
         """Counts of minutes first..last; from the running totals when it can (no rescan)."""
+        if last == first + 1 and self.now_minute is not None and last <= self.now_minute:
+            # Two minutes (the latest probes, every model every minute): their own counts.
+            index = first - self._lo
+            expired = self._expire_cursor is not None and first < self._expire_cursor
+            if index >= 0 and index + 1 < len(self._start) and not expired:
+                counts, at = self._counts, index * WIDTH
+                return list(map(add, counts[at : at + WIDTH], counts[at + WIDTH : at + 2 * WIDTH]))
         if self.now_minute is not None and last <= self.now_minute:
             upto_held, before_held = self._stored(last), self._stored(first - 1)
             if upto_held is not None and before_held is not None:
@@ -534,7 +548,7 @@ class TallyBook:
 
     def _difference(self, upto: Sequence[int], before: Sequence[int]) -> list[int]:
         mask = _MASKS[self._cum.typecode]
-        return [(a - b) & mask for a, b in zip(upto, before, strict=True)]
+        return _modular_difference(upto, before, mask)
 
     def _exact(self, stored: Sequence[int]) -> list[int]:
         """The running total a held one stands for: now's, less what came after it."""
@@ -580,7 +594,10 @@ class TallyBook:
             at = index * WIDTH
             if minute in live:
                 running = list(map(add, running, counts[at : at + WIDTH]))
-            cum[at : at + WIDTH] = array(typecode, [value & mask for value in running])
+            if max(running) <= mask:  # the usual case: held as they are
+                cum[at : at + WIDTH] = array(typecode, running)
+            else:
+                cum[at : at + WIDTH] = array(typecode, [value & mask for value in running])
             held[index] = 1
         self._total = list(running)
 
@@ -622,7 +639,7 @@ class TallyBook:
     def _fold(self, through: int) -> None:
         first = self._lo if self._fold_cursor is None else self._fold_cursor
         flags = self._flags
-        if first == through:  # the usual case: one minute aged (no generator to start)
+        if first == through:  # one minute aged (no generator to start)
             index = self._live(first)
             minutes: Iterable[tuple[int, int]] = [(first, index)] if index >= 0 else []
         else:
@@ -637,6 +654,14 @@ class TallyBook:
 
     def _expire(self, before: int) -> None:
         cursor = self._expire_cursor
+        if before - 1 == cursor and not self._problems:  # the usual case: one minute on
+            index = cursor - 1 - self._lo
+            if 0 <= index < len(self._held):
+                self._held[index] = 0
+            self._expire_cursor = before
+            if index + 1 >= _COMPACT_AFTER:
+                self._cut(before - 1)
+            return
         problems = self._problems
         if cursor is None:
             for minute in [m for m in problems if m < before]:
@@ -671,3 +696,10 @@ class TallyBook:
 def _bump(vector: list[int], fields: tuple[int, ...]) -> None:
     for index in fields:
         vector[index] += 1
+
+
+def _modular_difference(upto: Sequence[int], before: Sequence[int], mask: int) -> list[int]:
+    """upto - before, field by field, mod `mask` + 1 (running totals are held so): the
+    subtraction in C, the modulo only where one wrapped (both are at most `mask`)."""
+    sums = list(map(sub, upto, before))
+    return sums if min(sums) >= 0 else [value & mask for value in sums]

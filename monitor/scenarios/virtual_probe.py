@@ -112,6 +112,7 @@ class VirtualProber:
         self._targets: dict[str, _Known] = {}
         self._classes: dict[str, FailureClass] = {}
         self._dice = ArithmeticDice(scenario.seed)
+        self._tokens: dict[int | str, int] = {}  # output tokens of an answer
 
     def __call__(
         self, target: str, region: str, at: datetime, check: str = "arithmetic"
@@ -120,17 +121,19 @@ class VirtualProber:
             return virtual_probe(self.scenario, target, region, at, self.settings, check)
         return self.result(target, region, at, self.draw(target, region, at))
 
-    def draw(self, target: str, region: str, at: datetime) -> Drawn:
+    def draw(self, target: str, region: str, at: datetime, text: str | None = None) -> Drawn:
         """The probe of the arithmetic question at `at`: a healthy answer as its numbers
-        (`Answered`: small to send to another process), anything else as its result."""
+        (`Answered`: small to send to another process), anything else as its result.
+        `text`: `at.isoformat()`, where the caller has it."""
         known = self._targets.get(target) or self._target(target)
         if known is None:
             return virtual_probe(self.scenario, target, region, at, self.settings)
         model, _, _, faulted, exact = known
         scenario, settings = self.scenario, self.settings
         if exact:
-            expected, fault_draw, error_draw, ttft_s, total_s = self._dice.roll(model, region, at)
-            answer = str(expected)
+            rolled = self._dice.roll(model, region, at, text)
+            expected, fault_draw, error_draw, ttft_s, total_s = rolled
+            answer: int | str = expected  # written out only where it is needed
         else:  # the standard library's dice changed under us: the slow, sure way
             rng = request_rng(scenario.seed, target, region, at)
             answer = canary.make_question(rng, "arithmetic").expected
@@ -147,7 +150,9 @@ class VirtualProber:
         if ttft_s > settings.first_token_timeout or total_s > settings.total_timeout:
             return virtual_probe(scenario, target, region, at, settings)
         generating = max(total_s - ttft_s, 1e-3)
-        tokens = answer_tokens(answer)
+        tokens = self._tokens.get(answer)
+        if tokens is None:  # each answer's count once (the sums are a few thousand)
+            tokens = self._tokens[answer] = answer_tokens(str(answer))
         return (ttft_s * 1000, total_s * 1000, tokens, tokens / generating)
 
     def result(self, target: str, region: str, at: datetime, drawn: Drawn) -> ProbeResult:
@@ -251,23 +256,51 @@ def _observe(
 
 
 def _http_error(plan: Plan, kind: ProviderKind, base: dict[str, object]) -> dict[str, object]:
-    call = Call(
-        model=str(base["target"]).split("/", 1)[1], stream=True, request_id="0" * 32, created=0
-    )
-    reply = _WIRE[protocol_for(str(base["target"]).split("/", 1)[0])].render(plan, call)
-    headers = {name.lower(): value for name, value in reply.headers}
-    info = adapter_for(kind).parse_error(reply.status, headers, reply.body or b"")
+    target = str(base["target"])
+    # An error reply's status, headers and body depend on what the key names, never on its
+    # timing (the wire modules' error replies take `ttft_s` only as when they go out):
+    # rendered and parsed once, as every error of a fault repeats them (and replay
+    # makes thousands). Every result gets its own ratelimit dict.
+    key = (target, kind, plan.protocol, plan.kind, plan.status, plan.error_type, plan.retry_after)
+    known = _errors.get(key)
+    if known is None:
+        if len(_errors) >= _ERRORS_MOST:
+            _errors.clear()  # a bound for a process that replays many scenarios
+        known = _errors[key] = _render_error(plan, kind, target)
+    status, headers, error_type, from_body, ratelimit, excerpt_ = known
     return {
         "outcome": Outcome.HTTP_ERROR,
-        "http_status": reply.status,
-        "error_type": info.error_type,
-        "retry_after_s": _retry_after(headers, base, info.retry_after_s),
+        "http_status": status,
+        "error_type": error_type,
+        "retry_after_s": _retry_after(headers, base, from_body),
         # The same evidence the live probe classifies on: the retry headers and the body.
-        "ratelimit": ratelimit_headers(headers),
-        "error_excerpt": excerpt(reply.body or b"") or None,
+        "ratelimit": dict(ratelimit),
+        "error_excerpt": excerpt_,
         "total_ms": plan.ttft_s * 1000,
         **base,
     }
+
+
+# (status, headers, error_type, retry_after_s from the body, ratelimit headers, excerpt)
+_RenderedError = tuple[int, dict[str, str], str | None, float | None, dict[str, str], str | None]
+_errors: dict[tuple[object, ...], _RenderedError] = {}
+_ERRORS_MOST = 4096
+
+
+def _render_error(plan: Plan, kind: ProviderKind, target: str) -> _RenderedError:
+    call = Call(model=target.split("/", 1)[1], stream=True, request_id="0" * 32, created=0)
+    reply = _WIRE[protocol_for(target.split("/", 1)[0])].render(plan, call)
+    headers = {name.lower(): value for name, value in reply.headers}
+    info = adapter_for(kind).parse_error(reply.status, headers, reply.body or b"")
+    limits = ratelimit_headers(headers)
+    return (
+        reply.status,
+        headers,
+        info.error_type,
+        info.retry_after_s,
+        limits,
+        excerpt(reply.body or b"") or None,
+    )
 
 
 def _retry_after(

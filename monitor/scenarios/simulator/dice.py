@@ -28,6 +28,8 @@ _BITS = _SPAN.bit_length()
 # What one roll gives: the two operands' sum (the expected answer), the fault draw, the
 # error draw, time to first token and total, in seconds (`request_draws`).
 Roll = tuple[int, float, float, float, float]
+_seed = _random.Random.seed
+_sqrt, _log, _cos, _sin, _exp = math.sqrt, math.log, math.cos, math.sin, math.exp
 
 
 class ArithmeticDice:
@@ -36,24 +38,30 @@ class ArithmeticDice:
     def __init__(self, seed: int) -> None:
         self.seed = seed
         self._generator = random.Random(0)
-        self._models: dict[str, tuple[float, float, float, float]] = {}
+        # By (model, region): the seed string's start, and the model's timing parameters.
+        self._known: dict[tuple[str, str], tuple[str, float, float, float, float]] = {}
 
-    def roll(self, model: ModelBehaviour, region: str, at: datetime) -> Roll:
-        known = self._models.get(model.id)
+    def roll(
+        self, model: ModelBehaviour, region: str, at: datetime, text: str | None = None
+    ) -> Roll:
+        """`text`: `at.isoformat()`, where the caller has it (writing it costs as much as
+        a quarter of the roll)."""
+        known = self._known.get((model.id, region))
         if known is None:
             jitter = model.jitter
-            known = self._models[model.id] = (
+            known = self._known[model.id, region] = (
+                f"{self.seed}|{model.id}|{region}|",
                 jitter,
                 jitter * jitter / 2.0,
                 model.ttft_ms / 1000.0,
                 (model.latency_ms - model.ttft_ms) / 1000.0,
             )
-        jitter, shift, ttft_base, generation_base = known
+        prefix, jitter, shift, ttft_base, generation_base = known
         generator = self._generator
         # random.Random.seed(str), version 2: the string's bytes and their SHA-512, as one
         # big-endian integer, handed to the C seeding.
-        key = f"{self.seed}|{model.id}|{region}|{at.isoformat()}".encode()
-        _random.Random.seed(generator, int.from_bytes(key + sha512(key).digest()))
+        key = (prefix + (text or at.isoformat())).encode()
+        _seed(generator, int.from_bytes(key + sha512(key).digest()))
         getrandbits, uniform = generator.getrandbits, generator.random
         a = getrandbits(_BITS)
         while a >= _SPAN:
@@ -67,10 +75,10 @@ class ArithmeticDice:
         else:
             # random.gauss's first call draws a pair; the second returns its other half.
             x2pi = uniform() * _TWOPI
-            g2rad = math.sqrt(-2.0 * math.log(1.0 - uniform()))
-            first, second = 0.0 + math.cos(x2pi) * g2rad, 0.0 + math.sin(x2pi) * g2rad
-            ttft = ttft_base * math.exp(jitter * first - shift)
-            generation = generation_base * math.exp(jitter * second - shift)
+            g2rad = _sqrt(-2.0 * _log(1.0 - uniform()))
+            first, second = 0.0 + _cos(x2pi) * g2rad, 0.0 + _sin(x2pi) * g2rad
+            ttft = ttft_base * _exp(jitter * first - shift)
+            generation = generation_base * _exp(jitter * second - shift)
         return a + b + 2 * _LOW, fault_draw, error_draw, ttft, ttft + generation
 
     def exact(self, model: ModelBehaviour, regions: tuple[str, ...], start: datetime) -> bool:
