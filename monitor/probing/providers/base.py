@@ -253,19 +253,22 @@ def first_header(headers: Mapping[str, str], names: Iterable[str]) -> str | None
     return None
 
 
+def _count_said(headers: Mapping[str, str], name: str) -> int:
+    said = (first_header(headers, (name,)) or "").strip()
+    return int(said) if said.isdigit() else 0
+
+
 def gateway_retries(headers: Mapping[str, str]) -> int:
     """How many times a gateway says it retried before this response (LiteLLM's
     `x-litellm-attempted-retries`); 0 when it says nothing."""
-    said = (first_header(headers, ("x-litellm-attempted-retries",)) or "").strip()
-    return int(said) if said.isdigit() else 0
+    return _count_said(headers, "x-litellm-attempted-retries")
 
 
 def fallback_served(headers: Mapping[str, str]) -> str | None:
     """The model group a gateway fell back to, when it says it did: LiteLLM's Anthropic
     route names the model asked for in the stream whatever answered, and only its
     `x-litellm-attempted-fallbacks` and `x-litellm-model-group` tell the truth."""
-    fallbacks = (first_header(headers, ("x-litellm-attempted-fallbacks",)) or "").strip()
-    if not fallbacks.isdigit() or int(fallbacks) == 0:
+    if not _count_said(headers, "x-litellm-attempted-fallbacks"):
         return None
     return first_header(headers, ("x-litellm-model-group",)) or "another model (gateway fallback)"
 
